@@ -1,0 +1,690 @@
+//! What staff do with alerts: draft, edit, submit, publish, close, withdraw, and
+//! who may do which. Each change is one transaction with its history row and,
+//! where it matters, its audit row.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::Staff;
+use crate::clock::{from_millis, to_millis};
+use crate::db::alerts::{
+    self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow, PrivateRow, StoredAlert,
+};
+use crate::db::{Db, audit, new_id};
+use crate::domain::FieldErrors;
+use crate::domain::alert::{
+    AlertContent, AlertDraft, AlertInput, Consent, LocalOnly, MAX_LONG_TEXT,
+};
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Urgency};
+use crate::error::{Error, Result};
+
+/// An alert as the API shows it. `consent` and `local_only` are present only
+/// for staff of the author organisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertView {
+    pub id: String,
+    pub number: String,
+    pub org: String,
+    pub status: AlertStatus,
+    pub audience: Audience,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub restricted_to: Vec<String>,
+    pub urgency: Urgency,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    pub country: String,
+    #[serde(flatten)]
+    pub content: AlertContent,
+    pub version: i64,
+    pub expires: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closing_note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawal_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_only: Option<LocalOnly>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub version: i64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub action: String,
+    pub status: String,
+    pub changed_fields: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertPage {
+    pub items: Vec<AlertView>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A change of status, with what it needs.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Transition {
+    Submit,
+    ReturnToDraft {
+        note: Option<String>,
+    },
+    Publish,
+    Close {
+        outcome: Outcome,
+        note: Option<String>,
+    },
+    Withdraw {
+        reason: Option<String>,
+    },
+    WithdrawConsent {
+        note: Option<String>,
+    },
+}
+
+impl Transition {
+    fn action(&self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted",
+            Transition::ReturnToDraft { .. } => "returned_to_draft",
+            Transition::Publish => "published",
+            Transition::Close { .. } => "closed",
+            Transition::Withdraw { .. } => "withdrawn",
+            Transition::WithdrawConsent { .. } => "consent_withdrawn",
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T> {
+    value.parse().map_err(|_| {
+        Error::Internal(anyhow::anyhow!(
+            "stored {what} `{value}` is not in the vocabulary"
+        ))
+    })
+}
+
+/// An alert read back as its editable state and its status.
+struct Loaded {
+    stored: StoredAlert,
+    draft: AlertDraft,
+    status: AlertStatus,
+}
+
+fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
+    let r = &stored.row;
+    let content: AlertContent = serde_json::from_str(&r.content)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("alert {} content unreadable: {e}", r.id)))?;
+    let consent = stored
+        .consent
+        .as_ref()
+        .map(|c| -> Result<Consent> {
+            Ok(Consent {
+                given_by: c.given_by.clone(),
+                given_at: from_millis(c.given_at),
+                allowed_uses: serde_json::from_str(&c.allowed_uses).map_err(|e| {
+                    Error::Internal(anyhow::anyhow!("consent uses unreadable: {e}"))
+                })?,
+                withdrawn_at: c.withdrawn_at.map(from_millis),
+            })
+        })
+        .transpose()?;
+    Ok(AlertDraft {
+        content,
+        urgency: parse(&r.urgency, "urgency")?,
+        severity: parse(&r.severity, "severity")?,
+        certainty: parse(&r.certainty, "certainty")?,
+        country: r.country.clone(),
+        expires: r.expires_at.map(from_millis),
+        audience: parse(&r.audience, "audience")?,
+        restricted_to: stored.named_orgs.clone(),
+        consent,
+        local_only: LocalOnly {
+            exact_location: stored.private.exact_location.clone(),
+            contacts: stored.private.contacts.clone(),
+            family_details: stored.private.family_details.clone(),
+        },
+    })
+}
+
+fn view_of(row: &AlertRow, draft: AlertDraft, with_private: bool) -> Result<AlertView> {
+    Ok(AlertView {
+        id: row.id.clone(),
+        number: row.number.clone(),
+        org: row.org_slug.clone(),
+        status: parse(&row.status, "status")?,
+        audience: draft.audience,
+        restricted_to: draft.restricted_to,
+        urgency: draft.urgency,
+        severity: draft.severity,
+        certainty: draft.certainty,
+        country: draft.country,
+        content: draft.content,
+        version: row.version,
+        expires: draft.expires,
+        created_at: from_millis(row.created_at),
+        updated_at: from_millis(row.updated_at),
+        published_at: row.published_at.map(from_millis),
+        closed_at: row.closed_at.map(from_millis),
+        outcome: row
+            .outcome
+            .as_deref()
+            .map(|o| parse(o, "outcome"))
+            .transpose()?,
+        closing_note: row.closing_note.clone(),
+        withdrawal_reason: row.withdrawal_reason.clone(),
+        consent: if with_private { draft.consent } else { None },
+        local_only: if with_private {
+            Some(draft.local_only)
+        } else {
+            None
+        },
+    })
+}
+
+/// Whether staff of `staff`'s organisation may see this alert at all.
+fn visible_to(staff: &Staff, row: &AlertRow, named_orgs: &[String]) -> bool {
+    row.org_id == staff.org_id
+        || (matches!(row.status.as_str(), "open" | "closed")
+            && (row.audience != "restricted" || named_orgs.iter().any(|o| o == &staff.org_slug)))
+}
+
+async fn load(db: &Db, staff: &Staff, id: &str) -> Result<Loaded> {
+    // Unknown and invisible alerts look the same: nothing leaks about either.
+    let stored = q::get(db, id).await?.ok_or(Error::NotFound("alert"))?;
+    if !visible_to(staff, &stored.row, &stored.named_orgs) {
+        return Err(Error::NotFound("alert"));
+    }
+    let draft = draft_of(&stored)?;
+    let status = parse(&stored.row.status, "status")?;
+    Ok(Loaded {
+        stored,
+        draft,
+        status,
+    })
+}
+
+fn require_author_org(staff: &Staff, row: &AlertRow) -> Result<()> {
+    if row.org_id == staff.org_id {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only staff of the organisation that wrote this alert can change it".into(),
+        ))
+    }
+}
+
+/// Changing the audience to anything but this node alone is widening it,
+/// which drafting staff may not do.
+fn require_audience_permission(
+    staff: &Staff,
+    before: &AlertDraft,
+    after: &AlertDraft,
+) -> Result<()> {
+    let changed = before.audience != after.audience || before.restricted_to != after.restricted_to;
+    if changed && after.audience != Audience::Node {
+        staff.require(
+            staff.role.can_publish(),
+            "widen an alert's audience (a coordinator or admin can)",
+        )?;
+    }
+    Ok(())
+}
+
+fn stored_from(row: AlertRow, draft: &AlertDraft) -> Result<StoredAlert> {
+    let mut row = row;
+    row.audience = draft.audience.as_str().to_string();
+    row.urgency = draft.urgency.as_str().to_string();
+    row.severity = draft.severity.as_str().to_string();
+    row.certainty = draft.certainty.as_str().to_string();
+    row.country = draft.country.clone();
+    row.title = draft.display_title();
+    row.search_text = draft.search_text();
+    row.content = serde_json::to_string(&draft.content).map_err(anyhow::Error::from)?;
+    row.expires_at = draft.expires.map(to_millis);
+    let consent = draft
+        .consent
+        .as_ref()
+        .map(|c| -> Result<ConsentRow> {
+            Ok(ConsentRow {
+                given_by: c.given_by.trim().to_string(),
+                given_at: to_millis(c.given_at),
+                allowed_uses: serde_json::to_string(&c.allowed_uses)
+                    .map_err(anyhow::Error::from)?,
+                withdrawn_at: c.withdrawn_at.map(to_millis),
+            })
+        })
+        .transpose()?;
+    let mut violations: Vec<String> = draft
+        .content
+        .violation_types
+        .iter()
+        .map(|v| v.as_str().to_string())
+        .collect();
+    violations.sort();
+    violations.dedup();
+    let mut named_orgs = draft.restricted_to.clone();
+    named_orgs.sort();
+    named_orgs.dedup();
+    Ok(StoredAlert {
+        row,
+        violations,
+        named_orgs,
+        private: PrivateRow {
+            exact_location: draft.local_only.exact_location.clone(),
+            contacts: draft.local_only.contacts.clone(),
+            family_details: draft.local_only.family_details.clone(),
+        },
+        consent,
+    })
+}
+
+fn history_row(
+    version: i64,
+    now: DateTime<Utc>,
+    staff: &Staff,
+    action: &str,
+    status: AlertStatus,
+    changed: &[&str],
+    note: Option<String>,
+) -> HistoryRow {
+    HistoryRow {
+        version,
+        at: to_millis(now),
+        user_id: staff.user_id.clone(),
+        action: action.to_string(),
+        status: status.as_str().to_string(),
+        changed_fields: serde_json::to_string(changed).unwrap_or_else(|_| "[]".into()),
+        note,
+    }
+}
+
+fn check_note(field: &str, note: &Option<String>) -> Result<Option<String>> {
+    match note.as_deref().map(str::trim) {
+        Some(n) if n.chars().count() > MAX_LONG_TEXT => Err(FieldErrors::single(
+            field,
+            format!("too long: at most {MAX_LONG_TEXT} characters"),
+        )
+        .into()),
+        Some("") | None => Ok(None),
+        Some(n) => Ok(Some(n.to_string())),
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    now: DateTime<Utc>,
+    staff: &Staff,
+    input: AlertInput,
+) -> Result<AlertView> {
+    staff.require(staff.role.can_draft(), "draft alerts")?;
+    let mut draft = AlertDraft::from_input(input);
+    draft.validate(now)?;
+    let private_default = AlertDraft::from_input(AlertInput::default());
+    require_audience_permission(staff, &private_default, &draft)?;
+
+    let org = crate::db::accounts::find_org_by_id(db, &staff.org_id)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    let mut tx = db.pool.begin().await?;
+    let year = now.year() as i64;
+    let serial = q::next_number(&mut tx, &org.id, year).await?;
+    let row = AlertRow {
+        id: new_id(),
+        org_id: org.id.clone(),
+        org_slug: org.slug.clone(),
+        number: format!("{}-{year}-{serial:03}", org.alert_prefix),
+        status: AlertStatus::Draft.as_str().to_string(),
+        audience: String::new(),
+        urgency: String::new(),
+        severity: String::new(),
+        certainty: String::new(),
+        country: String::new(),
+        title: String::new(),
+        search_text: String::new(),
+        content: String::new(),
+        version: 1,
+        expires_at: None,
+        created_by: staff.user_id.clone(),
+        created_at: to_millis(now),
+        updated_at: to_millis(now),
+        published_at: None,
+        closed_at: None,
+        outcome: None,
+        closing_note: None,
+        withdrawal_reason: None,
+    };
+    let stored = stored_from(row, &draft)?;
+    q::insert(&mut tx, &stored).await?;
+    q::insert_history(
+        &mut *tx,
+        &stored.row.id,
+        &history_row(1, now, staff, "created", AlertStatus::Draft, &[], None),
+    )
+    .await?;
+    if draft.audience != Audience::Node {
+        audit::record(
+            &mut *tx,
+            to_millis(now),
+            Some(&staff.user_id),
+            "alert.widen",
+            &stored.row.number,
+            &format!("node -> {}", draft.audience),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    view_of(&stored.row, draft, true)
+}
+
+pub async fn edit(
+    db: &Db,
+    now: DateTime<Utc>,
+    staff: &Staff,
+    id: &str,
+    input: AlertInput,
+) -> Result<AlertView> {
+    let loaded = load(db, staff, id).await?;
+    require_author_org(staff, &loaded.stored.row)?;
+    staff.require(staff.role.can_draft(), "edit alerts")?;
+    match loaded.status {
+        AlertStatus::Draft | AlertStatus::InReview => {}
+        AlertStatus::Open => staff.require(
+            staff.role.can_publish(),
+            "change a published alert (a coordinator or admin can)",
+        )?,
+        AlertStatus::Closed | AlertStatus::Withdrawn => {
+            return Err(Error::Conflict(format!(
+                "alert {} is {} and can no longer be edited",
+                loaded.stored.row.number, loaded.status
+            )));
+        }
+    }
+    let before = loaded.draft.clone();
+    let mut after = loaded.draft.merged(input);
+    after.validate(now)?;
+    require_audience_permission(staff, &before, &after)?;
+    let changed = after.changed_fields(&before);
+    if changed.is_empty() {
+        return view_of(&loaded.stored.row, after, true);
+    }
+    let previous_version = loaded.stored.row.version;
+    let mut row = loaded.stored.row.clone();
+    row.version += 1;
+    row.updated_at = to_millis(now);
+    let stored = stored_from(row, &after)?;
+
+    let mut tx = db.pool.begin().await?;
+    if !q::update(&mut tx, &stored, previous_version).await? {
+        return Err(concurrent_change());
+    }
+    q::insert_history(
+        &mut *tx,
+        id,
+        &history_row(
+            stored.row.version,
+            now,
+            staff,
+            "edited",
+            loaded.status,
+            &changed,
+            None,
+        ),
+    )
+    .await?;
+    if before.audience != after.audience || before.restricted_to != after.restricted_to {
+        audit::record(
+            &mut *tx,
+            to_millis(now),
+            Some(&staff.user_id),
+            if after.audience.rank() > before.audience.rank() {
+                "alert.widen"
+            } else {
+                "alert.audience"
+            },
+            &stored.row.number,
+            &format!("{} -> {}", before.audience, after.audience),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    view_of(&stored.row, after, true)
+}
+
+fn concurrent_change() -> Error {
+    Error::Conflict(
+        "the alert was changed by someone else at the same time; reload it and try again".into(),
+    )
+}
+
+pub async fn transition(
+    db: &Db,
+    now: DateTime<Utc>,
+    staff: &Staff,
+    id: &str,
+    change: Transition,
+) -> Result<AlertView> {
+    let loaded = load(db, staff, id).await?;
+    require_author_org(staff, &loaded.stored.row)?;
+    let number = loaded.stored.row.number.clone();
+    let from = loaded.status;
+    let mut row = loaded.stored.row.clone();
+    let mut draft = loaded.draft.clone();
+    let refuse = |to: &str| {
+        Error::Conflict(format!(
+            "alert {number} is {from}; it cannot be {to} from there"
+        ))
+    };
+    let mut note = None;
+    let to = match &change {
+        Transition::Submit => {
+            staff.require(staff.role.can_draft(), "submit alerts for review")?;
+            if from != AlertStatus::Draft {
+                return Err(refuse("submitted for review"));
+            }
+            AlertStatus::InReview
+        }
+        Transition::ReturnToDraft { note: n } => {
+            staff.require(
+                staff.role.can_publish(),
+                "return an alert to its drafters (a coordinator or admin can)",
+            )?;
+            if from != AlertStatus::InReview {
+                return Err(refuse("returned to draft"));
+            }
+            note = check_note("note", n)?;
+            AlertStatus::Draft
+        }
+        Transition::Publish => {
+            staff.require(
+                staff.role.can_publish(),
+                "publish alerts (a coordinator or admin can)",
+            )?;
+            if from != AlertStatus::InReview {
+                return Err(refuse("published (submit it for review first)"));
+            }
+            // The consent or the clock may have moved since the last edit.
+            draft.validate(now)?;
+            row.published_at = Some(to_millis(now));
+            AlertStatus::Open
+        }
+        Transition::Close { outcome, note: n } => {
+            staff.require(
+                staff.role.can_publish(),
+                "close alerts (a coordinator or admin can)",
+            )?;
+            if from != AlertStatus::Open {
+                return Err(refuse("closed"));
+            }
+            row.outcome = Some(outcome.as_str().to_string());
+            row.closing_note = check_note("note", n)?;
+            row.closed_at = Some(to_millis(now));
+            note = row.closing_note.clone();
+            AlertStatus::Closed
+        }
+        Transition::Withdraw { reason } => {
+            staff.require(
+                staff.role.can_publish(),
+                "withdraw alerts (a coordinator or admin can)",
+            )?;
+            if !matches!(
+                from,
+                AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open
+            ) {
+                return Err(refuse("withdrawn"));
+            }
+            row.withdrawal_reason = check_note("reason", reason)?;
+            note = row.withdrawal_reason.clone();
+            AlertStatus::Withdrawn
+        }
+        Transition::WithdrawConsent { note: n } => {
+            // Protective: anyone who can draft may record that consent is gone.
+            staff.require(staff.role.can_draft(), "record a withdrawal of consent")?;
+            let consent = draft.consent.as_mut().ok_or_else(|| {
+                Error::Conflict(format!("alert {number} has no recorded consent"))
+            })?;
+            if consent.withdrawn_at.is_some() {
+                return Err(Error::Conflict(format!(
+                    "consent for alert {number} is already withdrawn"
+                )));
+            }
+            consent.withdrawn_at = Some(now);
+            note = check_note("note", n)?;
+            row.withdrawal_reason = Some(
+                note.clone()
+                    .unwrap_or_else(|| "the defender's consent was withdrawn".to_string()),
+            );
+            AlertStatus::Withdrawn
+        }
+    };
+    let previous_version = row.version;
+    row.status = to.as_str().to_string();
+    row.version += 1;
+    row.updated_at = to_millis(now);
+    let stored = stored_from(row, &draft)?;
+
+    let mut tx = db.pool.begin().await?;
+    if !q::update(&mut tx, &stored, previous_version).await? {
+        return Err(concurrent_change());
+    }
+    q::insert_history(
+        &mut *tx,
+        id,
+        &history_row(
+            stored.row.version,
+            now,
+            staff,
+            change.action(),
+            to,
+            &[],
+            note.clone(),
+        ),
+    )
+    .await?;
+    let audited = match change {
+        Transition::Publish => Some("alert.publish"),
+        Transition::Close { .. } => Some("alert.close"),
+        Transition::Withdraw { .. } => Some("alert.withdraw"),
+        Transition::WithdrawConsent { .. } => Some("alert.consent_withdrawn"),
+        Transition::Submit | Transition::ReturnToDraft { .. } => None,
+    };
+    if let Some(action) = audited {
+        let detail = format!(
+            "{from} -> {to}; audience {}{}",
+            draft.audience,
+            note.map(|n| format!("; {n}")).unwrap_or_default()
+        );
+        audit::record(
+            &mut *tx,
+            to_millis(now),
+            Some(&staff.user_id),
+            action,
+            &number,
+            &detail,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    view_of(&stored.row, draft, true)
+}
+
+pub async fn get(db: &Db, staff: &Staff, id: &str) -> Result<AlertView> {
+    let loaded = load(db, staff, id).await?;
+    let own = loaded.stored.row.org_id == staff.org_id;
+    let mut draft = loaded.draft;
+    if !own {
+        // Which other organisations were named is the author's business.
+        draft.restricted_to.clear();
+    }
+    view_of(&loaded.stored.row, draft, own)
+}
+
+pub async fn history(db: &Db, staff: &Staff, id: &str) -> Result<Vec<HistoryEntry>> {
+    let loaded = load(db, staff, id).await?;
+    let own = loaded.stored.row.org_id == staff.org_id;
+    let rows = q::history(db, id).await?;
+    let mut names = std::collections::HashMap::new();
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in rows {
+        // Other organisations see what changed and when, not which staff member did it.
+        let by = if own {
+            if !names.contains_key(&r.user_id) {
+                let user = crate::db::accounts::find_user_by_id(db, &r.user_id).await?;
+                names.insert(
+                    r.user_id.clone(),
+                    user.map(|u| u.username).unwrap_or_default(),
+                );
+            }
+            names[&r.user_id].clone()
+        } else {
+            loaded.stored.row.org_slug.clone()
+        };
+        entries.push(HistoryEntry {
+            version: r.version,
+            at: from_millis(r.at),
+            by,
+            action: r.action,
+            status: r.status,
+            changed_fields: serde_json::from_str(&r.changed_fields).unwrap_or_default(),
+            note: r.note,
+        });
+    }
+    Ok(entries)
+}
+
+pub async fn list(db: &Db, staff: &Staff, filter: &AlertFilter) -> Result<AlertPage> {
+    let (rows, total) = q::list(db, &staff.org_id, &staff.org_slug, filter).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let stored = StoredAlert {
+            row,
+            violations: Vec::new(),
+            named_orgs: Vec::new(),
+            private: PrivateRow::default(),
+            consent: None,
+        };
+        let mut draft = draft_of(&stored)?;
+        // Lists never carry local-only or consent data; the restricted list is
+        // only for the author organisation.
+        if stored.row.org_id != staff.org_id {
+            draft.restricted_to.clear();
+        }
+        items.push(view_of(&stored.row, draft, false)?);
+    }
+    Ok(AlertPage {
+        items,
+        total,
+        limit: filter.limit,
+        offset: filter.offset,
+    })
+}

@@ -1,0 +1,291 @@
+//! The `tadamun` command line: run a node, migrate its database, and the admin
+//! commands needed before anyone can sign in.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+use crate::accounts::{self, NewOrg, NewUser};
+use crate::config::{Config, ConfigArgs, LogFormat};
+use crate::db::Db;
+use crate::domain::vocab::Role;
+use crate::error::Error;
+use crate::server::{self, AppState};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tadamun",
+    version,
+    about = "Federated urgent alerts for human-rights defenders at risk"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the node (applies pending migrations first).
+    Serve(#[command(flatten)] ConfigArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(#[command(flatten)] ConfigArgs),
+    /// Accounts for the first start and for emergencies.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an organisation hosted on this node.
+    CreateOrg {
+        /// Short name used in addresses, such as green-advocates.
+        #[arg(long)]
+        slug: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Prefix of the organisation's alert numbers (SOS-2026-014).
+        #[arg(long)]
+        alert_prefix: Option<String>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Add a staff account. Prints a generated password unless --password-stdin
+    /// is given, and for coordinators and admins the two-factor enrolment URI.
+    CreateUser {
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Issue an API token for a staff account (printed once).
+    CreateToken {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    value.parse().map_err(|_| {
+        format!(
+            "one of: {}",
+            <Role as strum::VariantNames>::VARIANTS.join(", ")
+        )
+    })
+}
+
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url, 10).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Turns a domain error into a message for the terminal.
+fn cli_error(err: Error) -> anyhow::Error {
+    match err {
+        Error::Validation(fields) => {
+            let lines: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(f, m)| format!("  {f}: {m}"))
+                .collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            let config = Config::load(&args)?;
+            init_tracing(config.log_format);
+            let db = Db::connect(&config.database_url, 2).await?;
+            db.migrate().await?;
+            db.close().await;
+            println!("migrations applied to {}", redact(&config.database_url));
+            Ok(())
+        }
+        Command::Admin(command) => admin(command).await,
+    }
+}
+
+async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    init_tracing(config.log_format);
+    if config.dev_mode {
+        tracing::warn!(
+            domain = %config.domain,
+            "DEVELOPMENT MODE: plain http and loopback peers are allowed; never expose this node publicly"
+        );
+    }
+    let db = open_db(&config).await?;
+    if crate::db::accounts::count_active_admins(&db).await? == 0 {
+        let db_flag =
+            if args.database_url.is_some() || args.config.is_some() || args.data_dir.is_some() {
+                " (with the same --config/--database-url/--data-dir as this node)"
+            } else {
+                ""
+            };
+        tracing::warn!(
+            "no admin account exists yet. Create one{db_flag}:\n  \
+             tadamun admin create-org --slug my-org --name \"My Organisation\"\n  \
+             tadamun admin create-user --org my-org --role admin --username alice"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let mut config = config;
+    if config.domain == "localhost:0" {
+        // Listening on port 0 (tests, demos): the domain follows the port we got.
+        config.domain = format!("localhost:{}", addr.port());
+    }
+    tracing::info!(
+        database = %redact(&config.database_url),
+        domain = %config.domain,
+        "listening on http://{addr}"
+    );
+    let state = AppState::new(db.clone(), config);
+    server::serve(listener, state, server::shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        AdminCommand::CreateOrg {
+            slug,
+            name,
+            alert_prefix,
+            config,
+        } => {
+            let config = Config::load(&config)?;
+            let db = open_db(&config).await?;
+            let org = accounts::create_org(
+                &db,
+                NewOrg {
+                    slug,
+                    name,
+                    alert_prefix,
+                },
+                now,
+                None,
+            )
+            .await
+            .map_err(cli_error)?;
+            db.close().await;
+            println!("created organisation {} ({})", org.slug, org.name);
+        }
+        AdminCommand::CreateUser {
+            org,
+            role,
+            username,
+            display_name,
+            password_stdin,
+            config,
+        } => {
+            let config = Config::load(&config)?;
+            let (password, generated) = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading the password from standard input")?;
+                (text.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                let generated: String = rand::thread_rng()
+                    .sample_iter(&Alphanumeric)
+                    .take(24)
+                    .map(char::from)
+                    .collect();
+                (generated, true)
+            };
+            let db = open_db(&config).await?;
+            let made = accounts::create_user(
+                &db,
+                NewUser {
+                    username,
+                    display_name,
+                    org_slug: org,
+                    role,
+                    password: password.clone(),
+                },
+                now,
+                None,
+            )
+            .await
+            .map_err(cli_error)?;
+            db.close().await;
+            println!(
+                "created {} `{}` in {}",
+                made.user.role, made.user.username, made.org.slug
+            );
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            if let Some(uri) = made.totp_uri {
+                println!(
+                    "two-factor enrolment (load into an authenticator app, shown once): {uri}"
+                );
+            }
+        }
+        AdminCommand::CreateToken {
+            username,
+            name,
+            config,
+        } => {
+            let config = Config::load(&config)?;
+            let db = open_db(&config).await?;
+            let user = crate::db::accounts::find_user_by_username(&db, &username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user `{username}` on this node"))?;
+            let (token, _) = accounts::issue_token(&db, &user.id, &name, now)
+                .await
+                .map_err(cli_error)?;
+            db.close().await;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

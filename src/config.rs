@@ -1,0 +1,212 @@
+//! Node configuration from three layers: a TOML file (`--config`), environment
+//! variables (`TADAMUN_…`), and command-line flags; flags win over the
+//! environment, the environment over the file. With nothing set at all a node
+//! runs on SQLite under `./data` at http://localhost:8080 in development mode.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The settings a node can take from flags and the environment (clap fills
+/// flags first, then `env`); the file comes below both.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file (see deploy/tadamun.example.toml).
+    #[arg(long, env = "TADAMUN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "TADAMUN_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Public domain of this node, as other nodes reach it (`tadamun.example.org`).
+    #[arg(long, env = "TADAMUN_DOMAIN", value_name = "HOST[:PORT]")]
+    pub domain: Option<String>,
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(long, env = "TADAMUN_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Where the node keeps its files (the default SQLite database lives here).
+    #[arg(long, env = "TADAMUN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Development mode for a domain other than localhost: plain http and
+    /// loopback peers allowed. Never use it on a public node.
+    #[arg(long, env = "TADAMUN_DEV")]
+    pub dev: bool,
+    /// Log format.
+    #[arg(long, env = "TADAMUN_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    domain: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    dev: Option<bool>,
+    log_format: Option<LogFormat>,
+}
+
+/// A node's resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub domain: String,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub dev_mode: bool,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("`listen` must be ADDR:PORT such as 127.0.0.1:8080, not `{0}`")]
+    Listen(String),
+    #[error(
+        "`domain` must be HOST or HOST:PORT with no scheme or path (such as tadamun.example.org), not `{0}`"
+    )]
+    Domain(String),
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    pub fn load(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let listen_text = args
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let domain = match args.domain.clone().or(file.domain) {
+            Some(d) => normalise_domain(&d).ok_or(ConfigError::Domain(d))?,
+            None => format!("localhost:{}", listen.port()),
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| default_database_url(&data_dir));
+        let dev_mode = is_localhost(&domain) || args.dev || file.dev.unwrap_or(false);
+        Ok(Config {
+            listen,
+            domain,
+            database_url,
+            data_dir,
+            dev_mode,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.into(),
+        source: Box::new(source),
+    })
+}
+
+pub fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("tadamun.db").display())
+}
+
+/// `HOST[:PORT]` lower-cased, without a trailing dot; None if it is not that shape.
+pub fn normalise_domain(domain: &str) -> Option<String> {
+    let trimmed = domain.trim();
+    if trimmed.is_empty() || trimmed.contains("://") || trimmed.contains('/') {
+        return None;
+    }
+    let url = url::Url::parse(&format!("http://{trimmed}/")).ok()?;
+    let host = url.host_str()?.trim_end_matches('.').to_string();
+    if host.is_empty() || url.username() != "" || url.password().is_some() {
+        return None;
+    }
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Development mode follows from a localhost domain.
+pub fn is_localhost(domain: &str) -> bool {
+    domain == "localhost" || domain.starts_with("localhost:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_normalised() {
+        assert_eq!(
+            normalise_domain("Node.Example.").as_deref(),
+            Some("node.example")
+        );
+        assert_eq!(
+            normalise_domain("localhost:8080").as_deref(),
+            Some("localhost:8080")
+        );
+        assert_eq!(normalise_domain("https://node.example"), None);
+        assert_eq!(normalise_domain("node.example/path"), None);
+        assert_eq!(normalise_domain(""), None);
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let args = ConfigArgs {
+            config: Some(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tadamun.example.toml").into(),
+            ),
+            ..ConfigArgs::default()
+        };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.domain, "tadamun.example.org");
+        assert!(!config.dev_mode);
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn nothing_configured_gives_a_local_development_node() {
+        let config = Config::load(&ConfigArgs::default()).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.domain, "localhost:8080");
+        assert!(config.dev_mode);
+        assert_eq!(config.database_url, "sqlite://data/tadamun.db");
+    }
+}

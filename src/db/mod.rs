@@ -1,0 +1,143 @@
+//! Storage: one set of runtime queries over sqlx's `Any` driver, serving SQLite
+//! (the embedded default) and PostgreSQL alike. SQL lives in one module per table
+//! group; handlers call these, never the reverse.
+
+pub mod accounts;
+pub mod alerts;
+pub mod audit;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A node's database handle: cheap to clone, one per node (never global).
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://PATH (e.g. sqlite://data/tadamun.db) or postgres://USER@HOST:PORT/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot create the directory for the SQLite database {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Open(#[from] sqlx::Error),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Opens (creating if needed, for SQLite) the database at `url`.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, ConnectError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(ConnectError::UnsupportedUrl(url.to_string()));
+        };
+        let mut url = url.to_string();
+        if backend == Backend::Sqlite {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or_default().to_string();
+            if path != ":memory:"
+                && let Some(dir) = Path::new(&path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|source| ConnectError::CreateDir {
+                    path: path.clone(),
+                    source,
+                })?;
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL for concurrent readers; FULL so that a commit
+                        // survives power loss, not only a process crash.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies any migrations not yet applied.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// True when the database answers and every migration this binary knows is applied.
+    pub async fn is_ready(&self) -> bool {
+        let expected = self.migrator().iter().count() as i64;
+        let applied: Result<(i64,), _> =
+            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await;
+        matches!(applied, Ok((n,)) if n >= expected)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A unique-constraint violation, which callers turn into 409 instead of 500.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

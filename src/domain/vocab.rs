@@ -1,0 +1,227 @@
+//! Controlled vocabularies. Each is a closed enum: the wire and the API use the
+//! snake_case names, and anything else is refused with the list of accepted values.
+
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantNames};
+
+/// Defines a vocabulary enum with one spelling for serde, strum and SQL.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            Serialize, Deserialize, EnumString, IntoStaticStr, VariantNames,
+        )]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Staff roles, from least to most powerful.
+    Role { Viewer, Member, Coordinator, Admin }
+);
+
+impl Role {
+    /// Coordinators and admins release alerts and change who sees them.
+    pub fn can_publish(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Admin)
+    }
+    pub fn can_draft(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
+    /// Roles that can publish alerts or change trust must sign in with two factors.
+    pub fn requires_two_factor(self) -> bool {
+        self.can_publish()
+    }
+}
+
+vocabulary!(
+    /// `draft → in_review → open → closed | withdrawn`.
+    AlertStatus { Draft, InReview, Open, Closed, Withdrawn }
+);
+
+vocabulary!(
+    /// Who may see an alert, from narrowest to widest.
+    Audience { Node, Restricted, Trusted, Network, Public }
+);
+
+impl Audience {
+    pub fn rank(self) -> u8 {
+        match self {
+            Audience::Node => 0,
+            Audience::Restricted => 1,
+            Audience::Trusted => 2,
+            Audience::Network => 3,
+            Audience::Public => 4,
+        }
+    }
+}
+
+vocabulary!(
+    /// CAP 1.2 urgency.
+    Urgency { Immediate, Expected, Future, Past, Unknown }
+);
+vocabulary!(
+    /// CAP 1.2 severity.
+    Severity { Extreme, Severe, Moderate, Minor, Unknown }
+);
+vocabulary!(
+    /// CAP 1.2 certainty.
+    Certainty { Confirmed, Likely, Possible, Unlikely, Unknown }
+);
+
+vocabulary!(DefenderKind {
+    Individual,
+    Organisation,
+    Community,
+    Movement
+});
+vocabulary!(
+    /// How the defender relates to the network.
+    DefenderRelationship { Member, ClosePartner, Other }
+);
+
+vocabulary!(
+    /// What the defender agreed their case may be used for.
+    ConsentUse { PublicAppeal, PrivateAdvocacy, NamedAddresseesOnly, Anonymised }
+);
+
+impl ConsentUse {
+    /// The widest audience this use allows; `anonymised` is a condition on
+    /// how defenders appear, not an audience of its own.
+    pub fn widest_audience(self) -> Option<Audience> {
+        match self {
+            ConsentUse::PublicAppeal => Some(Audience::Public),
+            ConsentUse::PrivateAdvocacy => Some(Audience::Network),
+            ConsentUse::NamedAddresseesOnly => Some(Audience::Restricted),
+            ConsentUse::Anonymised => None,
+        }
+    }
+}
+
+vocabulary!(ViolationType {
+    Killing,
+    AttemptedKilling,
+    DeathThreat,
+    ThreatIntimidation,
+    PhysicalAttack,
+    SexualGenderBasedViolence,
+    Abduction,
+    EnforcedDisappearance,
+    ArbitraryArrestDetention,
+    TortureIllTreatment,
+    JudicialHarassment,
+    SmearCampaign,
+    Surveillance,
+    RaidSeizure,
+    OnlineAttack,
+    TravelBan,
+    ForcedEvictionDisplacement,
+    LandPropertyConfiscation,
+    OfficeClosureDeregistration,
+    ProtestRepression,
+    DismissalAntiUnionReprisal,
+    ReprisalAgainstFamily,
+    Other,
+});
+
+vocabulary!(PerpetratorCategory {
+    StateExecutive,
+    Legislature,
+    Judiciary,
+    PoliceMilitary,
+    Paramilitary,
+    PrivateSecurity,
+    Corporation,
+    Landowner,
+    InternationalFinancialInstitution,
+    Mob,
+    Unknown,
+});
+
+vocabulary!(
+    /// How a perpetrator is linked to the attack.
+    Involvement { CarriedOut, Ordered, Complicit, Suspected }
+);
+
+vocabulary!(BusinessSector {
+    Mining,
+    HydroRenewables,
+    OilGasCoal,
+    Agribusiness,
+    Logging,
+    Construction,
+    Other
+});
+
+vocabulary!(Right {
+    Land,
+    Housing,
+    Food,
+    Water,
+    Health,
+    Environment,
+    WorkUnions,
+    Culture,
+    NaturalResourcesSelfDetermination,
+    Expression,
+    AssemblyAssociation,
+});
+
+vocabulary!(
+    /// What members are asked to do.
+    RequestedActionKind { Letter, Statement, Call, SocialMedia, Visit, TrialObservation, Other }
+);
+
+vocabulary!(AddresseeKind {
+    Government,
+    Company,
+    Investor,
+    UnMechanism,
+    RegionalMechanism,
+    Embassy,
+    Other
+});
+
+vocabulary!(
+    /// How an alert ended.
+    Outcome { DefenderSafe, Released, ChargesDropped, ThreatContinues, Killed, Disappeared, Other }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn names_are_the_same_in_serde_and_strum() {
+        for name in ViolationType::VARIANTS {
+            let parsed = ViolationType::from_str(name).unwrap();
+            let json = serde_json::to_value(parsed).unwrap();
+            assert_eq!(json, serde_json::Value::String(name.to_string()));
+        }
+    }
+
+    #[test]
+    fn audience_ranks_are_strictly_ordered() {
+        let ranks: Vec<u8> = Audience::VARIANTS
+            .iter()
+            .map(|n| Audience::from_str(n).unwrap().rank())
+            .collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]));
+    }
+}

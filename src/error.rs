@@ -1,0 +1,87 @@
+//! One error type for the API and the CLI. Every variant but `Internal` carries a
+//! message a person can act on; `Internal` is logged with its cause and answered
+//! with a plain message.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::domain::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input: {0:?}")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("request body too large: at most {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        Error::Internal(err.into())
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Error::Validation(errors)
+    }
+}
+
+impl Error {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Error::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let body = match &self {
+            Error::Validation(fields) => json!({
+                "error": "the request has invalid fields; see `fields`",
+                "fields": fields,
+            }),
+            Error::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                json!({"error": "internal server error; the cause is in the node's log"})
+            }
+            other => json!({"error": other.to_string()}),
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,25 @@
+//! Tadamun: the federated server that member organisations of a human-rights
+//! network run to raise and answer urgent alerts about defenders at risk.
+//!
+//! # Layout
+//! - [`cli`]: the `tadamun` command (serve, migrate, admin).
+//! - [`config`]: configuration from file, environment and flags.
+//! - [`server`]: a node's state, router and serve loop (many nodes per process).
+//! - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
+//! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
+//! - [`alerts`]: the alert lifecycle and who may do what.
+//! - [`domain`]: vocabularies and the alert's fields and checks.
+//! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
+//! - [`clock`]: time, injectable for tests.
+//! - [`error`]: the one error type and its HTTP answers.
+
+pub mod accounts;
+pub mod alerts;
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod server;

@@ -1,0 +1,322 @@
+//! What every test uses: a database of its own on either backend, nodes served
+//! over real HTTP on loopback ports, and small request helpers.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tadamun::accounts::{self, NewOrg, NewUser};
+use tadamun::clock::{ManualClock, SharedClock};
+use tadamun::config::{Config, LogFormat};
+use tadamun::db::Db;
+use tadamun::domain::vocab::Role;
+use tadamun::server::{self, AppState};
+
+use crate::postgres::PgServer;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's world: which backend, and the temporary files it made.
+pub struct TestEnv {
+    pub backend: Backend,
+    pg: Option<Arc<PgServer>>,
+    temp: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new(backend: Backend, pg: Option<Arc<PgServer>>) -> Self {
+        TestEnv {
+            backend,
+            pg,
+            temp: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn temp_dir(&self) -> PathBuf {
+        self.temp.path().to_path_buf()
+    }
+
+    /// A new, empty database on this test's backend.
+    pub async fn new_database_url(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                format!(
+                    "sqlite://{}/{}.db",
+                    self.temp.path().display(),
+                    uuid::Uuid::now_v7().simple()
+                )
+            }
+            Backend::Postgres => {
+                let pg = self
+                    .pg
+                    .as_ref()
+                    .expect("the PostgreSQL server is started for postgres tests");
+                let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+                create_pg_database(pg, &name).await;
+                pg.url(&name)
+            }
+        }
+    }
+}
+
+async fn create_pg_database(pg: &PgServer, name: &str) {
+    use sqlx::Connection;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut conn = loop {
+        match sqlx::PgConnection::connect(&pg.url("postgres")).await {
+            Ok(conn) => break conn,
+            // The server may still be starting up.
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(err) => panic!("cannot reach the test PostgreSQL server: {err}"),
+        }
+    };
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let _ = conn.close().await;
+}
+
+pub type TestFn = fn(TestEnv) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A test body and whether it depends on the database backend.
+pub struct TestCase {
+    pub name: &'static str,
+    pub run: TestFn,
+    pub per_backend: bool,
+}
+
+/// `tests![a, b]`: cases run once per backend. `once![c]`: cases that do not
+/// touch a database backend run once.
+#[macro_export]
+macro_rules! tests {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::TestCase {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |env| Box::pin($name(env)),
+            per_backend: true,
+        }),*]
+    };
+}
+
+#[macro_export]
+macro_rules! once {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::TestCase {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |env| Box::pin($name(env)),
+            per_backend: false,
+        }),*]
+    };
+}
+
+/// A node served on a loopback port in this process.
+pub struct TestNode {
+    pub base: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestNode {
+    pub async fn spawn(env: &TestEnv) -> TestNode {
+        let url = env.new_database_url().await;
+        Self::spawn_on(&url).await
+    }
+
+    pub async fn spawn_on(database_url: &str) -> TestNode {
+        let db = Db::connect(database_url, 5).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config {
+            listen: addr,
+            domain: format!("localhost:{}", addr.port()),
+            database_url: database_url.to_string(),
+            data_dir: PathBuf::from("unused"),
+            dev_mode: true,
+            log_format: LogFormat::Text,
+        };
+        let clock = ManualClock::new(chrono::Utc::now());
+        let mut state = AppState::new(db, config);
+        state.clock = Arc::new(clock.clone()) as SharedClock;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = state.clone();
+        let task = tokio::spawn(async move {
+            server::serve(listener, served, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        TestNode {
+            base: format!("http://127.0.0.1:{}", addr.port()),
+            state,
+            clock,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.state.db.close().await;
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Makes the organisation if needed, then a user with this role, and returns a token.
+    pub async fn staff(&self, org: &str, role: Role, username: &str) -> String {
+        self.staff_with_password(org, role, username, "correct horse battery")
+            .await
+            .0
+    }
+
+    /// Like `staff`, also returning the otpauth URI for roles with two factors.
+    pub async fn staff_with_password(
+        &self,
+        org: &str,
+        role: Role,
+        username: &str,
+        password: &str,
+    ) -> (String, Option<String>) {
+        let now = self.clock_now();
+        if tadamun::db::accounts::find_org_by_slug(self.db(), org)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            accounts::create_org(
+                self.db(),
+                NewOrg {
+                    slug: org.into(),
+                    name: format!("Org {org}"),
+                    alert_prefix: None,
+                },
+                now,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        let made = accounts::create_user(
+            self.db(),
+            NewUser {
+                username: username.into(),
+                display_name: None,
+                org_slug: org.into(),
+                role,
+                password: password.into(),
+            },
+            now,
+            None,
+        )
+        .await
+        .unwrap();
+        let (token, _) = accounts::issue_token(self.db(), &made.user.id, "test", now)
+            .await
+            .unwrap();
+        (token, made.totp_uri)
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        tadamun::clock::Clock::now(&self.clock)
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, Some(token), path, None)
+            .await
+    }
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, Some(token), path, Some(body))
+            .await
+    }
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::PATCH, Some(token), path, Some(body))
+            .await
+    }
+
+    /// Counts rows of a table, to show that a refused request wrote nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.db().pool)
+            .await
+            .unwrap();
+        n
+    }
+}
+
+/// A complete, valid alert body; tests change what they test.
+pub fn alert_body() -> Value {
+    json!({
+        "title": {"en": "Death threats against land defenders in Huehuetenango", "es": "Amenazas de muerte contra defensores de la tierra"},
+        "summary": {"en": "Community leaders opposing a hydro project received death threats."},
+        "body": {"en": "<p>On 20 November, armed men <b>threatened</b> the community.</p>"},
+        "link_to_work": {"en": "They lead the community's opposition to the dam."},
+        "urgency": "immediate",
+        "severity": "severe",
+        "certainty": "confirmed",
+        "country": "GT",
+        "region": "Huehuetenango",
+        "place": "Near the river crossing",
+        "defenders": [{"name": "Community council of Santa Eulalia", "kind": "community", "woman_defender": false, "relationship": "close_partner"}],
+        "violation_types": ["death_threat", "judicial_harassment"],
+        "perpetrators": [{"category": "private_security", "involvement": "carried_out"}],
+        "business_link": {"sector": "hydro_renewables", "company": "Hidro Example S.A.", "project": "Example dam"},
+        "rights_concerned": ["land", "water"],
+        "requested_actions": [{
+            "kind": "letter",
+            "addressees": [{"name": "Attorney General", "institution": "Public Ministry", "kind": "government"}],
+            "model_text": {"en": "We urge you to investigate the threats.", "es": "Le instamos a investigar."},
+            "deadline": "2030-01-01T00:00:00Z"
+        }],
+        "consent": {"given_by": "the community council", "given_at": "2026-01-01T10:00:00Z", "allowed_uses": ["public_appeal", "private_advocacy"]},
+        "local_only": {"exact_location": "14.1234,-91.5678 SECRET-LOCATION", "contacts": "+502 5555 0000 SECRET-CONTACT"}
+    })
+}
