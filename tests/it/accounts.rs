@@ -319,6 +319,26 @@ async fn health_and_readiness(env: TestEnv) {
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(resp.text().await.unwrap(), expected);
     }
+    if env.backend == crate::support::Backend::Sqlite {
+        // What makes a committed alert survive a crash or power loss.
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&node.db().pool)
+            .await
+            .unwrap();
+        let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&node.db().pool)
+            .await
+            .unwrap();
+        let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(&node.db().pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            (mode.as_str(), sync, fk),
+            ("wal", 2, 1),
+            "WAL, synchronous=FULL, foreign keys on"
+        );
+    }
     // Not ready when the migrations are not all there.
     sqlx::query("DELETE FROM _sqlx_migrations")
         .execute(&node.db().pool)
