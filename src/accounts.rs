@@ -35,10 +35,7 @@ impl Staff {
         if allowed {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "your role `{}` cannot {what}",
-                self.role
-            )))
+            Err(Error::Forbidden(format!("your role `{}` cannot {what}", self.role)))
         }
     }
 }
@@ -53,11 +50,7 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -94,9 +87,9 @@ pub fn current_totp_code(secret_base32: &str, now: DateTime<Utc>) -> Result<Stri
 
 fn check_slug(errors: &mut FieldErrors, field: &str, value: &str, what: &str) {
     let ok = (2..=64).contains(&value.len())
-        && value.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_'
-        })
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_')
         && value.starts_with(|c: char| c.is_ascii_alphanumeric());
     if !ok {
         errors.add(
@@ -112,12 +105,7 @@ pub struct NewOrg {
     pub alert_prefix: Option<String>,
 }
 
-pub async fn create_org(
-    db: &Db,
-    new: NewOrg,
-    now: DateTime<Utc>,
-    by: Option<&str>,
-) -> Result<OrgRow> {
+pub async fn create_org(db: &Db, new: NewOrg, now: DateTime<Utc>, by: Option<&str>) -> Result<OrgRow> {
     let mut errors = FieldErrors::default();
     check_slug(
         &mut errors,
@@ -148,15 +136,7 @@ pub async fn create_org(
             e.into()
         }
     })?;
-    audit::record(
-        &mut *tx,
-        org.created_at,
-        by,
-        "org.create",
-        &org.slug,
-        &org.name,
-    )
-    .await?;
+    audit::record(&mut *tx, org.created_at, by, "org.create", &org.slug, &org.name).await?;
     tx.commit().await?;
     Ok(org)
 }
@@ -177,29 +157,18 @@ pub struct CreatedUser {
     pub totp_uri: Option<String>,
 }
 
-pub async fn create_user(
-    db: &Db,
-    new: NewUser,
-    now: DateTime<Utc>,
-    by: Option<&str>,
-) -> Result<CreatedUser> {
+pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>, by: Option<&str>) -> Result<CreatedUser> {
     let mut errors = FieldErrors::default();
     check_slug(&mut errors, "username", &new.username, "username");
     if new.password.chars().count() < MIN_PASSWORD_LEN {
-        errors.add(
-            "password",
-            format!("at least {MIN_PASSWORD_LEN} characters"),
-        );
+        errors.add("password", format!("at least {MIN_PASSWORD_LEN} characters"));
     }
     if new.password.len() > 1024 {
         errors.add("password", "at most 1024 bytes");
     }
     let org = q::find_org_by_slug(db, &new.org_slug).await?;
     if org.is_none() {
-        errors.add(
-            "org",
-            format!("no organisation `{}` on this node", new.org_slug),
-        );
+        errors.add("org", format!("no organisation `{}` on this node", new.org_slug));
     }
     errors.into_result()?;
     let org = org.expect("checked above");
@@ -243,25 +212,13 @@ pub async fn create_user(
     )
     .await?;
     tx.commit().await?;
-    Ok(CreatedUser {
-        user,
-        org,
-        totp_uri,
-    })
+    Ok(CreatedUser { user, org, totp_uri })
 }
 
 /// Changes a user's role; a role that needs a second factor gets a TOTP secret
 /// if the user has none, and its otpauth URI is returned once.
-pub async fn set_role(
-    db: &Db,
-    user_id: &str,
-    role: Role,
-    now: DateTime<Utc>,
-    by: &Staff,
-) -> Result<Option<String>> {
-    let user = q::find_user_by_id(db, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+pub async fn set_role(db: &Db, user_id: &str, role: Role, now: DateTime<Utc>, by: &Staff) -> Result<Option<String>> {
+    let user = q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?;
     if user.id == by.user_id && role != Role::Admin {
         return Err(Error::Conflict(
             "you cannot lower your own role; ask another admin".into(),
@@ -287,13 +244,9 @@ pub async fn set_role(
 }
 
 pub async fn disable_user(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
-    let user = q::find_user_by_id(db, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let user = q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?;
     if user.id == by.user_id {
-        return Err(Error::Conflict(
-            "you cannot disable your own account".into(),
-        ));
+        return Err(Error::Conflict("you cannot disable your own account".into()));
     }
     let mut tx = db.pool.begin().await?;
     q::disable_user(&mut *tx, &user.id, to_millis(now)).await?;
@@ -312,12 +265,7 @@ pub async fn disable_user(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff
 
 /// Issues a new API token for a user; the plain token is returned once and
 /// only its hash is kept.
-pub async fn issue_token(
-    db: &Db,
-    user_id: &str,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<(String, TokenRow)> {
+pub async fn issue_token(db: &Db, user_id: &str, name: &str, now: DateTime<Utc>) -> Result<(String, TokenRow)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(FieldErrors::single("name", "required, at most 100 characters").into());
@@ -379,10 +327,7 @@ pub async fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<St
         .ok_or_else(invalid)?;
     let org = q::find_org_by_id(db, &user.org_id)
         .await?
-        .ok_or(Error::Internal(anyhow::anyhow!(
-            "user {} has no organisation",
-            user.id
-        )))?;
+        .ok_or(Error::Internal(anyhow::anyhow!("user {} has no organisation", user.id)))?;
     q::touch_token(db, &token_id, to_millis(now)).await?;
     Ok(Staff {
         role: user

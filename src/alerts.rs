@@ -7,16 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
-use crate::db::alerts::{
-    self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow, PrivateRow, StoredAlert,
-};
+use crate::db::alerts::{self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow, PrivateRow, StoredAlert};
 use crate::db::{Db, audit, new_id};
 use crate::domain::FieldErrors;
-use crate::domain::alert::{
-    AlertContent, AlertDraft, AlertInput, Consent, LocalOnly, MAX_LONG_TEXT,
-};
+use crate::domain::alert::{AlertContent, AlertDraft, AlertInput, Consent, LocalOnly, MAX_LONG_TEXT};
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Urgency};
 use crate::error::{Error, Result};
+use crate::federation::alert_delivery::{self, AlertState, Plan};
+use crate::server::AppState;
 
 /// An alert as the API shows it. `consent` and `local_only` are present only
 /// for staff of the author organisation.
@@ -77,20 +75,11 @@ pub struct AlertPage {
 #[derive(Debug, Clone, Deserialize)]
 pub enum Transition {
     Submit,
-    ReturnToDraft {
-        note: Option<String>,
-    },
+    ReturnToDraft { note: Option<String> },
     Publish,
-    Close {
-        outcome: Outcome,
-        note: Option<String>,
-    },
-    Withdraw {
-        reason: Option<String>,
-    },
-    WithdrawConsent {
-        note: Option<String>,
-    },
+    Close { outcome: Outcome, note: Option<String> },
+    Withdraw { reason: Option<String> },
+    WithdrawConsent { note: Option<String> },
 }
 
 impl Transition {
@@ -107,11 +96,9 @@ impl Transition {
 }
 
 fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T> {
-    value.parse().map_err(|_| {
-        Error::Internal(anyhow::anyhow!(
-            "stored {what} `{value}` is not in the vocabulary"
-        ))
-    })
+    value
+        .parse()
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored {what} `{value}` is not in the vocabulary")))
 }
 
 /// An alert read back as its editable state and its status.
@@ -132,9 +119,8 @@ fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
             Ok(Consent {
                 given_by: c.given_by.clone(),
                 given_at: from_millis(c.given_at),
-                allowed_uses: serde_json::from_str(&c.allowed_uses).map_err(|e| {
-                    Error::Internal(anyhow::anyhow!("consent uses unreadable: {e}"))
-                })?,
+                allowed_uses: serde_json::from_str(&c.allowed_uses)
+                    .map_err(|e| Error::Internal(anyhow::anyhow!("consent uses unreadable: {e}")))?,
                 withdrawn_at: c.withdrawn_at.map(from_millis),
             })
         })
@@ -176,19 +162,11 @@ fn view_of(row: &AlertRow, draft: AlertDraft, with_private: bool) -> Result<Aler
         updated_at: from_millis(row.updated_at),
         published_at: row.published_at.map(from_millis),
         closed_at: row.closed_at.map(from_millis),
-        outcome: row
-            .outcome
-            .as_deref()
-            .map(|o| parse(o, "outcome"))
-            .transpose()?,
+        outcome: row.outcome.as_deref().map(|o| parse(o, "outcome")).transpose()?,
         closing_note: row.closing_note.clone(),
         withdrawal_reason: row.withdrawal_reason.clone(),
         consent: if with_private { draft.consent } else { None },
-        local_only: if with_private {
-            Some(draft.local_only)
-        } else {
-            None
-        },
+        local_only: if with_private { Some(draft.local_only) } else { None },
     })
 }
 
@@ -207,11 +185,7 @@ async fn load(db: &Db, staff: &Staff, id: &str) -> Result<Loaded> {
     }
     let draft = draft_of(&stored)?;
     let status = parse(&stored.row.status, "status")?;
-    Ok(Loaded {
-        stored,
-        draft,
-        status,
-    })
+    Ok(Loaded { stored, draft, status })
 }
 
 fn require_author_org(staff: &Staff, row: &AlertRow) -> Result<()> {
@@ -226,11 +200,7 @@ fn require_author_org(staff: &Staff, row: &AlertRow) -> Result<()> {
 
 /// Changing the audience to anything but this node alone is widening it,
 /// which drafting staff may not do.
-fn require_audience_permission(
-    staff: &Staff,
-    before: &AlertDraft,
-    after: &AlertDraft,
-) -> Result<()> {
+fn require_audience_permission(staff: &Staff, before: &AlertDraft, after: &AlertDraft) -> Result<()> {
     let changed = before.audience != after.audience || before.restricted_to != after.restricted_to;
     if changed && after.audience != Audience::Node {
         staff.require(
@@ -259,8 +229,7 @@ fn stored_from(row: AlertRow, draft: &AlertDraft) -> Result<StoredAlert> {
             Ok(ConsentRow {
                 given_by: c.given_by.trim().to_string(),
                 given_at: to_millis(c.given_at),
-                allowed_uses: serde_json::to_string(&c.allowed_uses)
-                    .map_err(anyhow::Error::from)?,
+                allowed_uses: serde_json::to_string(&c.allowed_uses).map_err(anyhow::Error::from)?,
                 withdrawn_at: c.withdrawn_at.map(to_millis),
             })
         })
@@ -311,22 +280,16 @@ fn history_row(
 
 fn check_note(field: &str, note: &Option<String>) -> Result<Option<String>> {
     match note.as_deref().map(str::trim) {
-        Some(n) if n.chars().count() > MAX_LONG_TEXT => Err(FieldErrors::single(
-            field,
-            format!("too long: at most {MAX_LONG_TEXT} characters"),
-        )
-        .into()),
+        Some(n) if n.chars().count() > MAX_LONG_TEXT => {
+            Err(FieldErrors::single(field, format!("too long: at most {MAX_LONG_TEXT} characters")).into())
+        }
         Some("") | None => Ok(None),
         Some(n) => Ok(Some(n.to_string())),
     }
 }
 
-pub async fn create(
-    db: &Db,
-    now: DateTime<Utc>,
-    staff: &Staff,
-    input: AlertInput,
-) -> Result<AlertView> {
+pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Result<AlertView> {
+    let (db, now) = (&state.db, state.clock.now());
     staff.require(staff.role.can_draft(), "draft alerts")?;
     let mut draft = AlertDraft::from_input(input);
     draft.validate(now)?;
@@ -384,16 +347,12 @@ pub async fn create(
         .await?;
     }
     tx.commit().await?;
+    state.deliveries.notify_one();
     view_of(&stored.row, draft, true)
 }
 
-pub async fn edit(
-    db: &Db,
-    now: DateTime<Utc>,
-    staff: &Staff,
-    id: &str,
-    input: AlertInput,
-) -> Result<AlertView> {
+pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) -> Result<AlertView> {
+    let (db, now) = (&state.db, state.clock.now());
     let loaded = load(db, staff, id).await?;
     require_author_org(staff, &loaded.stored.row)?;
     staff.require(staff.role.can_draft(), "edit alerts")?;
@@ -423,6 +382,22 @@ pub async fn edit(
     row.version += 1;
     row.updated_at = to_millis(now);
     let stored = stored_from(row, &after)?;
+    // A published alert's change goes to every node that may see it now (and
+    // a Delete to those that no longer may).
+    let plan = if loaded.status == AlertStatus::Open {
+        Some(
+            alert_delivery::plan(
+                state,
+                &stored.row.org_id,
+                &stored.row.org_slug,
+                after.audience,
+                &after.restricted_to,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
 
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
@@ -431,17 +406,12 @@ pub async fn edit(
     q::insert_history(
         &mut *tx,
         id,
-        &history_row(
-            stored.row.version,
-            now,
-            staff,
-            "edited",
-            loaded.status,
-            &changed,
-            None,
-        ),
+        &history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, None),
     )
     .await?;
+    if let Some(plan) = &plan {
+        alert_delivery::federate(&mut tx, state, &alert_state(&stored.row, &after)?, plan, now).await?;
+    }
     if before.audience != after.audience || before.restricted_to != after.restricted_to {
         audit::record(
             &mut *tx,
@@ -458,33 +428,60 @@ pub async fn edit(
         .await?;
     }
     tx.commit().await?;
+    state.deliveries.notify_one();
     view_of(&stored.row, after, true)
 }
 
-fn concurrent_change() -> Error {
-    Error::Conflict(
-        "the alert was changed by someone else at the same time; reload it and try again".into(),
-    )
+/// What goes on the wire about an alert in this state.
+fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Result<AlertState<'a>> {
+    Ok(AlertState {
+        id: &row.id,
+        number: &row.number,
+        org_id: &row.org_id,
+        org_slug: &row.org_slug,
+        status: parse(&row.status, "status")?,
+        audience: draft.audience,
+        urgency: draft.urgency,
+        severity: draft.severity,
+        certainty: draft.certainty,
+        country: &draft.country,
+        content: &draft.content,
+        published: from_millis(row.published_at.unwrap_or(row.created_at)),
+        updated: from_millis(row.updated_at),
+        expires: draft.expires,
+        version: row.version,
+        outcome: row.outcome.as_deref().map(|o| parse(o, "outcome")).transpose()?,
+        closing_note: row.closing_note.clone(),
+    })
 }
 
-pub async fn transition(
-    db: &Db,
-    now: DateTime<Utc>,
-    staff: &Staff,
-    id: &str,
-    change: Transition,
-) -> Result<AlertView> {
+/// The federated document of one of our alerts, as other nodes fetch it.
+pub async fn wire_object(state: &AppState, stored: &StoredAlert) -> Result<crate::federation::wire::AlertObject> {
+    let draft = draft_of(stored)?;
+    let plan = alert_delivery::plan(
+        state,
+        &stored.row.org_id,
+        &stored.row.org_slug,
+        draft.audience,
+        &draft.restricted_to,
+    )
+    .await?;
+    Ok(alert_state(&stored.row, &draft)?.object(state, plan.to))
+}
+
+fn concurrent_change() -> Error {
+    Error::Conflict("the alert was changed by someone else at the same time; reload it and try again".into())
+}
+
+pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Transition) -> Result<AlertView> {
+    let (db, now) = (&state.db, state.clock.now());
     let loaded = load(db, staff, id).await?;
     require_author_org(staff, &loaded.stored.row)?;
     let number = loaded.stored.row.number.clone();
     let from = loaded.status;
     let mut row = loaded.stored.row.clone();
     let mut draft = loaded.draft.clone();
-    let refuse = |to: &str| {
-        Error::Conflict(format!(
-            "alert {number} is {from}; it cannot be {to} from there"
-        ))
-    };
+    let refuse = |to: &str| Error::Conflict(format!("alert {number} is {from}; it cannot be {to} from there"));
     let mut note = None;
     let to = match &change {
         Transition::Submit => {
@@ -506,10 +503,7 @@ pub async fn transition(
             AlertStatus::Draft
         }
         Transition::Publish => {
-            staff.require(
-                staff.role.can_publish(),
-                "publish alerts (a coordinator or admin can)",
-            )?;
+            staff.require(staff.role.can_publish(), "publish alerts (a coordinator or admin can)")?;
             if from != AlertStatus::InReview {
                 return Err(refuse("published (submit it for review first)"));
             }
@@ -519,10 +513,7 @@ pub async fn transition(
             AlertStatus::Open
         }
         Transition::Close { outcome, note: n } => {
-            staff.require(
-                staff.role.can_publish(),
-                "close alerts (a coordinator or admin can)",
-            )?;
+            staff.require(staff.role.can_publish(), "close alerts (a coordinator or admin can)")?;
             if from != AlertStatus::Open {
                 return Err(refuse("closed"));
             }
@@ -533,14 +524,8 @@ pub async fn transition(
             AlertStatus::Closed
         }
         Transition::Withdraw { reason } => {
-            staff.require(
-                staff.role.can_publish(),
-                "withdraw alerts (a coordinator or admin can)",
-            )?;
-            if !matches!(
-                from,
-                AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open
-            ) {
+            staff.require(staff.role.can_publish(), "withdraw alerts (a coordinator or admin can)")?;
+            if !matches!(from, AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open) {
                 return Err(refuse("withdrawn"));
             }
             row.withdrawal_reason = check_note("reason", reason)?;
@@ -550,9 +535,10 @@ pub async fn transition(
         Transition::WithdrawConsent { note: n } => {
             // Protective: anyone who can draft may record that consent is gone.
             staff.require(staff.role.can_draft(), "record a withdrawal of consent")?;
-            let consent = draft.consent.as_mut().ok_or_else(|| {
-                Error::Conflict(format!("alert {number} has no recorded consent"))
-            })?;
+            let consent = draft
+                .consent
+                .as_mut()
+                .ok_or_else(|| Error::Conflict(format!("alert {number} has no recorded consent")))?;
             if consent.withdrawn_at.is_some() {
                 return Err(Error::Conflict(format!(
                     "consent for alert {number} is already withdrawn"
@@ -572,6 +558,21 @@ pub async fn transition(
     row.version += 1;
     row.updated_at = to_millis(now);
     let stored = stored_from(row, &draft)?;
+    let plan = match to {
+        AlertStatus::Open | AlertStatus::Closed => Some(
+            alert_delivery::plan(
+                state,
+                &stored.row.org_id,
+                &stored.row.org_slug,
+                draft.audience,
+                &draft.restricted_to,
+            )
+            .await?,
+        ),
+        // Withdrawn: a Delete to every node that had it.
+        AlertStatus::Withdrawn => Some(Plan::default()),
+        AlertStatus::Draft | AlertStatus::InReview => None,
+    };
 
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
@@ -580,17 +581,12 @@ pub async fn transition(
     q::insert_history(
         &mut *tx,
         id,
-        &history_row(
-            stored.row.version,
-            now,
-            staff,
-            change.action(),
-            to,
-            &[],
-            note.clone(),
-        ),
+        &history_row(stored.row.version, now, staff, change.action(), to, &[], note.clone()),
     )
     .await?;
+    if let Some(plan) = &plan {
+        alert_delivery::federate(&mut tx, state, &alert_state(&stored.row, &draft)?, plan, now).await?;
+    }
     let audited = match change {
         Transition::Publish => Some("alert.publish"),
         Transition::Close { .. } => Some("alert.close"),
@@ -604,21 +600,15 @@ pub async fn transition(
             draft.audience,
             note.map(|n| format!("; {n}")).unwrap_or_default()
         );
-        audit::record(
-            &mut *tx,
-            to_millis(now),
-            Some(&staff.user_id),
-            action,
-            &number,
-            &detail,
-        )
-        .await?;
+        audit::record(&mut *tx, to_millis(now), Some(&staff.user_id), action, &number, &detail).await?;
     }
     tx.commit().await?;
+    state.deliveries.notify_one();
     view_of(&stored.row, draft, true)
 }
 
-pub async fn get(db: &Db, staff: &Staff, id: &str) -> Result<AlertView> {
+pub async fn get(state: &AppState, staff: &Staff, id: &str) -> Result<AlertView> {
+    let db = &state.db;
     let loaded = load(db, staff, id).await?;
     let own = loaded.stored.row.org_id == staff.org_id;
     let mut draft = loaded.draft;
@@ -629,7 +619,8 @@ pub async fn get(db: &Db, staff: &Staff, id: &str) -> Result<AlertView> {
     view_of(&loaded.stored.row, draft, own)
 }
 
-pub async fn history(db: &Db, staff: &Staff, id: &str) -> Result<Vec<HistoryEntry>> {
+pub async fn history(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<HistoryEntry>> {
+    let db = &state.db;
     let loaded = load(db, staff, id).await?;
     let own = loaded.stored.row.org_id == staff.org_id;
     let rows = q::history(db, id).await?;
@@ -640,10 +631,7 @@ pub async fn history(db: &Db, staff: &Staff, id: &str) -> Result<Vec<HistoryEntr
         let by = if own {
             if !names.contains_key(&r.user_id) {
                 let user = crate::db::accounts::find_user_by_id(db, &r.user_id).await?;
-                names.insert(
-                    r.user_id.clone(),
-                    user.map(|u| u.username).unwrap_or_default(),
-                );
+                names.insert(r.user_id.clone(), user.map(|u| u.username).unwrap_or_default());
             }
             names[&r.user_id].clone()
         } else {
@@ -662,7 +650,8 @@ pub async fn history(db: &Db, staff: &Staff, id: &str) -> Result<Vec<HistoryEntr
     Ok(entries)
 }
 
-pub async fn list(db: &Db, staff: &Staff, filter: &AlertFilter) -> Result<AlertPage> {
+pub async fn list(state: &AppState, staff: &Staff, filter: &AlertFilter) -> Result<AlertPage> {
+    let db = &state.db;
     let (rows, total) = q::list(db, &staff.org_id, &staff.org_slug, filter).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {

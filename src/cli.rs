@@ -11,7 +11,7 @@ use rand::distributions::Alphanumeric;
 use crate::accounts::{self, NewOrg, NewUser};
 use crate::config::{Config, ConfigArgs, LogFormat};
 use crate::db::Db;
-use crate::domain::vocab::Role;
+use crate::domain::vocab::{Role, Trust};
 use crate::error::Error;
 use crate::server::{self, AppState};
 
@@ -35,6 +35,49 @@ pub enum Command {
     /// Accounts for the first start and for emergencies.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Other nodes: ask to federate, and decide how far to trust each.
+    #[command(subcommand)]
+    Peers(PeersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeersCommand {
+    /// Ask another node to federate (sends a Follow between instance actors).
+    Add {
+        /// The other node's address, such as https://node.example
+        url: String,
+        /// How far this node trusts it.
+        #[arg(long, default_value = "connected", value_parser = parse_trust)]
+        trust: Trust,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Every known node, its trust level, and whether it awaits a decision.
+    List {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Set how far this node trusts another (answers a waiting request to federate).
+    Set {
+        host: String,
+        #[arg(value_parser = parse_trust)]
+        trust: Trust,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Refuse everything from a node.
+    Block {
+        host: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+fn parse_trust(value: &str) -> Result<Trust, String> {
+    match value.parse() {
+        Ok(Trust::Pending) | Err(_) => Err("one of: blocked, connected, trusted".into()),
+        Ok(t) => Ok(t),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,12 +125,9 @@ pub enum AdminCommand {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse().map_err(|_| {
-        format!(
-            "one of: {}",
-            <Role as strum::VariantNames>::VARIANTS.join(", ")
-        )
-    })
+    value
+        .parse()
+        .map_err(|_| format!("one of: {}", <Role as strum::VariantNames>::VARIANTS.join(", ")))
 }
 
 pub fn init_tracing(format: LogFormat) {
@@ -110,11 +150,7 @@ async fn open_db(config: &Config) -> anyhow::Result<Db> {
 fn cli_error(err: Error) -> anyhow::Error {
     match err {
         Error::Validation(fields) => {
-            let lines: Vec<String> = fields
-                .0
-                .iter()
-                .map(|(f, m)| format!("  {f}: {m}"))
-                .collect();
+            let lines: Vec<String> = fields.0.iter().map(|(f, m)| format!("  {f}: {m}")).collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
         other => anyhow::anyhow!("{other}"),
@@ -134,7 +170,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(command) => admin(command).await,
+        Command::Peers(command) => peers(command).await,
     }
+}
+
+async fn peers(command: PeersCommand) -> anyhow::Result<()> {
+    use crate::federation::peers as p;
+    let config_args = match &command {
+        PeersCommand::Add { config, .. }
+        | PeersCommand::List { config }
+        | PeersCommand::Set { config, .. }
+        | PeersCommand::Block { config, .. } => config.clone(),
+    };
+    let config = Config::load(&config_args)?;
+    let db = open_db(&config).await?;
+    let state = AppState::new(db.clone(), config);
+    let print = |peer: &p::PeerView| {
+        println!(
+            "{}\t{}\ttheir answer: {}{}",
+            peer.host,
+            peer.trust,
+            peer.their_answer,
+            if peer.awaiting_decision {
+                "\tAWAITS YOUR DECISION"
+            } else {
+                ""
+            }
+        )
+    };
+    let result = match command {
+        PeersCommand::Add { url, trust, .. } => p::add(&state, &url, trust, None).await.map(|v| print(&v)),
+        PeersCommand::List { .. } => p::list(&state).await.map(|all| {
+            if all.is_empty() {
+                println!("no peers yet: add one with `tadamun peers add https://node.example`");
+            }
+            all.iter().for_each(print)
+        }),
+        PeersCommand::Set { host, trust, .. } => p::set(&state, &host, trust, None).await.map(|v| print(&v)),
+        PeersCommand::Block { host, .. } => p::set(&state, &host, Trust::Blocked, None).await.map(|v| print(&v)),
+    };
+    db.close().await;
+    result.map_err(cli_error)?;
+    println!("(a running node sends what this queued within seconds)");
+    Ok(())
 }
 
 async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
@@ -148,12 +226,11 @@ async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
     }
     let db = open_db(&config).await?;
     if crate::db::accounts::count_active_admins(&db).await? == 0 {
-        let db_flag =
-            if args.database_url.is_some() || args.config.is_some() || args.data_dir.is_some() {
-                " (with the same --config/--database-url/--data-dir as this node)"
-            } else {
-                ""
-            };
+        let db_flag = if args.database_url.is_some() || args.config.is_some() || args.data_dir.is_some() {
+            " (with the same --config/--database-url/--data-dir as this node)"
+        } else {
+            ""
+        };
         tracing::warn!(
             "no admin account exists yet. Create one{db_flag}:\n  \
              tadamun admin create-org --slug my-org --name \"My Organisation\"\n  \
@@ -254,16 +331,10 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                 println!("password (shown once): {password}");
             }
             if let Some(uri) = made.totp_uri {
-                println!(
-                    "two-factor enrolment (load into an authenticator app, shown once): {uri}"
-                );
+                println!("two-factor enrolment (load into an authenticator app, shown once): {uri}");
             }
         }
-        AdminCommand::CreateToken {
-            username,
-            name,
-            config,
-        } => {
+        AdminCommand::CreateToken { username, name, config } => {
             let config = Config::load(&config)?;
             let db = open_db(&config).await?;
             let user = crate::db::accounts::find_user_by_username(&db, &username)

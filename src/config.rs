@@ -72,10 +72,7 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("the configuration file {path} is not valid: {source}")]
     Parse {
         path: PathBuf,
@@ -83,9 +80,7 @@ pub enum ConfigError {
     },
     #[error("`listen` must be ADDR:PORT such as 127.0.0.1:8080, not `{0}`")]
     Listen(String),
-    #[error(
-        "`domain` must be HOST or HOST:PORT with no scheme or path (such as tadamun.example.org), not `{0}`"
-    )]
+    #[error("`domain` must be HOST or HOST:PORT with no scheme or path (such as tadamun.example.org), not `{0}`")]
     Domain(String),
 }
 
@@ -174,14 +169,8 @@ mod tests {
 
     #[test]
     fn domains_are_normalised() {
-        assert_eq!(
-            normalise_domain("Node.Example.").as_deref(),
-            Some("node.example")
-        );
-        assert_eq!(
-            normalise_domain("localhost:8080").as_deref(),
-            Some("localhost:8080")
-        );
+        assert_eq!(normalise_domain("Node.Example.").as_deref(), Some("node.example"));
+        assert_eq!(normalise_domain("localhost:8080").as_deref(), Some("localhost:8080"));
         assert_eq!(normalise_domain("https://node.example"), None);
         assert_eq!(normalise_domain("node.example/path"), None);
         assert_eq!(normalise_domain(""), None);
@@ -190,9 +179,7 @@ mod tests {
     #[test]
     fn the_example_file_is_valid() {
         let args = ConfigArgs {
-            config: Some(
-                concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tadamun.example.toml").into(),
-            ),
+            config: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/tadamun.example.toml").into()),
             ..ConfigArgs::default()
         };
         let config = Config::load(&args).unwrap();

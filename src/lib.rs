@@ -9,6 +9,7 @@
 //! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
 //! - [`alerts`]: the alert lifecycle and who may do what.
 //! - [`domain`]: vocabularies and the alert's fields and checks.
+//! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
 //! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
 //! - [`clock`]: time, injectable for tests.
 //! - [`error`]: the one error type and its HTTP answers.
@@ -22,4 +23,5 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod server;

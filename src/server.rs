@@ -12,9 +12,16 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+use activitypub_federation::config::FederationConfig;
+use activitypub_federation::resolver::ValidatingDnsResolver;
+use reqwest_middleware::ClientWithMiddleware;
+use tokio::sync::{Notify, OnceCell};
+
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
+use crate::federation::keys::KeySource;
+use crate::federation::outbox::StatusRecorder;
 
 /// Requests larger than this are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -25,16 +32,50 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: SharedClock,
+    /// Where new RSA keys come from.
+    pub keys: KeySource,
+    /// The HTTP client for other servers: no redirects, timeouts, and outside
+    /// development mode no loopback, private or reserved addresses.
+    pub http: ClientWithMiddleware,
+    /// Wakes the delivery worker when the outbox has new rows.
+    pub deliveries: Arc<Notify>,
+    /// Whether `serve` runs the delivery worker (tests drive delivery by hand).
+    pub background_delivery: bool,
+    /// The federation crate's context, made once on first use.
+    pub federation: Arc<OnceCell<FederationConfig<AppState>>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
+        let http = http_client(&config);
         Self {
             db,
             config: Arc::new(config),
             clock: Arc::new(SystemClock),
+            keys: KeySource::Generate,
+            http,
+            deliveries: Arc::new(Notify::new()),
+            background_delivery: true,
+            federation: Arc::new(OnceCell::new()),
         }
     }
+}
+
+fn http_client(config: &Config) -> ClientWithMiddleware {
+    let timeout = std::time::Duration::from_secs(10);
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("Tadamun/", env!("CARGO_PKG_VERSION")));
+    if !config.dev_mode {
+        // Checked when connecting, so DNS rebinding cannot get past it either.
+        builder = builder.dns_resolver(Arc::new(ValidatingDnsResolver::new(Vec::new(), true)));
+    }
+    let client = builder.build().expect("a TLS-less HTTP client always builds");
+    reqwest_middleware::ClientBuilder::new(client)
+        .with(StatusRecorder)
+        .build()
 }
 
 pub fn app(state: AppState) -> Router {
@@ -42,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::router())
+        .merge(crate::federation::http::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -70,9 +112,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

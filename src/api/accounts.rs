@@ -116,10 +116,7 @@ struct SignIn {
     token_name: Option<String>,
 }
 
-async fn sign_in(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<SignIn>,
-) -> Result<impl IntoResponse> {
+async fn sign_in(State(state): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<impl IntoResponse> {
     let name = body.token_name.unwrap_or_else(|| "sign-in".to_string());
     let (token, row) = accounts::sign_in(
         &state.db,
@@ -130,18 +127,14 @@ async fn sign_in(
         state.clock.now(),
     )
     .await?;
-    Ok(created(
-        json!({"token": token, "token_info": TokenView::from(row)}),
-    ))
+    Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
 }
 
 async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     let user = q::find_user_by_id(&state.db, &staff.user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    Ok(Json(
-        json!({"user": UserView::from(user), "org": staff.org_slug}),
-    ))
+    Ok(Json(json!({"user": UserView::from(user), "org": staff.org_slug})))
 }
 
 async fn list_tokens(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
@@ -164,11 +157,8 @@ async fn create_token(
     staff: Staff,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<impl IntoResponse> {
-    let (token, row) =
-        accounts::issue_token(&state.db, &staff.user_id, &body.name, state.clock.now()).await?;
-    Ok(created(
-        json!({"token": token, "token_info": TokenView::from(row)}),
-    ))
+    let (token, row) = accounts::issue_token(&state.db, &staff.user_id, &body.name, state.clock.now()).await?;
+    Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
 }
 
 async fn revoke_token(
@@ -191,11 +181,7 @@ async fn revoke_token(
 }
 
 async fn list_orgs(State(state): State<AppState>, _staff: Staff) -> Result<impl IntoResponse> {
-    let orgs: Vec<OrgView> = q::list_orgs(&state.db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let orgs: Vec<OrgView> = q::list_orgs(&state.db).await?.into_iter().map(Into::into).collect();
     Ok(Json(json!({"items": orgs})))
 }
 
@@ -229,11 +215,7 @@ async fn create_org(
 
 async fn list_users(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
-    let users: Vec<UserView> = q::list_users(&state.db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let users: Vec<UserView> = q::list_users(&state.db).await?.into_iter().map(Into::into).collect();
     Ok(Json(json!({"items": users})))
 }
 
@@ -290,11 +272,7 @@ async fn update_user(
         return Err(FieldErrors::single("body", "give `role` or `disabled`").into());
     }
     if body.disabled == Some(false) {
-        return Err(FieldErrors::single(
-            "disabled",
-            "a disabled account is not re-enabled; create a new one",
-        )
-        .into());
+        return Err(FieldErrors::single("disabled", "a disabled account is not re-enabled; create a new one").into());
     }
     let mut totp_uri = None;
     if let Some(role) = body.role {
@@ -306,9 +284,7 @@ async fn update_user(
     let user = q::find_user_by_id(&state.db, &id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    Ok(Json(
-        json!({"user": UserView::from(user), "totp_uri": totp_uri}),
-    ))
+    Ok(Json(json!({"user": UserView::from(user), "totp_uri": totp_uri})))
 }
 
 #[derive(Deserialize)]
@@ -330,7 +306,5 @@ async fn list_audit(
         .into_iter()
         .map(|r| json!({"at": from_millis(r.at), "user_id": r.user_id, "action": r.action, "subject": r.subject, "detail": r.detail}))
         .collect();
-    Ok(Json(
-        json!({"items": items, "limit": limit, "offset": offset}),
-    ))
+    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})))
 }

@@ -30,11 +30,7 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(Method::POST, "/alerts/{id}/publish", publish)
         .add(Method::POST, "/alerts/{id}/close", close)
         .add(Method::POST, "/alerts/{id}/withdraw", withdraw)
-        .add(
-            Method::POST,
-            "/alerts/{id}/consent/withdraw",
-            withdraw_consent,
-        )
+        .add(Method::POST, "/alerts/{id}/consent/withdraw", withdraw_consent)
 }
 
 async fn create(
@@ -42,7 +38,7 @@ async fn create(
     staff: Staff,
     ApiJson(input): ApiJson<AlertInput>,
 ) -> Result<impl IntoResponse> {
-    let view = alerts::create(&state.db, state.clock.now(), &staff, input).await?;
+    let view = alerts::create(&state, &staff, input).await?;
     Ok(created(view))
 }
 
@@ -52,53 +48,28 @@ async fn edit(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<AlertInput>,
 ) -> Result<impl IntoResponse> {
+    Ok(Json(alerts::edit(&state, &staff, &id, input).await?))
+}
+
+async fn get(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
+    Ok(Json(alerts::get(&state, &staff, &id).await?))
+}
+
+async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
     Ok(Json(
-        alerts::edit(&state.db, state.clock.now(), &staff, &id, input).await?,
+        serde_json::json!({"items": alerts::history(&state, &staff, &id).await?}),
     ))
 }
 
-async fn get(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse> {
-    Ok(Json(alerts::get(&state.db, &staff, &id).await?))
+async fn step(state: &AppState, staff: &Staff, id: &str, change: Transition) -> Result<Json<alerts::AlertView>> {
+    Ok(Json(alerts::transition(state, staff, id, change).await?))
 }
 
-async fn history(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse> {
-    Ok(Json(
-        serde_json::json!({"items": alerts::history(&state.db, &staff, &id).await?}),
-    ))
-}
-
-async fn step(
-    state: &AppState,
-    staff: &Staff,
-    id: &str,
-    change: Transition,
-) -> Result<Json<alerts::AlertView>> {
-    Ok(Json(
-        alerts::transition(&state.db, state.clock.now(), staff, id, change).await?,
-    ))
-}
-
-async fn submit(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse> {
+async fn submit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
     step(&state, &staff, &id, Transition::Submit).await
 }
 
-async fn publish(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> Result<impl IntoResponse> {
+async fn publish(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
     step(&state, &staff, &id, Transition::Publish).await
 }
 
@@ -114,13 +85,7 @@ async fn return_to_draft(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<impl IntoResponse> {
-    step(
-        &state,
-        &staff,
-        &id,
-        Transition::ReturnToDraft { note: body.note },
-    )
-    .await
+    step(&state, &staff, &id, Transition::ReturnToDraft { note: body.note }).await
 }
 
 async fn withdraw_consent(
@@ -129,13 +94,7 @@ async fn withdraw_consent(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<impl IntoResponse> {
-    step(
-        &state,
-        &staff,
-        &id,
-        Transition::WithdrawConsent { note: body.note },
-    )
-    .await
+    step(&state, &staff, &id, Transition::WithdrawConsent { note: body.note }).await
 }
 
 #[derive(Deserialize)]
@@ -184,15 +143,7 @@ async fn withdraw(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WithdrawBody>,
 ) -> Result<impl IntoResponse> {
-    step(
-        &state,
-        &staff,
-        &id,
-        Transition::Withdraw {
-            reason: body.reason,
-        },
-    )
-    .await
+    step(&state, &staff, &id, Transition::Withdraw { reason: body.reason }).await
 }
 
 #[derive(Deserialize)]
@@ -207,30 +158,53 @@ struct ListParams {
     offset: Option<String>,
 }
 
-async fn list(
-    State(state): State<AppState>,
-    staff: Staff,
-    Query(p): Query<ListParams>,
-) -> Result<impl IntoResponse> {
+async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> Result<impl IntoResponse> {
     let mut errors = FieldErrors::default();
     let status: Option<AlertStatus> = vocabulary_param(&mut errors, "status", p.status.as_deref());
     let urgency: Option<Urgency> = vocabulary_param(&mut errors, "urgency", p.urgency.as_deref());
-    let violation: Option<ViolationType> =
-        vocabulary_param(&mut errors, "violation", p.violation.as_deref());
-    let country = p
-        .country
-        .as_deref()
+    let violation: Option<ViolationType> = vocabulary_param(&mut errors, "violation", p.violation.as_deref());
+    let country = country_param(&mut errors, p.country.as_deref());
+    let (limit, offset) = page_params(&mut errors, p.limit.as_deref(), p.offset.as_deref());
+    let org_id = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        None => None,
+        Some(slug) => match crate::db::accounts::find_org_by_slug(&state.db, slug).await? {
+            Some(org) => Some(org.id),
+            None => {
+                errors.add("org", format!("no organisation `{slug}` on this node"));
+                None
+            }
+        },
+    };
+    let text = text_param(&mut errors, p.q.as_deref());
+    errors.into_result()?;
+    let filter = AlertFilter {
+        status: status.map(|s| s.as_str().to_string()),
+        country,
+        violation: violation.map(|v| v.as_str().to_string()),
+        urgency: urgency.map(|u| u.as_str().to_string()),
+        org_id,
+        text,
+        limit,
+        offset,
+    };
+    Ok(Json(alerts::list(&state, &staff, &filter).await?))
+}
+
+/// `country`: an ISO 3166-1 alpha-2 code, any case.
+pub(super) fn country_param(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
+    let country = value
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(str::to_ascii_uppercase);
-    if let Some(c) = &country
-        && isocountry::CountryCode::for_alpha2(c).is_err()
-    {
-        errors.add(
-            "country",
-            format!("`{c}` is not an ISO 3166-1 alpha-2 code"),
-        );
+        .map(str::to_ascii_uppercase)?;
+    if isocountry::CountryCode::for_alpha2(&country).is_err() {
+        errors.add("country", format!("`{country}` is not an ISO 3166-1 alpha-2 code"));
+        return None;
     }
+    Some(country)
+}
+
+/// `limit` (1 to 200, default 50) and `offset` (default 0).
+pub(super) fn page_params(errors: &mut FieldErrors, limit: Option<&str>, offset: Option<&str>) -> (i64, i64) {
     let mut number = |name: &str, value: Option<&str>, default: i64, max: i64| -> i64 {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None => default,
@@ -243,36 +217,17 @@ async fn list(
             },
         }
     };
-    let limit = number("limit", p.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE).max(1);
-    let offset = number("offset", p.offset.as_deref(), 0, i64::MAX);
-    let org_id = match p.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
-        None => None,
-        Some(slug) => match crate::db::accounts::find_org_by_slug(&state.db, slug).await? {
-            Some(org) => Some(org.id),
-            None => {
-                errors.add("org", format!("no organisation `{slug}` on this node"));
-                None
-            }
-        },
-    };
-    let text =
-        p.q.as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase);
-    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+    let limit = number("limit", limit, DEFAULT_PAGE, MAX_PAGE).max(1);
+    let offset = number("offset", offset, 0, i64::MAX);
+    (limit, offset)
+}
+
+/// `q`: text to search for, lower-cased.
+pub(super) fn text_param(errors: &mut FieldErrors, value: Option<&str>) -> Option<String> {
+    let text = value.map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase)?;
+    if text.chars().count() > 200 {
         errors.add("q", "at most 200 characters");
+        return None;
     }
-    errors.into_result()?;
-    let filter = AlertFilter {
-        status: status.map(|s| s.as_str().to_string()),
-        country,
-        violation: violation.map(|v| v.as_str().to_string()),
-        urgency: urgency.map(|u| u.as_str().to_string()),
-        org_id,
-        text,
-        limit,
-        offset,
-    };
-    Ok(Json(alerts::list(&state.db, &staff, &filter).await?))
+    Some(text)
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod alerts;
+mod federation;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -53,6 +54,7 @@ impl ApiRoutes {
 fn routes() -> ApiRoutes {
     let r = ApiRoutes::new().add(Method::GET, "/openapi.json", openapi);
     let r = accounts::routes(r);
+    let r = federation::routes(r);
     alerts::routes(r)
 }
 
@@ -63,11 +65,7 @@ pub fn router() -> Router<AppState> {
 
 /// Every (method, path) the API serves, e.g. `("GET", "/api/v1/alerts/{id}")`.
 pub fn route_table() -> Vec<(String, String)> {
-    routes()
-        .table
-        .into_iter()
-        .map(|(m, p)| (m.to_string(), p))
-        .collect()
+    routes().table.into_iter().map(|(m, p)| (m.to_string(), p)).collect()
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -113,16 +111,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 let path = err.path().to_string();
                 let inner = err.into_inner();
                 if inner.is_data() {
-                    let field = if path == "." {
-                        "body".to_string()
-                    } else {
-                        path
-                    };
+                    let field = if path == "." { "body".to_string() } else { path };
                     Err(FieldErrors::single(field, strip_position(&inner.to_string())).into())
                 } else {
-                    Err(Error::BadRequest(format!(
-                        "the body is not valid JSON: {inner}"
-                    )))
+                    Err(Error::BadRequest(format!("the body is not valid JSON: {inner}")))
                 }
             }
         }
@@ -140,10 +132,7 @@ fn strip_position(message: &str) -> String {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -168,11 +157,7 @@ pub(crate) fn created<T: serde::Serialize>(value: T) -> impl IntoResponse {
 }
 
 /// Parses an optional query value from a vocabulary, naming the parameter on error.
-pub(crate) fn vocabulary_param<T>(
-    errors: &mut FieldErrors,
-    name: &str,
-    value: Option<&str>,
-) -> Option<T>
+pub(crate) fn vocabulary_param<T>(errors: &mut FieldErrors, name: &str, value: Option<&str>) -> Option<T>
 where
     T: std::str::FromStr + strum::VariantNames,
 {
@@ -185,10 +170,7 @@ where
         Err(_) => {
             errors.add(
                 name,
-                format!(
-                    "unknown value `{value}`; one of: {}",
-                    T::VARIANTS.join(", ")
-                ),
+                format!("unknown value `{value}`; one of: {}", T::VARIANTS.join(", ")),
             );
             None
         }

@@ -39,53 +39,39 @@ pub struct TokenRow {
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.password_hash, \
      u.totp_secret, u.created_at, u.disabled_at";
 
-pub async fn insert_org<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    org: &OrgRow,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO organisations (id, slug, name, alert_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&org.id)
-    .bind(&org.slug)
-    .bind(&org.name)
-    .bind(&org.alert_prefix)
-    .bind(org.created_at)
-    .execute(ex)
-    .await?;
+pub async fn insert_org<'e>(ex: impl Executor<'e, Database = Any>, org: &OrgRow) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO organisations (id, slug, name, alert_prefix, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&org.id)
+        .bind(&org.slug)
+        .bind(&org.name)
+        .bind(&org.alert_prefix)
+        .bind(org.created_at)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 pub async fn list_orgs(db: &Db) -> sqlx::Result<Vec<OrgRow>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, alert_prefix, created_at FROM organisations ORDER BY slug",
-    )
-    .fetch_all(&db.pool)
-    .await
+    sqlx::query_as("SELECT id, slug, name, alert_prefix, created_at FROM organisations ORDER BY slug")
+        .fetch_all(&db.pool)
+        .await
 }
 
 pub async fn find_org_by_slug(db: &Db, slug: &str) -> sqlx::Result<Option<OrgRow>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, alert_prefix, created_at FROM organisations WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as("SELECT id, slug, name, alert_prefix, created_at FROM organisations WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn find_org_by_id(db: &Db, id: &str) -> sqlx::Result<Option<OrgRow>> {
-    sqlx::query_as(
-        "SELECT id, slug, name, alert_prefix, created_at FROM organisations WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as("SELECT id, slug, name, alert_prefix, created_at FROM organisations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
-pub async fn insert_user<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    user: &UserRow,
-) -> sqlx::Result<()> {
+pub async fn insert_user<'e>(ex: impl Executor<'e, Database = Any>, user: &UserRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, username, display_name, org_id, role, password_hash, totp_secret, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -104,36 +90,29 @@ pub async fn insert_user<'e>(
 }
 
 pub async fn list_users(db: &Db) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
-    ))
-    .fetch_all(&db.pool)
-    .await
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"))
+        .fetch_all(&db.pool)
+        .await
 }
 
 pub async fn find_user_by_username(db: &Db, username: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
+        .bind(username)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn find_user_by_id(db: &Db, id: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn count_active_admins(db: &Db) -> sqlx::Result<i64> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
-            .fetch_one(&db.pool)
-            .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
+        .fetch_one(&db.pool)
+        .await?;
     Ok(n)
 }
 
@@ -143,22 +122,16 @@ pub async fn update_user_role<'e>(
     role: &str,
     totp_secret: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE users SET role = $2, totp_secret = COALESCE(totp_secret, $3) WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(role)
-    .bind(totp_secret)
-    .execute(ex)
-    .await?;
+    sqlx::query("UPDATE users SET role = $2, totp_secret = COALESCE(totp_secret, $3) WHERE id = $1")
+        .bind(user_id)
+        .bind(role)
+        .bind(totp_secret)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn disable_user<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    user_id: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn disable_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL")
         .bind(user_id)
         .bind(now)
@@ -172,24 +145,19 @@ pub async fn insert_token<'e>(
     token: &TokenRow,
     token_hash: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&token.id)
-    .bind(&token.user_id)
-    .bind(&token.name)
-    .bind(token_hash)
-    .bind(token.created_at)
-    .execute(ex)
-    .await?;
+    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&token.id)
+        .bind(&token.user_id)
+        .bind(&token.name)
+        .bind(token_hash)
+        .bind(token.created_at)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 /// The active user holding an unrevoked token with this hash, and the token's id.
-pub async fn find_user_by_token_hash(
-    db: &Db,
-    token_hash: &str,
-) -> sqlx::Result<Option<(UserRow, String)>> {
+pub async fn find_user_by_token_hash(db: &Db, token_hash: &str) -> sqlx::Result<Option<(UserRow, String)>> {
     #[derive(FromRow)]
     struct Found {
         #[sqlx(flatten)]
@@ -227,13 +195,12 @@ pub async fn list_tokens(db: &Db, user_id: &str) -> sqlx::Result<Vec<TokenRow>> 
 
 /// Revokes one of the user's tokens; false when the user has no such active token.
 pub async fn revoke_token(db: &Db, user_id: &str, token_id: &str, now: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(token_id)
-    .bind(user_id)
-    .bind(now)
-    .execute(&db.pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(token_id)
+            .bind(user_id)
+            .bind(now)
+            .execute(&db.pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -120,11 +120,7 @@ pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Resu
 
 /// Writes a new version of an alert, unless someone else changed it since
 /// `previous_version` was read (then false, and nothing is written).
-pub async fn update(
-    conn: &mut AnyConnection,
-    alert: &StoredAlert,
-    previous_version: i64,
-) -> sqlx::Result<bool> {
+pub async fn update(conn: &mut AnyConnection, alert: &StoredAlert, previous_version: i64) -> sqlx::Result<bool> {
     let r = &alert.row;
     let done = sqlx::query(
         "UPDATE alerts SET status = $3, audience = $4, urgency = $5, severity = $6, certainty = $7, \
@@ -157,12 +153,7 @@ pub async fn update(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    for table in [
-        "alert_violations",
-        "alert_named_orgs",
-        "alert_private",
-        "alert_consent",
-    ] {
+    for table in ["alert_violations", "alert_named_orgs", "alert_private", "alert_consent"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
             .bind(&r.id)
             .execute(&mut *conn)
@@ -248,36 +239,31 @@ pub async fn history(db: &Db, alert_id: &str) -> sqlx::Result<Vec<HistoryRow>> {
 
 pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredAlert>> {
     let mut conn = db.pool.acquire().await?;
-    let row: Option<AlertRow> = sqlx::query_as(&format!(
-        "SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE a.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<AlertRow> = sqlx::query_as(&format!("SELECT {ALERT_COLUMNS} FROM {ALERT_FROM} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let violations: Vec<(String,)> = sqlx::query_as(
-        "SELECT violation FROM alert_violations WHERE alert_id = $1 ORDER BY violation",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let violations: Vec<(String,)> =
+        sqlx::query_as("SELECT violation FROM alert_violations WHERE alert_id = $1 ORDER BY violation")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     let named_orgs: Vec<(String,)> =
         sqlx::query_as("SELECT org_ref FROM alert_named_orgs WHERE alert_id = $1 ORDER BY org_ref")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let private: Option<PrivateRow> = sqlx::query_as(
-        "SELECT exact_location, contacts, family_details FROM alert_private WHERE alert_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let consent: Option<ConsentRow> = sqlx::query_as(
-        "SELECT given_by, given_at, allowed_uses, withdrawn_at FROM alert_consent WHERE alert_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let private: Option<PrivateRow> =
+        sqlx::query_as("SELECT exact_location, contacts, family_details FROM alert_private WHERE alert_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let consent: Option<ConsentRow> =
+        sqlx::query_as("SELECT given_by, given_at, allowed_uses, withdrawn_at FROM alert_consent WHERE alert_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(Some(StoredAlert {
         row,
         violations: violations.into_iter().map(|(v,)| v).collect(),
@@ -339,10 +325,7 @@ pub async fn list(
         ));
     }
     if let Some(v) = &filter.text {
-        let escaped = v
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         conditions.push(format!(
             "a.search_text LIKE {} ESCAPE '\\'",
             bind(format!("%{escaped}%"))

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod remote_alerts;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -37,10 +38,7 @@ pub enum ConnectError {
     )]
     UnsupportedUrl(String),
     #[error("cannot create the directory for the SQLite database {path}: {source}")]
-    CreateDir {
-        path: String,
-        source: std::io::Error,
-    },
+    CreateDir { path: String, source: std::io::Error },
     #[error("cannot open the database: {0}")]
     Open(#[from] sqlx::Error),
     #[error("cannot apply database migrations: {0}")]
@@ -60,9 +58,7 @@ impl Db {
         };
         let mut url = url.to_string();
         if backend == Backend::Sqlite {
-            let path = url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:");
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or_default().to_string();
             if path != ":memory:"
                 && let Some(dir) = Path::new(&path).parent()
@@ -74,11 +70,7 @@ impl Db {
                 })?;
             }
             if !url.contains("mode=") {
-                url.push_str(if url.contains('?') {
-                    "&mode=rwc"
-                } else {
-                    "?mode=rwc"
-                });
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
             }
         }
         let options = AnyConnectOptions::from_str(&url)?;
@@ -120,10 +112,9 @@ impl Db {
     /// True when the database answers and every migration this binary knows is applied.
     pub async fn is_ready(&self) -> bool {
         let expected = self.migrator().iter().count() as i64;
-        let applied: Result<(i64,), _> =
-            sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&self.pool)
-                .await;
+        let applied: Result<(i64,), _> = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await;
         matches!(applied, Ok((n,)) if n >= expected)
     }
 
@@ -134,8 +125,7 @@ impl Db {
 
 /// A unique-constraint violation, which callers turn into 409 instead of 500.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 pub fn new_id() -> String {

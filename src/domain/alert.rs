@@ -288,13 +288,7 @@ impl AlertDraft {
             *text = ammonia::clean(text);
         }
         check_lang_map(&mut errors, "body", &c.body, MAX_BODY, false);
-        check_lang_map(
-            &mut errors,
-            "link_to_work",
-            &c.link_to_work,
-            MAX_LINK_TO_WORK,
-            true,
-        );
+        check_lang_map(&mut errors, "link_to_work", &c.link_to_work, MAX_LINK_TO_WORK, true);
         check_optional_text(&mut errors, "region", &c.region, MAX_SHORT_TEXT);
         check_optional_text(&mut errors, "place", &c.place, MAX_LONG_TEXT);
 
@@ -311,10 +305,7 @@ impl AlertDraft {
         }
 
         if c.defenders.is_empty() {
-            errors.add(
-                "defenders",
-                "required: at least one defender (a name or pseudonym)",
-            );
+            errors.add("defenders", "required: at least one defender (a name or pseudonym)");
         }
         check_list_len(&mut errors, "defenders", c.defenders.len());
         for (i, d) in c.defenders.iter().enumerate() {
@@ -346,12 +337,7 @@ impl AlertDraft {
                 ("project", &b.project),
                 ("financier", &b.financier),
             ] {
-                check_optional_text(
-                    &mut errors,
-                    &format!("business_link.{name}"),
-                    value,
-                    MAX_SHORT_TEXT,
-                );
+                check_optional_text(&mut errors, &format!("business_link.{name}"), value, MAX_SHORT_TEXT);
             }
         }
         check_list_len(&mut errors, "rights_concerned", c.rights_concerned.len());
@@ -365,13 +351,7 @@ impl AlertDraft {
                 MAX_LONG_TEXT,
                 false,
             );
-            check_lang_map(
-                &mut errors,
-                &format!("{at}.model_text"),
-                &a.model_text,
-                MAX_BODY,
-                false,
-            );
+            check_lang_map(&mut errors, &format!("{at}.model_text"), &a.model_text, MAX_BODY, false);
             check_list_len(&mut errors, &format!("{at}.addressees"), a.addressees.len());
             for (j, ad) in a.addressees.iter().enumerate() {
                 check_text(
@@ -398,13 +378,7 @@ impl AlertDraft {
 
         check_list_len(&mut errors, "restricted_to", self.restricted_to.len());
         for (i, r) in self.restricted_to.iter().enumerate() {
-            check_text(
-                &mut errors,
-                &format!("restricted_to[{i}]"),
-                r,
-                MAX_SHORT_TEXT,
-                true,
-            );
+            check_text(&mut errors, &format!("restricted_to[{i}]"), r, MAX_SHORT_TEXT, true);
         }
         match self.audience {
             Audience::Restricted if self.restricted_to.is_empty() => errors.add(
@@ -420,18 +394,9 @@ impl AlertDraft {
         }
 
         match &self.consent {
-            None => errors.add(
-                "consent",
-                "required: who gave consent, when, and its allowed uses",
-            ),
+            None => errors.add("consent", "required: who gave consent, when, and its allowed uses"),
             Some(consent) => {
-                check_text(
-                    &mut errors,
-                    "consent.given_by",
-                    &consent.given_by,
-                    MAX_SHORT_TEXT,
-                    true,
-                );
+                check_text(&mut errors, "consent.given_by", &consent.given_by, MAX_SHORT_TEXT, true);
                 if consent.given_at > now {
                     errors.add("consent.given_at", "cannot be in the future");
                 }
@@ -489,10 +454,7 @@ impl AlertDraft {
         note("perpetrators", a.perpetrators != b.perpetrators);
         note("business_link", a.business_link != b.business_link);
         note("rights_concerned", a.rights_concerned != b.rights_concerned);
-        note(
-            "requested_actions",
-            a.requested_actions != b.requested_actions,
-        );
+        note("requested_actions", a.requested_actions != b.requested_actions);
         note("urgency", self.urgency != other.urgency);
         note("severity", self.severity != other.severity);
         note("certainty", self.certainty != other.certainty);
@@ -525,10 +487,7 @@ impl AlertDraft {
     /// The title shown in lists: English if there is one, else the first language.
     pub fn display_title(&self) -> String {
         let t = &self.content.title;
-        t.get("en")
-            .or_else(|| t.values().next())
-            .cloned()
-            .unwrap_or_default()
+        t.get("en").or_else(|| t.values().next()).cloned().unwrap_or_default()
     }
 }
 
@@ -554,20 +513,11 @@ fn check_optional_text(errors: &mut FieldErrors, field: &str, value: &Option<Str
 
 fn check_list_len(errors: &mut FieldErrors, field: &str, len: usize) {
     if len > MAX_LIST {
-        errors.add(
-            field,
-            format!("too many entries: {len}, at most {MAX_LIST}"),
-        );
+        errors.add(field, format!("too many entries: {len}, at most {MAX_LIST}"));
     }
 }
 
-fn check_lang_map(
-    errors: &mut FieldErrors,
-    field: &str,
-    map: &LangMap,
-    max: usize,
-    required: bool,
-) {
+fn check_lang_map(errors: &mut FieldErrors, field: &str, map: &LangMap, max: usize, required: bool) {
     if required && map.values().all(|v| v.trim().is_empty()) {
         errors.add(
             field,

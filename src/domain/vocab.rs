@@ -72,6 +72,29 @@ impl Audience {
 }
 
 vocabulary!(
+    /// How far this node trusts another node, from least to most.
+    Trust { Blocked, Pending, Connected, Trusted }
+);
+
+impl Trust {
+    /// Connected and trusted peers may send us anything; others may only ask to federate.
+    pub fn federates(self) -> bool {
+        matches!(self, Trust::Connected | Trust::Trusted)
+    }
+    /// Whether a node at this level may receive or fetch an alert with `audience`.
+    pub fn may_see(self, audience: Audience) -> bool {
+        match audience {
+            Audience::Public => true,
+            Audience::Network => self.federates(),
+            Audience::Trusted => self == Trust::Trusted,
+            // Named organisations are checked one by one; their node must federate.
+            Audience::Restricted => self.federates(),
+            Audience::Node => false,
+        }
+    }
+}
+
+vocabulary!(
     /// CAP 1.2 urgency.
     Urgency { Immediate, Expected, Future, Past, Unknown }
 );

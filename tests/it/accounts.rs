@@ -32,22 +32,14 @@ async fn sign_in_with_password_and_second_factor(env: TestEnv) {
         .await;
     assert!(none.is_none(), "members do not need a second factor");
     let (_, uri) = node
-        .staff_with_password(
-            "green",
-            Role::Coordinator,
-            "cora",
-            "a long coordinator password",
-        )
+        .staff_with_password("green", Role::Coordinator, "cora", "a long coordinator password")
         .await;
     let uri = uri.expect("coordinators get a TOTP enrolment");
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
 
-    let sign_in = async |body: serde_json::Value| {
-        node.call(Method::POST, None, "/api/v1/auth/token", Some(&body))
-            .await
-    };
-    let (status, ok) =
-        sign_in(json!({"username": "mia", "password": "a long member password"})).await;
+    let sign_in =
+        async |body: serde_json::Value| node.call(Method::POST, None, "/api/v1/auth/token", Some(&body)).await;
+    let (status, ok) = sign_in(json!({"username": "mia", "password": "a long member password"})).await;
     assert_eq!(status, StatusCode::CREATED, "{ok}");
     let token = ok["token"].as_str().unwrap().to_string();
     let (status, me) = node.get(&token, "/api/v1/me").await;
@@ -57,29 +49,21 @@ async fn sign_in_with_password_and_second_factor(env: TestEnv) {
 
     let (status, _) = sign_in(json!({"username": "mia", "password": "wrong password!"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) =
-        sign_in(json!({"username": "nobody", "password": "a long member password"})).await;
+    let (status, _) = sign_in(json!({"username": "nobody", "password": "a long member password"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // Roles that publish sign in with two factors.
-    let (status, refused) =
-        sign_in(json!({"username": "cora", "password": "a long coordinator password"})).await;
+    let (status, refused) = sign_in(json!({"username": "cora", "password": "a long coordinator password"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(
-        refused["error"].as_str().unwrap().contains("totp_code"),
-        "{refused}"
-    );
-    let (status, _) = sign_in(json!({"username": "cora", "password": "a long coordinator password", "totp_code": "000000"})).await;
+    assert!(refused["error"].as_str().unwrap().contains("totp_code"), "{refused}");
+    let (status, _) =
+        sign_in(json!({"username": "cora", "password": "a long coordinator password", "totp_code": "000000"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let code = tadamun::accounts::current_totp_code(&totp_secret(&uri), node.clock_now()).unwrap();
-    let (status, ok) = sign_in(
-        json!({"username": "cora", "password": "a long coordinator password", "totp_code": code}),
-    )
-    .await;
+    let (status, ok) =
+        sign_in(json!({"username": "cora", "password": "a long coordinator password", "totp_code": code})).await;
     assert_eq!(status, StatusCode::CREATED, "{ok}");
-    let (status, _) =
-        sign_in(json!({"username": "cora", "password": "wrong password!", "totp_code": code}))
-            .await;
+    let (status, _) = sign_in(json!({"username": "cora", "password": "wrong password!", "totp_code": code})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     node.stop().await;
 }
@@ -87,9 +71,7 @@ async fn sign_in_with_password_and_second_factor(env: TestEnv) {
 async fn tokens_are_listed_and_revoked(env: TestEnv) {
     let node = TestNode::spawn(&env).await;
     let first = node.staff("green", Role::Member, "mia").await;
-    let (status, made) = node
-        .post(&first, "/api/v1/tokens", &json!({"name": "laptop"}))
-        .await;
+    let (status, made) = node.post(&first, "/api/v1/tokens", &json!({"name": "laptop"})).await;
     assert_eq!(status, StatusCode::CREATED);
     let second = made["token"].as_str().unwrap().to_string();
     let second_id = made["token_info"]["id"].as_str().unwrap().to_string();
@@ -103,18 +85,13 @@ async fn tokens_are_listed_and_revoked(env: TestEnv) {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["test", "laptop"]);
-    assert!(
-        !list.to_string().contains(&second),
-        "a token is shown only once"
-    );
+    assert!(!list.to_string().contains(&second), "a token is shown only once");
     let stored: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM api_tokens")
         .fetch_all(&node.db().pool)
         .await
         .unwrap();
     assert!(
-        stored
-            .iter()
-            .all(|(h,)| h.len() == 64 && !h.starts_with("tdm_")),
+        stored.iter().all(|(h,)| h.len() == 64 && !h.starts_with("tdm_")),
         "stored hashed"
     );
 
@@ -154,9 +131,7 @@ async fn tokens_are_listed_and_revoked(env: TestEnv) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = node
-        .post(&first, "/api/v1/tokens", &json!({"name": ""}))
-        .await;
+    let (status, _) = node.post(&first, "/api/v1/tokens", &json!({"name": ""})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     node.stop().await;
 }
@@ -174,11 +149,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{org}");
     let (status, dup) = node
-        .post(
-            &admin,
-            "/api/v1/orgs",
-            &json!({"slug": "prodesc", "name": "Again"}),
-        )
+        .post(&admin, "/api/v1/orgs", &json!({"slug": "prodesc", "name": "Again"}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{dup}");
     let (status, bad) = node
@@ -193,7 +164,8 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
         assert!(bad["fields"][field].is_string(), "{field}: {bad}");
     }
 
-    let new_user = json!({"username": "pablo", "org": "prodesc", "role": "coordinator", "password": "a long enough password"});
+    let new_user =
+        json!({"username": "pablo", "org": "prodesc", "role": "coordinator", "password": "a long enough password"});
     let (status, made) = node.post(&admin, "/api/v1/users", &new_user).await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
     assert!(made["totp_uri"].as_str().unwrap().starts_with("otpauth://"));
@@ -228,44 +200,24 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
         .unwrap()
         .0;
     let (status, alert) = node
-        .post(
-            &pablo_token,
-            "/api/v1/alerts",
-            &crate::support::alert_body(),
-        )
+        .post(&pablo_token, "/api/v1/alerts", &crate::support::alert_body())
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(alert["number"].as_str().unwrap().starts_with("URG-"));
 
     let (status, changed) = node
-        .patch(
-            &admin,
-            &format!("/api/v1/users/{pablo_id}"),
-            &json!({"role": "viewer"}),
-        )
+        .patch(&admin, &format!("/api/v1/users/{pablo_id}"), &json!({"role": "viewer"}))
         .await;
     assert_eq!(
         (status, changed["user"]["role"].as_str()),
         (StatusCode::OK, Some("viewer"))
     );
     let (status, _) = node
-        .post(
-            &pablo_token,
-            "/api/v1/alerts",
-            &crate::support::alert_body(),
-        )
+        .post(&pablo_token, "/api/v1/alerts", &crate::support::alert_body())
         .await;
-    assert_eq!(
-        status,
-        StatusCode::FORBIDDEN,
-        "the new role applies at once"
-    );
+    assert_eq!(status, StatusCode::FORBIDDEN, "the new role applies at once");
     let (status, _) = node
-        .patch(
-            &admin,
-            &format!("/api/v1/users/{pablo_id}"),
-            &json!({"disabled": true}),
-        )
+        .patch(&admin, &format!("/api/v1/users/{pablo_id}"), &json!({"disabled": true}))
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = node.get(&pablo_token, "/api/v1/me").await;
@@ -278,17 +230,9 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     let (_, me) = node.get(&admin, "/api/v1/me").await;
     let admin_id = me["user"]["id"].as_str().unwrap();
     let (status, _) = node
-        .patch(
-            &admin,
-            &format!("/api/v1/users/{admin_id}"),
-            &json!({"disabled": true}),
-        )
+        .patch(&admin, &format!("/api/v1/users/{admin_id}"), &json!({"disabled": true}))
         .await;
-    assert_eq!(
-        status,
-        StatusCode::CONFLICT,
-        "an admin cannot lock themselves out"
-    );
+    assert_eq!(status, StatusCode::CONFLICT, "an admin cannot lock themselves out");
 
     let (_, users) = node.get(&admin, "/api/v1/users").await;
     assert_eq!(users["items"].as_array().unwrap().len(), 2);
@@ -310,12 +254,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
 async fn health_and_readiness(env: TestEnv) {
     let node = TestNode::spawn(&env).await;
     for (path, expected) in [("/healthz", "ok"), ("/readyz", "ready")] {
-        let resp = node
-            .http
-            .get(format!("{}{path}", node.base))
-            .send()
-            .await
-            .unwrap();
+        let resp = node.http.get(format!("{}{path}", node.base)).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::OK);
         assert_eq!(resp.text().await.unwrap(), expected);
     }
@@ -344,12 +283,7 @@ async fn health_and_readiness(env: TestEnv) {
         .execute(&node.db().pool)
         .await
         .unwrap();
-    let resp = node
-        .http
-        .get(format!("{}/readyz", node.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = node.http.get(format!("{}/readyz", node.base)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     node.stop().await;
 }

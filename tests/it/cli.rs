@@ -15,10 +15,7 @@ use crate::support::{TestCase, TestEnv, alert_body};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
-    let mut cases = tests![
-        admin_commands_then_serve,
-        killing_the_node_after_a_write_loses_nothing
-    ];
+    let mut cases = tests![admin_commands_then_serve, killing_the_node_after_a_write_loses_nothing];
     cases.extend(once![
         configuration_layers,
         first_start_with_nothing_configured,
@@ -142,21 +139,10 @@ async fn admin_commands_then_serve(env: TestEnv) {
     let out = admin(
         &dir,
         &url,
-        &[
-            "create-user",
-            "--org",
-            "green",
-            "--role",
-            "admin",
-            "--username",
-            "ada",
-        ],
+        &["create-user", "--org", "green", "--role", "admin", "--username", "ada"],
     );
     assert!(out.contains("password (shown once): "), "{out}");
-    assert!(
-        out.contains("otpauth://totp/"),
-        "admins enrol a second factor: {out}"
-    );
+    assert!(out.contains("otpauth://totp/"), "admins enrol a second factor: {out}");
 
     let mut with_password = tadamun(
         &[
@@ -192,10 +178,7 @@ async fn admin_commands_then_serve(env: TestEnv) {
     assert!(token.starts_with("tdm_"), "{token}");
 
     let mut served = serve(tadamun(
-        &serve_args(&url)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &serve_args(&url).iter().map(String::as_str).collect::<Vec<_>>(),
         &dir,
     ));
     let http = reqwest::Client::new();
@@ -235,15 +218,7 @@ async fn killing_the_node_after_a_write_loses_nothing(env: TestEnv) {
     admin(
         &dir,
         &url,
-        &[
-            "create-user",
-            "--org",
-            "green",
-            "--role",
-            "member",
-            "--username",
-            "mia",
-        ],
+        &["create-user", "--org", "green", "--role", "member", "--username", "mia"],
     );
     let token = admin(&dir, &url, &["create-token", "--username", "mia"])
         .trim()
@@ -266,12 +241,7 @@ async fn killing_the_node_after_a_write_loses_nothing(env: TestEnv) {
         // SIGKILL the moment the 2xx is in: no shutdown, no flush.
         served.child.kill().unwrap();
         served.child.wait().unwrap();
-        ids.push(
-            resp.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        ids.push(resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
     }
     let mut served = serve(tadamun(&args, &dir));
     for id in &ids {
@@ -316,23 +286,14 @@ async fn configuration_layers(env: TestEnv) {
     // File < environment < flags: the flag's listen wins, the environment's
     // domain wins, the file's database and log format stay.
     let mut command = tadamun(
-        &[
-            "serve",
-            "--config",
-            config.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
+        &["serve", "--config", config.to_str().unwrap(), "--listen", "127.0.0.1:0"],
         &dir,
     );
     command
         .env("TADAMUN_DOMAIN", "From-Env.Example.")
         .env("TADAMUN_LISTEN", "127.0.0.1:2");
     let mut served = serve(command);
-    assert_eq!(
-        served.listening["fields"]["domain"], "from-env.example",
-        "normalised"
-    );
+    assert_eq!(served.listening["fields"]["domain"], "from-env.example", "normalised");
     assert!(
         served.listening["fields"]["database"]
             .as_str()
@@ -357,10 +318,7 @@ async fn first_start_with_nothing_configured(env: TestEnv) {
     ));
     assert!(dir.join("data/tadamun.db").exists(), "SQLite under ./data");
     let port = served.base.rsplit(':').next().unwrap().to_string();
-    assert_eq!(
-        served.listening["fields"]["domain"],
-        format!("localhost:{port}")
-    );
+    assert_eq!(served.listening["fields"]["domain"], format!("localhost:{port}"));
     let early = served.before.join("\n");
     assert!(
         early.contains("DEVELOPMENT MODE"),
@@ -370,9 +328,7 @@ async fn first_start_with_nothing_configured(env: TestEnv) {
         early.contains("tadamun admin create-user --org my-org --role admin"),
         "first start says how to create an admin: {early}"
     );
-    let ready = reqwest::get(format!("{}/readyz", served.base))
-        .await
-        .unwrap();
+    let ready = reqwest::get(format!("{}/readyz", served.base)).await.unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     unsafe { libc::kill(served.child.id() as i32, libc::SIGTERM) };
     wait_for(&served.lines, "stopped cleanly", &mut Vec::new());
@@ -427,25 +383,12 @@ async fn bad_commands_fail_clearly(env: TestEnv) {
             "slug",
         ),
         (
-            vec![
-                "admin",
-                "create-token",
-                "--username",
-                "ghost",
-                "--database-url",
-                &url,
-            ],
+            vec!["admin", "create-token", "--username", "ghost", "--database-url", &url],
             "no user `ghost`",
         ),
         (vec!["serve", "--listen", "not-an-address"], "ADDR:PORT"),
-        (
-            vec!["serve", "--domain", "https://x.example/"],
-            "HOST or HOST:PORT",
-        ),
-        (
-            vec!["serve", "--database-url", "mysql://x"],
-            "unsupported database URL",
-        ),
+        (vec!["serve", "--domain", "https://x.example/"], "HOST or HOST:PORT"),
+        (vec!["serve", "--database-url", "mysql://x"], "unsupported database URL"),
         (
             vec!["serve", "--config", "/nonexistent/tadamun.toml"],
             "cannot read the configuration file",

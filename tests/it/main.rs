@@ -9,6 +9,8 @@ mod support;
 mod accounts;
 mod alerts;
 mod cli;
+mod federation;
+mod inbox_security;
 mod openapi;
 mod validation;
 
@@ -23,6 +25,8 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(alerts::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());
+    cases.extend(federation::cases());
+    cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
     cases
 }
@@ -38,11 +42,7 @@ fn selected(args: &Arguments, name: &str) -> bool {
     args.filter.as_deref().is_none_or(matches) && !args.skip.iter().any(|s| matches(s))
 }
 
-fn run_case(
-    case_run: support::TestFn,
-    backend: Backend,
-    pg: Option<Arc<postgres::PgServer>>,
-) -> Result<(), Failed> {
+fn run_case(case_run: support::TestFn, backend: Backend, pg: Option<Arc<postgres::PgServer>>) -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -89,23 +89,15 @@ fn main() -> std::process::ExitCode {
         };
         for &backend in backends {
             let run = case.run;
-            let pg = if backend == Backend::Postgres {
-                pg.clone()
-            } else {
-                None
-            };
-            trials.push(Trial::test(name_for(backend, case), move || {
-                run_case(run, backend, pg)
-            }));
+            let pg = if backend == Backend::Postgres { pg.clone() } else { None };
+            trials.push(Trial::test(name_for(backend, case), move || run_case(run, backend, pg)));
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
     if let Some(pg) = pg {
         match Arc::try_unwrap(pg) {
             Ok(server) => server.stop(),
-            Err(_) => eprintln!(
-                "warning: the PostgreSQL server is still in use; the kernel stops it at exit"
-            ),
+            Err(_) => eprintln!("warning: the PostgreSQL server is still in use; the kernel stops it at exit"),
         }
     }
     conclusion.exit_code()

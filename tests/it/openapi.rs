@@ -51,7 +51,9 @@ async fn openapi_matches_the_routes(env: TestEnv) {
     // Every documented route is really routed: without a token it is 401 (or
     // public), never 404 or 405.
     for (method, path) in &served {
-        let concrete = path.replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let concrete = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{host}", "node.example");
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let status = node
             .http
@@ -70,6 +72,7 @@ async fn openapi_matches_the_routes(env: TestEnv) {
     use tadamun::domain::vocab::*;
     for (schema, variants) in [
         ("Role", Role::VARIANTS),
+        ("Trust", Trust::VARIANTS),
         ("AlertStatus", AlertStatus::VARIANTS),
         ("Audience", Audience::VARIANTS),
         ("Urgency", Urgency::VARIANTS),

@@ -66,13 +66,9 @@ fn server_user() -> Result<Option<(u32, u32)>, String> {
             "tadamun-pg",
         ])
         .status()
-        .map_err(|e| {
-            format!("running as root and no `postgres` user exists; useradd failed: {e}")
-        })?;
+        .map_err(|e| format!("running as root and no `postgres` user exists; useradd failed: {e}"))?;
     if !status.success() {
-        return Err(
-            "running as root and no `postgres` user exists; `useradd tadamun-pg` failed".into(),
-        );
+        return Err("running as root and no `postgres` user exists; `useradd tadamun-pg` failed".into());
     }
     match (id_of("-u", "tadamun-pg"), id_of("-g", "tadamun-pg")) {
         (Some(uid), Some(gid)) => Ok(Some((uid, gid))),
@@ -103,8 +99,7 @@ impl PgServer {
             .tempdir()
             .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
         if let Some((uid, gid)) = user {
-            chown(dir.path(), Some(uid), Some(gid))
-                .map_err(|e| format!("chown {:?}: {e}", dir.path()))?;
+            chown(dir.path(), Some(uid), Some(gid)).map_err(|e| format!("chown {:?}: {e}", dir.path()))?;
         }
         let data = dir.path().join("data");
         let log_path = dir.path().join("server.log");
@@ -112,15 +107,7 @@ impl PgServer {
         let mut init = Command::new(&initdb);
         init.args(["-D"])
             .arg(&data)
-            .args([
-                "-U",
-                "tadamun",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ])
+            .args(["-U", "tadamun", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -129,10 +116,7 @@ impl PgServer {
             .output()
             .map_err(|e| format!("cannot run {}: {e}", initdb.display()))?;
         if !out.status.success() {
-            return Err(format!(
-                "initdb failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
+            return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
 
         let port = free_port();

@@ -136,23 +136,37 @@ impl TestNode {
     }
 
     pub async fn spawn_on(database_url: &str) -> TestNode {
+        Self::spawn_with(database_url, None).await
+    }
+
+    /// A node outside development mode (https only, no loopback or private
+    /// addresses), under a domain nothing resolves to.
+    pub async fn spawn_production(env: &TestEnv) -> TestNode {
+        let url = env.new_database_url().await;
+        Self::spawn_with(&url, Some("tadamun.test")).await
+    }
+
+    async fn spawn_with(database_url: &str, production_domain: Option<&str>) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let config = Config {
             listen: addr,
-            domain: format!("localhost:{}", addr.port()),
+            domain: production_domain
+                .map(String::from)
+                .unwrap_or_else(|| format!("localhost:{}", addr.port())),
             database_url: database_url.to_string(),
             data_dir: PathBuf::from("unused"),
-            dev_mode: true,
+            dev_mode: production_domain.is_none(),
             log_format: LogFormat::Text,
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);
         state.clock = Arc::new(clock.clone()) as SharedClock;
+        state.keys = test_keys();
+        // Tests deliver by hand (`deliver_all`), so that they never wait on timers.
+        state.background_delivery = false;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
         let task = tokio::spawn(async move {
@@ -163,7 +177,7 @@ impl TestNode {
             .expect("serve");
         });
         TestNode {
-            base: format!("http://127.0.0.1:{}", addr.port()),
+            base: format!("http://localhost:{}", addr.port()),
             state,
             clock,
             http: reqwest::Client::new(),
@@ -180,6 +194,18 @@ impl TestNode {
             let _ = task.await;
         }
         self.state.db.close().await;
+    }
+
+    pub fn host(&self) -> String {
+        self.state.config.domain.clone()
+    }
+
+    /// Sends whatever this node's outbox has due; returns how many were tried.
+    pub async fn deliver(&self) -> usize {
+        let data = tadamun::federation::data(&self.state).await.expect("federation data");
+        tadamun::federation::outbox::deliver_due(&self.state, &data)
+            .await
+            .expect("deliver")
     }
 
     pub fn db(&self) -> &Db {
@@ -270,16 +296,13 @@ impl TestNode {
     }
 
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, Some(token), path, None)
-            .await
+        self.call(reqwest::Method::GET, Some(token), path, None).await
     }
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, Some(token), path, Some(body))
-            .await
+        self.call(reqwest::Method::POST, Some(token), path, Some(body)).await
     }
     pub async fn patch(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::PATCH, Some(token), path, Some(body))
-            .await
+        self.call(reqwest::Method::PATCH, Some(token), path, Some(body)).await
     }
 
     /// Counts rows of a table, to show that a refused request wrote nothing.
@@ -319,4 +342,51 @@ pub fn alert_body() -> Value {
         "consent": {"given_by": "the community council", "given_at": "2026-01-01T10:00:00Z", "allowed_uses": ["public_appeal", "private_advocacy"]},
         "local_only": {"exact_location": "14.1234,-91.5678 SECRET-LOCATION", "contacts": "+502 5555 0000 SECRET-CONTACT"}
     })
+}
+
+/// RSA keys from a fixed pool: generating them is slow and these tests are
+/// not about keys (the key tests generate their own).
+pub fn test_keys() -> tadamun::federation::keys::KeySource {
+    // One pool for the whole run, so that nodes take different keys in turn.
+    static POOL: std::sync::OnceLock<tadamun::federation::keys::KeySource> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let text = include_str!("fixtures/rsa-test-keys.json");
+        let raw: Vec<serde_json::Value> = serde_json::from_str(text).expect("key fixtures");
+        // The last key is kept back for `other_key`.
+        let keys = raw[..raw.len() - 1]
+            .iter()
+            .map(|k| activitypub_federation::http_signatures::Keypair {
+                private_key: k["private_key"].as_str().unwrap().to_string(),
+                public_key: k["public_key"].as_str().unwrap().to_string(),
+            })
+            .collect();
+        tadamun::federation::keys::KeySource::pool(keys)
+    })
+    .clone()
+}
+
+/// Delivers on every node until no outbox has anything due (answers such as
+/// Accept make more work on the other side).
+pub async fn deliver_all(nodes: &[&TestNode]) {
+    for _ in 0..10 {
+        let mut sent = 0;
+        for node in nodes {
+            sent += node.deliver().await;
+        }
+        if sent == 0 {
+            return;
+        }
+    }
+    panic!("deliveries did not settle");
+}
+
+/// A key that belongs to no actor of any test node.
+pub fn other_key() -> activitypub_federation::http_signatures::Keypair {
+    let text = include_str!("fixtures/rsa-test-keys.json");
+    let raw: Vec<serde_json::Value> = serde_json::from_str(text).expect("key fixtures");
+    let last = raw.last().expect("keys");
+    activitypub_federation::http_signatures::Keypair {
+        private_key: last["private_key"].as_str().unwrap().to_string(),
+        public_key: last["public_key"].as_str().unwrap().to_string(),
+    }
 }

@@ -37,11 +37,7 @@ async fn bad_enum_values_name_the_field(env: TestEnv) {
         let mut body = alert_body();
         body[field] = value;
         let (status, refused) = node.post(&member, "/api/v1/alerts", &body).await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{field}: {refused}"
-        );
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {refused}");
         let message = refused["fields"][path]
             .as_str()
             .unwrap_or_else(|| panic!("{path} in {refused}"));
@@ -76,10 +72,7 @@ async fn missing_required_fields_are_all_listed(env: TestEnv) {
         "violation_types",
         "consent",
     ] {
-        assert!(
-            refused["fields"][field].is_string(),
-            "{field} missing from {refused}"
-        );
+        assert!(refused["fields"][field].is_string(), "{field} missing from {refused}");
     }
     let mut body = alert_body();
     body["defenders"] = json!([{"name": " ", "kind": "individual", "relationship": "member"}]);
@@ -87,12 +80,7 @@ async fn missing_required_fields_are_all_listed(env: TestEnv) {
     let (status, refused) = node.post(&member, "/api/v1/alerts", &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["fields"]["defenders[0].name"], "required");
-    assert!(
-        refused["fields"]["country"]
-            .as_str()
-            .unwrap()
-            .contains("ISO 3166")
-    );
+    assert!(refused["fields"]["country"].as_str().unwrap().contains("ISO 3166"));
     let (status, refused) = node
         .post(
             &member,
@@ -114,9 +102,7 @@ async fn oversized_fields_are_refused(env: TestEnv) {
     body["summary"] = json!({"ar": "ب".repeat(2001)});
     body["defenders"] = json!(
         (0..101)
-            .map(
-                |i| json!({"name": format!("D{i}"), "kind": "individual", "relationship": "member"})
-            )
+            .map(|i| json!({"name": format!("D{i}"), "kind": "individual", "relationship": "member"}))
             .collect::<Vec<_>>()
     );
     body["expires"] = json!("2001-01-01T00:00:00Z");
@@ -128,25 +114,10 @@ async fn oversized_fields_are_refused(env: TestEnv) {
         fields["title.en"].as_str().unwrap().contains("at most 300"),
         "{refused}"
     );
-    assert!(
-        fields["summary.ar"]
-            .as_str()
-            .unwrap()
-            .contains("at most 2000")
-    );
-    assert!(
-        fields["defenders"]
-            .as_str()
-            .unwrap()
-            .contains("at most 100")
-    );
+    assert!(fields["summary.ar"].as_str().unwrap().contains("at most 2000"));
+    assert!(fields["defenders"].as_str().unwrap().contains("at most 100"));
     assert!(fields["expires"].is_string());
-    assert!(
-        fields["title.english"]
-            .as_str()
-            .unwrap()
-            .contains("language tag")
-    );
+    assert!(fields["title.english"].as_str().unwrap().contains("language tag"));
     assert_eq!(node.count("alerts").await, 0);
     node.stop().await;
 }

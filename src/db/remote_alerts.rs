@@ -1,0 +1,196 @@
+//! Alerts received from other nodes.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::Db;
+use super::alerts::AlertFilter;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RemoteAlertRow {
+    pub id: String,
+    pub local_id: String,
+    pub origin_host: String,
+    pub attributed_to: String,
+    pub number: String,
+    pub status: String,
+    pub sharing: String,
+    pub urgency: String,
+    pub severity: String,
+    pub certainty: String,
+    pub country: String,
+    pub title: String,
+    pub search_text: String,
+    pub document: String,
+    pub version: i64,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub received_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str = "r.id, r.local_id, r.origin_host, r.attributed_to, r.number, r.status, r.sharing, r.urgency, \
+     r.severity, r.certainty, r.country, r.title, r.search_text, r.document, r.version, r.published_at, r.updated_at, \
+     r.received_at, r.deleted_at";
+
+pub async fn find(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM remote_alerts r WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM remote_alerts r WHERE r.local_id = $1"))
+        .bind(local_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Inserts or replaces a received alert with its violations and named recipients.
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    row: &RemoteAlertRow,
+    violations: &[String],
+    recipient_org_ids: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
+         certainty, country, title, search_text, document, version, published_at, updated_at, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         ON CONFLICT (id) DO UPDATE SET number = $5, status = $6, sharing = $7, urgency = $8, severity = $9, \
+         certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
+         published_at = $16, updated_at = $17, received_at = $18",
+    )
+    .bind(&row.id)
+    .bind(&row.local_id)
+    .bind(&row.origin_host)
+    .bind(&row.attributed_to)
+    .bind(&row.number)
+    .bind(&row.status)
+    .bind(&row.sharing)
+    .bind(&row.urgency)
+    .bind(&row.severity)
+    .bind(&row.certainty)
+    .bind(&row.country)
+    .bind(&row.title)
+    .bind(&row.search_text)
+    .bind(&row.document)
+    .bind(row.version)
+    .bind(row.published_at)
+    .bind(row.updated_at)
+    .bind(row.received_at)
+    .execute(&mut *conn)
+    .await?;
+    for table in ["remote_alert_violations", "remote_alert_recipients"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
+            .bind(&row.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for v in violations {
+        sqlx::query("INSERT INTO remote_alert_violations (alert_id, violation) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(&row.id)
+            .bind(v)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for org in recipient_org_ids {
+        sqlx::query("INSERT INTO remote_alert_recipients (alert_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(&row.id)
+            .bind(org)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Purges a withdrawn alert's content, keeping only its tombstone.
+pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE remote_alerts SET status = 'withdrawn', title = '', search_text = '', document = $2, deleted_at = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(tombstone)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    for table in ["remote_alert_violations", "remote_alert_recipients"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Received alerts the viewer's organisation may see: all but restricted ones,
+/// which only the organisations they name see. Withdrawn ones are left out.
+pub async fn list(
+    db: &Db,
+    viewer_org_id: &str,
+    filter: &AlertFilter,
+    origin: Option<&str>,
+) -> sqlx::Result<(Vec<RemoteAlertRow>, i64)> {
+    let mut conditions = vec![
+        "r.deleted_at IS NULL".to_string(),
+        "(r.sharing <> 'restricted' OR EXISTS (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1))".to_string(),
+    ];
+    let mut binds: Vec<String> = vec![viewer_org_id.to_string()];
+    let mut bind = |value: String| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    if let Some(v) = &filter.status {
+        conditions.push(format!("r.status = {}", bind(v.clone())));
+    }
+    if let Some(v) = &filter.country {
+        conditions.push(format!("r.country = {}", bind(v.clone())));
+    }
+    if let Some(v) = &filter.urgency {
+        conditions.push(format!("r.urgency = {}", bind(v.clone())));
+    }
+    if let Some(v) = origin {
+        conditions.push(format!("r.origin_host = {}", bind(v.to_string())));
+    }
+    if let Some(v) = &filter.violation {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM remote_alert_violations v WHERE v.alert_id = r.id AND v.violation = {})",
+            bind(v.clone())
+        ));
+    }
+    if let Some(v) = &filter.text {
+        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        conditions.push(format!(
+            "r.search_text LIKE {} ESCAPE '\\'",
+            bind(format!("%{escaped}%"))
+        ));
+    }
+    let where_clause = conditions.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM remote_alerts r WHERE {where_clause}");
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let (total,) = count.fetch_one(&db.pool).await?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM remote_alerts r WHERE {where_clause} ORDER BY r.published_at DESC, r.id DESC LIMIT {} OFFSET {}",
+        filter.limit, filter.offset
+    );
+    let mut rows = sqlx::query_as::<_, RemoteAlertRow>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    Ok((rows.fetch_all(&db.pool).await?, total))
+}
+
+/// Whether a restricted alert names this organisation.
+pub async fn names_org(db: &Db, alert_id: &str, org_id: &str) -> sqlx::Result<bool> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM remote_alert_recipients WHERE alert_id = $1 AND org_id = $2")
+            .bind(alert_id)
+            .bind(org_id)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n > 0)
+}

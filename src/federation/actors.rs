@@ -1,0 +1,316 @@
+//! Actors: this node's instance actor (`Application`) and organisations
+//! (`Organization`), and actors of other servers as fetched from their own id.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use super::{keys, urls};
+use crate::clock::{from_millis, to_millis};
+use crate::db::accounts::OrgRow;
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+pub const INSTANCE_REF: &str = "instance";
+
+/// One of this node's actors, with its keys.
+#[derive(Debug, Clone)]
+pub struct LocalActor {
+    pub id: Url,
+    pub actor_ref: String,
+    pub org: Option<OrgRow>,
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+    pub inbox: Url,
+    pub shared_inbox: Url,
+}
+
+impl LocalActor {
+    pub async fn instance(state: &AppState) -> Result<Self> {
+        let key = keys::get_or_create(&state.db, &state.keys, INSTANCE_REF, state.clock.now()).await?;
+        Ok(LocalActor {
+            id: urls::instance_actor(&state.config),
+            actor_ref: INSTANCE_REF.into(),
+            org: None,
+            public_key_pem: key.public_key_pem,
+            private_key_pem: key.private_key_pem,
+            inbox: urls::shared_inbox(&state.config),
+            shared_inbox: urls::shared_inbox(&state.config),
+        })
+    }
+
+    pub async fn org(state: &AppState, org: OrgRow) -> Result<Self> {
+        let key = keys::get_or_create(&state.db, &state.keys, &org.id, state.clock.now()).await?;
+        Ok(LocalActor {
+            id: urls::org_actor(&state.config, &org.slug),
+            actor_ref: org.id.clone(),
+            inbox: urls::org_inbox(&state.config, &org.slug),
+            shared_inbox: urls::shared_inbox(&state.config),
+            org: Some(org),
+            public_key_pem: key.public_key_pem,
+            private_key_pem: key.private_key_pem,
+        })
+    }
+
+    /// The actor for an outbox row's `actor_ref`.
+    pub async fn by_ref(state: &AppState, actor_ref: &str) -> Result<Self> {
+        if actor_ref == INSTANCE_REF {
+            return Self::instance(state).await;
+        }
+        let org = crate::db::accounts::find_org_by_id(&state.db, actor_ref)
+            .await?
+            .ok_or(Error::NotFound("organisation"))?;
+        Self::org(state, org).await
+    }
+
+    /// The actor document served to other servers.
+    pub fn document(&self, state: &AppState) -> Value {
+        let config = &state.config;
+        let public_key = PublicKey {
+            id: format!("{}#main-key", self.id),
+            owner: self.id.clone(),
+            public_key_pem: self.public_key_pem.clone(),
+        };
+        match &self.org {
+            None => json!({
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "id": self.id,
+                "type": "Application",
+                "preferredUsername": config.domain,
+                "name": format!("Tadamun node {}", config.domain),
+                "inbox": self.inbox,
+                "outbox": format!("{}/outbox", self.id),
+                "endpoints": {"sharedInbox": self.shared_inbox},
+                "manuallyApprovesFollowers": true,
+                "publicKey": public_key,
+            }),
+            Some(org) => json!({
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "id": self.id,
+                "type": "Organization",
+                "preferredUsername": org.slug,
+                "name": org.name,
+                "inbox": self.inbox,
+                "outbox": urls::org_outbox(config, &org.slug),
+                "followers": urls::org_followers(config, &org.slug),
+                "endpoints": {"sharedInbox": self.shared_inbox},
+                "manuallyApprovesFollowers": true,
+                "published": from_millis(org.created_at),
+                "publicKey": public_key,
+            }),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for LocalActor {
+    type DataType = AppState;
+    type Kind = Value;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(_id: Url, _data: &Data<AppState>) -> Result<Option<Self>> {
+        // Local actors are never dereferenced through the crate.
+        Ok(None)
+    }
+
+    async fn into_json(self, data: &Data<AppState>) -> Result<Value> {
+        Ok(self.document(data.app_data()))
+    }
+
+    async fn verify(_json: &Value, _expected_domain: &Url, _data: &Data<AppState>) -> Result<()> {
+        Err(Error::Forbidden(
+            "local actors are not received from other servers".into(),
+        ))
+    }
+
+    async fn from_json(_json: Value, _data: &Data<AppState>) -> Result<Self> {
+        Err(Error::Forbidden(
+            "local actors are not received from other servers".into(),
+        ))
+    }
+}
+
+impl Actor for LocalActor {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        Some(self.private_key_pem.clone())
+    }
+    fn inbox(&self) -> Url {
+        self.inbox.clone()
+    }
+    fn shared_inbox(&self) -> Option<Url> {
+        Some(self.shared_inbox.clone())
+    }
+}
+
+/// An actor document as other servers publish it (Tadamun, Mastodon, …).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorDocument {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub inbox: Url,
+    #[serde(default)]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKey,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default)]
+    pub shared_inbox: Option<Url>,
+}
+
+/// An actor on another server, as last fetched from its own id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RemoteActor {
+    #[sqlx(try_from = "String")]
+    pub id: UrlText,
+    pub host: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub public_key_pem: String,
+    pub fetched_at: i64,
+}
+
+/// A URL read from a text column.
+#[derive(Debug, Clone)]
+pub struct UrlText(pub Url);
+
+impl TryFrom<String> for UrlText {
+    type Error = url::ParseError;
+    fn try_from(value: String) -> std::result::Result<Self, Self::Error> {
+        Url::parse(&value).map(UrlText)
+    }
+}
+
+impl RemoteActor {
+    pub fn inbox_url(&self) -> Result<Url> {
+        Url::parse(&self.inbox).map_err(|e| Error::Internal(e.into()))
+    }
+    /// The shared inbox if the actor has one: one delivery per node.
+    pub fn delivery_inbox(&self) -> Result<Url> {
+        match &self.shared_inbox {
+            Some(s) => Url::parse(s).map_err(|e| Error::Internal(e.into())),
+            None => self.inbox_url(),
+        }
+    }
+}
+
+pub async fn find_remote_actor(state: &AppState, id: &str) -> Result<Option<RemoteActor>> {
+    Ok(sqlx::query_as(
+        "SELECT id, host, kind, name, inbox, shared_inbox, public_key_pem, fetched_at FROM remote_actors WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db.pool)
+    .await?)
+}
+
+#[async_trait::async_trait]
+impl Object for RemoteActor {
+    type DataType = AppState;
+    type Kind = ActorDocument;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id.0
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        Some(from_millis(self.fetched_at))
+    }
+
+    async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>> {
+        find_remote_actor(data.app_data(), id.as_str()).await
+    }
+
+    async fn into_json(self, _data: &Data<AppState>) -> Result<ActorDocument> {
+        Err(Error::Internal(anyhow::anyhow!(
+            "remote actors are not served by this node"
+        )))
+    }
+
+    async fn verify(json: &ActorDocument, expected_domain: &Url, _data: &Data<AppState>) -> Result<()> {
+        // The crate already checked that the document's id is the URL it came
+        // from; the key must belong to that same actor.
+        if json.id.host_str() != expected_domain.host_str() || json.id.port() != expected_domain.port() {
+            return Err(Error::Unauthorized(format!(
+                "actor {} was served from another host",
+                json.id
+            )));
+        }
+        if json.public_key.owner != json.id {
+            return Err(Error::Unauthorized(format!(
+                "the key of {} is owned by {}, not by the actor",
+                json.id, json.public_key.owner
+            )));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ActorDocument, data: &Data<AppState>) -> Result<Self> {
+        let state = data.app_data();
+        let host = super::peers::host_of(&json.id)
+            .ok_or_else(|| Error::BadRequest(format!("actor id {} has no host", json.id)))?;
+        let shared_inbox = json.endpoints.as_ref().and_then(|e| e.shared_inbox.clone());
+        let actor = RemoteActor {
+            id: UrlText(json.id.clone()),
+            host,
+            kind: json.kind.clone(),
+            name: json.name.clone().or(json.preferred_username.clone()),
+            inbox: json.inbox.to_string(),
+            shared_inbox: shared_inbox.map(|u| u.to_string()),
+            public_key_pem: json.public_key.public_key_pem.clone(),
+            fetched_at: to_millis(state.clock.now()),
+        };
+        let document = serde_json::to_string(&json).map_err(anyhow::Error::from)?;
+        sqlx::query(
+            "INSERT INTO remote_actors (id, host, kind, name, inbox, shared_inbox, public_key_pem, document, fetched_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (id) DO UPDATE SET host = $2, kind = $3, name = $4, inbox = $5, shared_inbox = $6, \
+             public_key_pem = $7, document = $8, fetched_at = $9",
+        )
+        .bind(actor.id.0.as_str())
+        .bind(&actor.host)
+        .bind(&actor.kind)
+        .bind(&actor.name)
+        .bind(&actor.inbox)
+        .bind(&actor.shared_inbox)
+        .bind(&actor.public_key_pem)
+        .bind(document)
+        .bind(actor.fetched_at)
+        .execute(&state.db.pool)
+        .await?;
+        Ok(actor)
+    }
+}
+
+impl Actor for RemoteActor {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+    fn inbox(&self) -> Url {
+        self.inbox_url().unwrap_or_else(|_| self.id.0.clone())
+    }
+}

@@ -1,0 +1,250 @@
+//! The federation side of a node's HTTP surface: discovery (WebFinger,
+//! NodeInfo), actor documents, collections, our context, alert objects
+//! (non-public ones only to signed fetches from nodes allowed to see them),
+//! and the inboxes.
+
+use activitypub_federation::fetch::webfinger::{Webfinger, build_webfinger_response_with_type};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::actors::LocalActor;
+use super::{inbox, signed_get, urls, wire};
+use crate::db::accounts::find_org_by_slug;
+use crate::domain::vocab::{AlertStatus, Audience, Trust};
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/ns", get(context_document))
+        .route("/actor", get(instance_actor))
+        .route("/actor/outbox", get(instance_outbox))
+        .route("/network", get(network_collection))
+        .route("/inbox", post(inbox::post_inbox))
+        .route("/orgs/{slug}", get(org_actor))
+        .route("/orgs/{slug}/inbox", post(inbox::post_inbox))
+        .route("/orgs/{slug}/outbox", get(org_outbox))
+        .route("/orgs/{slug}/followers", get(org_followers))
+        .route("/alerts/{id}", get(alert_object))
+}
+
+/// An ActivityStreams document with the content type other servers expect.
+fn activity_json(value: Value) -> Response {
+    let mut response = Json(value).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
+    response
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+async fn webfinger(State(state): State<AppState>, Query(query): Query<WebfingerQuery>) -> Result<Json<Webfinger>> {
+    let domain = &state.config.domain;
+    let name = query
+        .resource
+        .strip_prefix("acct:")
+        .and_then(|r| r.strip_suffix(&format!("@{domain}")))
+        .ok_or(Error::NotFound("account"))?;
+    let (url, kind) = if name == domain {
+        (urls::instance_actor(&state.config), "Application")
+    } else {
+        let org = find_org_by_slug(&state.db, name)
+            .await?
+            .ok_or(Error::NotFound("account"))?;
+        (urls::org_actor(&state.config, &org.slug), "Organization")
+    };
+    Ok(Json(build_webfinger_response_with_type(
+        query.resource.clone(),
+        vec![(url, Some(kind))],
+    )))
+}
+
+async fn nodeinfo_links(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"links": [{
+        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+        "href": format!("{}/nodeinfo/2.1", urls::base(&state.config)),
+    }]}))
+}
+
+async fn nodeinfo(State(state): State<AppState>) -> Result<Response> {
+    let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations")
+        .fetch_one(&state.db.pool)
+        .await?;
+    let (public,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM alerts WHERE audience = 'public' AND status IN ('open', 'closed')")
+            .fetch_one(&state.db.pool)
+            .await?;
+    let mut response = Json(json!({
+        "version": "2.1",
+        "software": {"name": "tadamun", "version": env!("CARGO_PKG_VERSION")},
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": false,
+        "usage": {"users": {"total": orgs}, "localPosts": public},
+        "metadata": {"nodeName": state.config.domain},
+    }))
+    .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""),
+    );
+    Ok(response)
+}
+
+async fn context_document() -> Response {
+    ([(header::CONTENT_TYPE, "application/ld+json")], wire::CONTEXT_JSONLD).into_response()
+}
+
+async fn instance_actor(State(state): State<AppState>) -> Result<Response> {
+    let actor = LocalActor::instance(&state).await?;
+    Ok(activity_json(actor.document(&state)))
+}
+
+async fn org_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let org = find_org_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    let actor = LocalActor::org(&state, org).await?;
+    Ok(activity_json(actor.document(&state)))
+}
+
+async fn instance_outbox(State(state): State<AppState>) -> Response {
+    activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/outbox", urls::instance_actor(&state.config)),
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    }))
+}
+
+/// The `network` audience: this node's connected and trusted peers. Only the
+/// count is public; who they are is the admins' business.
+async fn network_collection(State(state): State<AppState>) -> Result<Response> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust IN ('connected', 'trusted')")
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::network(&state.config),
+        "type": "Collection",
+        "totalItems": n,
+    })))
+}
+
+/// Public alerts of an organisation, newest first.
+async fn org_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let org = find_org_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed') \
+         ORDER BY published_at DESC LIMIT 20",
+    )
+    .bind(&org.id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed')",
+    )
+    .bind(&org.id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let items: Vec<String> = ids
+        .into_iter()
+        .map(|(id,)| urls::alert(&state.config, &id).to_string())
+        .collect();
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::org_outbox(&state.config, &org.slug),
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "orderedItems": items,
+    })))
+}
+
+/// Followers: the count only; who follows an organisation is not published.
+async fn org_followers(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let org = find_org_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE org_id = $1 AND state = 'accepted'")
+        .bind(&org.id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::org_followers(&state.config, &org.slug),
+        "type": "OrderedCollection",
+        "totalItems": n,
+    })))
+}
+
+/// An alert as an ActivityStreams object. Public ones to anyone; any other
+/// only to a signed GET from a node its audience allows. Everyone else gets
+/// the same 404 as for an alert that does not exist.
+async fn alert_object(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let not_found = || Error::NotFound("alert");
+    let stored = crate::db::alerts::get(&state.db, &id).await?.ok_or_else(not_found)?;
+    let status: AlertStatus = stored.row.status.parse().map_err(|_| not_found())?;
+    let audience: Audience = stored.row.audience.parse().map_err(|_| not_found())?;
+    if !matches!(status, AlertStatus::Open | AlertStatus::Closed | AlertStatus::Withdrawn) || audience == Audience::Node
+    {
+        return Err(not_found());
+    }
+    if audience != Audience::Public {
+        let data = super::data(&state).await?;
+        let signer = signed_get::signer(&state, &data, &headers, &method, &uri)
+            .await
+            .map_err(|_| not_found())?
+            .ok_or_else(not_found)?;
+        let allowed = match audience {
+            Audience::Restricted => {
+                signer.trust.federates()
+                    && stored.named_orgs.iter().any(|named| {
+                        url::Url::parse(named)
+                            .ok()
+                            .and_then(|u| super::peers::host_of(&u))
+                            .as_deref()
+                            == Some(signer.host.as_str())
+                    })
+            }
+            other => signer.trust.may_see(other),
+        };
+        if !allowed || signer.trust == Trust::Blocked {
+            return Err(not_found());
+        }
+    }
+    if status == AlertStatus::Withdrawn {
+        let mut response = activity_json(wire::tombstone(
+            &urls::alert(&state.config, &id),
+            crate::clock::from_millis(stored.row.updated_at),
+        ));
+        *response.status_mut() = StatusCode::GONE;
+        return Ok(response);
+    }
+    let object = crate::alerts::wire_object(&state, &stored).await?;
+    Ok(activity_json(
+        serde_json::to_value(object).map_err(anyhow::Error::from)?,
+    ))
+}

@@ -1,0 +1,436 @@
+//! What a node does with a POST from another server. The order of the checks
+//! is the point: size first, then what can be decided without fetching
+//! anything (shape, hosts, trust, date, replay), and only then the signature,
+//! which may fetch the sender's key.
+
+use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::Activity;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+use super::actors::RemoteActor;
+use super::wire::{self, AlertObject};
+use super::{peers, urls};
+use crate::clock::to_millis;
+use crate::db::new_id;
+use crate::db::remote_alerts::{self, RemoteAlertRow};
+use crate::domain::vocab::{Audience, Trust};
+use crate::error::{Error, Result};
+use crate::server::{AppState, MAX_BODY_BYTES};
+
+/// How far the Date header may be from this node's clock.
+pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
+
+/// `POST /inbox` and `POST /orgs/{slug}/inbox`.
+pub async fn post_inbox(State(state): State<AppState>, request: Request) -> Response {
+    match receive(&state, request).await {
+        Ok(status) => status.into_response(),
+        Err(err) => {
+            tracing::info!(error = %err, "inbox refused an activity");
+            err.into_response()
+        }
+    }
+}
+
+/// The few fields read before anything else is trusted.
+#[derive(Deserialize)]
+struct Envelope {
+    id: Url,
+    #[serde(rename = "type")]
+    kind: String,
+    actor: ActorRef,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ActorRef {
+    Id(Url),
+    Object { id: Url },
+}
+
+impl ActorRef {
+    fn id(&self) -> &Url {
+        match self {
+            ActorRef::Id(id) | ActorRef::Object { id } => id,
+        }
+    }
+}
+
+async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
+    let (parts, body) = request.into_parts();
+    let too_large = || Error::PayloadTooLarge(MAX_BODY_BYTES);
+    if parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES)
+    {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+
+    let envelope: Envelope = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::BadRequest(format!("not an ActivityPub activity (needs id, type and actor): {e}")))?;
+    let actor_host =
+        peers::host_of(envelope.actor.id()).ok_or_else(|| Error::BadRequest("the actor has no host".into()))?;
+    let id_host =
+        peers::host_of(&envelope.id).ok_or_else(|| Error::BadRequest("the activity id has no host".into()))?;
+    if id_host != actor_host {
+        return Err(Error::Forbidden(format!(
+            "the activity id is on {id_host} but its actor on {actor_host}: both must be on one host"
+        )));
+    }
+
+    // Allowlist: before any fetch on the sender's behalf.
+    let trust = peers::trust_of(state, &actor_host).await?;
+    let may_send = match trust {
+        Some(Trust::Blocked) => false,
+        Some(t) if t.federates() => true,
+        // Unknown and pending nodes may only ask to federate (or take that back).
+        _ => matches!(envelope.kind.as_str(), "Follow" | "Undo"),
+    };
+    if !may_send {
+        return Err(Error::Forbidden(format!(
+            "this node does not federate with {actor_host}"
+        )));
+    }
+
+    check_date(&parts.headers, state.clock.now())?;
+    for required in ["signature", "digest"] {
+        if !parts.headers.contains_key(required) {
+            return Err(Error::Unauthorized(format!(
+                "every POST must carry an HTTP signature over (request-target) host date digest; `{required}` is missing"
+            )));
+        }
+    }
+
+    let (already,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM received_activities WHERE id = $1")
+        .bind(envelope.id.as_str())
+        .fetch_one(&state.db.pool)
+        .await?;
+    if already > 0 {
+        // A replay or a retry of something already done: harmless, and said so.
+        return Ok(StatusCode::ACCEPTED);
+    }
+
+    let data = super::data(state).await?;
+    let rebuilt = Request::from_parts(parts, Body::from(bytes));
+    let activity_data = ActivityData::from_request(rebuilt, &())
+        .await
+        .map_err(|_| Error::BadRequest("unreadable request".into()))?;
+    receive_activity::<Incoming, RemoteActor, AppState>(activity_data, &data)
+        .await
+        .map_err(|err| match err {
+            // What the crate cannot classify here is a signature it could not verify.
+            Error::Internal(cause) if cause.to_string().starts_with("federation:") => {
+                Error::Unauthorized(format!("the HTTP signature could not be verified: {cause}"))
+            }
+            other => other,
+        })?;
+
+    sqlx::query(
+        "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(envelope.id.as_str())
+    .bind(envelope.actor.id().as_str())
+    .bind(to_millis(state.clock.now()))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result<()> {
+    let date = headers
+        .get(header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::Unauthorized("a signed Date header is required".into()))?;
+    let date: DateTime<Utc> = httpdate::parse_http_date(date)
+        .map_err(|_| Error::Unauthorized("the Date header is not an HTTP date".into()))?
+        .into();
+    if (now - date).abs() > MAX_CLOCK_SKEW {
+        return Err(Error::Unauthorized(format!(
+            "the Date header ({date}) is more than an hour from this node's clock ({now})"
+        )));
+    }
+    Ok(())
+}
+
+/// A received activity, read as JSON and dispatched on its `type`.
+#[derive(Debug)]
+pub struct Incoming {
+    id: Url,
+    actor: Url,
+    kind: String,
+    raw: Value,
+}
+
+impl<'de> Deserialize<'de> for Incoming {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let raw = Value::deserialize(deserializer)?;
+        let envelope: Envelope = serde_json::from_value(raw.clone()).map_err(serde::de::Error::custom)?;
+        Ok(Incoming {
+            id: envelope.id,
+            actor: envelope.actor.id().clone(),
+            kind: envelope.kind,
+            raw,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Incoming {
+    type DataType = AppState;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+
+    async fn verify(&self, _data: &Data<AppState>) -> Result<()> {
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<AppState>) -> Result<()> {
+        let state = data.app_data();
+        let host = peers::host_of(&self.actor).ok_or_else(|| Error::BadRequest("actor without host".into()))?;
+        match self.kind.as_str() {
+            "Follow" => on_follow(state, data, &self, &host).await,
+            "Accept" | "Reject" => on_answer(state, &self, &host).await,
+            "Undo" => on_undo(state, &self, &host).await,
+            "Create" | "Update" => on_alert(state, &self, &host).await,
+            "Delete" => on_delete(state, &self, &host).await,
+            other => {
+                tracing::debug!(kind = other, "ignoring an activity type this node does not use");
+                Ok(())
+            }
+        }
+    }
+}
+
+fn object_id(value: &Value) -> Option<Url> {
+    match value {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(o) => o.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
+}
+
+async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming, host: &str) -> Result<()> {
+    let target = object_id(&activity.raw["object"]).ok_or_else(|| Error::BadRequest("Follow without object".into()))?;
+    let follower = activitypub_federation::fetch::object_id::ObjectId::<RemoteActor>::from(activity.actor.clone())
+        .dereference(data)
+        .await?;
+    let now = state.clock.now();
+    let trust = peers::trust_of(state, host).await?;
+    let mut tx = state.db.pool.begin().await?;
+    // Any follow from a server we do not know is that server asking to federate.
+    sqlx::query(
+        "INSERT INTO peers (host, trust, created_at, updated_at) VALUES ($1, 'pending', $2, $2) ON CONFLICT (host) DO NOTHING",
+    )
+    .bind(host)
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    if target == urls::instance_actor(&state.config) {
+        sqlx::query(
+            "UPDATE peers SET actor_id = $2, shared_inbox = $3, their_follow = $4, updated_at = $5 WHERE host = $1",
+        )
+        .bind(host)
+        .bind(follower.id.0.as_str())
+        .bind(follower.delivery_inbox()?.as_str())
+        .bind(activity.raw.to_string())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+    } else if let Some(slug) = urls::local_org_slug(&state.config, &target) {
+        let org = crate::db::accounts::find_org_by_slug(&state.db, &slug)
+            .await?
+            .ok_or(Error::NotFound("organisation"))?;
+        sqlx::query(
+            "INSERT INTO followers (org_id, actor_id, host, follow, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) \
+             ON CONFLICT (org_id, actor_id) DO UPDATE SET follow = $4, state = 'pending'",
+        )
+        .bind(&org.id)
+        .bind(follower.id.0.as_str())
+        .bind(host)
+        .bind(activity.raw.to_string())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        return Err(Error::NotFound("actor to follow"));
+    }
+    // A node already connected or trusted is answered at once; others wait for an admin.
+    if let Some(t) = trust.filter(|t| t.federates()) {
+        super::peers::answer_pending_in(state, &mut tx, host, t, now).await?;
+    }
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
+}
+
+async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+    let answer = if activity.kind == "Accept" {
+        "accepted"
+    } else {
+        "rejected"
+    };
+    let follow_id = object_id(&activity.raw["object"]);
+    let peer = peers::find(state, host).await?.ok_or(Error::NotFound("peer"))?;
+    // Some servers echo a re-serialised Follow: match on its id, or on the
+    // follow being ours when it has none.
+    let ours = match (&follow_id, &peer.our_follow_id) {
+        (Some(id), Some(our)) => id.as_str() == our,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    if ours {
+        sqlx::query("UPDATE peers SET their_answer = $2, updated_at = $3 WHERE host = $1")
+            .bind(host)
+            .bind(answer)
+            .bind(to_millis(state.clock.now()))
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+    let inner = &activity.raw["object"];
+    let inner_kind = inner.get("type").and_then(|t| t.as_str()).unwrap_or_default();
+    if inner_kind != "Follow" && !inner.is_string() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM followers WHERE actor_id = $1 AND host = $2")
+        .bind(activity.actor.as_str())
+        .bind(host)
+        .execute(&state.db.pool)
+        .await?;
+    sqlx::query("UPDATE peers SET their_follow = NULL WHERE host = $1 AND actor_id = $2")
+        .bind(host)
+        .bind(activity.actor.as_str())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Create or Update of an Alert. Only its origin may make or change it.
+async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+    let object = &activity.raw["object"];
+    if object.get("type").and_then(|t| t.as_str()) != Some("Alert") {
+        tracing::debug!("ignoring a Create/Update of something other than an Alert");
+        return Ok(());
+    }
+    let alert: AlertObject = serde_json::from_value(object.clone())
+        .map_err(|e| Error::BadRequest(format!("the Alert is not valid: {e}")))?;
+    if peers::host_of(&alert.id).as_deref() != Some(host)
+        || peers::host_of(&alert.attributed_to).as_deref() != Some(host)
+    {
+        return Err(Error::Forbidden(format!(
+            "{host} may only create or change its own alerts, not {}",
+            alert.id
+        )));
+    }
+    if alert.sharing == Audience::Node {
+        return Err(Error::Forbidden(
+            "an alert shared as `node` never leaves its node".into(),
+        ));
+    }
+    // Named organisations of a restricted alert: only ours count.
+    let mut recipients = Vec::new();
+    if alert.sharing == Audience::Restricted {
+        for to in alert.to.iter().chain(alert.cc.iter()) {
+            if let Some(slug) = urls::local_org_slug(&state.config, to)
+                && let Some(org) = crate::db::accounts::find_org_by_slug(&state.db, &slug).await?
+            {
+                recipients.push(org.id);
+            }
+        }
+        if recipients.is_empty() {
+            return Err(Error::Forbidden(
+                "this restricted alert names no organisation on this node".into(),
+            ));
+        }
+    }
+
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    let existing = remote_alerts::find(&mut tx, alert.id.as_str()).await?;
+    if let Some(existing) = &existing {
+        if existing.attributed_to != alert.attributed_to.as_str() {
+            return Err(Error::Forbidden("only the alert's author may change it".into()));
+        }
+        if existing.deleted_at.is_some() || existing.version >= alert.version {
+            // Withdrawn alerts stay withdrawn; older or repeated versions change nothing.
+            return Ok(());
+        }
+    }
+    let content = alert.domain_content();
+    let mut search = String::new();
+    for map in [&content.title, &content.summary, &content.body, &content.link_to_work] {
+        for text in map.values() {
+            search.push_str(&text.to_lowercase());
+            search.push('\n');
+        }
+    }
+    let mut stored = alert.clone();
+    stored.content_map = content.body.clone();
+    let row = RemoteAlertRow {
+        id: alert.id.to_string(),
+        local_id: existing.as_ref().map(|e| e.local_id.clone()).unwrap_or_else(new_id),
+        origin_host: host.to_string(),
+        attributed_to: alert.attributed_to.to_string(),
+        number: alert.number.clone(),
+        status: alert.alert_status.as_str().to_string(),
+        sharing: alert.sharing.as_str().to_string(),
+        urgency: alert.urgency.as_str().to_string(),
+        severity: alert.severity.as_str().to_string(),
+        certainty: alert.certainty.as_str().to_string(),
+        country: alert.location.country.to_ascii_uppercase(),
+        title: alert.name.clone(),
+        search_text: search,
+        document: serde_json::to_string(&stored).map_err(anyhow::Error::from)?,
+        version: alert.version,
+        published_at: to_millis(alert.published),
+        updated_at: to_millis(alert.updated),
+        received_at: to_millis(now),
+        deleted_at: None,
+    };
+    let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
+    remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Delete of an Alert: purge it, keep a tombstone. Only its origin may.
+async fn on_delete(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+    let Some(target) = object_id(&activity.raw["object"]) else {
+        return Err(Error::BadRequest("Delete without object".into()));
+    };
+    let mut tx = state.db.pool.begin().await?;
+    let Some(existing) = remote_alerts::find(&mut tx, target.as_str()).await? else {
+        // Not an alert we have (an actor deleting itself, or never received).
+        return Ok(());
+    };
+    if existing.origin_host != host || peers::host_of(&target).as_deref() != Some(host) {
+        return Err(Error::Forbidden("only the alert's author may withdraw it".into()));
+    }
+    let now = state.clock.now();
+    let tombstone = wire::tombstone(&target, now).to_string();
+    remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    tx.commit().await?;
+    Ok(())
+}

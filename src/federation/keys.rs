@@ -1,0 +1,81 @@
+//! RSA keys for HTTP signatures, one per local actor, made on first use and
+//! kept in the database.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
+
+use crate::clock::to_millis;
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// Where new keys come from. Tests hand out keys from a fixed pool, because
+/// generating RSA keys is slow and most tests are not about keys.
+#[derive(Clone, Default)]
+pub enum KeySource {
+    #[default]
+    Generate,
+    Pool(Arc<(Vec<Keypair>, AtomicUsize)>),
+}
+
+impl KeySource {
+    pub fn pool(keys: Vec<Keypair>) -> Self {
+        KeySource::Pool(Arc::new((keys, AtomicUsize::new(0))))
+    }
+
+    async fn next(&self) -> Result<Keypair> {
+        match self {
+            KeySource::Generate => tokio::task::spawn_blocking(generate_actor_keypair)
+                .await
+                .map_err(|e| Error::Internal(e.into()))?
+                .map_err(|e| Error::Internal(anyhow::anyhow!("generating a key: {e}"))),
+            KeySource::Pool(pool) => {
+                let (keys, next) = &**pool;
+                Ok(keys[next.fetch_add(1, Ordering::Relaxed) % keys.len()].clone())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredKey {
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+/// The key of a local actor (`instance` or an organisation id), made if missing.
+pub async fn get_or_create(
+    db: &Db,
+    source: &KeySource,
+    actor_ref: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<StoredKey> {
+    if let Some(key) = find(db, actor_ref).await? {
+        return Ok(key);
+    }
+    let keypair = source.next().await?;
+    // Two requests may race to make the first key: the first insert wins.
+    sqlx::query(
+        "INSERT INTO local_actor_keys (actor_ref, public_key_pem, private_key_pem, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (actor_ref) DO NOTHING",
+    )
+    .bind(actor_ref)
+    .bind(&keypair.public_key)
+    .bind(&keypair.private_key)
+    .bind(to_millis(now))
+    .execute(&db.pool)
+    .await?;
+    find(db, actor_ref)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("key for {actor_ref} vanished")))
+}
+
+async fn find(db: &Db, actor_ref: &str) -> Result<Option<StoredKey>> {
+    Ok(
+        sqlx::query_as("SELECT public_key_pem, private_key_pem FROM local_actor_keys WHERE actor_ref = $1")
+            .bind(actor_ref)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}

@@ -1,0 +1,318 @@
+//! The documents nodes exchange: our `Alert` object and the activities that
+//! carry it. Field names and vocabularies are specified in
+//! `federation/README.md`; `federation/examples/` holds one example of each,
+//! which the tests parse and round-trip.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::domain::LangMap;
+use crate::domain::alert::{AlertContent, BusinessLink, Perpetrator};
+use crate::domain::vocab::*;
+
+/// Our JSON-LD context, the same on every node (`federation/context.jsonld`).
+pub const CONTEXT_JSONLD: &str = include_str!("../../federation/context.jsonld");
+
+/// The `@context` our documents carry: standard contexts plus our terms inline,
+/// so that no receiver has to fetch anything to read them.
+pub fn context() -> Value {
+    let document: Value = serde_json::from_str(CONTEXT_JSONLD).expect("federation/context.jsonld is valid JSON");
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/data-integrity/v2",
+        document["@context"].clone(),
+    ])
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDefender {
+    pub name: String,
+    pub kind: DefenderKind,
+    #[serde(default)]
+    pub woman_defender: bool,
+    pub relationship: DefenderRelationship,
+    #[serde(default)]
+    pub anonymised: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAddressee {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    pub kind: AddresseeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRequestedAction {
+    pub kind: RequestedActionKind,
+    #[serde(default, skip_serializing_if = "LangMap::is_empty")]
+    pub description_map: LangMap,
+    #[serde(default)]
+    pub addressees: Vec<WireAddressee>,
+    #[serde(default, skip_serializing_if = "LangMap::is_empty")]
+    pub model_text_map: LangMap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePlace {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// An alert as it travels between nodes. Never carries local-only fields,
+/// consent records or the staff member who wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertObject {
+    #[serde(rename = "@context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub number: String,
+    pub attributed_to: Url,
+    pub name: String,
+    pub name_map: LangMap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "LangMap::is_empty")]
+    pub summary_map: LangMap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "LangMap::is_empty")]
+    pub content_map: LangMap,
+    pub link_to_work_map: LangMap,
+    pub alert_status: AlertStatus,
+    pub urgency: Urgency,
+    pub severity: Severity,
+    pub certainty: Certainty,
+    pub sharing: Audience,
+    pub violation_types: Vec<ViolationType>,
+    #[serde(default)]
+    pub perpetrators: Vec<Perpetrator>,
+    #[serde(default)]
+    pub rights_concerned: Vec<Right>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_link: Option<BusinessLink>,
+    pub defenders: Vec<WireDefender>,
+    pub location: WirePlace,
+    #[serde(default)]
+    pub requested_actions: Vec<WireRequestedAction>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<DateTime<Utc>>,
+    pub version: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closing_note: Option<String>,
+    #[serde(default)]
+    pub to: Vec<Url>,
+    #[serde(default)]
+    pub cc: Vec<Url>,
+}
+
+/// Picks the English text, else the first language's, for the plain
+/// ActivityStreams fields that generic software shows.
+fn preferred(map: &LangMap) -> Option<String> {
+    map.get("en").or_else(|| map.values().next()).cloned()
+}
+
+impl AlertObject {
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        id: Url,
+        number: String,
+        attributed_to: Url,
+        status: AlertStatus,
+        urgency: Urgency,
+        severity: Severity,
+        certainty: Certainty,
+        sharing: Audience,
+        country: String,
+        content: &AlertContent,
+        published: DateTime<Utc>,
+        updated: DateTime<Utc>,
+        expires: Option<DateTime<Utc>>,
+        version: i64,
+        outcome: Option<Outcome>,
+        closing_note: Option<String>,
+        to: Vec<Url>,
+    ) -> Self {
+        AlertObject {
+            context: Some(context()),
+            id,
+            kind: "Alert".into(),
+            number,
+            attributed_to,
+            name: preferred(&content.title).unwrap_or_default(),
+            name_map: content.title.clone(),
+            summary: preferred(&content.summary),
+            summary_map: content.summary.clone(),
+            content: preferred(&content.body),
+            content_map: content.body.clone(),
+            link_to_work_map: content.link_to_work.clone(),
+            alert_status: status,
+            urgency,
+            severity,
+            certainty,
+            sharing,
+            violation_types: content.violation_types.clone(),
+            perpetrators: content.perpetrators.clone(),
+            rights_concerned: content.rights_concerned.clone(),
+            business_link: content.business_link.clone(),
+            defenders: content
+                .defenders
+                .iter()
+                .map(|d| WireDefender {
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    woman_defender: d.woman_defender,
+                    relationship: d.relationship,
+                    anonymised: d.anonymised,
+                })
+                .collect(),
+            location: WirePlace {
+                kind: "Place".into(),
+                name: content.place.clone(),
+                country,
+                region: content.region.clone(),
+            },
+            requested_actions: content
+                .requested_actions
+                .iter()
+                .map(|a| WireRequestedAction {
+                    kind: a.kind,
+                    description_map: a.description.clone(),
+                    addressees: a
+                        .addressees
+                        .iter()
+                        .map(|ad| WireAddressee {
+                            name: ad.name.clone(),
+                            institution: ad.institution.clone(),
+                            kind: ad.kind,
+                        })
+                        .collect(),
+                    model_text_map: a.model_text.clone(),
+                    deadline: a.deadline,
+                })
+                .collect(),
+            published,
+            updated,
+            expires,
+            version,
+            outcome,
+            closing_note,
+            to,
+            cc: Vec::new(),
+        }
+    }
+
+    /// The alert's content in our domain terms, sanitising remote HTML.
+    pub fn domain_content(&self) -> AlertContent {
+        use crate::domain::alert::{Addressee, Defender, RequestedAction};
+        AlertContent {
+            title: self.name_map.clone(),
+            summary: self.summary_map.clone(),
+            body: self
+                .content_map
+                .iter()
+                .map(|(l, t)| (l.clone(), ammonia::clean(t)))
+                .collect(),
+            link_to_work: self.link_to_work_map.clone(),
+            defenders: self
+                .defenders
+                .iter()
+                .map(|d| Defender {
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    woman_defender: d.woman_defender,
+                    relationship: d.relationship,
+                    anonymised: d.anonymised,
+                })
+                .collect(),
+            region: self.location.region.clone(),
+            place: self.location.name.clone(),
+            violation_types: self.violation_types.clone(),
+            perpetrators: self.perpetrators.clone(),
+            business_link: self.business_link.clone(),
+            rights_concerned: self.rights_concerned.clone(),
+            requested_actions: self
+                .requested_actions
+                .iter()
+                .map(|a| RequestedAction {
+                    kind: a.kind,
+                    description: a.description_map.clone(),
+                    addressees: a
+                        .addressees
+                        .iter()
+                        .map(|ad| Addressee {
+                            name: ad.name.clone(),
+                            institution: ad.institution.clone(),
+                            kind: ad.kind,
+                        })
+                        .collect(),
+                    model_text: a
+                        .model_text_map
+                        .iter()
+                        .map(|(l, t)| (l.clone(), ammonia::clean(t)))
+                        .collect(),
+                    deadline: a.deadline,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An activity wrapping an object (Create, Update, Delete).
+pub fn activity(kind: &str, id: &Url, actor: &Url, object: Value, to: &[Url], published: DateTime<Utc>) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "object": object,
+        "to": to,
+        "published": published,
+    })
+}
+
+pub fn follow(id: &Url, actor: &Url, object: &Url) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Follow",
+        "actor": actor,
+        "object": object,
+    })
+}
+
+/// Accept or Reject of a Follow: the Follow is embedded as received.
+pub fn answer(kind: &str, id: &Url, actor: &Url, follow: Value) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "object": follow,
+    })
+}
+
+pub fn tombstone(id: &Url, deleted: DateTime<Utc>) -> Value {
+    json!({"id": id, "type": "Tombstone", "formerType": "Alert", "deleted": deleted})
+}

@@ -1,0 +1,399 @@
+//! Real nodes on loopback ports federating: peering at every trust level,
+//! alerts of every audience reaching exactly the nodes allowed, updates,
+//! narrowing, withdrawal, and signed fetches of non-public alerts.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tadamun::domain::vocab::Role;
+
+use crate::support::{TestCase, TestEnv, TestNode, alert_body, deliver_all};
+use crate::tests;
+
+pub fn cases() -> Vec<TestCase> {
+    tests![
+        alerts_reach_exactly_the_nodes_their_audience_allows,
+        non_public_alerts_are_fetched_only_by_allowed_nodes
+    ]
+}
+
+/// A node with an admin and a coordinator of organisation `org`.
+pub struct Member {
+    pub node: TestNode,
+    pub admin: String,
+    pub coordinator: String,
+    pub org: String,
+}
+
+impl Member {
+    pub async fn spawn(env: &TestEnv, org: &str) -> Member {
+        let node = TestNode::spawn(env).await;
+        let admin = node.staff(org, Role::Admin, &format!("{org}-admin")).await;
+        let coordinator = node.staff(org, Role::Coordinator, &format!("{org}-coord")).await;
+        Member {
+            node,
+            admin,
+            coordinator,
+            org: org.to_string(),
+        }
+    }
+
+    pub fn org_actor(&self) -> String {
+        format!("{}/orgs/{}", self.node.base, self.org)
+    }
+
+    pub async fn add_peer(&self, other: &TestNode, trust: &str) -> Value {
+        let (status, peer) = self
+            .node
+            .post(
+                &self.admin,
+                "/api/v1/peers",
+                &json!({"url": other.base, "trust": trust}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{peer}");
+        peer
+    }
+
+    pub async fn set_peer(&self, host: &str, trust: &str) -> Value {
+        let (status, peer) = self
+            .node
+            .patch(&self.admin, &format!("/api/v1/peers/{host}"), &json!({"trust": trust}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{peer}");
+        peer
+    }
+
+    /// Creates, submits and publishes an alert; returns its id.
+    pub async fn publish(&self, body: Value) -> String {
+        let (status, alert) = self.node.post(&self.coordinator, "/api/v1/alerts", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{alert}");
+        let id = alert["id"].as_str().unwrap().to_string();
+        for step in ["submit", "publish"] {
+            let (status, body) = self
+                .node
+                .post(&self.coordinator, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{step}: {body}");
+        }
+        id
+    }
+
+    /// Titles of the network alerts this node's coordinator sees.
+    pub async fn network_titles(&self) -> Vec<String> {
+        let (status, list) = self.node.get(&self.coordinator, "/api/v1/network/alerts").await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let mut titles: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"]["en"].as_str().unwrap().to_string())
+            .collect();
+        titles.sort();
+        titles
+    }
+}
+
+pub fn titled(title: &str, audience: &str) -> Value {
+    let mut body = alert_body();
+    body["title"] = json!({"en": title});
+    body["audience"] = json!(audience);
+    body
+}
+
+/// Peers `a` with `b` at `level`, both ways: a asks, b approves.
+pub async fn peer(a: &Member, b: &Member, level: &str) {
+    a.add_peer(&b.node, level).await;
+    deliver_all(&[&a.node, &b.node]).await;
+    b.set_peer(&a.node.host(), level).await;
+    deliver_all(&[&a.node, &b.node]).await;
+}
+
+async fn alerts_reach_exactly_the_nodes_their_audience_allows(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let trusted = Member::spawn(&env, "blue").await;
+    let connected = Member::spawn(&env, "red").await;
+    let pending = Member::spawn(&env, "gold").await;
+    let blocked = Member::spawn(&env, "grey").await;
+    let all = [&a.node, &trusted.node, &connected.node, &pending.node, &blocked.node];
+
+    peer(&a, &trusted, "trusted").await;
+    peer(&a, &connected, "connected").await;
+    // `pending` asks; A's admin has not decided. `blocked` is refused outright.
+    pending.add_peer(&a.node, "connected").await;
+    a.set_peer(&blocked.node.host(), "blocked").await;
+    blocked.add_peer(&a.node, "connected").await;
+    deliver_all(&all).await;
+
+    let (_, peers) = a.node.get(&a.admin, "/api/v1/peers").await;
+    let level = |host: String| {
+        let p = peers["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["host"] == host.as_str())
+            .cloned();
+        p.map(|p| {
+            (
+                p["trust"].as_str().unwrap().to_string(),
+                p["their_answer"].as_str().unwrap().to_string(),
+                p["awaiting_decision"].as_bool().unwrap(),
+            )
+        })
+    };
+    assert_eq!(
+        level(trusted.node.host()),
+        Some(("trusted".into(), "accepted".into(), false))
+    );
+    assert_eq!(
+        level(connected.node.host()),
+        Some(("connected".into(), "accepted".into(), false))
+    );
+    assert_eq!(
+        level(pending.node.host()),
+        Some(("pending".into(), "none".into(), true)),
+        "{peers}"
+    );
+    assert_eq!(
+        level(blocked.node.host()),
+        Some(("blocked".into(), "none".into(), false))
+    );
+    // The blocked node's request was refused with 403 and is listed as undelivered there.
+    let (refused,): (String,) = sqlx::query_as("SELECT last_error FROM outbox_deliveries WHERE state = 'failed'")
+        .fetch_one(&blocked.node.db().pool)
+        .await
+        .unwrap();
+    assert!(refused.contains("403"), "{refused}");
+
+    // One alert of each audience; `restricted` names red's organisation.
+    a.publish(titled("Public alert", "public")).await;
+    let network_id = a.publish(titled("Network alert", "network")).await;
+    a.publish(titled("Trusted alert", "trusted")).await;
+    let mut restricted = titled("Restricted alert", "restricted");
+    restricted["restricted_to"] = json!([connected.org_actor()]);
+    restricted["consent"]["allowed_uses"] = json!(["named_addressees_only"]);
+    a.publish(restricted).await;
+    a.publish(titled("Node alert", "node")).await;
+    deliver_all(&all).await;
+
+    assert_eq!(
+        trusted.network_titles().await,
+        ["Network alert", "Public alert", "Trusted alert"]
+    );
+    assert_eq!(
+        connected.network_titles().await,
+        ["Network alert", "Public alert", "Restricted alert"]
+    );
+    assert!(pending.network_titles().await.is_empty());
+    assert!(blocked.network_titles().await.is_empty());
+    // On the connected node, only the named organisation sees the restricted alert.
+    let other_org = connected.node.staff("violet", Role::Viewer, "violet-viewer").await;
+    let (_, seen) = connected.node.get(&other_org, "/api/v1/network/alerts").await;
+    let titles: Vec<&str> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"]["en"].as_str().unwrap())
+        .collect();
+    assert!(!titles.contains(&"Restricted alert"), "{titles:?}");
+
+    // Nothing was even addressed to the pending or blocked node, and restricted
+    // content went to the named organisation's own inbox only.
+    let hosts: Vec<(String, String)> = sqlx::query_as("SELECT DISTINCT host, inbox FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id WHERE a.kind = 'Create'")
+        .fetch_all(&a.node.db().pool)
+        .await
+        .unwrap();
+    for (host, inbox) in &hosts {
+        assert!(host == &trusted.node.host() || host == &connected.node.host(), "{host}");
+        if host == &connected.node.host() {
+            assert!(inbox.ends_with("/inbox"), "{inbox}");
+        }
+    }
+    let (restricted_inboxes,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE a.kind = 'Create' AND a.body LIKE '%Restricted alert%' AND d.inbox LIKE '%/orgs/red/inbox'",
+    )
+    .fetch_one(&a.node.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(restricted_inboxes, 1);
+
+    // What arrived carries the alert's fields and nothing local-only.
+    let (_, list) = trusted
+        .node
+        .get(&trusted.coordinator, "/api/v1/network/alerts?q=network")
+        .await;
+    let got = &list["items"][0];
+    assert_eq!(got["origin"], a.node.host());
+    assert_eq!(got["audience"], "network");
+    assert_eq!(got["country"], "GT");
+    assert_eq!(got["violation_types"], json!(["death_threat", "judicial_harassment"]));
+    assert_eq!(
+        got["requested_actions"][0]["model_text"]["es"],
+        "Le instamos a investigar."
+    );
+    assert!(got["number"].as_str().unwrap().starts_with("SOS-"));
+    for node in [&trusted.node, &connected.node] {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT document FROM remote_alerts")
+            .fetch_all(&node.db().pool)
+            .await
+            .unwrap();
+        let documents: String = rows.into_iter().map(|(d,)| d).collect::<Vec<_>>().join(" ");
+        for secret in ["SECRET-LOCATION", "SECRET-CONTACT", "community council", "coord"] {
+            assert!(!documents.contains(secret), "{secret} leaked: {documents}");
+        }
+    }
+
+    // The same filters as local alerts.
+    let (_, filtered) = connected
+        .node
+        .get(
+            &connected.coordinator,
+            "/api/v1/network/alerts?violation=death_threat&country=gt&urgency=immediate",
+        )
+        .await;
+    assert_eq!(filtered["total"], 3);
+    let (_, none) = connected
+        .node
+        .get(&connected.coordinator, "/api/v1/network/alerts?country=PH")
+        .await;
+    assert_eq!(none["total"], 0);
+    let (status, _) = connected
+        .node
+        .get(&connected.coordinator, "/api/v1/network/alerts?status=bogus")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // An update reaches every node that has the alert.
+    let path = format!("/api/v1/alerts/{network_id}");
+    let (status, _) = a
+        .node
+        .patch(&a.coordinator, &path, &json!({"summary": {"en": "New facts"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&all).await;
+    for member in [&trusted, &connected] {
+        let (_, list) = member
+            .node
+            .get(&member.coordinator, "/api/v1/network/alerts?q=network")
+            .await;
+        assert_eq!(list["items"][0]["summary"]["en"], "New facts");
+        assert_eq!(list["items"][0]["version"], 4);
+    }
+
+    // Narrowing to `trusted` withdraws it from the merely connected node.
+    let (status, _) = a
+        .node
+        .patch(&a.coordinator, &path, &json!({"audience": "trusted"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&all).await;
+    assert!(trusted.network_titles().await.contains(&"Network alert".to_string()));
+    assert!(!connected.network_titles().await.contains(&"Network alert".to_string()));
+
+    // Withdrawal purges it everywhere it went, keeping a tombstone.
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("{path}/withdraw"),
+            &json!({"reason": "consent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&all).await;
+    for member in [&trusted, &connected] {
+        assert!(!member.network_titles().await.contains(&"Network alert".to_string()));
+        let row: Option<(String, String, Option<i64>)> =
+            sqlx::query_as("SELECT title, document, deleted_at FROM remote_alerts WHERE id LIKE $1")
+                .bind(format!("%{network_id}"))
+                .fetch_optional(&member.node.db().pool)
+                .await
+                .unwrap();
+        if let Some((title, document, deleted)) = row {
+            assert!(title.is_empty() && deleted.is_some());
+            assert!(
+                document.contains("Tombstone") && !document.contains("Network alert"),
+                "{document}"
+            );
+            let (_, one) = member.node.get(&member.coordinator, "/api/v1/network/alerts?q=").await;
+            assert!(!one.to_string().contains("Network alert"));
+        }
+    }
+    let (tombstones,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM remote_alerts WHERE deleted_at IS NOT NULL")
+        .fetch_one(&connected.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(tombstones, 1, "the connected node purged it when the audience narrowed");
+}
+
+async fn non_public_alerts_are_fetched_only_by_allowed_nodes(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let trusted = Member::spawn(&env, "blue").await;
+    let connected = Member::spawn(&env, "red").await;
+    let stranger = Member::spawn(&env, "gold").await;
+    peer(&a, &trusted, "trusted").await;
+    peer(&a, &connected, "connected").await;
+    let public = a.publish(titled("Public", "public")).await;
+    let network = a.publish(titled("Network", "network")).await;
+    let trusted_only = a.publish(titled("Trusted", "trusted")).await;
+    let draft = {
+        let (_, d) = a
+            .node
+            .post(&a.coordinator, "/api/v1/alerts", &titled("Draft", "node"))
+            .await;
+        d["id"].as_str().unwrap().to_string()
+    };
+
+    let fetch_as = |by: &TestNode, id: &str| {
+        let url = url::Url::parse(&format!("{}/alerts/{id}", a.node.base)).unwrap();
+        let state = by.state.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    // Unsigned: public only, with the ActivityStreams content type.
+    let resp = a
+        .node
+        .http
+        .get(format!("{}/alerts/{public}", a.node.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/activity+json");
+    let doc: Value = resp.json().await.unwrap();
+    assert_eq!(doc["type"], "Alert");
+    assert!(!doc.to_string().contains("SECRET"));
+    for id in [&network, &trusted_only, &draft] {
+        let resp = a
+            .node
+            .http
+            .get(format!("{}/alerts/{id}", a.node.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{id}");
+    }
+    // Signed: by what the signer's node may see.
+    assert_eq!(fetch_as(&trusted.node, &network).await.unwrap()["name"], "Network");
+    assert_eq!(fetch_as(&trusted.node, &trusted_only).await.unwrap()["name"], "Trusted");
+    assert_eq!(fetch_as(&connected.node, &network).await.unwrap()["name"], "Network");
+    assert!(
+        fetch_as(&connected.node, &trusted_only).await.is_err(),
+        "connected is below trusted"
+    );
+    assert!(
+        fetch_as(&stranger.node, &network).await.is_err(),
+        "unknown nodes get 404"
+    );
+    assert!(
+        fetch_as(&trusted.node, &draft).await.is_err(),
+        "drafts never leave the node"
+    );
+    // A node that is later blocked loses access.
+    a.set_peer(&connected.node.host(), "blocked").await;
+    assert!(fetch_as(&connected.node, &network).await.is_err());
+}

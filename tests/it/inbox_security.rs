@@ -1,0 +1,439 @@
+//! Every inbox and outbound rule of SECURITY.md, each sent as a real HTTP
+//! request to a real node, checking the answer and that nothing was stored
+//! (or fetched) on the sender's behalf.
+
+use base64::Engine;
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::federation::{Member, peer, titled};
+use crate::support::{TestCase, TestEnv, TestNode, deliver_all};
+use crate::tests;
+
+pub fn cases() -> Vec<TestCase> {
+    tests![
+        transport_rules_refuse_bad_requests,
+        only_the_origin_changes_its_alerts,
+        trust_is_decided_before_anything_is_fetched,
+        documents_count_only_from_their_own_id_and_type,
+        outbound_fetches_never_reach_private_addresses,
+    ]
+}
+
+/// Signs inbox POSTs as an actor, with knobs for every way to get it wrong.
+struct Sender {
+    actor: String,
+    key: RsaPrivateKey,
+}
+
+#[derive(Clone, Copy)]
+struct Opts {
+    sign: bool,
+    digest: bool,
+    date_offset: Duration,
+    tamper_after_signing: bool,
+}
+
+const GOOD: Opts = Opts {
+    sign: true,
+    digest: true,
+    date_offset: Duration::zero(),
+    tamper_after_signing: false,
+};
+
+impl Sender {
+    async fn instance_of(node: &TestNode) -> Sender {
+        let actor = tadamun::federation::actors::LocalActor::instance(&node.state)
+            .await
+            .unwrap();
+        Sender {
+            actor: actor.id.to_string(),
+            key: RsaPrivateKey::from_pkcs8_pem(&actor.private_key_pem).unwrap(),
+        }
+    }
+
+    async fn post(&self, to: &TestNode, body: &Value, opts: Opts) -> StatusCode {
+        self.post_bytes(to, serde_json::to_vec(body).unwrap(), opts).await
+    }
+
+    async fn post_bytes(&self, to: &TestNode, mut body: Vec<u8>, opts: Opts) -> StatusCode {
+        let date = httpdate::fmt_http_date((Utc::now() + opts.date_offset).into());
+        let digest = format!(
+            "SHA-256={}",
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body))
+        );
+        let host = to.host();
+        let mut signed_headers = vec![
+            ("(request-target)", "post /inbox".to_string()),
+            ("host", host.clone()),
+            ("date", date.clone()),
+        ];
+        if opts.digest {
+            signed_headers.push(("digest", digest.clone()));
+        }
+        let signing_string = signed_headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let signature = self
+            .key
+            .sign(
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(signing_string.as_bytes()),
+            )
+            .unwrap();
+        let names = signed_headers.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(" ");
+        let header = format!(
+            "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"{names}\",signature=\"{}\"",
+            self.actor,
+            base64::engine::general_purpose::STANDARD.encode(signature)
+        );
+        if opts.tamper_after_signing {
+            // One byte of a string value: still valid JSON, no longer what was signed.
+            let at = body
+                .windows(8)
+                .position(|w| w == b"tampered")
+                .expect("a body with `tampered` in it");
+            body[at] = b'T';
+        }
+        let mut request = to
+            .http
+            .post(format!("{}/inbox", to.base))
+            .header("content-type", "application/activity+json")
+            .header("date", date)
+            .body(body);
+        if opts.digest {
+            request = request.header("digest", digest);
+        }
+        if opts.sign {
+            request = request.header("signature", header);
+        }
+        request.send().await.unwrap().status()
+    }
+}
+
+/// A Create of an alert by `author` (an org actor URL) with id `alert_id`.
+fn create_alert(activity_id: &str, actor: &str, alert_id: &str, author: &str, title: &str, html: &str) -> Value {
+    let mut document: Value =
+        serde_json::from_str(include_str!("../../federation/examples/create-alert.json")).unwrap();
+    document["id"] = json!(activity_id);
+    document["actor"] = json!(actor);
+    document["object"]["id"] = json!(alert_id);
+    document["object"]["attributedTo"] = json!(author);
+    document["object"]["name"] = json!(title);
+    document["object"]["nameMap"] = json!({"en": title});
+    document["object"]["content"] = json!(html);
+    document["object"]["contentMap"] = json!({"en": html});
+    document["object"]["sharing"] = json!("network");
+    document["object"]["to"] = json!([]);
+    document
+}
+
+async fn remote_count(node: &TestNode) -> i64 {
+    node.count("remote_alerts").await
+}
+
+async fn transport_rules_refuse_bad_requests(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    let sender = Sender::instance_of(&b.node).await;
+    let base = &b.node.base;
+    let activity = |n: u32, html: &str| {
+        create_alert(
+            &format!("{base}/activities/t{n}"),
+            &sender.actor,
+            &format!("{base}/alerts/t{n}"),
+            &format!("{base}/orgs/blue"),
+            &format!("Alert {n}"),
+            html,
+        )
+    };
+
+    // Over 1 MiB: 413 before anything else, so not even the sender's key is fetched.
+    sqlx::query("DELETE FROM remote_actors")
+        .execute(&a.node.db().pool)
+        .await
+        .unwrap();
+    let mut huge = activity(1, "<p>x</p>");
+    huge["object"]["content"] = json!("x".repeat(1024 * 1024));
+    assert_eq!(sender.post(&a.node, &huge, GOOD).await, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        a.node.count("remote_actors").await,
+        0,
+        "no key fetch for an oversized body"
+    );
+
+    let unsigned = Opts { sign: false, ..GOOD };
+    assert_eq!(
+        sender.post(&a.node, &activity(2, "x"), unsigned).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let tampered = Opts {
+        tamper_after_signing: true,
+        ..GOOD
+    };
+    assert_eq!(
+        sender.post(&a.node, &activity(3, "tampered body"), tampered).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let no_digest = Opts { digest: false, ..GOOD };
+    assert_eq!(
+        sender.post(&a.node, &activity(4, "x"), no_digest).await,
+        StatusCode::UNAUTHORIZED
+    );
+    for hours in [-2, 2] {
+        let skewed = Opts {
+            date_offset: Duration::hours(hours),
+            ..GOOD
+        };
+        assert_eq!(
+            sender.post(&a.node, &activity(5, "x"), skewed).await,
+            StatusCode::UNAUTHORIZED,
+            "{hours} h"
+        );
+    }
+    // Signed with a key that is not the actor's.
+    let impostor = Sender {
+        actor: sender.actor.clone(),
+        key: RsaPrivateKey::from_pkcs8_pem(&crate::support::other_key().private_key).unwrap(),
+    };
+    assert_eq!(
+        impostor.post(&a.node, &activity(6, "x"), GOOD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Activity id on one host, actor on another.
+    let mut elsewhere = activity(7, "x");
+    elsewhere["id"] = json!("https://evil.example/activities/1");
+    assert_eq!(sender.post(&a.node, &elsewhere, GOOD).await, StatusCode::FORBIDDEN);
+    assert_eq!(remote_count(&a.node).await, 0, "nothing stored from refused requests");
+
+    // A good one, twice: both 2xx, one row. HTML from elsewhere is sanitised.
+    let good = activity(
+        8,
+        "<p onclick=\"steal()\">Facts</p><script>alert(1)</script><a href=\"javascript:x()\">l</a><iframe src=\"https://x\"></iframe>",
+    );
+    assert_eq!(sender.post(&a.node, &good, GOOD).await, StatusCode::ACCEPTED);
+    assert_eq!(sender.post(&a.node, &good, GOOD).await, StatusCode::ACCEPTED);
+    assert_eq!(remote_count(&a.node).await, 1);
+    let (_, list) = a.node.get(&a.coordinator, "/api/v1/network/alerts").await;
+    let body = list["items"][0]["body"]["en"].as_str().unwrap().to_string();
+    assert!(body.contains("Facts"), "{body}");
+    for bad in ["script", "onclick", "javascript:", "iframe"] {
+        assert!(!body.contains(bad), "{bad} in {body}");
+    }
+}
+
+async fn only_the_origin_changes_its_alerts(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let c = Member::spawn(&env, "red").await;
+    peer(&a, &b, "connected").await;
+    peer(&a, &c, "connected").await;
+    peer(&b, &c, "connected").await;
+    let own = a.publish(titled("A's own alert", "network")).await;
+    let from_c = c.publish(titled("C's alert", "network")).await;
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    assert_eq!(b.network_titles().await, ["A's own alert", "C's alert"]);
+
+    let sender = Sender::instance_of(&b.node).await;
+    // B updates A's alert (on A, and on another node that has it).
+    let mut update = create_alert(
+        &format!("{}/activities/u1", b.node.base),
+        &sender.actor,
+        &format!("{}/alerts/{own}", a.node.base),
+        &a.org_actor(),
+        "Hijacked",
+        "x",
+    );
+    update["type"] = json!("Update");
+    update["object"]["version"] = json!(99);
+    assert_eq!(sender.post(&a.node, &update, GOOD).await, StatusCode::FORBIDDEN);
+    let (_, still) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{own}")).await;
+    assert_eq!(still["title"]["en"], "A's own alert");
+
+    // B deletes C's alert on A.
+    let delete = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/d1", b.node.base),
+        "type": "Delete",
+        "actor": sender.actor,
+        "object": format!("{}/alerts/{from_c}", c.node.base),
+    });
+    assert_eq!(sender.post(&a.node, &delete, GOOD).await, StatusCode::FORBIDDEN);
+    assert!(a.network_titles().await.contains(&"C's alert".to_string()));
+    // And claiming C's alert as B's own under B's actor is refused too.
+    let mut claim = create_alert(
+        &format!("{}/activities/u2", b.node.base),
+        &sender.actor,
+        &format!("{}/alerts/{from_c}", c.node.base),
+        &format!("{}/orgs/blue", b.node.base),
+        "Claimed",
+        "x",
+    );
+    claim["type"] = json!("Update");
+    assert_eq!(sender.post(&a.node, &claim, GOOD).await, StatusCode::FORBIDDEN);
+    assert!(a.network_titles().await.contains(&"C's alert".to_string()));
+}
+
+async fn trust_is_decided_before_anything_is_fetched(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let stranger = Member::spawn(&env, "gold").await;
+    peer(&a, &b, "connected").await;
+    let b_sender = Sender::instance_of(&b.node).await;
+    let s_sender = Sender::instance_of(&stranger.node).await;
+    let alert_from = |m: &Member, s: &Sender, n: u32| {
+        create_alert(
+            &format!("{}/activities/n{n}", m.node.base),
+            &s.actor,
+            &format!("{}/alerts/n{n}", m.node.base),
+            &m.org_actor(),
+            "From elsewhere",
+            "x",
+        )
+    };
+
+    // An unknown node may only ask to federate: 403, and its key is never fetched.
+    assert_eq!(
+        s_sender.post(&a.node, &alert_from(&stranger, &s_sender, 1), GOOD).await,
+        StatusCode::FORBIDDEN
+    );
+    let (fetched,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM remote_actors WHERE host = $1")
+        .bind(stranger.node.host())
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(fetched, 0);
+
+    // Variants of one host get one decision: block B under another spelling.
+    let port = b.node.host().rsplit(':').next().unwrap().to_string();
+    let (status, blocked) = a
+        .node
+        .patch(
+            &a.admin,
+            &format!("/api/v1/peers/LOCALHOST.:{port}"),
+            &json!({"trust": "blocked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{blocked}");
+    assert_eq!(blocked["host"], b.node.host());
+    sqlx::query("DELETE FROM remote_actors")
+        .execute(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        b_sender.post(&a.node, &alert_from(&b, &b_sender, 2), GOOD).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        a.node.count("remote_actors").await,
+        0,
+        "nothing fetched for a blocked node"
+    );
+    assert_eq!(a.node.count("remote_alerts").await, 0);
+
+    for (variant, expected) in [
+        ("Node.Example.", "node.example"),
+        ("node.example:443", "node.example"),
+        ("https://NODE.example:443/", "node.example"),
+        ("bücher.example", "xn--bcher-kva.example"),
+    ] {
+        assert_eq!(
+            tadamun::federation::peers::normalise_host(variant).as_deref(),
+            Some(expected),
+            "{variant}"
+        );
+    }
+    let (_, one) = a
+        .node
+        .patch(&a.admin, "/api/v1/peers/Bücher.Example.", &json!({"trust": "trusted"}))
+        .await;
+    let (status, same) = a.node.get(&a.admin, "/api/v1/peers/xn--bcher-kva.example:443").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (one["host"].clone(), same["trust"].clone()),
+        (json!("xn--bcher-kva.example"), json!("trusted"))
+    );
+
+    // Wrong level or role: refused with a message.
+    let (status, _) = a
+        .node
+        .patch(&a.admin, "/api/v1/peers/node.example", &json!({"trust": "pending"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = a
+        .node
+        .patch(
+            &a.coordinator,
+            "/api/v1/peers/node.example",
+            &json!({"trust": "trusted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A server that answers every GET with `body` as `content_type`.
+async fn fake_server(body: Value, content_type: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = body.to_string().replace("{PORT}", &port.to_string());
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([(axum::http::header::CONTENT_TYPE, content_type)], body) }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://localhost:{port}")
+}
+
+async fn documents_count_only_from_their_own_id_and_type(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let actor = |id: &str| {
+        json!({"id": id, "type": "Application", "inbox": "http://localhost:{PORT}/inbox",
+               "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": crate::support::other_key().public_key}})
+    };
+    // An actor document claiming to be someone else's actor.
+    let impostor = fake_server(actor("http://127.0.0.1:1/actor"), "application/activity+json").await;
+    let (status, refused) = a.node.post(&a.admin, "/api/v1/peers", &json!({"url": impostor})).await;
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "{status} {refused}"
+    );
+    assert!(refused["error"].as_str().unwrap().contains("another id"), "{refused}");
+    // A document that is not ActivityStreams.
+    let plain = fake_server(actor("http://localhost:{PORT}/actor"), "text/plain").await;
+    let (status, refused) = a.node.post(&a.admin, "/api/v1/peers", &json!({"url": plain})).await;
+    assert!(!status.is_success(), "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("ActivityStreams"),
+        "{refused}"
+    );
+    let image = fake_server(actor("http://localhost:{PORT}/actor"), "image/png").await;
+    let (status, _) = a.node.post(&a.admin, "/api/v1/peers", &json!({"url": image})).await;
+    assert!(!status.is_success());
+    assert_eq!(a.node.count("remote_actors").await, 0, "no identity taken over");
+    assert_eq!(a.node.count("peers").await, 0);
+}
+
+async fn outbound_fetches_never_reach_private_addresses(env: TestEnv) {
+    let node = TestNode::spawn_production(&env).await;
+    let admin = node.staff("green", tadamun::domain::vocab::Role::Admin, "ada").await;
+    for (url, expected) in [
+        ("https://127.0.0.1", StatusCode::FORBIDDEN),
+        ("https://localhost", StatusCode::FORBIDDEN),
+        ("https://[::1]", StatusCode::FORBIDDEN),
+        ("https://169.254.169.254", StatusCode::FORBIDDEN),
+        ("https://10.0.0.1", StatusCode::FORBIDDEN),
+        ("http://node.example", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, body) = node.post(&admin, "/api/v1/peers", &json!({"url": url})).await;
+        assert_eq!(status, expected, "{url}: {body}");
+    }
+    assert_eq!(node.count("peers").await, 0);
+    assert_eq!(node.count("remote_actors").await, 0);
+}
