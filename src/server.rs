@@ -26,6 +26,35 @@ use crate::federation::outbox::StatusRecorder;
 /// Requests larger than this are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How much of an oversized body is read (and thrown away) before answering
+/// 413, so that the client sees the answer instead of a reset connection.
+const DRAIN_LIMIT: usize = 8 * MAX_BODY_BYTES;
+
+/// Reads a request body of at most [`MAX_BODY_BYTES`]; anything larger is
+/// 413, and nothing of it is kept or parsed.
+pub async fn read_body(body: axum::body::Body) -> crate::error::Result<axum::body::Bytes> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| crate::error::Error::BadRequest(format!("cannot read the request body: {e}")))?;
+        total += chunk.len();
+        if total > MAX_BODY_BYTES {
+            kept.clear();
+            if total > DRAIN_LIMIT {
+                break;
+            }
+            continue;
+        }
+        kept.extend_from_slice(&chunk);
+    }
+    if total > MAX_BODY_BYTES {
+        return Err(crate::error::Error::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    Ok(kept.into())
+}
+
 /// Everything a node needs; cloned into every handler. No global state.
 #[derive(Clone)]
 pub struct AppState {
@@ -112,7 +141,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let worker = state
+        .background_delivery
+        .then(|| tokio::spawn(crate::federation::outbox::run_worker(state.clone(), worker_stop)));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

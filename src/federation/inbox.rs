@@ -23,7 +23,7 @@ use crate::db::new_id;
 use crate::db::remote_alerts::{self, RemoteAlertRow};
 use crate::domain::vocab::{Audience, Trust};
 use crate::error::{Error, Result};
-use crate::server::{AppState, MAX_BODY_BYTES};
+use crate::server::{AppState, read_body};
 
 /// How far the Date header may be from this node's clock.
 pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
@@ -65,19 +65,7 @@ impl ActorRef {
 
 async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     let (parts, body) = request.into_parts();
-    let too_large = || Error::PayloadTooLarge(MAX_BODY_BYTES);
-    if parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES)
-    {
-        return Err(too_large());
-    }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = read_body(body).await?;
 
     let envelope: Envelope = serde_json::from_slice(&bytes)
         .map_err(|e| Error::BadRequest(format!("not an ActivityPub activity (needs id, type and actor): {e}")))?;

@@ -15,7 +15,11 @@ use crate::support::{TestCase, TestEnv, alert_body};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
-    let mut cases = tests![admin_commands_then_serve, killing_the_node_after_a_write_loses_nothing];
+    let mut cases = tests![
+        admin_commands_then_serve,
+        killing_the_node_after_a_write_loses_nothing,
+        peers_commands_drive_a_running_node
+    ];
     cases.extend(once![
         configuration_layers,
         first_start_with_nothing_configured,
@@ -411,4 +415,63 @@ async fn bad_commands_fail_clearly(env: TestEnv) {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not valid"));
+}
+
+async fn peers_commands_drive_a_running_node(env: TestEnv) {
+    let dir = env.temp_dir();
+    let url = env.new_database_url().await;
+    let other = crate::support::TestNode::spawn(&env).await;
+    let mut served = serve(tadamun(
+        &serve_args(&url).iter().map(String::as_str).collect::<Vec<_>>(),
+        &dir,
+    ));
+    let domain = served.listening["fields"]["domain"].as_str().unwrap().to_string();
+    let peers = |args: &[&str]| {
+        let mut all = vec!["peers"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--database-url", &url, "--domain", &domain]);
+        tadamun(&all, &dir).output().unwrap()
+    };
+
+    let out = peers(&["add", &other.base, "--trust", "trusted"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{}\ttrusted\ttheir answer: requested", other.host()))
+    );
+
+    // The running node's delivery worker sends the queued Follow.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(peer) = tadamun::federation::peers::get(&other.state, &domain).await {
+            assert_eq!(peer.trust, "pending");
+            assert!(peer.awaiting_decision);
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let log: Vec<String> = served.lines.try_iter().map(|l| l.to_string()).collect();
+            panic!("the Follow never arrived; the node logged:\n{}", log.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let out = peers(&["list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&other.host()));
+    let out = peers(&["set", &other.host().to_uppercase(), "connected"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{}\tconnected", other.host())),
+        "{out:?}"
+    );
+    let out = peers(&["block", &other.host()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{}\tblocked", other.host())));
+    for bad in [
+        vec!["set", "x.example", "pending"],
+        vec!["set", "x.example", "friends"],
+        vec!["add", "not a url"],
+    ] {
+        let out = peers(&bad);
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+    let _ = served.child.kill();
+    other.stop().await;
 }

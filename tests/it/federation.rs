@@ -12,7 +12,8 @@ use crate::tests;
 pub fn cases() -> Vec<TestCase> {
     tests![
         alerts_reach_exactly_the_nodes_their_audience_allows,
-        non_public_alerts_are_fetched_only_by_allowed_nodes
+        non_public_alerts_are_fetched_only_by_allowed_nodes,
+        a_follow_from_other_software_asks_to_federate,
     ]
 }
 
@@ -396,4 +397,158 @@ async fn non_public_alerts_are_fetched_only_by_allowed_nodes(env: TestEnv) {
     // A node that is later blocked loses access.
     a.set_peer(&connected.node.host(), "blocked").await;
     assert!(fetch_as(&connected.node, &network).await.is_err());
+}
+
+/// Another ActivityPub server (not Tadamun): one Person actor whose inbox
+/// records what it gets.
+struct OtherSoftware {
+    actor: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    sender: crate::inbox_security::Sender,
+}
+
+impl OtherSoftware {
+    async fn start() -> OtherSoftware {
+        use axum::routing::{get, post};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let actor = format!("{base}/users/mx");
+        let key = crate::support::other_key();
+        let document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": actor, "type": "Person", "preferredUsername": "mx",
+            "inbox": format!("{actor}/inbox"), "outbox": format!("{actor}/outbox"),
+            "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": key.public_key},
+        });
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = received.clone();
+        let app = axum::Router::new()
+            .route(
+                "/users/mx",
+                get(move || {
+                    let document = document.clone();
+                    async move {
+                        (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                "application/activity+json; charset=utf-8",
+                            )],
+                            document.to_string(),
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/users/mx/inbox",
+                post(move |body: axum::body::Bytes| {
+                    let sink = sink.clone();
+                    async move {
+                        sink.lock()
+                            .unwrap()
+                            .push(serde_json::from_slice::<Value>(&body).unwrap());
+                        StatusCode::ACCEPTED
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let sender = crate::inbox_security::Sender {
+            actor: actor.clone(),
+            key: rsa::pkcs8::DecodePrivateKey::from_pkcs8_pem(&key.private_key).unwrap(),
+        };
+        OtherSoftware {
+            actor,
+            received,
+            sender,
+        }
+    }
+
+    fn received_types(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|a| a["type"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+async fn a_follow_from_other_software_asks_to_federate(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let other = OtherSoftware::start().await;
+    let other_host = tadamun::federation::peers::normalise_host(&other.actor).unwrap();
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}#follows/1", other.actor),
+        "type": "Follow",
+        "actor": other.actor,
+        "object": a.org_actor(),
+    });
+    let status = other
+        .sender
+        .post_to(&a.node, "/orgs/green/inbox", &follow, crate::inbox_security::GOOD)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    deliver_all(&[&a.node]).await;
+    assert!(other.received_types().is_empty(), "held until an admin decides");
+    let (_, waiting) = a.node.get(&a.admin, &format!("/api/v1/peers/{other_host}")).await;
+    assert_eq!(
+        (
+            waiting["trust"].as_str(),
+            waiting["awaiting_decision"].as_bool(),
+            waiting["pending_followers"].as_i64()
+        ),
+        (Some("pending"), Some(true), Some(1)),
+        "{waiting}"
+    );
+
+    // Anything else from a pending server is refused.
+    let mut sneaky = follow.clone();
+    sneaky["type"] = json!("Like");
+    sneaky["id"] = json!(format!("{}#likes/1", other.actor));
+    assert_eq!(
+        other
+            .sender
+            .post_to(&a.node, "/inbox", &sneaky, crate::inbox_security::GOOD)
+            .await,
+        StatusCode::FORBIDDEN
+    );
+
+    a.set_peer(&other_host, "connected").await;
+    deliver_all(&[&a.node]).await;
+    assert_eq!(other.received_types(), ["Accept"]);
+    assert_eq!(
+        other.received.lock().unwrap()[0]["object"]["id"],
+        follow["id"],
+        "the Follow is echoed back"
+    );
+
+    // Once accepted, the follower gets public and network alerts, not trusted ones.
+    a.publish(titled("For everyone", "public")).await;
+    a.publish(titled("For the network", "network")).await;
+    a.publish(titled("For trusted nodes", "trusted")).await;
+    deliver_all(&[&a.node]).await;
+    let names: Vec<String> = other
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|a| a["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["For everyone", "For the network"]);
+
+    // Undo of the Follow: no more alerts.
+    let undo = json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}#undo/1", other.actor), "type": "Undo", "actor": other.actor, "object": follow});
+    assert_eq!(
+        other
+            .sender
+            .post_to(&a.node, "/orgs/green/inbox", &undo, crate::inbox_security::GOOD)
+            .await,
+        StatusCode::ACCEPTED
+    );
+    let (followers,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(followers, 0);
 }

@@ -25,20 +25,20 @@ pub fn cases() -> Vec<TestCase> {
 }
 
 /// Signs inbox POSTs as an actor, with knobs for every way to get it wrong.
-struct Sender {
-    actor: String,
-    key: RsaPrivateKey,
+pub struct Sender {
+    pub actor: String,
+    pub key: RsaPrivateKey,
 }
 
 #[derive(Clone, Copy)]
-struct Opts {
+pub struct Opts {
     sign: bool,
     digest: bool,
     date_offset: Duration,
     tamper_after_signing: bool,
 }
 
-const GOOD: Opts = Opts {
+pub const GOOD: Opts = Opts {
     sign: true,
     digest: true,
     date_offset: Duration::zero(),
@@ -57,10 +57,14 @@ impl Sender {
     }
 
     async fn post(&self, to: &TestNode, body: &Value, opts: Opts) -> StatusCode {
-        self.post_bytes(to, serde_json::to_vec(body).unwrap(), opts).await
+        self.post_to(to, "/inbox", body, opts).await
     }
 
-    async fn post_bytes(&self, to: &TestNode, mut body: Vec<u8>, opts: Opts) -> StatusCode {
+    pub async fn post_to(&self, to: &TestNode, path: &str, body: &Value, opts: Opts) -> StatusCode {
+        self.post_bytes(to, path, serde_json::to_vec(body).unwrap(), opts).await
+    }
+
+    async fn post_bytes(&self, to: &TestNode, path: &str, mut body: Vec<u8>, opts: Opts) -> StatusCode {
         let date = httpdate::fmt_http_date((Utc::now() + opts.date_offset).into());
         let digest = format!(
             "SHA-256={}",
@@ -68,7 +72,7 @@ impl Sender {
         );
         let host = to.host();
         let mut signed_headers = vec![
-            ("(request-target)", "post /inbox".to_string()),
+            ("(request-target)", format!("post {path}")),
             ("host", host.clone()),
             ("date", date.clone()),
         ];
@@ -103,7 +107,7 @@ impl Sender {
         }
         let mut request = to
             .http
-            .post(format!("{}/inbox", to.base))
+            .post(format!("{}{path}", to.base))
             .header("content-type", "application/activity+json")
             .header("date", date)
             .body(body);

@@ -12,6 +12,7 @@ mod cli;
 mod federation;
 mod inbox_security;
 mod openapi;
+mod protocol;
 mod validation;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(federation::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
+    cases.extend(protocol::cases());
     cases
 }
 

@@ -1,0 +1,233 @@
+//! `federation/`: every example parses, re-serialises without losing or
+//! renaming a field, and is exactly what the code builds; the spec names every
+//! field; and what a real node serves has the documented shape.
+
+use serde_json::{Value, json};
+use tadamun::federation::wire::{self, AlertObject};
+use url::Url;
+
+use crate::federation::{Member, titled};
+use crate::support::{TestCase, TestEnv};
+use crate::{once, tests};
+
+pub fn cases() -> Vec<TestCase> {
+    let mut cases = once![examples_round_trip_and_match_the_code, the_spec_documents_every_field];
+    cases.extend(tests![served_documents_have_the_documented_shape]);
+    cases
+}
+
+fn example(name: &str) -> Value {
+    let path = format!("{}/federation/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn url(v: &Value) -> Url {
+    Url::parse(v.as_str().unwrap()).unwrap()
+}
+
+fn urls(v: &Value) -> Vec<Url> {
+    v.as_array().unwrap().iter().map(url).collect()
+}
+
+fn published(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v["published"].as_str().unwrap().parse().unwrap()
+}
+
+async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
+    let alert = example("alert.json");
+    let parsed: AlertObject = serde_json::from_value(alert.clone()).unwrap();
+    assert_eq!(
+        serde_json::to_value(&parsed).unwrap(),
+        alert,
+        "alert.json does not round-trip"
+    );
+    assert_eq!(
+        parsed.context,
+        Some(wire::context()),
+        "documents carry our context inline"
+    );
+
+    for (file, kind) in [("create-alert.json", "Create"), ("update-alert.json", "Update")] {
+        let activity = example(file);
+        let object: AlertObject = serde_json::from_value(activity["object"].clone()).unwrap();
+        let object_value = serde_json::to_value(&object).unwrap();
+        assert_eq!(
+            object_value, activity["object"],
+            "{file}: the object does not round-trip"
+        );
+        let built = wire::activity(
+            kind,
+            &url(&activity["id"]),
+            &url(&activity["actor"]),
+            object_value,
+            &urls(&activity["to"]),
+            published(&activity),
+        );
+        assert_eq!(built, activity, "{file} is not what the code sends");
+    }
+    let delete = example("delete-alert.json");
+    let tombstone = wire::tombstone(
+        &url(&delete["object"]["id"]),
+        delete["object"]["deleted"].as_str().unwrap().parse().unwrap(),
+    );
+    let built = wire::activity(
+        "Delete",
+        &url(&delete["id"]),
+        &url(&delete["actor"]),
+        tombstone,
+        &[],
+        published(&delete),
+    );
+    assert_eq!(built, delete);
+
+    let follow = example("follow.json");
+    assert_eq!(
+        wire::follow(&url(&follow["id"]), &url(&follow["actor"]), &url(&follow["object"])),
+        follow
+    );
+    for (file, kind) in [("accept.json", "Accept"), ("reject.json", "Reject")] {
+        let answer = example(file);
+        assert_eq!(answer["object"], follow, "{file} embeds the Follow as received");
+        assert_eq!(
+            wire::answer(kind, &url(&answer["id"]), &url(&answer["actor"]), follow.clone()),
+            answer,
+            "{file}"
+        );
+    }
+
+    // The served context is the file, and the inline one is its content.
+    let context: Value = serde_json::from_str(wire::CONTEXT_JSONLD).unwrap();
+    assert_eq!(wire::context()[2], context["@context"]);
+    // No example carries a local-only field.
+    for file in ["alert.json", "create-alert.json", "update-alert.json"] {
+        let text = example(file).to_string();
+        for forbidden in [
+            "exact_location",
+            "exactLocation",
+            "contacts",
+            "consent",
+            "family",
+            "createdBy",
+        ] {
+            assert!(!text.contains(forbidden), "{file} contains {forbidden}");
+        }
+    }
+}
+
+async fn the_spec_documents_every_field(_env: TestEnv) {
+    let spec = std::fs::read_to_string(format!("{}/federation/README.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut fields = std::collections::BTreeSet::new();
+    let alert = example("update-alert.json")["object"].clone();
+    for key in alert.as_object().unwrap().keys() {
+        fields.insert(key.clone());
+    }
+    for nested in ["location", "businessLink"] {
+        for key in alert[nested].as_object().unwrap().keys() {
+            fields.insert(key.clone());
+        }
+    }
+    for key in alert["defenders"][0].as_object().unwrap().keys() {
+        fields.insert(key.clone());
+    }
+    for field in fields {
+        assert!(
+            spec.contains(&format!("`{field}`"))
+                || spec.contains(&format!("{field},"))
+                || spec.contains(&format!("{field}?"))
+                || spec.contains(&format!("{field}}}")),
+            "federation/README.md does not document `{field}`"
+        );
+    }
+    for file in std::fs::read_dir(format!("{}/federation/examples", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+        let name = file.unwrap().file_name().into_string().unwrap();
+        assert!(
+            spec.contains(&format!("examples/{name}")),
+            "federation/README.md does not link examples/{name}"
+        );
+    }
+}
+
+async fn served_documents_have_the_documented_shape(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let id = a.publish(titled("Served", "public")).await;
+    let get = |path: String, accept: &'static str| {
+        let http = a.node.http.clone();
+        async move {
+            let resp = http.get(path).header("accept", accept).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let content_type = resp.headers()["content-type"].to_str().unwrap().to_string();
+            (content_type, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (content_type, served) = get(format!("{}/alerts/{id}", a.node.base), "application/activity+json").await;
+    assert_eq!(content_type, "application/activity+json");
+    let documented = example("alert.json");
+    let mut documented_keys: Vec<&String> = documented.as_object().unwrap().keys().collect();
+    documented_keys.retain(|k| *k != "expires");
+    let served_keys: Vec<&String> = served.as_object().unwrap().keys().filter(|k| *k != "expires").collect();
+    let mut a_keys = documented_keys.clone();
+    a_keys.sort();
+    let mut b_keys = served_keys.clone();
+    b_keys.sort();
+    assert_eq!(b_keys, a_keys, "a served alert has the documented fields");
+    let parsed: AlertObject = serde_json::from_value(served.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), served);
+    assert_eq!(parsed.to[0].as_str(), "https://www.w3.org/ns/activitystreams#Public");
+
+    let ld = "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+    let (_, actor) = get(format!("{}/orgs/green", a.node.base), ld).await;
+    assert_eq!(actor["type"], "Organization");
+    assert_eq!(actor["inbox"], format!("{}/orgs/green/inbox", a.node.base));
+    assert!(
+        actor["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("PUBLIC KEY")
+    );
+    let (_, instance) = get(format!("{}/actor", a.node.base), "application/activity+json").await;
+    assert_eq!(instance["type"], "Application");
+    assert_eq!(instance["endpoints"]["sharedInbox"], format!("{}/inbox", a.node.base));
+    let (_, outbox) = get(
+        format!("{}/orgs/green/outbox", a.node.base),
+        "application/activity+json",
+    )
+    .await;
+    assert_eq!(outbox["totalItems"], 1);
+
+    let host = a.node.host();
+    let (_, finger) = get(
+        format!("{}/.well-known/webfinger?resource=acct:green@{host}", a.node.base),
+        "application/jrd+json",
+    )
+    .await;
+    assert_eq!(finger["links"][0]["href"], format!("{}/orgs/green", a.node.base));
+    let (_, finger) = get(
+        format!("{}/.well-known/webfinger?resource=acct:{host}@{host}", a.node.base),
+        "application/jrd+json",
+    )
+    .await;
+    assert_eq!(finger["links"][0]["href"], format!("{}/actor", a.node.base));
+    let missing = a
+        .node
+        .http
+        .get(format!(
+            "{}/.well-known/webfinger?resource=acct:nobody@{host}",
+            a.node.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let (_, links) = get(format!("{}/.well-known/nodeinfo", a.node.base), "application/json").await;
+    let (_, info) = get(
+        links["links"][0]["href"].as_str().unwrap().to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(info["software"]["name"], "tadamun");
+    assert_eq!(info["protocols"], json!(["activitypub"]));
+    assert_eq!(info["usage"]["localPosts"], 1);
+    let (content_type, context) = get(format!("{}/ns", a.node.base), "application/ld+json").await;
+    assert_eq!(content_type, "application/ld+json");
+    assert_eq!(context["@context"]["tdm"], "https://tadamun.org/ns#");
+}
