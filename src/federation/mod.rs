@@ -10,6 +10,7 @@
 //! - [`inbox`]: what the node does with each activity it receives.
 //! - [`outbox`]: the transactional outbox and its delivery worker.
 //! - [`peers`]: other nodes and how far this one trusts them.
+//! - [`proof`]: FEP-8b32 integrity proofs (eddsa-jcs-2022).
 //! - [`signed_get`]: verifying signed fetches of non-public objects.
 
 pub mod actors;
@@ -19,6 +20,7 @@ pub mod inbox;
 pub mod keys;
 pub mod outbox;
 pub mod peers;
+pub mod proof;
 pub mod signed_get;
 pub mod urls;
 pub mod wire;

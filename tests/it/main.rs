@@ -12,6 +12,7 @@ mod cli;
 mod federation;
 mod inbox_security;
 mod openapi;
+mod proofs;
 mod protocol;
 mod validation;
 
@@ -30,6 +31,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
     cases.extend(protocol::cases());
+    cases.extend(proofs::cases());
     cases
 }
 

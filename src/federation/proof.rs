@@ -1,0 +1,262 @@
+//! FEP-8b32 Object Integrity Proofs with the W3C `eddsa-jcs-2022` cryptosuite:
+//! `DataIntegrityProof`, JSON canonicalisation by RFC 8785, SHA-256, Ed25519,
+//! multibase base58btc. Keys are FEP-521a `Multikey`s (`z6Mk…`).
+//!
+//! Followed step by step from vc-di-eddsa §3.3 (create and verify proof,
+//! transformation, hashing, proof configuration, serialisation), so that the
+//! official vectors are reproduced byte for byte.
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+pub const PROOF_TYPE: &str = "DataIntegrityProof";
+pub const PURPOSE: &str = "assertionMethod";
+
+/// Multicodec prefixes: ed25519-pub and ed25519-priv.
+const ED25519_PUB: [u8; 2] = [0xed, 0x01];
+const ED25519_PRIV: [u8; 2] = [0x80, 0x26];
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProofError {
+    #[error("the document carries no integrity proof")]
+    Missing,
+    #[error("the proof is malformed: {0}")]
+    Malformed(String),
+    #[error("the proof's @context does not match the document's")]
+    ContextMismatch,
+    #[error(
+        "the proof's signature does not verify: the document was changed after signing, or signed with another key"
+    )]
+    BadSignature,
+    #[error("the key {0} is not listed on its controller")]
+    UnknownKey(String),
+    #[error("the key {0} was retired at {1}, before this proof was made ({2})")]
+    RetiredKey(String, String, String),
+    #[error("the proof was made by {found}, but it must be made by {expected}")]
+    WrongSigner { expected: String, found: String },
+}
+
+/// `z` + base58btc(multicodec ed25519-pub + key).
+pub fn public_key_multibase(key: &VerifyingKey) -> String {
+    let mut bytes = ED25519_PUB.to_vec();
+    bytes.extend_from_slice(key.as_bytes());
+    multibase::encode(multibase::Base::Base58Btc, bytes)
+}
+
+/// `z` + base58btc(multicodec ed25519-priv + seed).
+pub fn private_key_multibase(key: &SigningKey) -> String {
+    let mut bytes = ED25519_PRIV.to_vec();
+    bytes.extend_from_slice(&key.to_bytes());
+    multibase::encode(multibase::Base::Base58Btc, bytes)
+}
+
+fn decode_multikey(text: &str, prefix: [u8; 2]) -> Result<[u8; 32], ProofError> {
+    let (base, bytes) = multibase::decode(text).map_err(|e| ProofError::Malformed(format!("multibase: {e}")))?;
+    if base != multibase::Base::Base58Btc || bytes.len() != 34 || bytes[..2] != prefix {
+        return Err(ProofError::Malformed(format!(
+            "`{text}` is not a base58btc Ed25519 multikey"
+        )));
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes[2..]);
+    Ok(key)
+}
+
+pub fn parse_public_key_multibase(text: &str) -> Result<VerifyingKey, ProofError> {
+    VerifyingKey::from_bytes(&decode_multikey(text, ED25519_PUB)?)
+        .map_err(|e| ProofError::Malformed(format!("not an Ed25519 public key: {e}")))
+}
+
+pub fn parse_private_key_multibase(text: &str) -> Result<SigningKey, ProofError> {
+    Ok(SigningKey::from_bytes(&decode_multikey(text, ED25519_PRIV)?))
+}
+
+/// RFC 8785 canonical form.
+pub fn canonicalize(value: &Value) -> Result<String, ProofError> {
+    serde_json_canonicalizer::to_string(value).map_err(|e| ProofError::Malformed(format!("canonicalisation: {e}")))
+}
+
+/// The proof configuration: the proof options, with the document's @context.
+pub fn proof_config(document: &Value, verification_method: &str, created: &str) -> Value {
+    let mut config = Map::new();
+    config.insert("type".into(), Value::String(PROOF_TYPE.into()));
+    config.insert("cryptosuite".into(), Value::String(CRYPTOSUITE.into()));
+    config.insert("created".into(), Value::String(created.into()));
+    config.insert("verificationMethod".into(), Value::String(verification_method.into()));
+    config.insert("proofPurpose".into(), Value::String(PURPOSE.into()));
+    if let Some(context) = document.get("@context") {
+        config.insert("@context".into(), context.clone());
+    }
+    Value::Object(config)
+}
+
+/// SHA-256 of the canonical proof configuration, then of the canonical
+/// document: the 64 bytes that are signed.
+pub fn hash_data(document_without_proof: &Value, config: &Value) -> Result<Vec<u8>, ProofError> {
+    let proof_hash = Sha256::digest(canonicalize(config)?.as_bytes());
+    let document_hash = Sha256::digest(canonicalize(document_without_proof)?.as_bytes());
+    let mut data = proof_hash.to_vec();
+    data.extend_from_slice(&document_hash);
+    Ok(data)
+}
+
+/// Makes the proof of a document (which must not carry one yet) and returns it.
+pub fn create_proof(
+    document: &Value,
+    key: &SigningKey,
+    verification_method: &str,
+    created: &str,
+) -> Result<Value, ProofError> {
+    if document.get("proof").is_some() {
+        return Err(ProofError::Malformed("the document already carries a proof".into()));
+    }
+    let mut proof = proof_config(document, verification_method, created);
+    let signature = key.sign(&hash_data(document, &proof)?);
+    let value = multibase::encode(multibase::Base::Base58Btc, signature.to_bytes());
+    proof
+        .as_object_mut()
+        .expect("proof config is an object")
+        .insert("proofValue".into(), Value::String(value));
+    Ok(proof)
+}
+
+/// Signs a document in place, adding its `proof`.
+pub fn sign(
+    document: &mut Value,
+    key: &SigningKey,
+    verification_method: &str,
+    created: &str,
+) -> Result<(), ProofError> {
+    let proof = create_proof(document, key, verification_method, created)?;
+    document
+        .as_object_mut()
+        .ok_or_else(|| ProofError::Malformed("only JSON objects can be signed".into()))?
+        .insert("proof".into(), proof);
+    Ok(())
+}
+
+/// What a proof claims, read before its key is looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProofClaims {
+    pub verification_method: String,
+    /// The verification method without its fragment: the actor that controls the key.
+    pub controller: String,
+    /// Exactly as received (never re-formatted).
+    pub created: String,
+}
+
+fn proof_object(document: &Value) -> Result<&Map<String, Value>, ProofError> {
+    match document.get("proof") {
+        None | Some(Value::Null) => Err(ProofError::Missing),
+        Some(Value::Object(proof)) => Ok(proof),
+        Some(_) => Err(ProofError::Malformed("`proof` must be one object".into())),
+    }
+}
+
+fn text<'a>(proof: &'a Map<String, Value>, field: &str) -> Result<&'a str, ProofError> {
+    proof
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ProofError::Malformed(format!("`{field}` missing")))
+}
+
+pub fn claims(document: &Value) -> Result<ProofClaims, ProofError> {
+    let proof = proof_object(document)?;
+    if text(proof, "type")? != PROOF_TYPE || text(proof, "cryptosuite")? != CRYPTOSUITE {
+        return Err(ProofError::Malformed(format!(
+            "only {PROOF_TYPE} with {CRYPTOSUITE} is accepted"
+        )));
+    }
+    if text(proof, "proofPurpose")? != PURPOSE {
+        return Err(ProofError::Malformed(format!("proofPurpose must be {PURPOSE}")));
+    }
+    let verification_method = text(proof, "verificationMethod")?.to_string();
+    let controller = verification_method.split('#').next().unwrap_or_default().to_string();
+    Ok(ProofClaims {
+        verification_method,
+        controller,
+        created: text(proof, "created")?.to_string(),
+    })
+}
+
+/// Verifies a document's proof with `key`; returns what the proof claims.
+pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, ProofError> {
+    let claims = claims(document)?;
+    let mut proof = proof_object(document)?.clone();
+    let proof_value = proof
+        .remove("proofValue")
+        .and_then(|v| v.as_str().map(String::from))
+        .ok_or_else(|| ProofError::Malformed("`proofValue` missing".into()))?;
+    let mut unsecured = document.clone();
+    unsecured
+        .as_object_mut()
+        .expect("has a proof, so an object")
+        .remove("proof");
+    // The proof's @context must repeat the document's, in order.
+    if let Some(proof_context) = proof.get("@context") {
+        let document_context = unsecured.get("@context").cloned().unwrap_or(Value::Null);
+        let as_list = |v: &Value| match v {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let (wanted, have) = (as_list(proof_context), as_list(&document_context));
+        if have.len() < wanted.len() || have[..wanted.len()] != wanted[..] {
+            return Err(ProofError::ContextMismatch);
+        }
+    }
+    let (base, signature) =
+        multibase::decode(&proof_value).map_err(|e| ProofError::Malformed(format!("proofValue: {e}")))?;
+    if base != multibase::Base::Base58Btc {
+        return Err(ProofError::Malformed("proofValue must be base58btc (z…)".into()));
+    }
+    let signature = Signature::from_slice(&signature).map_err(|_| ProofError::BadSignature)?;
+    let data = hash_data(&unsecured, &Value::Object(proof))?;
+    key.verify(&data, &signature).map_err(|_| ProofError::BadSignature)?;
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_through_multibase() {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = public_key_multibase(&key.verifying_key());
+        assert!(public.starts_with("z6Mk"));
+        assert_eq!(parse_public_key_multibase(&public).unwrap(), key.verifying_key());
+        assert_eq!(
+            parse_private_key_multibase(&private_key_multibase(&key))
+                .unwrap()
+                .to_bytes(),
+            key.to_bytes()
+        );
+        assert!(parse_public_key_multibase(&private_key_multibase(&key)).is_err());
+    }
+
+    #[test]
+    fn a_changed_document_or_context_does_not_verify() {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let mut doc = serde_json::json!({"@context": ["https://www.w3.org/ns/activitystreams"], "id": "https://a.example/x", "name": "n"});
+        sign(&mut doc, &key, "https://a.example/actor#k", "2026-11-28T10:00:00.123Z").unwrap();
+        let claims = verify(&doc, &key.verifying_key()).unwrap();
+        assert_eq!(claims.controller, "https://a.example/actor");
+        assert_eq!(claims.created, "2026-11-28T10:00:00.123Z", "kept exactly as written");
+        let mut changed = doc.clone();
+        changed["name"] = "m".into();
+        assert_eq!(verify(&changed, &key.verifying_key()), Err(ProofError::BadSignature));
+        let mut other_context = doc.clone();
+        other_context["@context"] = serde_json::json!(["https://other.example"]);
+        assert_eq!(
+            verify(&other_context, &key.verifying_key()),
+            Err(ProofError::ContextMismatch)
+        );
+        let other = SigningKey::generate(&mut rand::rngs::OsRng);
+        assert_eq!(verify(&doc, &other.verifying_key()), Err(ProofError::BadSignature));
+        let mut unsigned = doc.clone();
+        unsigned.as_object_mut().unwrap().remove("proof");
+        assert_eq!(verify(&unsigned, &key.verifying_key()), Err(ProofError::Missing));
+    }
+}
