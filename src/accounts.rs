@@ -228,6 +228,15 @@ pub async fn set_role(db: &Db, user_id: &str, role: Role, now: DateTime<Utc>, by
         .then(|| Secret::generate_secret().to_encoded().to_string());
     let mut tx = db.pool.begin().await?;
     q::update_user_role(&mut *tx, &user.id, role.as_str(), new_secret.as_deref()).await?;
+    let old_role: Option<Role> = user.role.parse().ok();
+    if role.requires_two_factor() && !old_role.is_some_and(|r| r.requires_two_factor()) {
+        // Tokens issued without a second factor must not gain publishing rights.
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(&user.id)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(
         &mut *tx,
         to_millis(now),

@@ -399,6 +399,10 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
         None
     };
 
+    if plan.is_some() {
+        // Keys are made outside the transaction: SQLite has one writer at a time.
+        crate::federation::integrity::active_key(state, &stored.row.org_id).await?;
+    }
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
         return Err(concurrent_change());
@@ -433,7 +437,7 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
 }
 
 /// What goes on the wire about an alert in this state.
-fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Result<AlertState<'a>> {
+pub(crate) fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Result<AlertState<'a>> {
     Ok(AlertState {
         id: &row.id,
         number: &row.number,
@@ -455,18 +459,21 @@ fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Result<AlertStat
     })
 }
 
-/// The federated document of one of our alerts, as other nodes fetch it.
-pub async fn wire_object(state: &AppState, stored: &StoredAlert) -> Result<crate::federation::wire::AlertObject> {
+/// An alert's editable state with its row, for re-planning its delivery.
+pub(crate) fn federation_view(stored: &StoredAlert) -> Result<(AlertDraft, AlertRow)> {
+    Ok((draft_of(stored)?, stored.row.clone()))
+}
+
+/// The federated document of one of our alerts, as other nodes fetch it,
+/// signed by its organisation.
+pub async fn wire_object(state: &AppState, stored: &StoredAlert) -> Result<serde_json::Value> {
     let draft = draft_of(stored)?;
-    let plan = alert_delivery::plan(
-        state,
-        &stored.row.org_id,
-        &stored.row.org_slug,
-        draft.audience,
-        &draft.restricted_to,
-    )
-    .await?;
-    Ok(alert_state(&stored.row, &draft)?.object(state, plan.to))
+    let to = alert_delivery::addressing(&state.config, &stored.row.org_slug, draft.audience);
+    let object = alert_state(&stored.row, &draft)?.object(state, to);
+    let mut value = serde_json::to_value(object).map_err(anyhow::Error::from)?;
+    let actor = crate::federation::urls::org_actor(&state.config, &stored.row.org_slug);
+    crate::federation::integrity::sign(state, &stored.row.org_id, &actor, &mut value).await?;
+    Ok(value)
 }
 
 fn concurrent_change() -> Error {
@@ -574,6 +581,10 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
         AlertStatus::Draft | AlertStatus::InReview => None,
     };
 
+    if plan.is_some() {
+        // Keys are made outside the transaction: SQLite has one writer at a time.
+        crate::federation::integrity::active_key(state, &stored.row.org_id).await?;
+    }
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
         return Err(concurrent_change());
@@ -644,7 +655,8 @@ pub async fn history(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Hi
             action: r.action,
             status: r.status,
             changed_fields: serde_json::from_str(&r.changed_fields).unwrap_or_default(),
-            note: r.note,
+            // Review notes and reasons are the author organisation's business.
+            note: if own { r.note } else { None },
         });
     }
     Ok(entries)

@@ -38,6 +38,32 @@ pub enum Command {
     /// Other nodes: ask to federate, and decide how far to trust each.
     #[command(subcommand)]
     Peers(PeersCommand),
+    /// Integrity-proof keys of the node's organisations.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check the eddsa-jcs-2022 integrity proof(s) of a JSON document (an
+    /// alert, an action, an activity, or any ActivityPub object). Exit code 0:
+    /// valid; 1: a proof does not verify; 2: no proof or unreadable document;
+    /// 3: the signer's key could not be fetched.
+    Verify {
+        /// A file, or an http(s) URL to fetch the document from.
+        document: String,
+        /// Verify offline with this public key (z6Mk…) instead of fetching the signer's.
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key for an organisation, announce it to peers, and
+    /// keep the old one listed as retired so that what it signed still verifies.
+    Rotate {
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,7 +197,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(command) => admin(command).await,
         Command::Peers(command) => peers(command).await,
+        Command::Keys(KeysCommand::Rotate { org, config }) => rotate_key(&org, config).await,
+        Command::Verify { document, key } => {
+            let code = crate::verify_cli::run(&document, key.as_deref()).await;
+            if code != 0 {
+                std::process::exit(code);
+            }
+            Ok(())
+        }
     }
+}
+
+async fn rotate_key(slug: &str, config_args: ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(&config_args)?;
+    let db = open_db(&config).await?;
+    let state = AppState::new(db.clone(), config);
+    let result = async {
+        let org = crate::db::accounts::find_org_by_slug(&state.db, slug)
+            .await?
+            .ok_or_else(|| Error::NotFound("organisation"))?;
+        let key_id = crate::federation::integrity::rotate(&state, &org.id).await?;
+        let actor = crate::federation::urls::org_actor(&state.config, &org.slug);
+        crate::federation::peers::announce_actor_update(&state, org).await?;
+        Ok::<_, Error>(format!("{actor}#{key_id}"))
+    }
+    .await;
+    db.close().await;
+    let method = result.map_err(cli_error)?;
+    println!("new signing key {method}; the previous one stays listed as retired");
+    println!("(a running node announces it to its peers within seconds)");
+    Ok(())
 }
 
 async fn peers(command: PeersCommand) -> anyhow::Result<()> {
@@ -182,6 +237,7 @@ async fn peers(command: PeersCommand) -> anyhow::Result<()> {
         | PeersCommand::Set { config, .. }
         | PeersCommand::Block { config, .. } => config.clone(),
     };
+    let listing = matches!(command, PeersCommand::List { .. });
     let config = Config::load(&config_args)?;
     let db = open_db(&config).await?;
     let state = AppState::new(db.clone(), config);
@@ -211,7 +267,9 @@ async fn peers(command: PeersCommand) -> anyhow::Result<()> {
     };
     db.close().await;
     result.map_err(cli_error)?;
-    println!("(a running node sends what this queued within seconds)");
+    if !listing {
+        println!("(a running node sends what this queued within seconds)");
+    }
     Ok(())
 }
 

@@ -45,6 +45,10 @@ pub struct ConfigArgs {
     /// Log format.
     #[arg(long, env = "TADAMUN_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Secret that seals the node's private keys in the database (environment
+    /// or file only, so that it never shows in a process list).
+    #[arg(skip)]
+    pub key_secret: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +60,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     dev: Option<bool>,
     log_format: Option<LogFormat>,
+    key_secret: Option<String>,
 }
 
 /// A node's resolved configuration.
@@ -67,6 +72,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub dev_mode: bool,
     pub log_format: LogFormat,
+    /// Seals private keys at rest when set (`TADAMUN_KEY_SECRET`).
+    pub key_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +89,11 @@ pub enum ConfigError {
     Listen(String),
     #[error("`domain` must be HOST or HOST:PORT with no scheme or path (such as tadamun.example.org), not `{0}`")]
     Domain(String),
+    #[error(
+        "listening on {0} with a localhost domain would expose a development-mode node (no TLS, loopback peers \
+         allowed) to the network: set `domain` to this node's public name, or pass --dev to mean it"
+    )]
+    ExposedDevelopmentMode(SocketAddr),
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -114,7 +126,11 @@ impl Config {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| default_database_url(&data_dir));
-        let dev_mode = is_localhost(&domain) || args.dev || file.dev.unwrap_or(false);
+        let explicitly_dev = args.dev || file.dev.unwrap_or(false);
+        let dev_mode = is_localhost(&domain) || explicitly_dev;
+        if is_localhost(&domain) && !listen.ip().is_loopback() && !explicitly_dev {
+            return Err(ConfigError::ExposedDevelopmentMode(listen));
+        }
         Ok(Config {
             listen,
             domain,
@@ -122,6 +138,12 @@ impl Config {
             data_dir,
             dev_mode,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            key_secret: args
+                .key_secret
+                .clone()
+                .or_else(|| std::env::var("TADAMUN_KEY_SECRET").ok())
+                .or(file.key_secret)
+                .filter(|s| !s.is_empty()),
         })
     }
 }

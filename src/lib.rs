@@ -11,6 +11,7 @@
 //! - [`domain`]: vocabularies and the alert's fields and checks.
 //! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
 //! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
+//! - [`verify_cli`]: `tadamun verify`, checking integrity proofs of any document.
 //! - [`clock`]: time, injectable for tests.
 //! - [`error`]: the one error type and its HTTP answers.
 
@@ -25,3 +26,4 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod server;
+pub mod verify_cli;

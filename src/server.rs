@@ -21,6 +21,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
 use crate::federation::keys::KeySource;
+use crate::federation::keystore::KeyCipher;
 use crate::federation::outbox::StatusRecorder;
 
 /// Requests larger than this are refused with 413 before any parsing.
@@ -72,11 +73,17 @@ pub struct AppState {
     pub background_delivery: bool,
     /// The federation crate's context, made once on first use.
     pub federation: Arc<OnceCell<FederationConfig<AppState>>>,
+    /// Seals and opens private keys at rest, when the operator set a secret.
+    pub key_cipher: Option<Arc<KeyCipher>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
         let http = http_client(&config);
+        let key_cipher = config
+            .key_secret
+            .as_deref()
+            .map(|s| Arc::new(KeyCipher::from_secret(s)));
         Self {
             db,
             config: Arc::new(config),
@@ -86,6 +93,7 @@ impl AppState {
             deliveries: Arc::new(Notify::new()),
             background_delivery: true,
             federation: Arc::new(OnceCell::new()),
+            key_cipher,
         }
     }
 }
@@ -101,7 +109,7 @@ fn http_client(config: &Config) -> ClientWithMiddleware {
         // Checked when connecting, so DNS rebinding cannot get past it either.
         builder = builder.dns_resolver(Arc::new(ValidatingDnsResolver::new(Vec::new(), true)));
     }
-    let client = builder.build().expect("a TLS-less HTTP client always builds");
+    let client = builder.build().expect("the HTTP client builds");
     reqwest_middleware::ClientBuilder::new(client)
         .with(StatusRecorder)
         .build()

@@ -32,10 +32,10 @@ const COLUMNS: &str = "r.id, r.local_id, r.origin_host, r.attributed_to, r.numbe
      r.severity, r.certainty, r.country, r.title, r.search_text, r.document, r.version, r.published_at, r.updated_at, \
      r.received_at, r.deleted_at";
 
-pub async fn find(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
+pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM remote_alerts r WHERE r.id = $1"))
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&db.pool)
         .await
 }
 
@@ -46,20 +46,23 @@ pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<Re
         .await
 }
 
-/// Inserts or replaces a received alert with its violations and named recipients.
+/// Inserts a received alert, or replaces it with a newer version; a withdrawn
+/// alert stays withdrawn. Decided in the one statement, so that concurrent
+/// deliveries cannot interleave. Returns whether anything was written.
 pub async fn upsert(
     conn: &mut AnyConnection,
     row: &RemoteAlertRow,
     violations: &[String],
     recipient_org_ids: &[String],
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let written = sqlx::query(
         "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
          certainty, country, title, search_text, document, version, published_at, updated_at, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (id) DO UPDATE SET number = $5, status = $6, sharing = $7, urgency = $8, severity = $9, \
          certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
-         published_at = $16, updated_at = $17, received_at = $18",
+         published_at = $16, updated_at = $17, received_at = $18 \
+         WHERE remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version",
     )
     .bind(&row.id)
     .bind(&row.local_id)
@@ -81,6 +84,9 @@ pub async fn upsert(
     .bind(row.received_at)
     .execute(&mut *conn)
     .await?;
+    if written.rows_affected() == 0 {
+        return Ok(false);
+    }
     for table in ["remote_alert_violations", "remote_alert_recipients"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
             .bind(&row.id)
@@ -101,13 +107,14 @@ pub async fn upsert(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Purges a withdrawn alert's content, keeping only its tombstone.
 pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE remote_alerts SET status = 'withdrawn', title = '', search_text = '', document = $2, deleted_at = $3 \
+        "UPDATE remote_alerts SET status = 'withdrawn', number = '', country = '', urgency = 'unknown', \
+         severity = 'unknown', certainty = 'unknown', title = '', search_text = '', document = $2, deleted_at = $3 \
          WHERE id = $1",
     )
     .bind(id)

@@ -31,7 +31,14 @@ pub struct LocalActor {
 
 impl LocalActor {
     pub async fn instance(state: &AppState) -> Result<Self> {
-        let key = keys::get_or_create(&state.db, &state.keys, INSTANCE_REF, state.clock.now()).await?;
+        let key = keys::get_or_create(
+            &state.db,
+            &state.keys,
+            state.key_cipher.as_deref(),
+            INSTANCE_REF,
+            state.clock.now(),
+        )
+        .await?;
         Ok(LocalActor {
             id: urls::instance_actor(&state.config),
             actor_ref: INSTANCE_REF.into(),
@@ -44,7 +51,14 @@ impl LocalActor {
     }
 
     pub async fn org(state: &AppState, org: OrgRow) -> Result<Self> {
-        let key = keys::get_or_create(&state.db, &state.keys, &org.id, state.clock.now()).await?;
+        let key = keys::get_or_create(
+            &state.db,
+            &state.keys,
+            state.key_cipher.as_deref(),
+            &org.id,
+            state.clock.now(),
+        )
+        .await?;
         Ok(LocalActor {
             id: urls::org_actor(&state.config, &org.slug),
             actor_ref: org.id.clone(),
@@ -68,7 +82,14 @@ impl LocalActor {
     }
 
     /// The actor document served to other servers.
-    pub fn document(&self, state: &AppState) -> Value {
+    pub async fn document(&self, state: &AppState) -> Result<Value> {
+        let mut document = self.base_document(state);
+        document["assertionMethod"] =
+            Value::Array(super::integrity::assertion_methods(state, &self.actor_ref, &self.id).await?);
+        Ok(document)
+    }
+
+    fn base_document(&self, state: &AppState) -> Value {
         let config = &state.config;
         let public_key = PublicKey {
             id: format!("{}#main-key", self.id),
@@ -77,7 +98,7 @@ impl LocalActor {
         };
         match &self.org {
             None => json!({
-                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "https://w3id.org/security/multikey/v1"],
                 "id": self.id,
                 "type": "Application",
                 "preferredUsername": config.domain,
@@ -89,7 +110,7 @@ impl LocalActor {
                 "publicKey": public_key,
             }),
             Some(org) => json!({
-                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "https://w3id.org/security/multikey/v1"],
                 "id": self.id,
                 "type": "Organization",
                 "preferredUsername": org.slug,
@@ -122,7 +143,7 @@ impl Object for LocalActor {
     }
 
     async fn into_json(self, data: &Data<AppState>) -> Result<Value> {
-        Ok(self.document(data.app_data()))
+        self.document(data.app_data()).await
     }
 
     async fn verify(_json: &Value, _expected_domain: &Url, _data: &Data<AppState>) -> Result<()> {
@@ -168,6 +189,9 @@ pub struct ActorDocument {
     #[serde(default)]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
+    /// FEP-521a keys for integrity proofs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_method: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -252,13 +276,13 @@ impl Object for RemoteActor {
         // The crate already checked that the document's id is the URL it came
         // from; the key must belong to that same actor.
         if json.id.host_str() != expected_domain.host_str() || json.id.port() != expected_domain.port() {
-            return Err(Error::Unauthorized(format!(
+            return Err(Error::BadGateway(format!(
                 "actor {} was served from another host",
                 json.id
             )));
         }
         if json.public_key.owner != json.id {
-            return Err(Error::Unauthorized(format!(
+            return Err(Error::BadGateway(format!(
                 "the key of {} is owned by {}, not by the actor",
                 json.id, json.public_key.owner
             )));
@@ -299,6 +323,8 @@ impl Object for RemoteActor {
         .bind(actor.fetched_at)
         .execute(&state.db.pool)
         .await?;
+        let keys = json!({"id": json.id, "assertionMethod": json.assertion_method.clone().unwrap_or(Value::Null)});
+        super::integrity::store_remote_keys(state, json.id.as_str(), &keys).await?;
         Ok(actor)
     }
 }

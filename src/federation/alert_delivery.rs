@@ -11,19 +11,47 @@ use url::Url;
 use super::actors::RemoteActor;
 use super::outbox::{self, Outgoing};
 use super::wire::{self, AlertObject};
-use super::{peers, urls};
+use super::{integrity, peers, urls};
 use crate::db::new_id;
 use crate::domain::alert::AlertContent;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Trust, Urgency};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-/// Recipients of an alert at its current audience.
+/// Recipients of an alert at its current audience, in groups that share one
+/// addressing (`to`): everyone for public, network and trusted alerts; one
+/// group per named organisation for restricted ones, so that no recipient
+/// learns who else was named.
 #[derive(Debug, Default)]
 pub struct Plan {
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Default)]
+pub struct Group {
+    pub to: Vec<Url>,
     /// (inbox, host) pairs.
     pub inboxes: Vec<(Url, String)>,
-    pub to: Vec<Url>,
+}
+
+impl Plan {
+    fn inboxes(&self) -> impl Iterator<Item = &(Url, String)> {
+        self.groups.iter().flat_map(|g| g.inboxes.iter())
+    }
+}
+
+/// The `to` of an alert that goes to all its recipients alike; restricted
+/// alerts are addressed per recipient instead.
+pub fn addressing(config: &crate::config::Config, org_slug: &str, audience: Audience) -> Vec<Url> {
+    match audience {
+        Audience::Public => vec![
+            Url::parse(urls::AS_PUBLIC).expect("constant"),
+            urls::org_followers(config, org_slug),
+        ],
+        Audience::Network => vec![urls::network(config)],
+        Audience::Trusted => vec![urls::trusted_network(config)],
+        Audience::Restricted | Audience::Node => Vec::new(),
+    }
 }
 
 /// Works out the recipients. Runs before the transaction: naming a remote
@@ -35,21 +63,24 @@ pub async fn plan(
     audience: Audience,
     restricted_to: &[String],
 ) -> Result<Plan> {
-    let config = &state.config;
     let mut plan = Plan::default();
-    let add_peers = |plan: &mut Plan, peers: Vec<peers::PeerRow>| -> Result<()> {
+    let mut everyone = Group {
+        to: addressing(&state.config, org_slug, audience),
+        inboxes: Vec::new(),
+    };
+    let peer_inboxes = |group: &mut Group, peers: Vec<peers::PeerRow>| -> Result<()> {
         for peer in peers {
             if peer.shared_inbox.is_some() {
-                plan.inboxes.push((peers::peer_inbox(&peer)?, peer.host.clone()));
+                group.inboxes.push((peers::peer_inbox(&peer)?, peer.host.clone()));
             }
         }
         Ok(())
     };
     match audience {
-        Audience::Node => {}
+        Audience::Node => return Ok(plan),
         Audience::Public | Audience::Network => {
-            add_peers(
-                &mut plan,
+            peer_inboxes(
+                &mut everyone,
                 peers::with_trust(state, &[Trust::Connected, Trust::Trusted]).await?,
             )?;
             // Accepted followers (any ActivityPub software) get public and network alerts.
@@ -62,26 +93,12 @@ pub async fn plan(
             .await?;
             for (actor_id, host) in followers {
                 if let Some(actor) = super::actors::find_remote_actor(state, &actor_id).await? {
-                    plan.inboxes.push((actor.delivery_inbox()?, host));
+                    everyone.inboxes.push((actor.delivery_inbox()?, host));
                 }
             }
-            plan.to = if audience == Audience::Public {
-                vec![
-                    Url::parse(urls::AS_PUBLIC).expect("constant"),
-                    urls::org_followers(config, org_slug),
-                ]
-            } else {
-                vec![urls::network(config)]
-            };
         }
         Audience::Trusted => {
-            let trusted = peers::with_trust(state, &[Trust::Trusted]).await?;
-            for peer in &trusted {
-                if let Some(actor) = &peer.actor_id {
-                    plan.to.push(Url::parse(actor).map_err(|e| Error::Internal(e.into()))?);
-                }
-            }
-            add_peers(&mut plan, trusted)?;
+            peer_inboxes(&mut everyone, peers::with_trust(state, &[Trust::Trusted]).await?)?;
         }
         Audience::Restricted => {
             let data = super::data(state).await?;
@@ -97,13 +114,17 @@ pub async fn plan(
                     )));
                 }
                 let actor = ObjectId::<RemoteActor>::from(url).dereference(&data).await?;
-                plan.inboxes.push((actor.inbox_url()?, host));
-                plan.to.push(actor.id.0.clone());
+                plan.groups.push(Group {
+                    to: vec![actor.id.0.clone()],
+                    inboxes: vec![(actor.inbox_url()?, host)],
+                });
             }
+            return Ok(plan);
         }
     }
-    plan.inboxes.sort();
-    plan.inboxes.dedup();
+    everyone.inboxes.sort();
+    everyone.inboxes.dedup();
+    plan.groups.push(everyone);
     Ok(plan)
 }
 
@@ -156,6 +177,7 @@ impl AlertState<'_> {
 /// Writes the activities for an alert's new state into the outbox: Create to
 /// inboxes that never had it, Update to those that did, and Delete to those
 /// that had it but may no longer see it (or to all, when it is withdrawn).
+/// The alert and each activity carry an integrity proof by the organisation.
 pub async fn federate(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -163,79 +185,115 @@ pub async fn federate(
     plan: &Plan,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    federate_to(conn, state, alert, plan, None, now).await
+}
+
+/// As [`federate`], limited to the inboxes of one host when `only_host` is set.
+async fn federate_to(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    alert: &AlertState<'_>,
+    plan: &Plan,
+    only_host: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let config = &state.config;
+    let in_scope = |host: &str| only_host.is_none_or(|h| h == host);
     let previous: Vec<(String, String)> =
         sqlx::query_as("SELECT inbox, host FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
             .bind(alert.id)
             .fetch_all(&mut *conn)
             .await?;
+    let previous: Vec<(String, String)> = previous.into_iter().filter(|(_, h)| in_scope(h)).collect();
+    let plan = &Plan {
+        groups: plan
+            .groups
+            .iter()
+            .map(|g| Group {
+                to: g.to.clone(),
+                inboxes: g.inboxes.iter().filter(|(_, h)| in_scope(h)).cloned().collect(),
+            })
+            .filter(|g| !g.inboxes.is_empty())
+            .collect(),
+    };
     let visible = matches!(alert.status, AlertStatus::Open | AlertStatus::Closed);
-    let wanted: Vec<(Url, String)> = if visible { plan.inboxes.clone() } else { Vec::new() };
     let had = |inbox: &Url| previous.iter().any(|(p, _)| p == inbox.as_str());
-
     let object_id = urls::alert(config, alert.id);
     let actor = urls::org_actor(config, alert.org_slug);
-    let object = serde_json::to_value(alert.object(state, plan.to.clone())).map_err(anyhow::Error::from)?;
-    for (kind, inboxes) in [
-        (
-            "Create",
-            wanted.iter().filter(|(i, _)| !had(i)).cloned().collect::<Vec<_>>(),
-        ),
-        (
-            "Update",
-            wanted.iter().filter(|(i, _)| had(i)).cloned().collect::<Vec<_>>(),
-        ),
-    ] {
-        if inboxes.is_empty() {
-            continue;
+
+    if visible {
+        for group in &plan.groups {
+            let mut object =
+                serde_json::to_value(alert.object(state, group.to.clone())).map_err(anyhow::Error::from)?;
+            integrity::sign(state, alert.org_id, &actor, &mut object).await?;
+            for (kind, inboxes) in [
+                (
+                    "Create",
+                    group
+                        .inboxes
+                        .iter()
+                        .filter(|(i, _)| !had(i))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    "Update",
+                    group
+                        .inboxes
+                        .iter()
+                        .filter(|(i, _)| had(i))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
+            ] {
+                if inboxes.is_empty() {
+                    continue;
+                }
+                let id = urls::activity(config, &new_id());
+                let mut body = wire::activity(kind, &id, &actor, object.clone(), &group.to, now);
+                integrity::sign(state, alert.org_id, &actor, &mut body).await?;
+                let outgoing = Outgoing {
+                    id,
+                    actor_ref: alert.org_id.to_string(),
+                    kind: kind.into(),
+                    object_id: Some(alert.id.to_string()),
+                    body,
+                    inboxes,
+                };
+                outbox::enqueue(conn, &outgoing, now).await?;
+            }
         }
-        let id = urls::activity(config, &new_id());
-        let body = wire::activity(kind, &id, &actor, object.clone(), &plan.to, now);
-        outbox::enqueue(
-            conn,
-            &Outgoing {
-                id,
-                actor_ref: alert.org_id.to_string(),
-                kind: kind.into(),
-                object_id: Some(alert.id.to_string()),
-                body,
-                inboxes,
-            },
-            now,
-        )
-        .await?;
-    }
-    for (inbox, host) in &wanted {
-        sqlx::query("INSERT INTO alert_recipients (alert_id, inbox, host) VALUES ($1, $2, $3) ON CONFLICT (alert_id, inbox) DO NOTHING")
+        for (inbox, host) in plan.inboxes() {
+            sqlx::query(
+                "INSERT INTO alert_recipients (alert_id, inbox, host) VALUES ($1, $2, $3) \
+                 ON CONFLICT (alert_id, inbox) DO NOTHING",
+            )
             .bind(alert.id)
             .bind(inbox.as_str())
             .bind(host)
             .execute(&mut *conn)
             .await?;
+        }
     }
 
     let gone: Vec<(Url, String)> = previous
         .iter()
-        .filter(|(p, _)| !wanted.iter().any(|(w, _)| w.as_str() == p))
+        .filter(|(p, _)| !visible || !plan.inboxes().any(|(w, _)| w.as_str() == p))
         .filter_map(|(p, h)| Url::parse(p).ok().map(|u| (u, h.clone())))
         .collect();
     if !gone.is_empty() {
         let id = urls::activity(config, &new_id());
-        let to: Vec<Url> = Vec::new();
-        let body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &to, now);
-        outbox::enqueue(
-            conn,
-            &Outgoing {
-                id,
-                actor_ref: alert.org_id.to_string(),
-                kind: "Delete".into(),
-                object_id: Some(alert.id.to_string()),
-                body,
-                inboxes: gone.clone(),
-            },
-            now,
-        )
-        .await?;
+        let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
+        integrity::sign(state, alert.org_id, &actor, &mut body).await?;
+        let outgoing = Outgoing {
+            id,
+            actor_ref: alert.org_id.to_string(),
+            kind: "Delete".into(),
+            object_id: Some(alert.id.to_string()),
+            body,
+            inboxes: gone.clone(),
+        };
+        outbox::enqueue(conn, &outgoing, now).await?;
         for (inbox, _) in &gone {
             sqlx::query("DELETE FROM alert_recipients WHERE alert_id = $1 AND inbox = $2")
                 .bind(alert.id)
@@ -244,5 +302,38 @@ pub async fn federate(
                 .await?;
         }
     }
+    Ok(())
+}
+
+/// After this node's trust in `host` changed, or `host` accepted us: every
+/// visible alert it may now see goes to it again (receivers keep the newest
+/// version), and those it may no longer see are deleted there.
+pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM alerts WHERE status IN ('open', 'closed') AND audience <> 'node' ORDER BY created_at",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    for (id,) in ids {
+        let Some(stored) = crate::db::alerts::get(&state.db, &id).await? else {
+            continue;
+        };
+        let (draft, row) = crate::alerts::federation_view(&stored)?;
+        let plan = match plan(state, &row.org_id, &row.org_slug, draft.audience, &draft.restricted_to).await {
+            Ok(plan) => plan,
+            // A named organisation's node may be unreachable or no longer federate.
+            Err(err) => {
+                tracing::warn!(alert = %row.number, error = %err, "cannot re-plan an alert's delivery");
+                continue;
+            }
+        };
+        let now = state.clock.now();
+        integrity::active_key(state, &row.org_id).await?;
+        let mut tx = state.db.pool.begin().await?;
+        let alert = crate::alerts::alert_state(&row, &draft)?;
+        federate_to(&mut tx, state, &alert, &plan, Some(host), now).await?;
+        tx.commit().await?;
+    }
+    state.deliveries.notify_one();
     Ok(())
 }

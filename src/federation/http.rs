@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/actor", get(instance_actor))
         .route("/actor/outbox", get(instance_outbox))
         .route("/network", get(network_collection))
+        .route("/network/trusted", get(trusted_collection))
         .route("/inbox", post(inbox::post_inbox))
         .route("/orgs/{slug}", get(org_actor))
         .route("/orgs/{slug}/inbox", post(inbox::post_inbox))
@@ -111,7 +112,7 @@ async fn context_document() -> Response {
 
 async fn instance_actor(State(state): State<AppState>) -> Result<Response> {
     let actor = LocalActor::instance(&state).await?;
-    Ok(activity_json(actor.document(&state)))
+    Ok(activity_json(actor.document(&state).await?))
 }
 
 async fn org_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
@@ -119,7 +120,7 @@ async fn org_actor(State(state): State<AppState>, Path(slug): Path<String>) -> R
         .await?
         .ok_or(Error::NotFound("organisation"))?;
     let actor = LocalActor::org(&state, org).await?;
-    Ok(activity_json(actor.document(&state)))
+    Ok(activity_json(actor.document(&state).await?))
 }
 
 async fn instance_outbox(State(state): State<AppState>) -> Response {
@@ -141,6 +142,19 @@ async fn network_collection(State(state): State<AppState>) -> Result<Response> {
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::network(&state.config),
+        "type": "Collection",
+        "totalItems": n,
+    })))
+}
+
+/// The `trusted` audience: the count of trusted peers only.
+async fn trusted_collection(State(state): State<AppState>) -> Result<Response> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust = 'trusted'")
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::trusted_network(&state.config),
         "type": "Collection",
         "totalItems": n,
     })))
@@ -243,8 +257,5 @@ async fn alert_object(
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
-    let object = crate::alerts::wire_object(&state, &stored).await?;
-    Ok(activity_json(
-        serde_json::to_value(object).map_err(anyhow::Error::from)?,
-    ))
+    Ok(activity_json(crate::alerts::wire_object(&state, &stored).await?))
 }

@@ -5,6 +5,7 @@
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Activity;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
@@ -17,7 +18,7 @@ use url::Url;
 
 use super::actors::RemoteActor;
 use super::wire::{self, AlertObject};
-use super::{peers, urls};
+use super::{integrity, peers, urls};
 use crate::clock::to_millis;
 use crate::db::new_id;
 use crate::db::remote_alerts::{self, RemoteAlertRow};
@@ -123,6 +124,8 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
             Error::Internal(cause) if cause.to_string().starts_with("federation:") => {
                 Error::Unauthorized(format!("the HTTP signature could not be verified: {cause}"))
             }
+            // Here a document that could not be had means a sender that could not be verified.
+            Error::BadGateway(why) => Error::Unauthorized(format!("the sender could not be verified: {why}")),
             other => other,
         })?;
 
@@ -137,7 +140,7 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     Ok(StatusCode::ACCEPTED)
 }
 
-fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result<()> {
+pub fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result<()> {
     let date = headers
         .get(header::DATE)
         .and_then(|v| v.to_str().ok())
@@ -198,13 +201,62 @@ impl Activity for Incoming {
             "Follow" => on_follow(state, data, &self, &host).await,
             "Accept" | "Reject" => on_answer(state, &self, &host).await,
             "Undo" => on_undo(state, &self, &host).await,
-            "Create" | "Update" => on_alert(state, &self, &host).await,
-            "Delete" => on_delete(state, &self, &host).await,
+            "Update" if is_actor(&self.raw["object"]) => on_actor_update(data, &self).await,
+            "Create" | "Update" => on_alert(state, data, &self, &host).await,
+            "Delete" => on_delete(state, data, &self, &host).await,
+            "Announce" => on_announce(state, data, &self).await,
             other => {
                 tracing::debug!(kind = other, "ignoring an activity type this node does not use");
                 Ok(())
             }
         }
+    }
+}
+
+fn is_actor(object: &Value) -> bool {
+    matches!(
+        object.get("type").and_then(|t| t.as_str()),
+        Some("Organization" | "Application" | "Person" | "Group" | "Service")
+    )
+}
+
+/// An actor announcing a change of itself (a new key, say): fetch it again
+/// from its own id, never trusting the copy in the activity.
+async fn on_actor_update(data: &Data<AppState>, activity: &Incoming) -> Result<()> {
+    if object_id(&activity.raw["object"]).as_ref() != Some(&activity.actor) {
+        return Err(Error::Forbidden("an actor may only update itself".into()));
+    }
+    ObjectId::<RemoteActor>::from(activity.actor.clone())
+        .dereference_forced(data)
+        .await?;
+    Ok(())
+}
+
+/// A relay (a group's node) passing on another actor's activity unchanged.
+/// The relay is trusted for transport only: the inner activity counts only
+/// if its own proofs verify against its author, and the author's node is not
+/// blocked here.
+async fn on_announce(state: &AppState, data: &Data<AppState>, activity: &Incoming) -> Result<()> {
+    let inner_value = &activity.raw["object"];
+    if !inner_value.is_object() {
+        // A boost of something by reference: nothing for this node.
+        return Ok(());
+    }
+    let inner: Incoming =
+        serde_json::from_value(inner_value.clone()).map_err(|e| Error::BadRequest(format!("relayed activity: {e}")))?;
+    let host = peers::host_of(&inner.actor).ok_or_else(|| Error::BadRequest("relayed actor without host".into()))?;
+    if peers::host_of(&inner.id).as_deref() != Some(host.as_str()) {
+        return Err(Error::Forbidden(
+            "the relayed activity's id and actor are on different hosts".into(),
+        ));
+    }
+    if peers::trust_of(state, &host).await? == Some(Trust::Blocked) {
+        return Err(Error::Forbidden(format!("this node does not federate with {host}")));
+    }
+    match inner.kind.as_str() {
+        "Create" | "Update" => on_alert(state, data, &inner, &host).await,
+        "Delete" => on_delete(state, data, &inner, &host).await,
+        other => Err(Error::BadRequest(format!("relaying `{other}` is not supported"))),
     }
 }
 
@@ -292,6 +344,10 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
             .bind(to_millis(state.clock.now()))
             .execute(&state.db.pool)
             .await?;
+        if answer == "accepted" {
+            // What they refused before approving us goes to them now.
+            super::alert_delivery::reconcile_host(state, host).await?;
+        }
     }
     Ok(())
 }
@@ -315,8 +371,9 @@ async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()
     Ok(())
 }
 
-/// Create or Update of an Alert. Only its origin may make or change it.
-async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+/// Create or Update of an Alert. Only its author may make or change it, and
+/// only with integrity proofs by the author's own keys.
+async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, host: &str) -> Result<()> {
     let object = &activity.raw["object"];
     if object.get("type").and_then(|t| t.as_str()) != Some("Alert") {
         tracing::debug!("ignoring a Create/Update of something other than an Alert");
@@ -324,12 +381,10 @@ async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<(
     }
     let alert: AlertObject = serde_json::from_value(object.clone())
         .map_err(|e| Error::BadRequest(format!("the Alert is not valid: {e}")))?;
-    if peers::host_of(&alert.id).as_deref() != Some(host)
-        || peers::host_of(&alert.attributed_to).as_deref() != Some(host)
-    {
+    if peers::host_of(&alert.id).as_deref() != Some(host) || alert.attributed_to != activity.actor {
         return Err(Error::Forbidden(format!(
-            "{host} may only create or change its own alerts, not {}",
-            alert.id
+            "{} may only create or change its own alerts, not {}",
+            activity.actor, alert.id
         )));
     }
     if alert.sharing == Audience::Node {
@@ -337,6 +392,10 @@ async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<(
             "an alert shared as `node` never leaves its node".into(),
         ));
     }
+    // The activity and the alert each carry a proof by the author.
+    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+    integrity::verify_by(state, data, object, &alert.attributed_to).await?;
+
     // Named organisations of a restricted alert: only ours count.
     let mut recipients = Vec::new();
     if alert.sharing == Audience::Restricted {
@@ -355,16 +414,11 @@ async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<(
     }
 
     let now = state.clock.now();
-    let mut tx = state.db.pool.begin().await?;
-    let existing = remote_alerts::find(&mut tx, alert.id.as_str()).await?;
-    if let Some(existing) = &existing {
-        if existing.attributed_to != alert.attributed_to.as_str() {
-            return Err(Error::Forbidden("only the alert's author may change it".into()));
-        }
-        if existing.deleted_at.is_some() || existing.version >= alert.version {
-            // Withdrawn alerts stay withdrawn; older or repeated versions change nothing.
-            return Ok(());
-        }
+    let existing = remote_alerts::find_by_id(&state.db, alert.id.as_str()).await?;
+    if let Some(existing) = &existing
+        && existing.attributed_to != alert.attributed_to.as_str()
+    {
+        return Err(Error::Forbidden("only the alert's author may change it".into()));
     }
     let content = alert.domain_content();
     let mut search = String::new();
@@ -374,8 +428,10 @@ async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<(
             search.push('\n');
         }
     }
+    // Stored as received but for its HTML, which is sanitised once, here.
     let mut stored = alert.clone();
     stored.content_map = content.body.clone();
+    stored.content = stored.content.as_deref().map(ammonia::clean);
     let row = RemoteAlertRow {
         id: alert.id.to_string(),
         local_id: existing.as_ref().map(|e| e.local_id.clone()).unwrap_or_else(new_id),
@@ -398,27 +454,35 @@ async fn on_alert(state: &AppState, activity: &Incoming, host: &str) -> Result<(
         deleted_at: None,
     };
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
+    let mut tx = state.db.pool.begin().await?;
+    // Older or repeated versions, and anything about a withdrawn alert, change nothing.
     remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Delete of an Alert: purge it, keep a tombstone. Only its origin may.
-async fn on_delete(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+/// Delete of an Alert: purge it, keep a tombstone. Only its author may.
+async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming, host: &str) -> Result<()> {
     let Some(target) = object_id(&activity.raw["object"]) else {
         return Err(Error::BadRequest("Delete without object".into()));
     };
-    let mut tx = state.db.pool.begin().await?;
-    let Some(existing) = remote_alerts::find(&mut tx, target.as_str()).await? else {
+    let Some(existing) = remote_alerts::find_by_id(&state.db, target.as_str()).await? else {
         // Not an alert we have (an actor deleting itself, or never received).
         return Ok(());
     };
-    if existing.origin_host != host || peers::host_of(&target).as_deref() != Some(host) {
+    if existing.origin_host != host || existing.attributed_to != activity.actor.as_str() {
         return Err(Error::Forbidden("only the alert's author may withdraw it".into()));
     }
+    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone(&target, now).to_string();
+    let mut tx = state.db.pool.begin().await?;
     remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Parses an actor document as this node reads other servers' actors.
+pub fn parse_actor_document(document: &Value) -> Result<super::actors::ActorDocument> {
+    serde_json::from_value(document.clone()).map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))
 }

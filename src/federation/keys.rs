@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
 
+use super::keystore::{KeyCipher, open, seal};
 use crate::clock::to_millis;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -48,10 +49,11 @@ pub struct StoredKey {
 pub async fn get_or_create(
     db: &Db,
     source: &KeySource,
+    cipher: Option<&KeyCipher>,
     actor_ref: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<StoredKey> {
-    if let Some(key) = find(db, actor_ref).await? {
+    if let Some(key) = find(db, cipher, actor_ref).await? {
         return Ok(key);
     }
     let keypair = source.next().await?;
@@ -62,20 +64,27 @@ pub async fn get_or_create(
     )
     .bind(actor_ref)
     .bind(&keypair.public_key)
-    .bind(&keypair.private_key)
+    .bind(seal(cipher, &keypair.private_key)?)
     .bind(to_millis(now))
     .execute(&db.pool)
     .await?;
-    find(db, actor_ref)
+    find(db, cipher, actor_ref)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("key for {actor_ref} vanished")))
 }
 
-async fn find(db: &Db, actor_ref: &str) -> Result<Option<StoredKey>> {
-    Ok(
+async fn find(db: &Db, cipher: Option<&KeyCipher>, actor_ref: &str) -> Result<Option<StoredKey>> {
+    let stored: Option<StoredKey> =
         sqlx::query_as("SELECT public_key_pem, private_key_pem FROM local_actor_keys WHERE actor_ref = $1")
             .bind(actor_ref)
             .fetch_optional(&db.pool)
-            .await?,
-    )
+            .await?;
+    stored
+        .map(|k| {
+            Ok(StoredKey {
+                private_key_pem: open(cipher, &k.private_key_pem)?,
+                public_key_pem: k.public_key_pem,
+            })
+        })
+        .transpose()
 }

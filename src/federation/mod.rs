@@ -3,6 +3,8 @@
 //!
 //! - [`urls`]: where every actor, object and activity of this node lives.
 //! - [`keys`]: RSA keys of the instance actor and the organisations.
+//! - [`keystore`]: private keys sealed at rest with the operator's secret.
+//! - [`integrity`]: our Ed25519 keys; signing what we send, verifying what we get.
 //! - [`actors`]: actor documents, and remote actors as the crate sees them.
 //! - [`alert_delivery`]: who gets each of our alerts, and with which activity.
 //! - [`wire`]: the documents we send and accept (`federation/README.md`).
@@ -17,7 +19,9 @@ pub mod actors;
 pub mod alert_delivery;
 pub mod http;
 pub mod inbox;
+pub mod integrity;
 pub mod keys;
+pub mod keystore;
 pub mod outbox;
 pub mod peers;
 pub mod proof;
@@ -69,10 +73,10 @@ impl From<activitypub_federation::error::Error> for Error {
             E::ActivityBodyDigestInvalid => {
                 Error::Unauthorized("the Digest header is missing or does not match the body".into())
             }
-            E::FetchWrongId(url) => Error::Unauthorized(format!(
+            E::FetchWrongId(url) => Error::BadGateway(format!(
                 "the document fetched from {url} has another id; it is not accepted as that actor or object"
             )),
-            E::FetchInvalidContentType(url) => Error::Unauthorized(format!(
+            E::FetchInvalidContentType(url) => Error::BadGateway(format!(
                 "the document at {url} is not served as ActivityStreams JSON; it is not accepted"
             )),
             E::UrlVerificationError(why) => Error::Forbidden(format!("URL refused: {why}")),
@@ -86,7 +90,7 @@ impl From<activitypub_federation::error::Error> for Error {
             E::ParseFetchedObject(err, url, _) => {
                 Error::BadGateway(format!("the document at {url} is not one we accept: {err}"))
             }
-            E::NotFound => Error::NotFound("object"),
+            E::NotFound => Error::BadGateway("the other node has no such actor or object".into()),
             E::ObjectDeleted(_) => Error::NotFound("object (deleted)"),
             E::Reqwest(e) => Error::BadGateway(format!("cannot reach the other node: {e}")),
             E::ReqwestMiddleware(e) => Error::BadGateway(format!("cannot reach the other node: {e}")),

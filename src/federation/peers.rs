@@ -218,7 +218,7 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     )
     .await?;
     tx.commit().await?;
-    state.deliveries.notify_one();
+    super::alert_delivery::reconcile_host(state, &host).await?;
     get(state, &host).await
 }
 
@@ -240,6 +240,15 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     .bind(to_millis(now))
     .execute(&mut *tx)
     .await?;
+    // What was queued under the old decision is re-planned under the new one.
+    sqlx::query(
+        "UPDATE outbox_deliveries SET state = 'failed', last_error = 'cancelled: this node changed its trust in the peer' \
+         WHERE host = $1 AND state = 'pending' AND activity_id IN \
+         (SELECT id FROM outbox_activities WHERE kind IN ('Create', 'Update'))",
+    )
+    .bind(&host)
+    .execute(&mut *tx)
+    .await?;
     answer_pending_in(state, &mut tx, &host, trust, now).await?;
     let from = before.map(|p| p.trust).unwrap_or_else(|| "unknown".into());
     audit::record(
@@ -252,7 +261,7 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     )
     .await?;
     tx.commit().await?;
-    state.deliveries.notify_one();
+    super::alert_delivery::reconcile_host(state, &host).await?;
     get(state, &host).await
 }
 
@@ -349,4 +358,54 @@ pub fn peer_inbox(peer: &PeerRow) -> Result<Url> {
         .as_deref()
         .ok_or_else(|| Error::Conflict(format!("no inbox known for {}", peer.host)))?;
     Url::parse(text).map_err(|e| Error::Internal(e.into()))
+}
+
+/// Sends `Update` of an organisation's actor (after a key rotation, say) to
+/// every node that federates with this one and to its accepted followers.
+pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::OrgRow) -> Result<()> {
+    let now = state.clock.now();
+    let actor = LocalActor::org(state, org).await?;
+    let document = actor.document(state).await?;
+    let mut inboxes = Vec::new();
+    for peer in with_trust(state, &[Trust::Connected, Trust::Trusted]).await? {
+        if peer.shared_inbox.is_some() {
+            inboxes.push((peer_inbox(&peer)?, peer.host.clone()));
+        }
+    }
+    let followers: Vec<(String, String)> =
+        sqlx::query_as("SELECT actor_id, host FROM followers WHERE org_id = $1 AND state = 'accepted'")
+            .bind(&actor.actor_ref)
+            .fetch_all(&state.db.pool)
+            .await?;
+    for (actor_id, host) in followers {
+        if let Some(follower) = super::actors::find_remote_actor(state, &actor_id).await? {
+            inboxes.push((follower.delivery_inbox()?, host));
+        }
+    }
+    let id = urls::activity(&state.config, &new_id());
+    let body = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/multikey/v1"],
+        "id": id,
+        "type": "Update",
+        "actor": actor.id,
+        "object": document,
+        "to": [url::Url::parse(urls::AS_PUBLIC).expect("constant")],
+    });
+    let mut tx = state.db.pool.begin().await?;
+    outbox::enqueue(
+        &mut tx,
+        &Outgoing {
+            id,
+            actor_ref: actor.actor_ref.clone(),
+            kind: "Update".into(),
+            object_id: None,
+            body,
+            inboxes,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
 }

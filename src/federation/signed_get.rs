@@ -57,6 +57,7 @@ pub async fn signer(
     let Some(trust) = peers::trust_of(state, &host).await?.filter(|t| t.federates()) else {
         return Ok(None);
     };
+    super::inbox::check_date(headers, state.clock.now())?;
     let actor = ObjectId::<RemoteActor>::from(owner).dereference(data).await?;
     verify(headers, method, uri, &actor.public_key_pem, &state.config.domain)?;
     Ok(Some(Signer { actor, host, trust }))
@@ -74,7 +75,12 @@ pub fn verify(headers: &HeaderMap, method: &Method, uri: &Uri, public_key_pem: &
         .entry("host".to_string())
         .or_insert_with(|| our_domain.to_string());
     let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let config = http_signature_normalization::Config::new().set_expiration(Duration::from_secs(3600));
+    // The signature must cover what is fetched, from where, and when.
+    let config = http_signature_normalization::Config::new()
+        .set_expiration(Duration::from_secs(3600))
+        .require_header("(request-target)")
+        .require_header("host")
+        .require_header("date");
     let unverified = config
         .begin_verify(method.as_str(), path_and_query, header_map)
         .map_err(|e| Error::Unauthorized(format!("the HTTP signature is not usable: {e}")))?;

@@ -45,6 +45,10 @@ pub fn activity(config: &Config, id: &str) -> Url {
 pub fn network(config: &Config) -> Url {
     url(config, "/network")
 }
+/// The collection of this node's trusted peers (`trusted` audience).
+pub fn trusted_network(config: &Config) -> Url {
+    url(config, "/network/trusted")
+}
 /// Our JSON-LD context, served for people and tools (documents carry it inline).
 pub fn context(config: &Config) -> Url {
     url(config, "/ns")

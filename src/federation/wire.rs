@@ -125,6 +125,9 @@ pub struct AlertObject {
     pub to: Vec<Url>,
     #[serde(default)]
     pub cc: Vec<Url>,
+    /// The author's integrity proof, kept as received so that it can be checked again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Value>,
 }
 
 /// Picks the English text, else the first language's, for the plain
@@ -220,6 +223,7 @@ impl AlertObject {
             closing_note,
             to,
             cc: Vec::new(),
+            proof: None,
         }
     }
 

@@ -46,6 +46,21 @@ pub const GOOD: Opts = Opts {
 };
 
 impl Sender {
+    /// Signs as an organisation of `node` (its RSA key, for HTTP signatures).
+    pub async fn org_of(node: &TestNode, slug: &str) -> Sender {
+        let org = tadamun::db::accounts::find_org_by_slug(node.db(), slug)
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = tadamun::federation::actors::LocalActor::org(&node.state, org)
+            .await
+            .unwrap();
+        Sender {
+            actor: actor.id.to_string(),
+            key: RsaPrivateKey::from_pkcs8_pem(&actor.private_key_pem).unwrap(),
+        }
+    }
+
     async fn instance_of(node: &TestNode) -> Sender {
         let actor = tadamun::federation::actors::LocalActor::instance(&node.state)
             .await
@@ -121,6 +136,27 @@ impl Sender {
     }
 }
 
+/// Adds an integrity proof by organisation `slug` of `node`, as that node would.
+pub async fn sign_as(node: &TestNode, slug: &str, document: &mut Value) {
+    let org = tadamun::db::accounts::find_org_by_slug(node.db(), slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = url::Url::parse(&format!("{}/orgs/{slug}", node.base)).unwrap();
+    document.as_object_mut().unwrap().remove("proof");
+    tadamun::federation::integrity::sign(&node.state, &org.id, &actor, document)
+        .await
+        .unwrap();
+}
+
+/// Signs the alert inside a Create or Update, then the activity.
+pub async fn sign_activity_as(node: &TestNode, slug: &str, activity: &mut Value) {
+    if activity["object"].is_object() {
+        sign_as(node, slug, &mut activity["object"]).await;
+    }
+    sign_as(node, slug, activity).await;
+}
+
 /// A Create of an alert by `author` (an org actor URL) with id `alert_id`.
 fn create_alert(activity_id: &str, actor: &str, alert_id: &str, author: &str, title: &str, html: &str) -> Value {
     let mut document: Value =
@@ -146,7 +182,7 @@ async fn transport_rules_refuse_bad_requests(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "blue").await;
     peer(&a, &b, "connected").await;
-    let sender = Sender::instance_of(&b.node).await;
+    let sender = Sender::org_of(&b.node, "blue").await;
     let base = &b.node.base;
     let activity = |n: u32, html: &str| {
         create_alert(
@@ -218,10 +254,13 @@ async fn transport_rules_refuse_bad_requests(env: TestEnv) {
     assert_eq!(remote_count(&a.node).await, 0, "nothing stored from refused requests");
 
     // A good one, twice: both 2xx, one row. HTML from elsewhere is sanitised.
-    let good = activity(
+    let mut good = activity(
         8,
         "<p onclick=\"steal()\">Facts</p><script>alert(1)</script><a href=\"javascript:x()\">l</a><iframe src=\"https://x\"></iframe>",
     );
+    // Without integrity proofs it is refused, HTTP signature or not.
+    assert_eq!(sender.post(&a.node, &good, GOOD).await, StatusCode::UNAUTHORIZED);
+    sign_activity_as(&b.node, "blue", &mut good).await;
     assert_eq!(sender.post(&a.node, &good, GOOD).await, StatusCode::ACCEPTED);
     assert_eq!(sender.post(&a.node, &good, GOOD).await, StatusCode::ACCEPTED);
     assert_eq!(remote_count(&a.node).await, 1);

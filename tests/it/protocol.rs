@@ -33,26 +33,58 @@ fn published(v: &Value) -> chrono::DateTime<chrono::Utc> {
     v["published"].as_str().unwrap().parse().unwrap()
 }
 
+/// The examples are signed with the W3C vc-di-eddsa test key (its public key
+/// is in `federation/examples/actor-organization.json`).
+const EXAMPLE_METHOD: &str = "https://node-a.example/orgs/green-advocates#ed25519-key-1";
+const EXAMPLE_CREATED: &str = "2026-11-28T09:15:03Z";
+
+fn example_key() -> ed25519_dalek::SigningKey {
+    let keys: Value = serde_json::from_str(include_str!("fixtures/eddsa-jcs-2022/keyPair.json")).unwrap();
+    tadamun::federation::proof::parse_private_key_multibase(keys["privateKeyMultibase"].as_str().unwrap()).unwrap()
+}
+
+fn signed(mut document: Value) -> Value {
+    document.as_object_mut().unwrap().remove("proof");
+    tadamun::federation::proof::sign(&mut document, &example_key(), EXAMPLE_METHOD, EXAMPLE_CREATED).unwrap();
+    document
+}
+
+/// Compares what the code builds with an example file; with
+/// `TADAMUN_BLESS_EXAMPLES=1` writes it instead (after a deliberate change).
+fn matches_example(name: &str, built: &Value) {
+    if std::env::var_os("TADAMUN_BLESS_EXAMPLES").is_some() {
+        let path = format!("{}/federation/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::write(path, serde_json::to_string_pretty(built).unwrap() + "\n").unwrap();
+        return;
+    }
+    assert_eq!(built, &example(name), "{name} is not what the code sends");
+}
+
 async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     let alert = example("alert.json");
     let parsed: AlertObject = serde_json::from_value(alert.clone()).unwrap();
-    assert_eq!(
-        serde_json::to_value(&parsed).unwrap(),
-        alert,
-        "alert.json does not round-trip"
-    );
+    let mut round_tripped = serde_json::to_value(&parsed).unwrap();
+    if let Some(proof) = alert.get("proof") {
+        round_tripped["proof"] = proof.clone();
+    }
+    assert_eq!(round_tripped, alert, "alert.json does not round-trip");
     assert_eq!(
         parsed.context,
         Some(wire::context()),
         "documents carry our context inline"
     );
+    matches_example("alert.json", &signed(serde_json::to_value(&parsed).unwrap()));
 
     for (file, kind) in [("create-alert.json", "Create"), ("update-alert.json", "Update")] {
         let activity = example(file);
         let object: AlertObject = serde_json::from_value(activity["object"].clone()).unwrap();
-        let object_value = serde_json::to_value(&object).unwrap();
+        let object_value = signed(serde_json::to_value(&object).unwrap());
+        let mut parsed_object = serde_json::to_value(&object).unwrap();
+        if let Some(proof) = activity["object"].get("proof") {
+            parsed_object["proof"] = proof.clone();
+        }
         assert_eq!(
-            object_value, activity["object"],
+            parsed_object, activity["object"],
             "{file}: the object does not round-trip"
         );
         let built = wire::activity(
@@ -63,7 +95,7 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
             &urls(&activity["to"]),
             published(&activity),
         );
-        assert_eq!(built, activity, "{file} is not what the code sends");
+        matches_example(file, &signed(built));
     }
     let delete = example("delete-alert.json");
     let tombstone = wire::tombstone(
@@ -78,22 +110,42 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         &[],
         published(&delete),
     );
-    assert_eq!(built, delete);
+    matches_example("delete-alert.json", &signed(built));
 
     let follow = example("follow.json");
-    assert_eq!(
-        wire::follow(&url(&follow["id"]), &url(&follow["actor"]), &url(&follow["object"])),
-        follow
+    matches_example(
+        "follow.json",
+        &wire::follow(&url(&follow["id"]), &url(&follow["actor"]), &url(&follow["object"])),
     );
     for (file, kind) in [("accept.json", "Accept"), ("reject.json", "Reject")] {
         let answer = example(file);
         assert_eq!(answer["object"], follow, "{file} embeds the Follow as received");
-        assert_eq!(
-            wire::answer(kind, &url(&answer["id"]), &url(&answer["actor"]), follow.clone()),
-            answer,
-            "{file}"
+        matches_example(
+            file,
+            &wire::answer(kind, &url(&answer["id"]), &url(&answer["actor"]), follow.clone()),
         );
     }
+
+    // Every signed example verifies with the key the example actor publishes.
+    let actor = example("actor-organization.json");
+    let keys = tadamun::federation::integrity::published_keys(&actor);
+    assert_eq!(keys[0].0, EXAMPLE_METHOD);
+    let key = tadamun::federation::proof::parse_public_key_multibase(&keys[0].1).unwrap();
+    for file in [
+        "alert.json",
+        "create-alert.json",
+        "update-alert.json",
+        "delete-alert.json",
+    ] {
+        let document = example(file);
+        tadamun::federation::proof::verify(&document, &key).unwrap_or_else(|e| panic!("{file}: {e}"));
+        if document["object"].get("proof").is_some() {
+            tadamun::federation::proof::verify(&document["object"], &key)
+                .unwrap_or_else(|e| panic!("{file} object: {e}"));
+        }
+    }
+    let parsed_actor = tadamun::federation::inbox::parse_actor_document(&actor).unwrap();
+    assert_eq!(parsed_actor.id.as_str(), "https://node-a.example/orgs/green-advocates");
 
     // The served context is the file, and the inline one is its content.
     let context: Value = serde_json::from_str(wire::CONTEXT_JSONLD).unwrap();
@@ -164,6 +216,10 @@ async fn served_documents_have_the_documented_shape(env: TestEnv) {
     let documented = example("alert.json");
     let mut documented_keys: Vec<&String> = documented.as_object().unwrap().keys().collect();
     documented_keys.retain(|k| *k != "expires");
+    assert!(
+        served["proof"]["proofValue"].as_str().unwrap().starts_with('z'),
+        "served alerts are signed"
+    );
     let served_keys: Vec<&String> = served.as_object().unwrap().keys().filter(|k| *k != "expires").collect();
     let mut a_keys = documented_keys.clone();
     a_keys.sort();

@@ -160,6 +160,7 @@ impl TestNode {
             data_dir: PathBuf::from("unused"),
             dev_mode: production_domain.is_none(),
             log_format: LogFormat::Text,
+            key_secret: None,
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);

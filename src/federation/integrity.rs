@@ -1,0 +1,291 @@
+//! Integrity proofs in practice: this node's Ed25519 keys (one active per
+//! actor, older ones kept as retired), signing what we send, and verifying
+//! what we receive against keys fetched from the author's own actor document,
+//! never from whoever delivered it.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use chrono::{DateTime, SecondsFormat, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde_json::{Value, json};
+use url::Url;
+
+use super::actors::RemoteActor;
+use super::proof::{self, ProofClaims, ProofError};
+use super::{keystore, peers, urls};
+use crate::clock::{from_millis, to_millis};
+use crate::domain::vocab::Trust;
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LocalKeyRow {
+    pub key_id: String,
+    pub public_key_multibase: String,
+    pub private_key: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+/// The URL of an actor's verification method.
+pub fn method_id(actor: &Url, key_id: &str) -> String {
+    format!("{actor}#{key_id}")
+}
+
+pub async fn local_keys(state: &AppState, actor_ref: &str) -> Result<Vec<LocalKeyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT key_id, public_key_multibase, private_key, created_at, retired_at FROM local_signing_keys \
+         WHERE actor_ref = $1 ORDER BY created_at, key_id",
+    )
+    .bind(actor_ref)
+    .fetch_all(&state.db.pool)
+    .await?)
+}
+
+/// The actor's active key (made on first use).
+pub async fn active_key(state: &AppState, actor_ref: &str) -> Result<(String, SigningKey)> {
+    let keys = local_keys(state, actor_ref).await?;
+    let row = match keys.into_iter().find(|k| k.retired_at.is_none()) {
+        Some(row) => row,
+        None => {
+            let key = SigningKey::generate(&mut rand::rngs::OsRng);
+            insert_key(state, actor_ref, "ed25519-key-1", &key).await?;
+            // Two requests may race to make the first key: read back the winner.
+            local_keys(state, actor_ref)
+                .await?
+                .into_iter()
+                .find(|k| k.retired_at.is_none())
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("no active key for {actor_ref}")))?
+        }
+    };
+    let private = keystore::open(state.key_cipher.as_deref(), &row.private_key)?;
+    let key = proof::parse_private_key_multibase(&private).map_err(|e| Error::Internal(e.into()))?;
+    Ok((row.key_id, key))
+}
+
+async fn insert_key(state: &AppState, actor_ref: &str, key_id: &str, key: &SigningKey) -> Result<()> {
+    let sealed = keystore::seal(state.key_cipher.as_deref(), &proof::private_key_multibase(key))?;
+    sqlx::query(
+        "INSERT INTO local_signing_keys (actor_ref, key_id, public_key_multibase, private_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (actor_ref, key_id) DO NOTHING",
+    )
+    .bind(actor_ref)
+    .bind(key_id)
+    .bind(proof::public_key_multibase(&key.verifying_key()))
+    .bind(sealed)
+    .bind(to_millis(state.clock.now()))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the actor's active key with a new one; the old one stays listed as
+/// retired. Returns the new key id.
+pub async fn rotate(state: &AppState, actor_ref: &str) -> Result<String> {
+    let keys = local_keys(state, actor_ref).await?;
+    let next = keys.len() + 1;
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let key_id = format!("ed25519-key-{next}");
+    let sealed = keystore::seal(state.key_cipher.as_deref(), &proof::private_key_multibase(&key))?;
+    let now = to_millis(state.clock.now());
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("UPDATE local_signing_keys SET retired_at = $2 WHERE actor_ref = $1 AND retired_at IS NULL")
+        .bind(actor_ref)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO local_signing_keys (actor_ref, key_id, public_key_multibase, private_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(actor_ref)
+    .bind(&key_id)
+    .bind(proof::public_key_multibase(&key.verifying_key()))
+    .bind(sealed)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(key_id)
+}
+
+/// RFC 3339 in whole seconds, UTC: how we write `created`.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Signs a document as one of our actors, with its active key.
+pub async fn sign(state: &AppState, actor_ref: &str, actor: &Url, document: &mut Value) -> Result<()> {
+    let (key_id, key) = active_key(state, actor_ref).await?;
+    proof::sign(
+        document,
+        &key,
+        &method_id(actor, &key_id),
+        &timestamp(state.clock.now()),
+    )
+    .map_err(|e| Error::Internal(e.into()))
+}
+
+/// FEP-521a `assertionMethod` entries for an actor document: every key, the
+/// retired ones with the time they stopped being used (`expires`).
+pub async fn assertion_methods(state: &AppState, actor_ref: &str, actor: &Url) -> Result<Vec<Value>> {
+    // Make sure there is an active key to publish.
+    active_key(state, actor_ref).await?;
+    Ok(local_keys(state, actor_ref)
+        .await?
+        .into_iter()
+        .map(|k| {
+            let mut method = json!({
+                "id": method_id(actor, &k.key_id),
+                "type": "Multikey",
+                "controller": actor,
+                "publicKeyMultibase": k.public_key_multibase,
+            });
+            if let Some(retired) = k.retired_at {
+                method["expires"] = json!(timestamp(from_millis(retired)));
+            }
+            method
+        })
+        .collect())
+}
+
+/// Reads the `assertionMethod` keys of an actor document (one object, or a list).
+pub fn published_keys(document: &Value) -> Vec<(String, String, Option<String>)> {
+    let methods = match &document["assertionMethod"] {
+        Value::Array(items) => items.clone(),
+        Value::Object(_) => vec![document["assertionMethod"].clone()],
+        _ => Vec::new(),
+    };
+    let actor = document["id"].as_str().unwrap_or_default();
+    methods
+        .iter()
+        .filter(|m| m["type"] == "Multikey" && m["controller"].as_str() == Some(actor))
+        .filter_map(|m| {
+            Some((
+                m["id"].as_str()?.to_string(),
+                m["publicKeyMultibase"].as_str()?.to_string(),
+                m["expires"].as_str().map(String::from),
+            ))
+        })
+        .collect()
+}
+
+fn refused(err: ProofError) -> Error {
+    Error::Unauthorized(format!("integrity proof refused: {err}"))
+}
+
+async fn find_remote_key(state: &AppState, actor: &str, method: &str) -> Result<Option<(String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT public_key_multibase, expires FROM remote_actor_keys WHERE actor_id = $1 AND key_id = $2",
+    )
+    .bind(actor)
+    .bind(method)
+    .fetch_optional(&state.db.pool)
+    .await?)
+}
+
+/// The public key behind a verification method, if `controller` lists it.
+async fn resolve_key(
+    state: &AppState,
+    data: &Data<AppState>,
+    controller: &Url,
+    method: &str,
+) -> Result<(VerifyingKey, Option<String>)> {
+    let multibase = if urls::local_org_slug(&state.config, controller).is_some()
+        || *controller == urls::instance_actor(&state.config)
+    {
+        local_public_key(state, controller, method).await?
+    } else {
+        let mut found = find_remote_key(state, controller.as_str(), method).await?;
+        if found.is_none() {
+            // A key we have not seen: the author may have rotated. Ask the author.
+            ObjectId::<RemoteActor>::from(controller.clone())
+                .dereference_forced(data)
+                .await?;
+            found = find_remote_key(state, controller.as_str(), method).await?;
+        }
+        found
+    };
+    let (multibase, expires) = multibase.ok_or_else(|| refused(ProofError::UnknownKey(method.to_string())))?;
+    let key = proof::parse_public_key_multibase(&multibase).map_err(refused)?;
+    Ok((key, expires))
+}
+
+async fn local_public_key(state: &AppState, actor: &Url, method: &str) -> Result<Option<(String, Option<String>)>> {
+    let actor_ref = match urls::local_org_slug(&state.config, actor) {
+        Some(slug) => match crate::db::accounts::find_org_by_slug(&state.db, &slug).await? {
+            Some(org) => org.id,
+            None => return Ok(None),
+        },
+        None => super::actors::INSTANCE_REF.to_string(),
+    };
+    Ok(local_keys(state, &actor_ref)
+        .await?
+        .into_iter()
+        .find(|k| method_id(actor, &k.key_id) == method)
+        .map(|k| (k.public_key_multibase, k.retired_at.map(|r| timestamp(from_millis(r))))))
+}
+
+/// Verifies the proof on `document`, which must be made by `expected` with a
+/// key listed on `expected`'s own actor document. A retired key only counts
+/// for proofs made before it was retired.
+pub async fn verify_by(
+    state: &AppState,
+    data: &Data<AppState>,
+    document: &Value,
+    expected: &Url,
+) -> Result<ProofClaims> {
+    let claims = proof::claims(document).map_err(refused)?;
+    if claims.controller != expected.as_str() {
+        return Err(refused(ProofError::WrongSigner {
+            expected: expected.to_string(),
+            found: claims.controller,
+        }));
+    }
+    if let Some(host) = peers::host_of(expected)
+        && peers::trust_of(state, &host).await? == Some(Trust::Blocked)
+    {
+        return Err(Error::Forbidden(format!("this node does not federate with {host}")));
+    }
+    let (key, expires) = resolve_key(state, data, expected, &claims.verification_method).await?;
+    if let Some(expires) = expires {
+        let created = DateTime::parse_from_rfc3339(&claims.created)
+            .map_err(|_| refused(ProofError::Malformed("`created` is not a date-time".into())))?;
+        let retired = DateTime::parse_from_rfc3339(&expires)
+            .map_err(|_| refused(ProofError::Malformed("the key's `expires` is not a date-time".into())))?;
+        if created > retired {
+            return Err(refused(ProofError::RetiredKey(
+                claims.verification_method,
+                expires,
+                claims.created,
+            )));
+        }
+    }
+    proof::verify(document, &key).map_err(refused)
+}
+
+/// Stores the keys an actor document lists, replacing what was known.
+pub async fn store_remote_keys(state: &AppState, actor: &str, document: &Value) -> Result<()> {
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query("DELETE FROM remote_actor_keys WHERE actor_id = $1")
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    for (method, multibase, expires) in published_keys(document) {
+        if !method.starts_with(&format!("{actor}#")) || proof::parse_public_key_multibase(&multibase).is_err() {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO remote_actor_keys (actor_id, key_id, public_key_multibase, expires) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (actor_id, key_id) DO NOTHING",
+        )
+        .bind(actor)
+        .bind(&method)
+        .bind(&multibase)
+        .bind(&expires)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
