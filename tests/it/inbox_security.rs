@@ -61,7 +61,7 @@ impl Sender {
         }
     }
 
-    async fn instance_of(node: &TestNode) -> Sender {
+    pub async fn instance_of(node: &TestNode) -> Sender {
         let actor = tadamun::federation::actors::LocalActor::instance(&node.state)
             .await
             .unwrap();
@@ -71,7 +71,7 @@ impl Sender {
         }
     }
 
-    async fn post(&self, to: &TestNode, body: &Value, opts: Opts) -> StatusCode {
+    pub async fn post(&self, to: &TestNode, body: &Value, opts: Opts) -> StatusCode {
         self.post_to(to, "/inbox", body, opts).await
     }
 

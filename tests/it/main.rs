@@ -14,6 +14,7 @@ mod inbox_security;
 mod openapi;
 mod proofs;
 mod protocol;
+mod signed_alerts;
 mod validation;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(openapi::cases());
     cases.extend(protocol::cases());
     cases.extend(proofs::cases());
+    cases.extend(signed_alerts::cases());
     cases
 }
 

@@ -136,17 +136,22 @@ impl TestNode {
     }
 
     pub async fn spawn_on(database_url: &str) -> TestNode {
-        Self::spawn_with(database_url, None).await
+        Self::spawn_with(database_url, None, None).await
+    }
+
+    /// A node whose private keys are sealed with `secret` (or that has none).
+    pub async fn spawn_with_secret(database_url: &str, secret: Option<&str>) -> TestNode {
+        Self::spawn_with(database_url, None, secret).await
     }
 
     /// A node outside development mode (https only, no loopback or private
     /// addresses), under a domain nothing resolves to.
     pub async fn spawn_production(env: &TestEnv) -> TestNode {
         let url = env.new_database_url().await;
-        Self::spawn_with(&url, Some("tadamun.test")).await
+        Self::spawn_with(&url, Some("tadamun.test"), None).await
     }
 
-    async fn spawn_with(database_url: &str, production_domain: Option<&str>) -> TestNode {
+    async fn spawn_with(database_url: &str, production_domain: Option<&str>, key_secret: Option<&str>) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -160,7 +165,7 @@ impl TestNode {
             data_dir: PathBuf::from("unused"),
             dev_mode: production_domain.is_none(),
             log_format: LogFormat::Text,
-            key_secret: None,
+            key_secret: key_secret.map(String::from),
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);
@@ -184,6 +189,14 @@ impl TestNode {
             http: reqwest::Client::new(),
             shutdown: Some(tx),
             task: Some(task),
+        }
+    }
+
+    /// Stops serving now, keeping the handle (for tests that need a node gone).
+    pub async fn stop_now(&self) {
+        // The task holds its own state; dropping the sender ends serving.
+        if let Some(task) = &self.task {
+            task.abort();
         }
     }
 
