@@ -205,6 +205,34 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     assert_eq!(status, StatusCode::CREATED);
     assert!(alert["number"].as_str().unwrap().starts_with("URG-"));
 
+    // Promotion to a role that needs two factors ends tokens made without them.
+    let (_, mia) = node
+        .post(
+            &admin,
+            "/api/v1/users",
+            &json!({"username": "mia", "org": "prodesc", "role": "member", "password": "a long enough password"}),
+        )
+        .await;
+    let mia_id = mia["user"]["id"].as_str().unwrap().to_string();
+    let mia_token = tadamun::accounts::issue_token(node.db(), &mia_id, "t", node.clock_now())
+        .await
+        .unwrap()
+        .0;
+    let (status, promoted) = node
+        .patch(
+            &admin,
+            &format!("/api/v1/users/{mia_id}"),
+            &json!({"role": "coordinator"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        promoted["totp_uri"].as_str().unwrap().starts_with("otpauth://"),
+        "{promoted}"
+    );
+    let (status, _) = node.get(&mia_token, "/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old token no longer works");
+
     let (status, changed) = node
         .patch(&admin, &format!("/api/v1/users/{pablo_id}"), &json!({"role": "viewer"}))
         .await;
@@ -235,7 +263,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     assert_eq!(status, StatusCode::CONFLICT, "an admin cannot lock themselves out");
 
     let (_, users) = node.get(&admin, "/api/v1/users").await;
-    assert_eq!(users["items"].as_array().unwrap().len(), 2);
+    assert_eq!(users["items"].as_array().unwrap().len(), 3);
     let (_, orgs) = node.get(&admin, "/api/v1/orgs").await;
     assert_eq!(orgs["items"].as_array().unwrap().len(), 2);
     let (_, audit) = node.get(&admin, "/api/v1/audit").await;

@@ -135,6 +135,18 @@ async fn lifecycle_by_role(env: TestEnv) {
     assert_eq!(items[1]["by"], "mia");
     assert_eq!(items[4]["by"], "cora");
     assert_eq!(items[6]["note"], "Released on bail");
+    // Another organisation on the node sees the history of the (closed) alert, not the notes.
+    let outsider = node.staff("blue", Role::Viewer, "bo").await;
+    let (status, seen) = node.get(&outsider, &format!("{path}/history")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        seen["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h.get("note").is_none() && h["by"] == "green"),
+        "{seen}"
+    );
     let versions: Vec<i64> = items.iter().map(|h| h["version"].as_i64().unwrap()).collect();
     assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7]);
 
@@ -150,6 +162,19 @@ async fn lifecycle_by_role(env: TestEnv) {
         )
         .await;
     assert_eq!((status, back["status"].as_str()), (StatusCode::OK, Some("draft")));
+    // Review notes stay with the author organisation.
+    let (_, own_history) = node.get(&member, &format!("{second_path}/history")).await;
+    assert!(own_history.to_string().contains("add sources"));
+    node.post(&member, &format!("{second_path}/submit"), &json!({})).await;
+    // Steps whose fields are all optional take an empty body.
+    let resp = node
+        .http
+        .post(format!("{}{second_path}/return", node.base))
+        .bearer_auth(&coordinator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
     let (status, gone) = node
         .post(
             &coordinator,

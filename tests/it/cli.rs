@@ -394,6 +394,10 @@ async fn bad_commands_fail_clearly(env: TestEnv) {
         (vec!["serve", "--domain", "https://x.example/"], "HOST or HOST:PORT"),
         (vec!["serve", "--database-url", "mysql://x"], "unsupported database URL"),
         (
+            vec!["serve", "--listen", "0.0.0.0:0"],
+            "would expose a development-mode node",
+        ),
+        (
             vec!["serve", "--config", "/nonexistent/tadamun.toml"],
             "cannot read the configuration file",
         ),

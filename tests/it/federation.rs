@@ -14,6 +14,7 @@ pub fn cases() -> Vec<TestCase> {
         alerts_reach_exactly_the_nodes_their_audience_allows,
         non_public_alerts_are_fetched_only_by_allowed_nodes,
         a_follow_from_other_software_asks_to_federate,
+        trust_changes_reach_alerts_already_published,
     ]
 }
 
@@ -239,7 +240,13 @@ async fn alerts_reach_exactly_the_nodes_their_audience_allows(env: TestEnv) {
             .await
             .unwrap();
         let documents: String = rows.into_iter().map(|(d,)| d).collect::<Vec<_>>().join(" ");
-        for secret in ["SECRET-LOCATION", "SECRET-CONTACT", "community council", "coord"] {
+        for secret in [
+            "SECRET-LOCATION",
+            "SECRET-CONTACT",
+            "SECRET-FAMILY",
+            "community council",
+            "coord",
+        ] {
             assert!(!documents.contains(secret), "{secret} leaked: {documents}");
         }
     }
@@ -551,4 +558,91 @@ async fn a_follow_from_other_software_asks_to_federate(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(followers, 0);
+}
+
+async fn trust_changes_reach_alerts_already_published(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let c = Member::spawn(&env, "red").await;
+    let public = a.publish(titled("Published before peering", "network")).await;
+    let trusted_id = a.publish(titled("For trusted nodes", "trusted")).await;
+    let mut restricted = titled("For red only", "restricted");
+    let mut consent = titled("Consent will be withdrawn", "network");
+    consent["consent"]["allowed_uses"] = json!(["private_advocacy"]);
+    let consent_id = a.publish(consent).await;
+
+    // A peer connected after publication gets what it may see.
+    peer(&a, &b, "trusted").await;
+    peer(&a, &c, "connected").await;
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    assert_eq!(
+        b.network_titles().await,
+        [
+            "Consent will be withdrawn",
+            "For trusted nodes",
+            "Published before peering"
+        ]
+    );
+    assert_eq!(
+        c.network_titles().await,
+        ["Consent will be withdrawn", "Published before peering"]
+    );
+
+    // Restricted to red's organisation: fetched by red's node, by no one else.
+    restricted["restricted_to"] = json!([c.org_actor()]);
+    restricted["consent"]["allowed_uses"] = json!(["named_addressees_only"]);
+    let restricted_id = a.publish(restricted).await;
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    let fetch_as = |by: &TestNode, id: &str| {
+        let url = url::Url::parse(&format!("{}/alerts/{id}", a.node.base)).unwrap();
+        let state = by.state.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    let fetched = fetch_as(&c.node, &restricted_id).await.unwrap();
+    assert_eq!(fetched["name"], "For red only");
+    assert_eq!(fetched["to"], json!([]), "who else was named is not told");
+    assert!(
+        fetch_as(&b.node, &restricted_id).await.is_err(),
+        "a trusted node that was not named gets 404"
+    );
+    assert!(c.network_titles().await.contains(&"For red only".to_string()));
+
+    // Downgrading the trusted peer withdraws the trusted alert there.
+    a.set_peer(&b.node.host(), "connected").await;
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    assert!(!b.network_titles().await.contains(&"For trusted nodes".to_string()));
+    // And upgrading sends it again.
+    a.set_peer(&b.node.host(), "trusted").await;
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    let (_, trusted_list) = b.node.get(&b.coordinator, "/api/v1/network/alerts?q=trusted").await;
+    let _ = (&trusted_id, &public);
+    assert_eq!(
+        trusted_list["total"], 0,
+        "a withdrawn alert stays withdrawn on a node (its tombstone wins)"
+    );
+
+    // Withdrawal of consent withdraws the alert everywhere it went.
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{consent_id}/consent/withdraw"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&[&a.node, &b.node, &c.node]).await;
+    for member in [&b, &c] {
+        assert!(
+            !member
+                .network_titles()
+                .await
+                .contains(&"Consent will be withdrawn".to_string())
+        );
+    }
 }

@@ -479,4 +479,14 @@ async fn outbound_fetches_never_reach_private_addresses(env: TestEnv) {
     }
     assert_eq!(node.count("peers").await, 0);
     assert_eq!(node.count("remote_actors").await, 0);
+
+    // The client speaks TLS: https to a server that only speaks plain http fails
+    // in the handshake, not for want of https support.
+    let dev = Member::spawn(&env, "green").await;
+    let plain = TestNode::spawn(&env).await;
+    let https = plain.base.replace("http://", "https://");
+    let (status, body) = dev.node.post(&dev.admin, "/api/v1/peers", &json!({"url": https})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    let message = body["error"].as_str().unwrap().to_lowercase();
+    assert!(!message.contains("scheme"), "{message}");
 }
