@@ -459,6 +459,26 @@ async fn documents_count_only_from_their_own_id_and_type(env: TestEnv) {
     let image = fake_server(actor("http://localhost:{PORT}/actor"), "image/png").await;
     let (status, _) = a.node.post(&a.admin, "/api/v1/peers", &json!({"url": image})).await;
     assert!(!status.is_success());
+    // A redirect (here towards another address) is never followed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::FOUND,
+            [(axum::http::header::LOCATION, "http://127.0.0.1:9/actor")],
+            "",
+        )
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (status, _) = a
+        .node
+        .post(
+            &a.admin,
+            "/api/v1/peers",
+            &json!({"url": format!("http://localhost:{port}")}),
+        )
+        .await;
+    assert!(!status.is_success());
     assert_eq!(a.node.count("remote_actors").await, 0, "no identity taken over");
     assert_eq!(a.node.count("peers").await, 0);
 }
