@@ -49,6 +49,10 @@ pub struct ConfigArgs {
     /// or file only, so that it never shows in a process list).
     #[arg(skip)]
     pub key_secret: Option<String>,
+    /// Seconds a process holds a peer's delivery queue before another process
+    /// sharing the database may take it over.
+    #[arg(long, env = "TADAMUN_DELIVERY_LEASE_SECONDS", value_name = "SECONDS")]
+    pub delivery_lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +65,7 @@ struct FileConfig {
     dev: Option<bool>,
     log_format: Option<LogFormat>,
     key_secret: Option<String>,
+    delivery_lease_seconds: Option<u64>,
 }
 
 /// A node's resolved configuration.
@@ -74,6 +79,7 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Seals private keys at rest when set (`TADAMUN_KEY_SECRET`).
     pub key_secret: Option<String>,
+    pub delivery_lease_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +150,11 @@ impl Config {
                 .or_else(|| std::env::var("TADAMUN_KEY_SECRET").ok())
                 .or(file.key_secret)
                 .filter(|s| !s.is_empty()),
+            delivery_lease_seconds: args
+                .delivery_lease_seconds
+                .or(file.delivery_lease_seconds)
+                .unwrap_or(60)
+                .max(1),
         })
     }
 }

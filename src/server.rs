@@ -69,6 +69,11 @@ pub struct AppState {
     pub http: ClientWithMiddleware,
     /// Wakes the delivery worker when the outbox has new rows.
     pub deliveries: Arc<Notify>,
+    /// This process's name in delivery leases.
+    pub worker_id: String,
+    /// How long a delivery lease on a peer lasts unless renewed; a crashed
+    /// process's peers are taken over after it.
+    pub delivery_lease: chrono::Duration,
     /// Whether `serve` runs the delivery worker (tests drive delivery by hand).
     pub background_delivery: bool,
     /// The federation crate's context, made once on first use.
@@ -79,6 +84,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
+        let delivery_lease = chrono::Duration::seconds(config.delivery_lease_seconds as i64);
         let http = http_client(&config);
         let key_cipher = config
             .key_secret
@@ -91,6 +97,8 @@ impl AppState {
             keys: KeySource::Generate,
             http,
             deliveries: Arc::new(Notify::new()),
+            worker_id: uuid::Uuid::now_v7().to_string(),
+            delivery_lease,
             background_delivery: true,
             federation: Arc::new(OnceCell::new()),
             key_cipher,

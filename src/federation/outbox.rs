@@ -34,8 +34,12 @@ pub struct Outgoing {
 /// Writes an activity and its deliveries; the caller commits.
 pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
     let now = to_millis(now);
+    // One sequence for the whole outbox: each peer gets its activities in this order.
+    let (seq,): (i64,) = sqlx::query_as("UPDATE outbox_sequence SET value = value + 1 WHERE id = 1 RETURNING value")
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query(
-        "INSERT INTO outbox_activities (id, actor_ref, kind, object_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO outbox_activities (id, actor_ref, kind, object_id, body, created_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(outgoing.id.as_str())
     .bind(&outgoing.actor_ref)
@@ -43,6 +47,7 @@ pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono:
     .bind(&outgoing.object_id)
     .bind(outgoing.body.to_string())
     .bind(now)
+    .bind(seq)
     .execute(&mut *conn)
     .await?;
     let mut seen = std::collections::HashSet::new();
@@ -102,13 +107,28 @@ impl Activity for StoredActivity {
 }
 
 tokio::task_local! {
-    /// The HTTP status the inbox answered, recorded by [`StatusRecorder`]: the
-    /// crate's sender treats every 4xx as done, but a refusal is not a delivery.
-    static LAST_STATUS: Cell<Option<u16>>;
+    /// What the inbox answered (status, and Retry-After in seconds), noted by
+    /// [`StatusRecorder`]: the crate's sender treats every 4xx as done, but a
+    /// refusal is not a delivery.
+    static LAST_RESPONSE: Cell<Option<(u16, Option<i64>)>>;
 }
 
-/// reqwest middleware that notes the status of each response for the delivery in progress.
+/// reqwest middleware that notes each response's status and Retry-After for
+/// the delivery in progress.
 pub struct StatusRecorder;
+
+fn retry_after_seconds(value: &str) -> Option<i64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<i64>() {
+        return Some(seconds);
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let seconds = at
+        .duration_since(std::time::SystemTime::now())
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    Some(seconds)
+}
 
 #[async_trait::async_trait]
 impl reqwest_middleware::Middleware for StatusRecorder {
@@ -120,61 +140,150 @@ impl reqwest_middleware::Middleware for StatusRecorder {
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let response = next.run(req, extensions).await;
         if let Ok(r) = &response {
-            let status = r.status().as_u16();
-            let _ = LAST_STATUS.try_with(|cell| cell.set(Some(status)));
+            let retry_after = r
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after_seconds);
+            let noted = (r.status().as_u16(), retry_after);
+            let _ = LAST_RESPONSE.try_with(|cell| cell.set(Some(noted)));
         }
         response
     }
 }
 
 #[derive(Debug, sqlx::FromRow)]
-struct DueDelivery {
+struct NextDelivery {
     id: String,
     activity_id: String,
     inbox: String,
     attempts: i64,
+    next_attempt_at: i64,
     actor_ref: String,
     body: String,
 }
 
-/// How long to wait before attempt `attempts + 1`: seconds at first, an hour at most.
-pub fn backoff(attempts: i64) -> chrono::Duration {
-    let seconds = 5i64.saturating_mul(1i64 << attempts.clamp(0, 20) as u32);
-    chrono::Duration::seconds(seconds.min(3600))
+/// The shortest and longest wait between attempts. Urgent alerts cannot wait
+/// an hour for a second try; a peer down for days is tried at least hourly.
+pub const FIRST_RETRY: chrono::Duration = chrono::Duration::seconds(5);
+pub const MAX_RETRY: chrono::Duration = chrono::Duration::hours(1);
+/// After failing this long, a peer is shown as unreachable.
+pub const UNREACHABLE_AFTER: chrono::Duration = chrono::Duration::days(1);
+
+/// How long to wait before the next attempt, after `attempts` failed ones:
+/// exponential from seconds, capped at an hour; a Retry-After answer is
+/// honoured within the same bounds. Deliveries are never given up.
+pub fn backoff(attempts: i64, retry_after: Option<i64>) -> chrono::Duration {
+    let computed = FIRST_RETRY
+        .num_seconds()
+        .saturating_mul(1i64 << attempts.clamp(0, 20) as u32);
+    let seconds = retry_after.unwrap_or(computed);
+    chrono::Duration::seconds(seconds.clamp(1, MAX_RETRY.num_seconds()))
 }
 
-/// Sends every delivery that is due, once each. Returns how many were attempted.
+/// How many peers one process delivers to at once.
+const PARALLEL_PEERS: usize = 16;
+
+/// Delivers what is due, one peer at a time in order (a Create before its
+/// Update before its Delete), several peers at once. Returns how many
+/// deliveries were attempted.
 pub async fn deliver_due(state: &AppState, data: &Data<AppState>) -> Result<usize> {
-    let now = state.clock.now();
-    let due: Vec<DueDelivery> = sqlx::query_as(
-        "SELECT d.id, d.activity_id, d.inbox, d.attempts, a.actor_ref, a.body \
-         FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
-         ORDER BY a.created_at, d.created_at LIMIT 500",
+    use futures_util::StreamExt;
+    let hosts: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT host FROM outbox_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY host",
     )
-    .bind(to_millis(now))
+    .bind(to_millis(state.clock.now()))
     .fetch_all(&state.db.pool)
     .await?;
-    let mut actors: HashMap<String, LocalActor> = HashMap::new();
-    for delivery in &due {
-        if !actors.contains_key(&delivery.actor_ref) {
-            let actor = LocalActor::by_ref(state, &delivery.actor_ref).await?;
-            actors.insert(delivery.actor_ref.clone(), actor);
-        }
-        let actor = &actors[&delivery.actor_ref];
-        let outcome = send_one(delivery, actor, data).await;
-        record(state, delivery, outcome).await?;
+    let results: Vec<Result<usize>> = futures_util::stream::iter(hosts)
+        .map(|(host,)| async move { deliver_to_host(state, data, &host).await })
+        .buffer_unordered(PARALLEL_PEERS)
+        .collect()
+        .await;
+    let mut attempted = 0;
+    for result in results {
+        attempted += result?;
     }
-    Ok(due.len())
+    Ok(attempted)
+}
+
+/// Takes the lease on a peer's queue unless another process holds it.
+async fn claim(state: &AppState, host: &str) -> Result<bool> {
+    let now = to_millis(state.clock.now());
+    let until = now + state.delivery_lease.num_milliseconds();
+    let claimed = sqlx::query(
+        "INSERT INTO delivery_leases (host, owner, until) VALUES ($1, $2, $3) \
+         ON CONFLICT (host) DO UPDATE SET owner = $2, until = $3 \
+         WHERE delivery_leases.until < $4 OR delivery_leases.owner = $2",
+    )
+    .bind(host)
+    .bind(&state.worker_id)
+    .bind(until)
+    .bind(now)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+async fn release(state: &AppState, host: &str) -> Result<()> {
+    sqlx::query("DELETE FROM delivery_leases WHERE host = $1 AND owner = $2")
+        .bind(host)
+        .bind(&state.worker_id)
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+async fn deliver_to_host(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
+    if !claim(state, host).await? {
+        return Ok(0);
+    }
+    let result = deliver_queue(state, data, host).await;
+    release(state, host).await?;
+    result
+}
+
+async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
+    let mut actors: HashMap<String, LocalActor> = HashMap::new();
+    let mut attempted = 0;
+    loop {
+        let next: Option<NextDelivery> = sqlx::query_as(
+            "SELECT d.id, d.activity_id, d.inbox, d.attempts, d.next_attempt_at, a.actor_ref, a.body \
+             FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+             WHERE d.host = $1 AND d.state = 'pending' ORDER BY a.seq, d.created_at LIMIT 1",
+        )
+        .bind(host)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let Some(delivery) = next else { break };
+        // The head of the queue waits for its retry time, and everything behind it waits too.
+        if delivery.next_attempt_at > to_millis(state.clock.now()) {
+            break;
+        }
+        if !actors.contains_key(&delivery.actor_ref) {
+            actors.insert(
+                delivery.actor_ref.clone(),
+                LocalActor::by_ref(state, &delivery.actor_ref).await?,
+            );
+        }
+        let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
+        let retrying = matches!(outcome, Outcome::Retry(..));
+        record(state, host, &delivery, outcome).await?;
+        attempted += 1;
+        if retrying || !claim(state, host).await? {
+            break;
+        }
+    }
+    Ok(attempted)
 }
 
 enum Outcome {
     Delivered,
     Refused(String),
-    Retry(String),
+    Retry(String, Option<i64>),
 }
 
-async fn send_one(delivery: &DueDelivery, actor: &LocalActor, data: &Data<AppState>) -> Outcome {
+async fn send_one(delivery: &NextDelivery, actor: &LocalActor, data: &Data<AppState>) -> Outcome {
     let (Ok(id), Ok(inbox), Ok(body)) = (
         Url::parse(&delivery.activity_id),
         Url::parse(&delivery.inbox),
@@ -189,27 +298,30 @@ async fn send_one(delivery: &DueDelivery, actor: &LocalActor, data: &Data<AppSta
     };
     let tasks = match SendActivityTask::prepare(&activity, actor, vec![inbox], data).await {
         Ok(tasks) => tasks,
-        Err(e) => return Outcome::Retry(format!("preparing: {e}")),
+        Err(e) => return Outcome::Retry(format!("preparing: {e}"), None),
     };
     let Some(task) = tasks.into_iter().next() else {
         return Outcome::Refused("the inbox URL is not allowed (local, invalid, or refused by policy)".into());
     };
-    let (result, status) = LAST_STATUS
+    let (result, response) = LAST_RESPONSE
         .scope(Cell::new(None), async {
             let result = task.sign_and_send(data).await;
-            (result, LAST_STATUS.with(|c| c.get()))
+            (result, LAST_RESPONSE.with(|c| c.get()))
         })
         .await;
-    match (result, status) {
-        (Ok(()), Some(s)) if (200..300).contains(&s) => Outcome::Delivered,
-        (Ok(()), Some(s)) => Outcome::Refused(format!("the inbox answered {s}")),
+    match (result, response) {
+        (Ok(()), Some((s, _))) if (200..300).contains(&s) => Outcome::Delivered,
+        // 408 and 429 come back as errors from the crate; any other 4xx is final.
+        (Ok(()), Some((s, _))) => Outcome::Refused(format!("the inbox answered {s}")),
         (Ok(()), None) => Outcome::Delivered,
-        (Err(e), _) => Outcome::Retry(e.to_string()),
+        (Err(e), Some((s, retry_after))) => Outcome::Retry(format!("the inbox answered {s}: {e}"), retry_after),
+        (Err(e), None) => Outcome::Retry(format!("cannot reach the inbox: {e}"), None),
     }
 }
 
-async fn record(state: &AppState, delivery: &DueDelivery, outcome: Outcome) -> Result<()> {
-    let now = state.clock.now();
+async fn record(state: &AppState, host: &str, delivery: &NextDelivery, outcome: Outcome) -> Result<()> {
+    let now = to_millis(state.clock.now());
+    let mut tx = state.db.pool.begin().await?;
     match outcome {
         Outcome::Delivered => {
             sqlx::query(
@@ -217,8 +329,16 @@ async fn record(state: &AppState, delivery: &DueDelivery, outcome: Outcome) -> R
                  last_error = NULL WHERE id = $1",
             )
             .bind(&delivery.id)
-            .bind(to_millis(now))
-            .execute(&state.db.pool)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO delivery_hosts (host, failing_since, last_error, last_success) VALUES ($1, NULL, NULL, $2) \
+                 ON CONFLICT (host) DO UPDATE SET failing_since = NULL, last_success = $2",
+            )
+            .bind(host)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
         }
         Outcome::Refused(why) => {
@@ -227,28 +347,46 @@ async fn record(state: &AppState, delivery: &DueDelivery, outcome: Outcome) -> R
                 "UPDATE outbox_deliveries SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1",
             )
             .bind(&delivery.id)
-            .bind(why)
-            .execute(&state.db.pool)
+            .bind(&why)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO delivery_hosts (host, last_error) VALUES ($1, $2) \
+                 ON CONFLICT (host) DO UPDATE SET last_error = $2",
+            )
+            .bind(host)
+            .bind(&why)
+            .execute(&mut *tx)
             .await?;
         }
-        Outcome::Retry(why) => {
-            let next = now + backoff(delivery.attempts);
+        Outcome::Retry(why, retry_after) => {
+            let next = state.clock.now() + backoff(delivery.attempts, retry_after);
             tracing::info!(inbox = %delivery.inbox, activity = %delivery.activity_id, %why, "delivery will be retried");
             sqlx::query(
                 "UPDATE outbox_deliveries SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1",
             )
             .bind(&delivery.id)
-            .bind(why)
+            .bind(&why)
             .bind(to_millis(next))
-            .execute(&state.db.pool)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO delivery_hosts (host, failing_since, last_error) VALUES ($1, $2, $3) \
+                 ON CONFLICT (host) DO UPDATE SET failing_since = COALESCE(delivery_hosts.failing_since, $2), last_error = $3",
+            )
+            .bind(host)
+            .bind(now)
+            .bind(&why)
+            .execute(&mut *tx)
             .await?;
         }
     }
+    tx.commit().await?;
     Ok(())
 }
 
-/// The background worker: delivers whenever woken or every few seconds,
-/// until `shutdown` resolves.
+/// The background worker: delivers whenever woken, and at least every couple
+/// of seconds (so retries come due), until `shutdown` changes.
 pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let data = match super::data(&state).await {
         Ok(d) => d,

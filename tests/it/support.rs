@@ -166,6 +166,7 @@ impl TestNode {
             dev_mode: production_domain.is_none(),
             log_format: LogFormat::Text,
             key_secret: key_secret.map(String::from),
+            delivery_lease_seconds: 60,
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);
