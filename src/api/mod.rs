@@ -4,6 +4,7 @@
 
 mod accounts;
 mod alerts;
+mod deliveries;
 mod federation;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -54,6 +55,7 @@ fn routes() -> ApiRoutes {
     let r = ApiRoutes::new().add(Method::GET, "/openapi.json", openapi);
     let r = accounts::routes(r);
     let r = federation::routes(r);
+    let r = deliveries::routes(r);
     alerts::routes(r)
 }
 

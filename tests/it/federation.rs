@@ -56,6 +56,15 @@ impl Member {
         peer
     }
 
+    pub async fn add_peer_url(&self, url: &str, trust: &str) -> Value {
+        let (status, peer) = self
+            .node
+            .post(&self.admin, "/api/v1/peers", &json!({"url": url, "trust": trust}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{peer}");
+        peer
+    }
+
     pub async fn set_peer(&self, host: &str, trust: &str) -> Value {
         let (status, peer) = self
             .node

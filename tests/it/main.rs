@@ -9,6 +9,7 @@ mod support;
 mod accounts;
 mod alerts;
 mod cli;
+mod delivery;
 mod federation;
 mod inbox_security;
 mod openapi;
@@ -28,6 +29,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(alerts::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());
+    cases.extend(delivery::cases());
     cases.extend(federation::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());

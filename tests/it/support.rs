@@ -151,10 +151,24 @@ impl TestNode {
         Self::spawn_with(&url, Some("tadamun.test"), None).await
     }
 
+    /// A node on a given port (to come back where it was).
+    pub async fn spawn_on_port(database_url: &str, port: u16) -> TestNode {
+        Self::spawn_full(database_url, None, None, port).await
+    }
+
     async fn spawn_with(database_url: &str, production_domain: Option<&str>, key_secret: Option<&str>) -> TestNode {
+        Self::spawn_full(database_url, production_domain, key_secret, 0).await
+    }
+
+    async fn spawn_full(
+        database_url: &str,
+        production_domain: Option<&str>,
+        key_secret: Option<&str>,
+        port: u16,
+    ) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let config = Config {
             listen: addr,
@@ -193,9 +207,9 @@ impl TestNode {
         }
     }
 
-    /// Stops serving now, keeping the handle (for tests that need a node gone).
+    /// Stops accepting connections now, keeping the handle; connections
+    /// already open (keep-alive) may still be served. `stop` closes them too.
     pub async fn stop_now(&self) {
-        // The task holds its own state; dropping the sender ends serving.
         if let Some(task) = &self.task {
             task.abort();
         }

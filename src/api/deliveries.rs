@@ -1,0 +1,240 @@
+//! What the outbox holds, per peer: for admins to see that nothing was lost,
+//! what is stuck and why, and to retry by hand. Also as Prometheus metrics.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{Method, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{ApiJson, ApiRoutes};
+use crate::accounts::Staff;
+use crate::clock::{from_millis, to_millis};
+use crate::domain::FieldErrors;
+use crate::domain::vocab::Role;
+use crate::error::Result;
+use crate::federation::outbox::UNREACHABLE_AFTER;
+use crate::server::AppState;
+
+pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
+    r.add(Method::GET, "/deliveries", list)
+        .add(Method::GET, "/deliveries/summary", summary)
+        .add(Method::POST, "/deliveries/retry", retry)
+        .add(Method::GET, "/metrics", metrics)
+}
+
+fn require_admin(staff: &Staff) -> Result<()> {
+    staff.require(staff.role == Role::Admin, "see or retry deliveries (an admin can)")
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    state: Option<String>,
+    host: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: String,
+    activity_id: String,
+    kind: String,
+    host: String,
+    inbox: String,
+    state: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    delivered_at: Option<i64>,
+}
+
+async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> Result<impl IntoResponse> {
+    require_admin(&staff)?;
+    let wanted = p.state.unwrap_or_else(|| "undelivered".into());
+    let states: &[&str] = match wanted.as_str() {
+        "undelivered" => &["pending", "failed"],
+        "pending" => &["pending"],
+        "failed" => &["failed"],
+        "delivered" => &["delivered"],
+        other => {
+            return Err(FieldErrors::single(
+                "state",
+                format!("unknown value `{other}`; one of: undelivered, pending, failed, delivered"),
+            )
+            .into());
+        }
+    };
+    let limit = p.limit.unwrap_or(100).clamp(1, 500);
+    let offset = p.offset.unwrap_or(0).max(0);
+    let host = p.host.as_deref().and_then(crate::federation::peers::normalise_host);
+    let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT d.id, d.activity_id, a.kind, d.host, d.inbox, d.state, d.attempts, d.next_attempt_at, d.last_error, \
+         d.created_at, d.delivered_at FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE ($1 = '' OR d.host = $1) AND d.state IN ({}) ORDER BY a.seq, d.created_at LIMIT {limit} OFFSET {offset}",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, DeliveryRow>(&sql).bind(host.clone().unwrap_or_default());
+    for s in states {
+        query = query.bind(*s);
+    }
+    let rows = query.fetch_all(&state.db.pool).await?;
+    let items: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "activity": r.activity_id, "kind": r.kind, "host": r.host, "inbox": r.inbox,
+                "state": r.state, "attempts": r.attempts,
+                "next_attempt_at": (r.state == "pending").then(|| from_millis(r.next_attempt_at)),
+                "reason": r.last_error, "created_at": from_millis(r.created_at),
+                "delivered_at": r.delivered_at.map(from_millis),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})))
+}
+
+/// One peer's queue, as admins and metrics see it.
+#[derive(Serialize)]
+pub struct PeerQueue {
+    pub host: String,
+    pub pending: i64,
+    pub failed: i64,
+    /// Age of the oldest activity not yet delivered, in seconds.
+    pub oldest_pending_seconds: Option<i64>,
+    pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Failing for more than a day.
+    pub unreachable: bool,
+    pub last_error: Option<String>,
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn queues(state: &AppState) -> Result<Vec<PeerQueue>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        host: String,
+        pending: i64,
+        failed: i64,
+        oldest: Option<i64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT host, \
+         SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, \
+         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
+         MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest \
+         FROM outbox_deliveries GROUP BY host ORDER BY host",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let now = state.clock.now();
+    let mut queues = Vec::with_capacity(rows.len());
+    for row in rows {
+        let health: Option<(Option<i64>, Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT failing_since, last_error, last_success FROM delivery_hosts WHERE host = $1")
+                .bind(&row.host)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        let (failing_since, last_error, last_success) = health.unwrap_or((None, None, None));
+        queues.push(PeerQueue {
+            unreachable: failing_since.is_some_and(|f| to_millis(now) - f > UNREACHABLE_AFTER.num_milliseconds()),
+            oldest_pending_seconds: row.oldest.map(|o| (to_millis(now) - o) / 1000),
+            failing_since: failing_since.map(from_millis),
+            host: row.host,
+            pending: row.pending,
+            failed: row.failed,
+            last_error,
+            last_success: last_success.map(from_millis),
+        });
+    }
+    Ok(queues)
+}
+
+async fn summary(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
+    require_admin(&staff)?;
+    Ok(Json(json!({"items": queues(&state).await?})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryBody {
+    host: Option<String>,
+    id: Option<String>,
+}
+
+/// Puts undelivered activities (all, one peer's, or one) back in the queue, due now.
+async fn retry(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<RetryBody>,
+) -> Result<impl IntoResponse> {
+    require_admin(&staff)?;
+    let host = match body.host.as_deref() {
+        Some(h) => Some(
+            crate::federation::peers::normalise_host(h)
+                .ok_or_else(|| FieldErrors::single("host", "a host name such as node.example"))?,
+        ),
+        None => None,
+    };
+    let now = to_millis(state.clock.now());
+    let done = sqlx::query(
+        "UPDATE outbox_deliveries SET state = 'pending', next_attempt_at = $1 \
+         WHERE state IN ('pending', 'failed') AND ($2 = '' OR host = $2) AND ($3 = '' OR id = $3)",
+    )
+    .bind(now)
+    .bind(host.unwrap_or_default())
+    .bind(body.id.unwrap_or_default())
+    .execute(&state.db.pool)
+    .await?;
+    crate::db::audit::record(
+        &state.db.pool,
+        now,
+        Some(&staff.user_id),
+        "deliveries.retry",
+        "outbox",
+        &format!("{} deliveries", done.rows_affected()),
+    )
+    .await?;
+    state.deliveries.notify_one();
+    Ok(Json(json!({"requeued": done.rows_affected()})))
+}
+
+/// Prometheus text format, for an admin token (peers' names are not public).
+async fn metrics(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
+    require_admin(&staff)?;
+    let mut out = String::new();
+    let queues = queues(&state).await?;
+    let mut family = |name: &str, help: &str, value: &dyn Fn(&PeerQueue) -> i64| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for q in &queues {
+            out.push_str(&format!(
+                "{name}{{peer=\"{}\"}} {}\n",
+                q.host.replace('"', ""),
+                value(q)
+            ));
+        }
+    };
+    family(
+        "tadamun_outbox_pending",
+        "Activities waiting to be delivered to the peer.",
+        &|q| q.pending,
+    );
+    family(
+        "tadamun_outbox_failed",
+        "Activities the peer refused (listed for admins).",
+        &|q| q.failed,
+    );
+    family(
+        "tadamun_outbox_oldest_pending_seconds",
+        "Age of the oldest undelivered activity for the peer.",
+        &|q| q.oldest_pending_seconds.unwrap_or(0),
+    );
+    family(
+        "tadamun_peer_unreachable",
+        "1 when deliveries to the peer have failed for over a day.",
+        &|q| q.unreachable as i64,
+    );
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+}
