@@ -30,7 +30,7 @@ pub fn cases() -> Vec<TestCase> {
 
 const BIN: &str = env!("CARGO_BIN_EXE_tadamun");
 
-fn tadamun(args: &[&str], cwd: &Path) -> Command {
+pub fn tadamun(args: &[&str], cwd: &Path) -> Command {
     let mut command = Command::new(BIN);
     command.args(args).current_dir(cwd).env_remove("RUST_LOG");
     for (key, _) in std::env::vars() {
@@ -41,7 +41,7 @@ fn tadamun(args: &[&str], cwd: &Path) -> Command {
     command
 }
 
-fn run_ok(command: &mut Command) -> String {
+pub fn run_ok(command: &mut Command) -> String {
     let out = command.output().expect("run tadamun");
     assert!(
         out.status.success(),
@@ -53,11 +53,11 @@ fn run_ok(command: &mut Command) -> String {
 }
 
 /// A running `tadamun serve` child and its JSON log lines.
-struct Served {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-    base: String,
-    listening: Value,
+pub struct Served {
+    pub child: Child,
+    pub lines: mpsc::Receiver<Value>,
+    pub base: String,
+    pub listening: Value,
     /// Log lines before "listening on".
     before: Vec<String>,
 }
@@ -71,7 +71,7 @@ impl Drop for Served {
     }
 }
 
-fn serve(mut command: Command) -> Served {
+pub fn serve(mut command: Command) -> Served {
     command.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = command.spawn().expect("spawn serve");
     let stdout = child.stdout.take().unwrap();
@@ -109,7 +109,7 @@ fn wait_for(lines: &mpsc::Receiver<Value>, text: &str, before: &mut Vec<String>)
     }
 }
 
-fn serve_args(database_url: &str) -> Vec<String> {
+pub fn serve_args(database_url: &str) -> Vec<String> {
     [
         "serve",
         "--listen",
@@ -124,7 +124,7 @@ fn serve_args(database_url: &str) -> Vec<String> {
     .collect()
 }
 
-fn admin(cwd: &Path, database_url: &str, args: &[&str]) -> String {
+pub fn admin(cwd: &Path, database_url: &str, args: &[&str]) -> String {
     let mut all = vec!["admin"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--database-url", database_url]);

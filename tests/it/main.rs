@@ -9,6 +9,7 @@ mod support;
 mod accounts;
 mod alerts;
 mod cli;
+mod crash;
 mod delivery;
 mod federation;
 mod inbox_security;
@@ -30,6 +31,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(validation::cases());
     cases.extend(cli::cases());
     cases.extend(delivery::cases());
+    cases.extend(crash::cases());
     cases.extend(federation::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
@@ -90,10 +92,10 @@ fn main() -> std::process::ExitCode {
 
     let mut trials = Vec::new();
     for case in &cases {
-        let backends: &[Backend] = if case.per_backend {
-            &[Backend::Sqlite, Backend::Postgres]
-        } else {
-            &[Backend::Sqlite]
+        let backends: &[Backend] = match (case.per_backend, case.postgres_only) {
+            (true, true) => &[Backend::Postgres],
+            (true, false) => &[Backend::Sqlite, Backend::Postgres],
+            (false, _) => &[Backend::Sqlite],
         };
         for &backend in backends {
             let run = case.run;

@@ -93,6 +93,8 @@ pub struct TestCase {
     pub name: &'static str,
     pub run: TestFn,
     pub per_backend: bool,
+    /// Runs on PostgreSQL only (what SQLite cannot do: several processes on one database).
+    pub postgres_only: bool,
 }
 
 /// `tests![a, b]`: cases run once per backend. `once![c]`: cases that do not
@@ -104,6 +106,19 @@ macro_rules! tests {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |env| Box::pin($name(env)),
             per_backend: true,
+            postgres_only: false,
+        }),*]
+    };
+}
+
+#[macro_export]
+macro_rules! postgres_only {
+    ($($name:ident),* $(,)?) => {
+        vec![$($crate::support::TestCase {
+            name: concat!(module_path!(), "::", stringify!($name)),
+            run: |env| Box::pin($name(env)),
+            per_backend: true,
+            postgres_only: true,
         }),*]
     };
 }
@@ -115,6 +130,7 @@ macro_rules! once {
             name: concat!(module_path!(), "::", stringify!($name)),
             run: |env| Box::pin($name(env)),
             per_backend: false,
+            postgres_only: false,
         }),*]
     };
 }
