@@ -41,6 +41,13 @@ pub enum Command {
     /// Integrity-proof keys of the node's organisations.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Measure fan-out, inbox throughput and their ceilings on this machine
+    /// (build with --release for meaningful figures).
+    Bench {
+        /// A run of under a minute (10 peers, fewer alerts).
+        #[arg(long)]
+        quick: bool,
+    },
     /// Check the eddsa-jcs-2022 integrity proof(s) of a JSON document (an
     /// alert, an action, an activity, or any ActivityPub object). Exit code 0:
     /// valid; 1: a proof does not verify; 2: no proof or unreadable document;
@@ -198,6 +205,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(command) => admin(command).await,
         Command::Peers(command) => peers(command).await,
         Command::Keys(KeysCommand::Rotate { org, config }) => rotate_key(&org, config).await,
+        Command::Bench { quick } => {
+            init_tracing(LogFormat::Text);
+            crate::bench::run(quick).await
+        }
         Command::Verify { document, key } => {
             let code = crate::verify_cli::run(&document, key.as_deref()).await;
             if code != 0 {

@@ -2,6 +2,7 @@
 //! network run to raise and answer urgent alerts about defenders at risk.
 //!
 //! # Layout
+//! - [`bench`]: `tadamun bench`, fan-out and inbox figures against their ceilings.
 //! - [`cli`]: the `tadamun` command (serve, migrate, admin).
 //! - [`config`]: configuration from file, environment and flags.
 //! - [`server`]: a node's state, router and serve loop (many nodes per process).
@@ -18,6 +19,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -246,6 +246,8 @@ async fn deliver_to_host(state: &AppState, data: &Data<AppState>, host: &str) ->
 async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
     let mut actors: HashMap<String, LocalActor> = HashMap::new();
     let mut attempted = 0;
+    let mut renewed = std::time::Instant::now();
+    let renew_every = (state.delivery_lease / 3).to_std().unwrap_or(Duration::from_secs(1));
     loop {
         let next: Option<NextDelivery> = sqlx::query_as(
             "SELECT d.id, d.activity_id, d.inbox, d.attempts, d.next_attempt_at, a.actor_ref, a.body \
@@ -270,8 +272,15 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
         let retrying = matches!(outcome, Outcome::Retry(..));
         record(state, host, &delivery, outcome).await?;
         attempted += 1;
-        if retrying || !claim(state, host).await? {
+        if retrying {
             break;
+        }
+        // Renew the lease well before it runs out (not on every send: each renewal is a commit).
+        if renewed.elapsed() >= renew_every {
+            if !claim(state, host).await? {
+                break;
+            }
+            renewed = std::time::Instant::now();
         }
     }
     Ok(attempted)

@@ -23,7 +23,8 @@ pub fn cases() -> Vec<TestCase> {
     cases.extend(once![
         configuration_layers,
         first_start_with_nothing_configured,
-        bad_commands_fail_clearly
+        bad_commands_fail_clearly,
+        bench_reports_every_figure
     ]);
     cases
 }
@@ -478,4 +479,25 @@ async fn peers_commands_drive_a_running_node(env: TestEnv) {
     }
     let _ = served.child.kill();
     other.stop().await;
+}
+
+/// The benchmark runs from its documented command and reports every figure
+/// and ratio (the figures themselves are the machine's, not asserted).
+async fn bench_reports_every_figure(env: TestEnv) {
+    let out = tadamun(&["bench", "--quick"], &env.temp_dir()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "RSA-2048 signatures/s",
+        "HTTP-signature verifications/s",
+        "committed single-row transactions/s",
+        "deliveries/s =",
+        "of the signing ceiling",
+        "alert stored on all peers p50",
+        "p99",
+        "signed, verified, stored activities/s",
+        "of the lower of the verification and commit ceilings",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
+    }
 }

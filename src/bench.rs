@@ -1,0 +1,418 @@
+//! `tadamun bench`: measures, on the machine it runs on, how fast one node
+//! fans an alert out to many peers and how fast it ingests activities, and the
+//! ceilings those are bound by (RSA signing and verifying, database commits),
+//! each result as a ratio to its ceiling. All nodes run in this process on
+//! loopback ports with their own SQLite databases under a temporary directory.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
+use anyhow::Context;
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::{self, NewOrg, NewUser, Staff};
+use crate::alerts::{self, Transition};
+use crate::config::{Config, LogFormat};
+use crate::db::Db;
+use crate::domain::alert::AlertInput;
+use crate::domain::vocab::{Role, Trust};
+use crate::federation::keys::KeySource;
+use crate::server::{self, AppState};
+
+struct BenchNode {
+    state: AppState,
+    base: String,
+    staff: Staff,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool) -> anyhow::Result<BenchNode> {
+    let url = format!("sqlite://{}/{name}.db", dir.display());
+    let db = Db::connect(&url, 8).await?;
+    db.migrate().await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let config = Config {
+        listen: addr,
+        domain: format!("localhost:{}", addr.port()),
+        database_url: url,
+        data_dir: dir.to_path_buf(),
+        dev_mode: true,
+        log_format: LogFormat::Text,
+        key_secret: None,
+        delivery_lease_seconds: 60,
+    };
+    let mut state = AppState::new(db, config);
+    state.keys = keys.clone();
+    state.background_delivery = deliver;
+    let now = state.clock.now();
+    accounts::create_org(
+        &state.db,
+        NewOrg {
+            slug: name.into(),
+            name: name.into(),
+            alert_prefix: None,
+        },
+        now,
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let made = accounts::create_user(
+        &state.db,
+        NewUser {
+            username: format!("{name}-coord"),
+            display_name: None,
+            org_slug: name.into(),
+            role: Role::Coordinator,
+            password: "a benchmark password".into(),
+        },
+        now,
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (token, _) = accounts::issue_token(&state.db, &made.user.id, "bench", now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let staff = accounts::authenticate(&state.db, &token, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    tokio::spawn(async move {
+        let _ = server::serve(listener, served, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Ok(BenchNode {
+        base: format!("http://localhost:{}", addr.port()),
+        state,
+        staff,
+        stop,
+    })
+}
+
+/// `from` asks `to` to federate and `to` approves.
+async fn connect(from: &BenchNode, to: &BenchNode) -> anyhow::Result<()> {
+    let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
+    crate::federation::peers::add(&from.state, &to.base, Trust::Connected, None)
+        .await
+        .map_err(e)?;
+    crate::federation::peers::set(&to.state, &from.state.config.domain, Trust::Connected, None)
+        .await
+        .map_err(e)?;
+    Ok(())
+}
+
+fn alert_input(title: &str) -> anyhow::Result<AlertInput> {
+    Ok(serde_json::from_value(serde_json::json!({
+        "title": {"en": title},
+        "link_to_work": {"en": "Benchmark"},
+        "country": "GT",
+        "urgency": "immediate",
+        "defenders": [{"name": "A defender", "kind": "individual", "relationship": "member"}],
+        "violation_types": ["death_threat"],
+        "audience": "network",
+        "consent": {"given_by": "bench", "given_at": "2026-01-01T00:00:00Z", "allowed_uses": ["private_advocacy"]}
+    }))?)
+}
+
+async fn publish(node: &BenchNode, title: &str) -> anyhow::Result<(String, i64)> {
+    let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
+    let view = alerts::create(&node.state, &node.staff, alert_input(title)?)
+        .await
+        .map_err(e)?;
+    alerts::transition(&node.state, &node.staff, &view.id, Transition::Submit)
+        .await
+        .map_err(e)?;
+    alerts::transition(&node.state, &node.staff, &view.id, Transition::Publish)
+        .await
+        .map_err(e)?;
+    Ok((view.id, chrono::Utc::now().timestamp_millis()))
+}
+
+async fn count(state: &AppState, sql: &str) -> i64 {
+    sqlx::query_as::<_, (i64,)>(sql)
+        .fetch_one(&state.db.pool)
+        .await
+        .map(|(n,)| n)
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Runs `work` on every core for `time` and returns operations per second.
+fn per_second_on_all_cores(time: Duration, work: impl Fn() + Send + Sync + 'static) -> f64 {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let work = Arc::new(work);
+    let handles: Vec<_> = (0..cores)
+        .map(|_| {
+            let work = work.clone();
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let mut n = 0u64;
+                while start.elapsed() < time {
+                    work();
+                    n += 1;
+                }
+                n as f64 / start.elapsed().as_secs_f64()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+}
+
+struct Ceilings {
+    sign: f64,
+    verify: f64,
+    commits: f64,
+}
+
+async fn ceilings(dir: &std::path::Path, key: &Keypair, time: Duration) -> anyhow::Result<Ceilings> {
+    let private = RsaPrivateKey::from_pkcs8_pem(&key.private_key)?;
+    let public = RsaPublicKey::from_public_key_pem(&key.public_key)?;
+    // What the crate signs: the draft-cavage signing string of a POST.
+    let signing_string = "(request-target): post /inbox\nhost: node.example\ndate: Sat, 28 Nov 2026 10:00:00 GMT\n\
+                          digest: SHA-256=RydfEd8f6O+3uoeALm4+Dx7ELWXHVWtfHTllZrH6nKQ=";
+    let digest = Sha256::digest(signing_string.as_bytes()).to_vec();
+    let signature = private.sign(Pkcs1v15Sign::new::<Sha256>(), &digest)?;
+    let (p, d) = (private.clone(), digest.clone());
+    let sign = tokio::task::spawn_blocking(move || {
+        per_second_on_all_cores(time, move || {
+            let _ = p.sign(Pkcs1v15Sign::new::<Sha256>(), &d);
+        })
+    })
+    .await?;
+    let verify = tokio::task::spawn_blocking(move || {
+        per_second_on_all_cores(time, move || {
+            let _ = public.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature);
+        })
+    })
+    .await?;
+    let db = Db::connect(&format!("sqlite://{}/commits.db", dir.display()), 1).await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(&db.pool)
+        .await?;
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < time {
+        let mut tx = db.pool.begin().await?;
+        sqlx::query("INSERT INTO bench_commits (body) VALUES ($1)")
+            .bind("an activity")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    let commits = n as f64 / start.elapsed().as_secs_f64();
+    db.close().await;
+    Ok(Ceilings { sign, verify, commits })
+}
+
+struct FanOut {
+    peers: usize,
+    alerts: usize,
+    deliveries_per_second: f64,
+    all_peers_p50_ms: f64,
+    all_peers_p99_ms: f64,
+}
+
+async fn fan_out(dir: &std::path::Path, keys: &KeySource, peers: usize, alerts: usize) -> anyhow::Result<FanOut> {
+    let origin = node(dir, &format!("origin{peers}"), keys, true).await?;
+    let mut others = Vec::new();
+    for i in 0..peers {
+        let peer = node(dir, &format!("peer{peers}x{i}"), keys, false).await?;
+        connect(&origin, &peer).await?;
+        let data = crate::federation::data(&peer.state)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::federation::outbox::deliver_due(&peer.state, &data)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        others.push(peer);
+    }
+    // Let the Follows go out before measuring.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count(
+        &origin.state,
+        "SELECT COUNT(*) FROM outbox_deliveries WHERE state = 'pending'",
+    )
+    .await
+        > 0
+    {
+        anyhow::ensure!(Instant::now() < deadline, "the origin's Follows were not delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let started = Instant::now();
+    let mut published = Vec::new();
+    for n in 0..alerts {
+        published.push(publish(&origin, &format!("Bench alert {n}")).await?);
+    }
+    let total = (peers * alerts) as i64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let mut stored = 0;
+        for peer in &others {
+            stored += count(&peer.state, "SELECT COUNT(*) FROM remote_alerts").await;
+        }
+        if stored >= total {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "fan-out to {peers} peers did not finish");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all_peers = Vec::new();
+    for (id, at) in &published {
+        let mut latest = 0i64;
+        for peer in &others {
+            let (received,): (i64,) = sqlx::query_as("SELECT received_at FROM remote_alerts WHERE id LIKE $1")
+                .bind(format!("%/alerts/{id}"))
+                .fetch_one(&peer.state.db.pool)
+                .await?;
+            latest = latest.max(received);
+        }
+        all_peers.push((latest - at).max(0) as f64);
+    }
+    all_peers.sort_by(f64::total_cmp);
+    let _ = origin.stop.send(());
+    for peer in others {
+        let _ = peer.stop.send(());
+    }
+    Ok(FanOut {
+        peers,
+        alerts,
+        deliveries_per_second: total as f64 / elapsed,
+        all_peers_p50_ms: percentile(&all_peers, 50.0),
+        all_peers_p99_ms: percentile(&all_peers, 99.0),
+    })
+}
+
+struct Inbox {
+    senders: usize,
+    activities: i64,
+    per_second: f64,
+}
+
+async fn inbox(dir: &std::path::Path, keys: &KeySource, senders: usize, each: usize) -> anyhow::Result<Inbox> {
+    let target = node(dir, "target", keys, false).await?;
+    let mut from = Vec::new();
+    for i in 0..senders {
+        let sender = node(dir, &format!("sender{i}"), keys, false).await?;
+        connect(&sender, &target).await?;
+        from.push(sender);
+    }
+    // Queue everything first, then let every sender deliver at once.
+    for sender in &from {
+        for n in 0..each {
+            publish(sender, &format!("Inbound {n}")).await?;
+        }
+    }
+    let before = count(&target.state, "SELECT COUNT(*) FROM remote_alerts").await;
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for sender in &from {
+        let state = sender.state.clone();
+        tasks.spawn(async move {
+            let data = crate::federation::data(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            crate::federation::outbox::deliver_due(&state, &data)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let activities = count(&target.state, "SELECT COUNT(*) FROM remote_alerts").await - before;
+    let _ = target.stop.send(());
+    for sender in from {
+        let _ = sender.stop.send(());
+    }
+    Ok(Inbox {
+        senders,
+        activities,
+        per_second: activities as f64 / elapsed,
+    })
+}
+
+pub async fn run(quick: bool) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("tadamun-bench-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).context("making the benchmark's temporary directory")?;
+    let result = run_in(&dir, quick).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(dir: &std::path::Path, quick: bool) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!(
+        "tadamun bench{} on {cores} cores, SQLite, all nodes in one process on loopback",
+        if quick { " --quick" } else { "" }
+    );
+    // Keys are not what is measured: a few, shared by all benchmark actors.
+    let mut pool = Vec::new();
+    for _ in 0..4 {
+        pool.push(tokio::task::spawn_blocking(generate_actor_keypair).await??);
+    }
+    let ceiling_time = Duration::from_millis(if quick { 700 } else { 2000 });
+    let c = ceilings(dir, &pool[0], ceiling_time).await?;
+    let keys = KeySource::pool(pool);
+    println!("ceilings:");
+    println!(
+        "  RSA-2048 signatures/s (rsa crate, as the federation crate signs): {:>8.0}",
+        c.sign
+    );
+    println!(
+        "  HTTP-signature verifications/s:                                   {:>8.0}",
+        c.verify
+    );
+    println!(
+        "  committed single-row transactions/s (SQLite, synchronous=FULL): {:>8.0}",
+        c.commits
+    );
+
+    let sizes: &[usize] = if quick { &[10] } else { &[10, 50, 100] };
+    let alerts = if quick { 5 } else { 10 };
+    println!("fan-out (one node publishes {alerts} network alerts to N peers):");
+    for &n in sizes {
+        let f = fan_out(dir, &keys, n, alerts).await?;
+        println!(
+            "  N={:>3}: {:>7.1} deliveries/s = {:.2} of the signing ceiling; alert stored on all peers p50 {:.0} ms, p99 {:.0} ms ({} alerts)",
+            f.peers,
+            f.deliveries_per_second,
+            f.deliveries_per_second / c.sign,
+            f.all_peers_p50_ms,
+            f.all_peers_p99_ms,
+            f.alerts
+        );
+    }
+    let (senders, each) = if quick { (5, 4) } else { (20, 10) };
+    let i = inbox(dir, &keys, senders, each).await?;
+    let bound = c.verify.min(c.commits);
+    println!("inbox (one node ingests from {} senders at once):", i.senders);
+    println!(
+        "  {:>7.1} signed, verified, stored activities/s ({} activities) = {:.2} of the lower of the verification and commit ceilings ({bound:.0}/s)",
+        i.per_second,
+        i.activities,
+        i.per_second / bound
+    );
+    println!(
+        "targets (2 cores): alert on all 100 peers within 1 s (p99); fan-out >= 0.80 of signing; inbox >= 0.60 of the lower ceiling"
+    );
+    Ok(())
+}
