@@ -399,10 +399,18 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
         None
     };
 
-    if plan.is_some() {
-        // Keys are made outside the transaction: SQLite has one writer at a time.
-        crate::federation::integrity::active_key(state, &stored.row.org_id).await?;
-    }
+    // The key is loaded before the transaction, which must not wait on the pool.
+    let signer = match &plan {
+        Some(_) => Some(
+            crate::federation::integrity::Signer::load(
+                state,
+                &stored.row.org_id,
+                &crate::federation::urls::org_actor(&state.config, &stored.row.org_slug),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
         return Err(concurrent_change());
@@ -413,8 +421,8 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
         &history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, None),
     )
     .await?;
-    if let Some(plan) = &plan {
-        alert_delivery::federate(&mut tx, state, &alert_state(&stored.row, &after)?, plan, now).await?;
+    if let (Some(plan), Some(signer)) = (&plan, &signer) {
+        alert_delivery::federate(&mut tx, state, signer, &alert_state(&stored.row, &after)?, plan, now).await?;
     }
     if before.audience != after.audience || before.restricted_to != after.restricted_to {
         audit::record(
@@ -581,10 +589,18 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
         AlertStatus::Draft | AlertStatus::InReview => None,
     };
 
-    if plan.is_some() {
-        // Keys are made outside the transaction: SQLite has one writer at a time.
-        crate::federation::integrity::active_key(state, &stored.row.org_id).await?;
-    }
+    // The key is loaded before the transaction, which must not wait on the pool.
+    let signer = match &plan {
+        Some(_) => Some(
+            crate::federation::integrity::Signer::load(
+                state,
+                &stored.row.org_id,
+                &crate::federation::urls::org_actor(&state.config, &stored.row.org_slug),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let mut tx = db.pool.begin().await?;
     if !q::update(&mut tx, &stored, previous_version).await? {
         return Err(concurrent_change());
@@ -595,8 +611,8 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
         &history_row(stored.row.version, now, staff, change.action(), to, &[], note.clone()),
     )
     .await?;
-    if let Some(plan) = &plan {
-        alert_delivery::federate(&mut tx, state, &alert_state(&stored.row, &draft)?, plan, now).await?;
+    if let (Some(plan), Some(signer)) = (&plan, &signer) {
+        alert_delivery::federate(&mut tx, state, signer, &alert_state(&stored.row, &draft)?, plan, now).await?;
     }
     let audited = match change {
         Transition::Publish => Some("alert.publish"),

@@ -181,17 +181,19 @@ impl AlertState<'_> {
 pub async fn federate(
     conn: &mut AnyConnection,
     state: &AppState,
+    signer: &integrity::Signer,
     alert: &AlertState<'_>,
     plan: &Plan,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    federate_to(conn, state, alert, plan, None, now).await
+    federate_to(conn, state, signer, alert, plan, None, now).await
 }
 
 /// As [`federate`], limited to the inboxes of one host when `only_host` is set.
 async fn federate_to(
     conn: &mut AnyConnection,
     state: &AppState,
+    signer: &integrity::Signer,
     alert: &AlertState<'_>,
     plan: &Plan,
     only_host: Option<&str>,
@@ -225,7 +227,7 @@ async fn federate_to(
         for group in &plan.groups {
             let mut object =
                 serde_json::to_value(alert.object(state, group.to.clone())).map_err(anyhow::Error::from)?;
-            integrity::sign(state, alert.org_id, &actor, &mut object).await?;
+            signer.sign(state, &mut object)?;
             for (kind, inboxes) in [
                 (
                     "Create",
@@ -251,7 +253,7 @@ async fn federate_to(
                 }
                 let id = urls::activity(config, &new_id());
                 let mut body = wire::activity(kind, &id, &actor, object.clone(), &group.to, now);
-                integrity::sign(state, alert.org_id, &actor, &mut body).await?;
+                signer.sign(state, &mut body)?;
                 let outgoing = Outgoing {
                     id,
                     actor_ref: alert.org_id.to_string(),
@@ -284,7 +286,7 @@ async fn federate_to(
     if !gone.is_empty() {
         let id = urls::activity(config, &new_id());
         let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
-        integrity::sign(state, alert.org_id, &actor, &mut body).await?;
+        signer.sign(state, &mut body)?;
         let outgoing = Outgoing {
             id,
             actor_ref: alert.org_id.to_string(),
@@ -328,10 +330,11 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
             }
         };
         let now = state.clock.now();
-        integrity::active_key(state, &row.org_id).await?;
+        let signer =
+            integrity::Signer::load(state, &row.org_id, &urls::org_actor(&state.config, &row.org_slug)).await?;
         let mut tx = state.db.pool.begin().await?;
         let alert = crate::alerts::alert_state(&row, &draft)?;
-        federate_to(&mut tx, state, &alert, &plan, Some(host), now).await?;
+        federate_to(&mut tx, state, &signer, &alert, &plan, Some(host), now).await?;
         tx.commit().await?;
     }
     state.deliveries.notify_one();

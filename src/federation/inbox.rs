@@ -275,6 +275,15 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         .await?;
     let now = state.clock.now();
     let trust = peers::trust_of(state, host).await?;
+    // Looked up before the transaction, which must not wait on the pool.
+    let followed_org = match urls::local_org_slug(&state.config, &target) {
+        Some(slug) => Some(
+            crate::db::accounts::find_org_by_slug(&state.db, &slug)
+                .await?
+                .ok_or(Error::NotFound("organisation"))?,
+        ),
+        None => None,
+    };
     let mut tx = state.db.pool.begin().await?;
     // Any follow from a server we do not know is that server asking to federate.
     sqlx::query(
@@ -295,10 +304,7 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-    } else if let Some(slug) = urls::local_org_slug(&state.config, &target) {
-        let org = crate::db::accounts::find_org_by_slug(&state.db, &slug)
-            .await?
-            .ok_or(Error::NotFound("organisation"))?;
+    } else if let Some(org) = &followed_org {
         sqlx::query(
             "INSERT INTO followers (org_id, actor_id, host, follow, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) \
              ON CONFLICT (org_id, actor_id) DO UPDATE SET follow = $4, state = 'pending'",

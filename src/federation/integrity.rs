@@ -116,14 +116,30 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 
 /// Signs a document as one of our actors, with its active key.
 pub async fn sign(state: &AppState, actor_ref: &str, actor: &Url, document: &mut Value) -> Result<()> {
-    let (key_id, key) = active_key(state, actor_ref).await?;
-    proof::sign(
-        document,
-        &key,
-        &method_id(actor, &key_id),
-        &timestamp(state.clock.now()),
-    )
-    .map_err(|e| Error::Internal(e.into()))
+    Signer::load(state, actor_ref, actor).await?.sign(state, document)
+}
+
+/// An actor's active key, loaded before a transaction: code inside a
+/// transaction must not wait for another pooled connection, or writers that
+/// hold the pool wait on it while it waits on them.
+pub struct Signer {
+    method: String,
+    key: SigningKey,
+}
+
+impl Signer {
+    pub async fn load(state: &AppState, actor_ref: &str, actor: &Url) -> Result<Self> {
+        let (key_id, key) = active_key(state, actor_ref).await?;
+        Ok(Signer {
+            method: method_id(actor, &key_id),
+            key,
+        })
+    }
+
+    pub fn sign(&self, state: &AppState, document: &mut Value) -> Result<()> {
+        proof::sign(document, &self.key, &self.method, &timestamp(state.clock.now()))
+            .map_err(|e| Error::Internal(e.into()))
+    }
 }
 
 /// FEP-521a `assertionMethod` entries for an actor document: every key, the

@@ -320,10 +320,18 @@ pub(crate) async fn answer_pending_in(
             .fetch_all(&mut **tx)
             .await?;
     for follower in pending {
-        let org = crate::db::accounts::find_org_by_id(&state.db, &follower.org_id)
-            .await?
-            .ok_or(Error::NotFound("organisation"))?;
-        let Some(actor) = super::actors::find_remote_actor(state, &follower.actor_id).await? else {
+        // Read through the transaction's own connection: waiting for another
+        // pooled connection here could wait on writers that wait on us.
+        let org: Option<(String,)> = sqlx::query_as("SELECT slug FROM organisations WHERE id = $1")
+            .bind(&follower.org_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let org_slug = org.ok_or(Error::NotFound("organisation"))?.0;
+        let inbox: Option<(String,)> = sqlx::query_as("SELECT inbox FROM remote_actors WHERE id = $1")
+            .bind(&follower.actor_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(inbox) = inbox.and_then(|(i,)| Url::parse(&i).ok()) else {
             continue;
         };
         let id = urls::activity(&state.config, &new_id());
@@ -331,12 +339,12 @@ pub(crate) async fn answer_pending_in(
         outbox::enqueue(
             tx,
             &Outgoing {
-                body: wire::answer(kind, &id, &urls::org_actor(&state.config, &org.slug), follow),
+                body: wire::answer(kind, &id, &urls::org_actor(&state.config, &org_slug), follow),
                 id,
-                actor_ref: org.id.clone(),
+                actor_ref: follower.org_id.clone(),
                 kind: kind.into(),
                 object_id: None,
-                inboxes: vec![(actor.inbox_url()?, host.to_string())],
+                inboxes: vec![(inbox, host.to_string())],
             },
             now,
         )
