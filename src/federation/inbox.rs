@@ -140,6 +140,19 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Records an activity id as processed (a replay of it is then ignored).
+async fn mark_received(conn: &mut sqlx::AnyConnection, activity: &Incoming, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(activity.id.as_str())
+    .bind(activity.actor.as_str())
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result<()> {
     let date = headers
         .get(header::DATE)
@@ -463,6 +476,8 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let mut tx = state.db.pool.begin().await?;
     // Older or repeated versions, and anything about a withdrawn alert, change nothing.
     remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
+    // Marked as processed with its effect, in one commit.
+    mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -484,6 +499,7 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     let tombstone = wire::tombstone(&target, now).to_string();
     let mut tx = state.db.pool.begin().await?;
     remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
     Ok(())
 }
