@@ -31,7 +31,8 @@ struct BenchNode {
 
 async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool) -> anyhow::Result<BenchNode> {
     let url = format!("sqlite://{}/{name}.db", dir.display());
-    let db = Db::connect(&url, 8).await?;
+    // Many nodes share this machine: few connections (threads) each.
+    let db = Db::connect(&url, if deliver { 8 } else { 3 }).await?;
     db.migrate().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
