@@ -32,6 +32,9 @@ pub enum Error {
     /// Another node answered badly or not at all.
     #[error("{0}")]
     BadGateway(String),
+    /// Try again later: something this request depends on is not available now.
+    #[error("{0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -63,6 +66,7 @@ impl Error {
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -180,7 +180,7 @@ async fn retry(
     };
     let now = to_millis(state.clock.now());
     let done = sqlx::query(
-        "UPDATE outbox_deliveries SET state = 'pending', next_attempt_at = $1 \
+        "UPDATE outbox_deliveries SET state = 'pending', next_attempt_at = $1, attempts = 0 \
          WHERE state IN ('pending', 'failed') AND ($2 = '' OR host = $2) AND ($3 = '' OR id = $3)",
     )
     .bind(now)

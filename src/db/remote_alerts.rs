@@ -110,6 +110,33 @@ pub async fn upsert(
     Ok(true)
 }
 
+/// Records the tombstone of an alert this node never had, so that it cannot arrive later.
+pub async fn insert_tombstone(
+    conn: &mut AnyConnection,
+    id: &str,
+    local_id: &str,
+    origin_host: &str,
+    attributed_to: &str,
+    tombstone: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
+         certainty, country, title, search_text, document, version, published_at, updated_at, received_at, deleted_at) \
+         VALUES ($1, $2, $3, $4, '', 'withdrawn', 'network', 'unknown', 'unknown', 'unknown', '', '', '', $5, 0, 0, $6, $6, $6) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(local_id)
+    .bind(origin_host)
+    .bind(attributed_to)
+    .bind(tombstone)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Purges a withdrawn alert's content, keeping only its tombstone.
 pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(

@@ -125,7 +125,8 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
                 Error::Unauthorized(format!("the HTTP signature could not be verified: {cause}"))
             }
             // Here a document that could not be had means a sender that could not be verified.
-            Error::BadGateway(why) => Error::Unauthorized(format!("the sender could not be verified: {why}")),
+            // The sender's key could not be had now: a retry may succeed, so say so.
+            Error::BadGateway(why) => Error::Unavailable(format!("the sender cannot be verified right now: {why}")),
             other => other,
         })?;
 
@@ -488,7 +489,28 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         return Err(Error::BadRequest("Delete without object".into()));
     };
     let Some(existing) = remote_alerts::find_by_id(&state.db, target.as_str()).await? else {
-        // Not an alert we have (an actor deleting itself, or never received).
+        // An alert we never got (its Create may come later, out of order, or
+        // be replayed): keep a tombstone so that it can never appear here.
+        // Anything else (an actor deleting itself, say) is not ours to record.
+        let is_alert = activity.raw["object"].get("formerType").and_then(|t| t.as_str()) == Some("Alert");
+        if is_alert && peers::host_of(&target).as_deref() == Some(host) {
+            integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+            let now = state.clock.now();
+            let tombstone = wire::tombstone(&target, now).to_string();
+            let mut tx = state.db.pool.begin().await?;
+            remote_alerts::insert_tombstone(
+                &mut tx,
+                target.as_str(),
+                &new_id(),
+                host,
+                activity.actor.as_str(),
+                &tombstone,
+                to_millis(now),
+            )
+            .await?;
+            mark_received(&mut tx, activity, now).await?;
+            tx.commit().await?;
+        }
         return Ok(());
     };
     if existing.origin_host != host || existing.attributed_to != activity.actor.as_str() {

@@ -178,7 +178,7 @@ pub fn backoff(attempts: i64, retry_after: Option<i64>) -> chrono::Duration {
         .num_seconds()
         .saturating_mul(1i64 << attempts.clamp(0, 20) as u32);
     let seconds = retry_after.unwrap_or(computed);
-    chrono::Duration::seconds(seconds.clamp(1, MAX_RETRY.num_seconds()))
+    chrono::Duration::seconds(seconds.clamp(FIRST_RETRY.num_seconds(), MAX_RETRY.num_seconds()))
 }
 
 /// How many peers one process delivers to at once.
@@ -262,6 +262,15 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
         if delivery.next_attempt_at > to_millis(state.clock.now()) {
             break;
         }
+        // Renew the lease before sending once a third of it has passed (not on
+        // every send: each renewal is a commit), so that it cannot lapse
+        // mid-send and let another process send the same row.
+        if renewed.elapsed() >= renew_every {
+            if !claim(state, host).await? {
+                break;
+            }
+            renewed = std::time::Instant::now();
+        }
         if !actors.contains_key(&delivery.actor_ref) {
             actors.insert(
                 delivery.actor_ref.clone(),
@@ -274,13 +283,6 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
         attempted += 1;
         if retrying {
             break;
-        }
-        // Renew the lease well before it runs out (not on every send: each renewal is a commit).
-        if renewed.elapsed() >= renew_every {
-            if !claim(state, host).await? {
-                break;
-            }
-            renewed = std::time::Instant::now();
         }
     }
     Ok(attempted)
@@ -413,5 +415,20 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_from_seconds_to_an_hour_and_bounds_retry_after() {
+        assert_eq!(backoff(0, None), chrono::Duration::seconds(5));
+        assert_eq!(backoff(1, None), chrono::Duration::seconds(10));
+        assert_eq!(backoff(30, None), MAX_RETRY);
+        assert_eq!(backoff(0, Some(120)), chrono::Duration::seconds(120));
+        assert_eq!(backoff(0, Some(0)), FIRST_RETRY, "a peer cannot ask to be hammered");
+        assert_eq!(backoff(0, Some(999_999)), MAX_RETRY);
     }
 }

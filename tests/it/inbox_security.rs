@@ -18,6 +18,7 @@ pub fn cases() -> Vec<TestCase> {
     tests![
         transport_rules_refuse_bad_requests,
         only_the_origin_changes_its_alerts,
+        a_withdrawal_that_arrives_first_wins,
         trust_is_decided_before_anything_is_fetched,
         documents_count_only_from_their_own_id_and_type,
         outbound_fetches_never_reach_private_addresses,
@@ -509,4 +510,40 @@ async fn outbound_fetches_never_reach_private_addresses(env: TestEnv) {
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     let message = body["error"].as_str().unwrap().to_lowercase();
     assert!(!message.contains("scheme"), "{message}");
+}
+
+async fn a_withdrawal_that_arrives_first_wins(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    // B publishes and withdraws while A is not listening; A gets the two out of order.
+    let id = b.publish(titled("Withdrawn quickly", "network")).await;
+    let (status, _) = b
+        .node
+        .post(&b.coordinator, &format!("/api/v1/alerts/{id}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let queued = |kind: &'static str| {
+        let pool = b.node.db().pool.clone();
+        let id = id.clone();
+        async move {
+            let (body,): (String,) =
+                sqlx::query_as("SELECT body FROM outbox_activities WHERE kind = $1 AND object_id = $2 LIMIT 1")
+                    .bind(kind)
+                    .bind(&id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    let (create, delete) = (queued("Create").await, queued("Delete").await);
+    let sender = Sender::org_of(&b.node, "blue").await;
+    assert_eq!(sender.post(&a.node, &delete, GOOD).await, StatusCode::ACCEPTED);
+    assert_eq!(sender.post(&a.node, &create, GOOD).await, StatusCode::ACCEPTED);
+    assert!(
+        a.network_titles().await.is_empty(),
+        "the late Create cannot bring it back"
+    );
+    assert_eq!(a.node.count("remote_alerts").await, 1, "only the tombstone");
 }
