@@ -287,6 +287,45 @@ pub struct AlertFilter {
     pub offset: i64,
 }
 
+/// Appends the conditions every alert list shares (status, country, urgency,
+/// violation type, text) for table alias `alias`, numbering their values after
+/// those already in `binds`.
+pub(crate) fn push_filter_conditions(
+    filter: &AlertFilter,
+    alias: &str,
+    violations_table: &str,
+    conditions: &mut Vec<String>,
+    binds: &mut Vec<String>,
+) {
+    let mut bind = |value: String| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    for (column, value) in [
+        ("status", &filter.status),
+        ("country", &filter.country),
+        ("urgency", &filter.urgency),
+    ] {
+        if let Some(v) = value {
+            conditions.push(format!("{alias}.{column} = {}", bind(v.clone())));
+        }
+    }
+    if let Some(v) = &filter.violation {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM {violations_table} v WHERE v.alert_id = {alias}.id AND v.violation = {})",
+            bind(v.clone())
+        ));
+    }
+    if let Some(v) = &filter.text {
+        // Searched literally: LIKE's own wildcards are escaped.
+        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        conditions.push(format!(
+            "{alias}.search_text LIKE {} ESCAPE '\\'",
+            bind(format!("%{escaped}%"))
+        ));
+    }
+}
+
 /// Alerts the viewer's organisation may see, newest first, and how many there are.
 /// An organisation sees all of its own alerts; of other organisations on this node
 /// only released ones (open or closed), and restricted ones only when named.
@@ -302,34 +341,10 @@ pub async fn list(
             .to_string(),
     ];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string(), viewer_org_slug.to_string()];
-    let mut bind = |value: String| {
-        binds.push(value);
-        format!("${}", binds.len())
-    };
-    if let Some(v) = &filter.status {
-        conditions.push(format!("a.status = {}", bind(v.clone())));
-    }
-    if let Some(v) = &filter.country {
-        conditions.push(format!("a.country = {}", bind(v.clone())));
-    }
-    if let Some(v) = &filter.urgency {
-        conditions.push(format!("a.urgency = {}", bind(v.clone())));
-    }
+    push_filter_conditions(filter, "a", "alert_violations", &mut conditions, &mut binds);
     if let Some(v) = &filter.org_id {
-        conditions.push(format!("a.org_id = {}", bind(v.clone())));
-    }
-    if let Some(v) = &filter.violation {
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM alert_violations v WHERE v.alert_id = a.id AND v.violation = {})",
-            bind(v.clone())
-        ));
-    }
-    if let Some(v) = &filter.text {
-        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        conditions.push(format!(
-            "a.search_text LIKE {} ESCAPE '\\'",
-            bind(format!("%{escaped}%"))
-        ));
+        binds.push(v.clone());
+        conditions.push(format!("a.org_id = ${}", binds.len()));
     }
     let where_clause = conditions.join(" AND ");
 

@@ -171,34 +171,10 @@ pub async fn list(
         "(r.sharing <> 'restricted' OR EXISTS (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1))".to_string(),
     ];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string()];
-    let mut bind = |value: String| {
-        binds.push(value);
-        format!("${}", binds.len())
-    };
-    if let Some(v) = &filter.status {
-        conditions.push(format!("r.status = {}", bind(v.clone())));
-    }
-    if let Some(v) = &filter.country {
-        conditions.push(format!("r.country = {}", bind(v.clone())));
-    }
-    if let Some(v) = &filter.urgency {
-        conditions.push(format!("r.urgency = {}", bind(v.clone())));
-    }
+    super::alerts::push_filter_conditions(filter, "r", "remote_alert_violations", &mut conditions, &mut binds);
     if let Some(v) = origin {
-        conditions.push(format!("r.origin_host = {}", bind(v.to_string())));
-    }
-    if let Some(v) = &filter.violation {
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM remote_alert_violations v WHERE v.alert_id = r.id AND v.violation = {})",
-            bind(v.clone())
-        ));
-    }
-    if let Some(v) = &filter.text {
-        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        conditions.push(format!(
-            "r.search_text LIKE {} ESCAPE '\\'",
-            bind(format!("%{escaped}%"))
-        ));
+        binds.push(v.to_string());
+        conditions.push(format!("r.origin_host = ${}", binds.len()));
     }
     let where_clause = conditions.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM remote_alerts r WHERE {where_clause}");
