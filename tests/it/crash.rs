@@ -2,8 +2,6 @@
 //! sent twice in effect, and a second process on the same database finishes
 //! the work of one that died.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -12,7 +10,7 @@ use tadamun::domain::vocab::Trust;
 
 use crate::cli::{admin, serve, serve_args, tadamun};
 use crate::federation::titled;
-use crate::support::{TestCase, TestEnv, TestNode};
+use crate::support::{FakePeer, TestCase, TestEnv, TestNode};
 use crate::{postgres_only, tests};
 
 pub fn cases() -> Vec<TestCase> {
@@ -187,65 +185,6 @@ async fn sigkill_mid_fan_out_loses_and_duplicates_nothing(env: TestEnv) {
     );
 }
 
-/// A peer that records the activity id of every POST it gets.
-struct CountingPeer {
-    base: String,
-    seen: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-impl CountingPeer {
-    async fn start() -> CountingPeer {
-        use axum::routing::{get, post};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
-        let key = crate::support::other_key();
-        let actor = json!({
-            "id": format!("{base}/actor"), "type": "Application", "inbox": format!("{base}/inbox"),
-            "endpoints": {"sharedInbox": format!("{base}/inbox")},
-            "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": key.public_key},
-        });
-        let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let sink = seen.clone();
-        let app = axum::Router::new()
-            .route(
-                "/actor",
-                get(move || {
-                    let actor = actor.clone();
-                    async move {
-                        (
-                            [(axum::http::header::CONTENT_TYPE, "application/activity+json")],
-                            actor.to_string(),
-                        )
-                    }
-                }),
-            )
-            .route(
-                "/inbox",
-                post(move |body: axum::body::Bytes| {
-                    let sink = sink.clone();
-                    async move {
-                        let activity: Value = serde_json::from_slice(&body).unwrap();
-                        if activity["type"] == "Create" {
-                            *sink
-                                .lock()
-                                .unwrap()
-                                .entry(activity["id"].as_str().unwrap().to_string())
-                                .or_default() += 1;
-                        }
-                        StatusCode::ACCEPTED
-                    }
-                }),
-            );
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        CountingPeer { base, seen }
-    }
-
-    fn creates(&self) -> (usize, usize) {
-        let seen = self.seen.lock().unwrap();
-        (seen.len(), seen.values().copied().max().unwrap_or(0))
-    }
-}
-
 async fn two_processes_share_one_database_without_double_sending(env: TestEnv) {
     const PEERS: usize = 5;
     let a = ChildNode::prepare(&env).await;
@@ -260,7 +199,7 @@ async fn two_processes_share_one_database_without_double_sending(env: TestEnv) {
     let http = reqwest::Client::new();
     let mut peers = Vec::new();
     for _ in 0..PEERS {
-        let p = CountingPeer::start().await;
+        let p = FakePeer::start().await;
         let resp = http
             .post(format!("{}/api/v1/peers", first.base))
             .bearer_auth(&a.admin_token)

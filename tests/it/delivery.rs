@@ -1,15 +1,12 @@
 //! Deliveries that are never lost: retries by the answer, peers down for
 //! days (with the node's clock moved, never slept), and what admins see.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
-
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::federation::{Member, peer, titled};
-use crate::support::{TestCase, TestEnv, TestNode};
+use crate::support::{FakePeer, TestCase, TestEnv, TestNode};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
@@ -20,82 +17,6 @@ pub fn cases() -> Vec<TestCase> {
     ]
 }
 
-/// A peer that answers every inbox POST with the status it is told to.
-struct FlakyPeer {
-    base: String,
-    status: Arc<AtomicU16>,
-    retry_after: Arc<AtomicU16>,
-    posts: Arc<AtomicUsize>,
-}
-
-impl FlakyPeer {
-    async fn start() -> FlakyPeer {
-        use axum::routing::{get, post};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
-        let key = crate::support::other_key();
-        let actor = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": format!("{base}/actor"), "type": "Application", "inbox": format!("{base}/inbox"),
-            "endpoints": {"sharedInbox": format!("{base}/inbox")},
-            "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": key.public_key},
-        });
-        let (status, retry_after, posts) = (
-            Arc::new(AtomicU16::new(202)),
-            Arc::new(AtomicU16::new(0)),
-            Arc::new(AtomicUsize::new(0)),
-        );
-        let (s, r, p) = (status.clone(), retry_after.clone(), posts.clone());
-        let app = axum::Router::new()
-            .route(
-                "/actor",
-                get(move || {
-                    let actor = actor.clone();
-                    async move {
-                        (
-                            [(axum::http::header::CONTENT_TYPE, "application/activity+json")],
-                            actor.to_string(),
-                        )
-                    }
-                }),
-            )
-            .route(
-                "/inbox",
-                post(move || {
-                    let (s, r, p) = (s.clone(), r.clone(), p.clone());
-                    async move {
-                        p.fetch_add(1, Ordering::SeqCst);
-                        let status = axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap();
-                        let mut response = axum::response::IntoResponse::into_response(status);
-                        let retry = r.load(Ordering::SeqCst);
-                        if retry > 0 {
-                            response
-                                .headers_mut()
-                                .insert("retry-after", retry.to_string().parse().unwrap());
-                        }
-                        response
-                    }
-                }),
-            );
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        FlakyPeer {
-            base,
-            status,
-            retry_after,
-            posts,
-        }
-    }
-
-    fn answer(&self, status: u16, retry_after: u16) {
-        self.status.store(status, Ordering::SeqCst);
-        self.retry_after.store(retry_after, Ordering::SeqCst);
-    }
-
-    fn posts(&self) -> usize {
-        self.posts.load(Ordering::SeqCst)
-    }
-}
-
 async fn undelivered(node: &TestNode, admin: &str) -> Vec<Value> {
     let (status, list) = node.get(admin, "/api/v1/deliveries").await;
     assert_eq!(status, StatusCode::OK, "{list}");
@@ -104,7 +25,7 @@ async fn undelivered(node: &TestNode, admin: &str) -> Vec<Value> {
 
 async fn refusals_are_final_and_failures_are_retried(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
-    let flaky = FlakyPeer::start().await;
+    let flaky = FakePeer::start().await;
     a.add_peer_url(&flaky.base, "connected").await;
     a.node.deliver().await;
     assert_eq!(flaky.posts(), 1, "the Follow");
@@ -279,7 +200,7 @@ async fn a_peer_down_for_two_days_gets_everything_in_order_once(env: TestEnv) {
 
 async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
-    let flaky = FlakyPeer::start().await;
+    let flaky = FakePeer::start().await;
     a.add_peer_url(&flaky.base, "connected").await;
     a.node.deliver().await;
     flaky.answer(503, 0);

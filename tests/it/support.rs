@@ -1,10 +1,12 @@
 //! What every test uses: a database of its own on either backend, nodes served
 //! over real HTTP on loopback ports, and small request helpers.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -433,5 +435,99 @@ pub fn other_key() -> activitypub_federation::http_signatures::Keypair {
     activitypub_federation::http_signatures::Keypair {
         private_key: last["private_key"].as_str().unwrap().to_string(),
         public_key: last["public_key"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Another server with one actor and an inbox that answers with the status it
+/// is told to, counting POSTs and the ids of the Creates it gets.
+pub struct FakePeer {
+    pub base: String,
+    status: Arc<AtomicU16>,
+    retry_after: Arc<AtomicU16>,
+    posts: Arc<AtomicUsize>,
+    creates: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl FakePeer {
+    pub async fn start() -> FakePeer {
+        use axum::routing::{get, post};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let key = other_key();
+        let actor = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": format!("{base}/actor"), "type": "Application", "inbox": format!("{base}/inbox"),
+            "endpoints": {"sharedInbox": format!("{base}/inbox")},
+            "publicKey": {"id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": key.public_key},
+        });
+        let (status, retry_after, posts) = (
+            Arc::new(AtomicU16::new(202)),
+            Arc::new(AtomicU16::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let creates: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let (s, r, p, c) = (status.clone(), retry_after.clone(), posts.clone(), creates.clone());
+        let app = axum::Router::new()
+            .route(
+                "/actor",
+                get(move || {
+                    let actor = actor.clone();
+                    async move {
+                        (
+                            [(axum::http::header::CONTENT_TYPE, "application/activity+json")],
+                            actor.to_string(),
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/inbox",
+                post(move |body: axum::body::Bytes| {
+                    let (s, r, p, c) = (s.clone(), r.clone(), p.clone(), c.clone());
+                    async move {
+                        p.fetch_add(1, Ordering::SeqCst);
+                        if let Ok(activity) = serde_json::from_slice::<serde_json::Value>(&body)
+                            && activity["type"] == "Create"
+                        {
+                            *c.lock()
+                                .unwrap()
+                                .entry(activity["id"].as_str().unwrap_or_default().to_string())
+                                .or_default() += 1;
+                        }
+                        let status = axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap();
+                        let mut response = axum::response::IntoResponse::into_response(status);
+                        let retry = r.load(Ordering::SeqCst);
+                        if retry > 0 {
+                            response
+                                .headers_mut()
+                                .insert("retry-after", retry.to_string().parse().unwrap());
+                        }
+                        response
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakePeer {
+            base,
+            status,
+            retry_after,
+            posts,
+            creates,
+        }
+    }
+
+    pub fn answer(&self, status: u16, retry_after: u16) {
+        self.status.store(status, Ordering::SeqCst);
+        self.retry_after.store(retry_after, Ordering::SeqCst);
+    }
+
+    pub fn posts(&self) -> usize {
+        self.posts.load(Ordering::SeqCst)
+    }
+
+    /// How many distinct Creates arrived, and the most times any one did.
+    pub fn creates(&self) -> (usize, usize) {
+        let creates = self.creates.lock().unwrap();
+        (creates.len(), creates.values().copied().max().unwrap_or(0))
     }
 }
