@@ -289,8 +289,8 @@ async fn update_user(
 
 #[derive(Deserialize)]
 struct Page {
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 async fn list_audit(
@@ -299,8 +299,10 @@ async fn list_audit(
     Query(page): Query<Page>,
 ) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
-    let limit = page.limit.unwrap_or(100).clamp(1, 500);
-    let offset = page.offset.unwrap_or(0).max(0);
+    let mut errors = FieldErrors::default();
+    let (limit, offset) =
+        super::alerts::page_params_within(&mut errors, page.limit.as_deref(), page.offset.as_deref(), 100, 500);
+    errors.into_result()?;
     let rows = audit::list(&state.db, limit, offset).await?;
     let items: Vec<_> = rows
         .into_iter()

@@ -205,6 +205,18 @@ pub(super) fn country_param(errors: &mut FieldErrors, value: Option<&str>) -> Op
 
 /// `limit` (1 to 200, default 50) and `offset` (default 0).
 pub(super) fn page_params(errors: &mut FieldErrors, limit: Option<&str>, offset: Option<&str>) -> (i64, i64) {
+    page_params_within(errors, limit, offset, DEFAULT_PAGE, MAX_PAGE)
+}
+
+/// `limit` (1 to `max`, default `default`) and `offset` (default 0), each
+/// refused by name when it is not a whole number in range.
+pub(super) fn page_params_within(
+    errors: &mut FieldErrors,
+    limit: Option<&str>,
+    offset: Option<&str>,
+    default: i64,
+    max: i64,
+) -> (i64, i64) {
     let mut number = |name: &str, value: Option<&str>, default: i64, max: i64| -> i64 {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None => default,
@@ -217,7 +229,7 @@ pub(super) fn page_params(errors: &mut FieldErrors, limit: Option<&str>, offset:
             },
         }
     };
-    let limit = number("limit", limit, DEFAULT_PAGE, MAX_PAGE).max(1);
+    let limit = number("limit", limit, default, max).max(1);
     let offset = number("offset", offset, 0, i64::MAX);
     (limit, offset)
 }

@@ -32,8 +32,8 @@ fn require_admin(staff: &Staff) -> Result<()> {
 struct ListParams {
     state: Option<String>,
     host: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,8 +67,10 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListP
             .into());
         }
     };
-    let limit = p.limit.unwrap_or(100).clamp(1, 500);
-    let offset = p.offset.unwrap_or(0).max(0);
+    let mut errors = FieldErrors::default();
+    let (limit, offset) =
+        super::alerts::page_params_within(&mut errors, p.limit.as_deref(), p.offset.as_deref(), 100, 500);
+    errors.into_result()?;
     let host = p.host.as_deref().and_then(crate::federation::peers::normalise_host);
     let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(

@@ -266,6 +266,12 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     assert_eq!(users["items"].as_array().unwrap().len(), 3);
     let (_, orgs) = node.get(&admin, "/api/v1/orgs").await;
     assert_eq!(orgs["items"].as_array().unwrap().len(), 2);
+    let (status, bad) = node.get(&admin, "/api/v1/audit?limit=ten&offset=-1").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert!(
+        bad["fields"]["limit"].is_string() && bad["fields"]["offset"].is_string(),
+        "{bad}"
+    );
     let (_, audit) = node.get(&admin, "/api/v1/audit").await;
     let actions: Vec<&str> = audit["items"]
         .as_array()

@@ -82,6 +82,18 @@ impl ChildNode {
     }
 }
 
+/// The node at `base` asks the node at `peer` to federate, through its API.
+async fn add_peer(http: &reqwest::Client, base: &str, admin_token: &str, peer: &str) {
+    let resp = http
+        .post(format!("{base}/api/v1/peers"))
+        .bearer_auth(admin_token)
+        .json(&json!({"url": peer, "trust": "connected"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+}
+
 async fn publish(http: &reqwest::Client, base: &str, token: &str, title: &str) {
     let resp = http
         .post(format!("{base}/api/v1/alerts"))
@@ -132,14 +144,7 @@ async fn sigkill_mid_fan_out_loses_and_duplicates_nothing(env: TestEnv) {
         peers.push(TestNode::spawn(&env).await);
     }
     for p in &peers {
-        let resp = http
-            .post(format!("{}/api/v1/peers", served.base))
-            .bearer_auth(&a.admin_token)
-            .json(&json!({"url": p.base, "trust": "connected"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::CREATED);
+        add_peer(&http, &served.base, &a.admin_token, &p.base).await;
         // Each peer approves A at once.
         tadamun::federation::peers::set(&p.state, &domain, Trust::Connected, None)
             .await
@@ -200,14 +205,7 @@ async fn two_processes_share_one_database_without_double_sending(env: TestEnv) {
     let mut peers = Vec::new();
     for _ in 0..PEERS {
         let p = FakePeer::start().await;
-        let resp = http
-            .post(format!("{}/api/v1/peers", first.base))
-            .bearer_auth(&a.admin_token)
-            .json(&json!({"url": p.base, "trust": "connected"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::CREATED);
+        add_peer(&http, &first.base, &a.admin_token, &p.base).await;
         peers.push(p);
     }
 

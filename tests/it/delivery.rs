@@ -236,6 +236,8 @@ async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
         metrics.contains(&format!("tadamun_outbox_pending{{peer=\"{host}\"}} 1")),
         "{metrics}"
     );
+    let (status, bad) = a.node.get(&a.admin, "/api/v1/deliveries?limit=9999&state=lost").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     let (status, _) = a.node.get(&a.coordinator, "/api/v1/deliveries").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
