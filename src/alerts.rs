@@ -14,6 +14,7 @@ use crate::domain::alert::{AlertContent, AlertDraft, AlertInput, Consent, LocalO
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Urgency};
 use crate::error::{Error, Result};
 use crate::federation::alert_delivery::{self, AlertState, Plan};
+use crate::federation::wire::WireHistoryEntry;
 use crate::server::AppState;
 
 /// An alert as the API shows it. `consent` and `local_only` are present only
@@ -186,6 +187,16 @@ async fn load(db: &Db, staff: &Staff, id: &str) -> Result<Loaded> {
     let draft = draft_of(&stored)?;
     let status = parse(&stored.row.status, "status")?;
     Ok(Loaded { stored, draft, status })
+}
+
+/// One of this node's alerts, if `staff`'s organisation may see it (else 404).
+pub(crate) async fn load_visible(db: &Db, staff: &Staff, id: &str) -> Result<StoredAlert> {
+    Ok(load(db, staff, id).await?.stored)
+}
+
+/// An alert's editable state as stored.
+pub(crate) fn content_of(stored: &StoredAlert) -> Result<AlertDraft> {
+    draft_of(stored)
 }
 
 fn require_author_org(staff: &Staff, row: &AlertRow) -> Result<()> {
@@ -422,7 +433,16 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     )
     .await?;
     if let (Some(plan), Some(signer)) = (&plan, &signer) {
-        alert_delivery::federate(&mut tx, state, signer, &alert_state(&stored.row, &after)?, plan, now).await?;
+        let history = wire_history(&mut tx, id).await?;
+        alert_delivery::federate(
+            &mut tx,
+            state,
+            signer,
+            &alert_state(&stored.row, &after, history)?,
+            plan,
+            now,
+        )
+        .await?;
     }
     if before.audience != after.audience || before.restricted_to != after.restricted_to {
         audit::record(
@@ -445,7 +465,11 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
 }
 
 /// What goes on the wire about an alert in this state.
-pub(crate) fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Result<AlertState<'a>> {
+pub(crate) fn alert_state<'a>(
+    row: &'a AlertRow,
+    draft: &'a AlertDraft,
+    history: Vec<WireHistoryEntry>,
+) -> Result<AlertState<'a>> {
     Ok(AlertState {
         id: &row.id,
         number: &row.number,
@@ -464,7 +488,29 @@ pub(crate) fn alert_state<'a>(row: &'a AlertRow, draft: &'a AlertDraft) -> Resul
         version: row.version,
         outcome: row.outcome.as_deref().map(|o| parse(o, "outcome")).transpose()?,
         closing_note: row.closing_note.clone(),
+        history,
     })
+}
+
+/// An alert's history as other nodes see it: its changes from publication on,
+/// without who made them or internal notes.
+pub(crate) async fn wire_history(conn: &mut sqlx::AnyConnection, alert_id: &str) -> Result<Vec<WireHistoryEntry>> {
+    let rows = q::history_on(conn, alert_id).await?;
+    let Some(first) = rows.iter().position(|r| r.action == "published") else {
+        return Ok(Vec::new());
+    };
+    rows[first..]
+        .iter()
+        .map(|r| {
+            Ok(WireHistoryEntry {
+                version: r.version,
+                published: from_millis(r.at),
+                change: r.action.clone(),
+                alert_status: parse(&r.status, "status")?,
+                changed_fields: serde_json::from_str(&r.changed_fields).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// An alert's editable state with its row, for re-planning its delivery.
@@ -477,7 +523,11 @@ pub(crate) fn federation_view(stored: &StoredAlert) -> Result<(AlertDraft, Alert
 pub async fn wire_object(state: &AppState, stored: &StoredAlert) -> Result<serde_json::Value> {
     let draft = draft_of(stored)?;
     let to = alert_delivery::addressing(&state.config, &stored.row.org_slug, draft.audience);
-    let object = alert_state(&stored.row, &draft)?.object(state, to);
+    let history = {
+        let mut conn = state.db.pool.acquire().await?;
+        wire_history(&mut conn, &stored.row.id).await?
+    };
+    let object = alert_state(&stored.row, &draft, history)?.object(state, to);
     let mut value = serde_json::to_value(object).map_err(anyhow::Error::from)?;
     let actor = crate::federation::urls::org_actor(&state.config, &stored.row.org_slug);
     crate::federation::integrity::sign(state, &stored.row.org_id, &actor, &mut value).await?;
@@ -612,7 +662,16 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
     )
     .await?;
     if let (Some(plan), Some(signer)) = (&plan, &signer) {
-        alert_delivery::federate(&mut tx, state, signer, &alert_state(&stored.row, &draft)?, plan, now).await?;
+        let history = wire_history(&mut tx, id).await?;
+        alert_delivery::federate(
+            &mut tx,
+            state,
+            signer,
+            &alert_state(&stored.row, &draft, history)?,
+            plan,
+            now,
+        )
+        .await?;
     }
     let audited = match change {
         Transition::Publish => Some("alert.publish"),

@@ -9,6 +9,8 @@
 //! - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
 //! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
 //! - [`alerts`]: the alert lifecycle and who may do what.
+//! - [`actions`]: solidarity actions, the collective response, the sign-on
+//!   letter, and what needs attention (expired alerts, overdue pledges).
 //! - [`domain`]: vocabularies and the alert's fields and checks.
 //! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
 //! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
@@ -17,6 +19,7 @@
 //! - [`error`]: the one error type and its HTTP answers.
 
 pub mod accounts;
+pub mod actions;
 pub mod alerts;
 pub mod api;
 pub mod bench;

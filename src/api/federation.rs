@@ -104,6 +104,8 @@ struct NetworkAlertView {
     outcome: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     closing_note: Option<String>,
+    /// The alert's changes since it was published, as its origin sent them.
+    history: Vec<crate::alerts::HistoryEntry>,
 }
 
 fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
@@ -114,6 +116,19 @@ fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
         expires: object.expires,
         outcome: object.outcome.map(|o| o.as_str().to_string()),
         closing_note: object.closing_note,
+        history: object
+            .history
+            .iter()
+            .map(|h| crate::alerts::HistoryEntry {
+                version: h.version,
+                at: h.published,
+                by: row.attributed_to.clone(),
+                action: h.change.clone(),
+                status: h.alert_status.as_str().to_string(),
+                changed_fields: h.changed_fields.clone(),
+                note: None,
+            })
+            .collect(),
         id: row.local_id,
         uri: row.id,
         origin: row.origin_host,

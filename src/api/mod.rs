@@ -3,6 +3,7 @@
 //! check that `openapi.json` documents exactly the routes that exist.
 
 mod accounts;
+mod actions;
 mod alerts;
 mod deliveries;
 mod federation;
@@ -56,6 +57,7 @@ fn routes() -> ApiRoutes {
     let r = accounts::routes(r);
     let r = federation::routes(r);
     let r = deliveries::routes(r);
+    let r = actions::routes(r);
     alerts::routes(r)
 }
 

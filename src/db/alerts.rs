@@ -228,12 +228,18 @@ pub async fn insert_history<'e>(
 }
 
 pub async fn history(db: &Db, alert_id: &str) -> sqlx::Result<Vec<HistoryRow>> {
+    let mut conn = db.pool.acquire().await?;
+    history_on(&mut conn, alert_id).await
+}
+
+/// As [`history`], on a connection already held (inside a transaction, say).
+pub async fn history_on(conn: &mut sqlx::AnyConnection, alert_id: &str) -> sqlx::Result<Vec<HistoryRow>> {
     sqlx::query_as(
         "SELECT version, at, user_id, action, status, changed_fields, note FROM alert_history \
          WHERE alert_id = $1 ORDER BY version",
     )
     .bind(alert_id)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 

@@ -3,6 +3,7 @@
 //! group; handlers call these, never the reverse.
 
 pub mod accounts;
+pub mod actions;
 pub mod alerts;
 pub mod audit;
 pub mod remote_alerts;

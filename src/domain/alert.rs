@@ -496,7 +496,7 @@ fn non_empty(s: String) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) {
+pub(crate) fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) {
     let len = value.chars().count();
     if required && value.trim().is_empty() {
         errors.add(field, "required");
@@ -505,7 +505,7 @@ fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, re
     }
 }
 
-fn check_optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: usize) {
+pub(crate) fn check_optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: usize) {
     if let Some(v) = value {
         check_text(errors, field, v, max, false);
     }
@@ -517,7 +517,7 @@ fn check_list_len(errors: &mut FieldErrors, field: &str, len: usize) {
     }
 }
 
-fn check_lang_map(errors: &mut FieldErrors, field: &str, map: &LangMap, max: usize, required: bool) {
+pub(crate) fn check_lang_map(errors: &mut FieldErrors, field: &str, map: &LangMap, max: usize, required: bool) {
     if required && map.values().all(|v| v.trim().is_empty()) {
         errors.add(
             field,

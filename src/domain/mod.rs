@@ -1,6 +1,7 @@
 //! Domain types shared by the API, the CLI and (later) federation: vocabularies,
 //! the alert and its checks.
 
+pub mod action;
 pub mod alert;
 pub mod vocab;
 

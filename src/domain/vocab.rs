@@ -225,6 +225,37 @@ vocabulary!(
     Outcome { DefenderSafe, Released, ChargesDropped, ThreatContinues, Killed, Disappeared, Other }
 );
 
+vocabulary!(
+    /// How a member organisation answers an alert.
+    ActionKind { Cosign, Statement, LetterSent, Pledge, SupportOffer, Report }
+);
+
+impl ActionKind {
+    /// Cosigning and statements speak publicly in the organisation's name.
+    pub fn speaks_for_the_organisation(self) -> bool {
+        matches!(self, ActionKind::Cosign | ActionKind::Statement)
+    }
+}
+
+vocabulary!(
+    /// What an organisation offers to the defenders.
+    SupportType {
+        Legal,
+        Relocation,
+        GrantFunds,
+        MedicalPsychosocial,
+        DigitalSecurity,
+        Accompaniment,
+        TrialObservation,
+        CommunitySelfProtection,
+    }
+);
+
+vocabulary!(
+    /// What came of an action, as reported.
+    ReportOutcome { Favourable, Commitment, Denied, NoResponse, Other }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,7 @@ pub struct AlertState<'a> {
     pub version: i64,
     pub outcome: Option<Outcome>,
     pub closing_note: Option<String>,
+    pub history: Vec<wire::WireHistoryEntry>,
 }
 
 impl AlertState<'_> {
@@ -169,6 +170,7 @@ impl AlertState<'_> {
             self.version,
             self.outcome,
             self.closing_note.clone(),
+            self.history.clone(),
             to,
         )
     }
@@ -333,7 +335,8 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
         let signer =
             integrity::Signer::load(state, &row.org_id, &urls::org_actor(&state.config, &row.org_slug)).await?;
         let mut tx = state.db.pool.begin().await?;
-        let alert = crate::alerts::alert_state(&row, &draft)?;
+        let history = crate::alerts::wire_history(&mut tx, &row.id).await?;
+        let alert = crate::alerts::alert_state(&row, &draft, history)?;
         federate_to(&mut tx, state, &signer, &alert, &plan, Some(host), now).await?;
         tx.commit().await?;
     }

@@ -142,7 +142,11 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
 }
 
 /// Records an activity id as processed (a replay of it is then ignored).
-async fn mark_received(conn: &mut sqlx::AnyConnection, activity: &Incoming, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn mark_received(
+    conn: &mut sqlx::AnyConnection,
+    activity: &Incoming,
+    now: DateTime<Utc>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
@@ -173,10 +177,10 @@ pub fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result
 /// A received activity, read as JSON and dispatched on its `type`.
 #[derive(Debug)]
 pub struct Incoming {
-    id: Url,
-    actor: Url,
-    kind: String,
-    raw: Value,
+    pub(crate) id: Url,
+    pub(crate) actor: Url,
+    pub(crate) kind: String,
+    pub(crate) raw: Value,
 }
 
 impl<'de> Deserialize<'de> for Incoming {
@@ -216,7 +220,13 @@ impl Activity for Incoming {
             "Accept" | "Reject" => on_answer(state, &self, &host).await,
             "Undo" => on_undo(state, &self, &host).await,
             "Update" if is_actor(&self.raw["object"]) => on_actor_update(data, &self).await,
+            "Create" | "Update" if super::actions::is_action(&self.raw["object"]) => {
+                super::actions::on_action(state, data, &self, &host, None).await
+            }
             "Create" | "Update" => on_alert(state, data, &self, &host).await,
+            "Delete" if super::actions::is_known_action(state, &self.raw["object"]).await? => {
+                super::actions::on_action_retracted(state, data, &self, &host, None).await
+            }
             "Delete" => on_delete(state, data, &self, &host).await,
             "Announce" => on_announce(state, data, &self).await,
             other => {
@@ -267,14 +277,21 @@ async fn on_announce(state: &AppState, data: &Data<AppState>, activity: &Incomin
     if peers::trust_of(state, &host).await? == Some(Trust::Blocked) {
         return Err(Error::Forbidden(format!("this node does not federate with {host}")));
     }
+    let relay = &activity.actor;
     match inner.kind.as_str() {
+        "Create" | "Update" if super::actions::is_action(&inner.raw["object"]) => {
+            super::actions::on_action(state, data, &inner, &host, Some(relay)).await
+        }
         "Create" | "Update" => on_alert(state, data, &inner, &host).await,
+        "Delete" if super::actions::is_known_action(state, &inner.raw["object"]).await? => {
+            super::actions::on_action_retracted(state, data, &inner, &host, Some(relay)).await
+        }
         "Delete" => on_delete(state, data, &inner, &host).await,
         other => Err(Error::BadRequest(format!("relaying `{other}` is not supported"))),
     }
 }
 
-fn object_id(value: &Value) -> Option<Url> {
+pub(crate) fn object_id(value: &Value) -> Option<Url> {
     match value {
         Value::String(s) => Url::parse(s).ok(),
         Value::Object(o) => o.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),

@@ -5,6 +5,7 @@
 //! - [`keys`]: RSA keys of the instance actor and the organisations.
 //! - [`keystore`]: private keys sealed at rest with the operator's secret.
 //! - [`integrity`]: our Ed25519 keys; signing what we send, verifying what we get.
+//! - [`actions`]: solidarity actions between nodes, sent and received.
 //! - [`actors`]: actor documents, and remote actors as the crate sees them.
 //! - [`alert_delivery`]: who gets each of our alerts, and with which activity.
 //! - [`wire`]: the documents we send and accept (`federation/README.md`).
@@ -15,6 +16,7 @@
 //! - [`proof`]: FEP-8b32 integrity proofs (eddsa-jcs-2022).
 //! - [`signed_get`]: verifying signed fetches of non-public objects.
 
+pub mod actions;
 pub mod actors;
 pub mod alert_delivery;
 pub mod http;

@@ -38,6 +38,9 @@ pub fn org_followers(config: &Config, slug: &str) -> Url {
 pub fn alert(config: &Config, id: &str) -> Url {
     url(config, &format!("/alerts/{id}"))
 }
+pub fn action(config: &Config, id: &str) -> Url {
+    url(config, &format!("/actions/{id}"))
+}
 pub fn activity(config: &Config, id: &str) -> Url {
     url(config, &format!("/activities/{id}"))
 }

@@ -121,6 +121,9 @@ pub struct AlertObject {
     pub outcome: Option<Outcome>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closing_note: Option<String>,
+    /// The alert's changes since it was published, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<WireHistoryEntry>,
     #[serde(default)]
     pub to: Vec<Url>,
     #[serde(default)]
@@ -128,6 +131,109 @@ pub struct AlertObject {
     /// The author's integrity proof, kept as received so that it can be checked again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proof: Option<Value>,
+}
+
+/// One change of an alert, as other nodes see it: what and when, never who.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireHistoryEntry {
+    pub version: i64,
+    pub published: DateTime<Utc>,
+    /// `published`, `edited`, `closed`…
+    pub change: String,
+    pub alert_status: AlertStatus,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed_fields: Vec<String>,
+}
+
+/// A member organisation's response to an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionObject {
+    #[serde(rename = "@context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub action_kind: ActionKind,
+    pub attributed_to: Url,
+    /// The alert it answers.
+    pub in_reply_to: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "LangMap::is_empty")]
+    pub content_map: LangMap,
+    pub shareable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addressee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_type: Option<SupportType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_outcome: Option<ReportOutcome>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub version: i64,
+    #[serde(default)]
+    pub to: Vec<Url>,
+    #[serde(default)]
+    pub cc: Vec<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Value>,
+}
+
+impl ActionObject {
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        id: Url,
+        attributed_to: Url,
+        in_reply_to: Url,
+        draft: &crate::domain::action::ActionDraft,
+        published: DateTime<Utc>,
+        updated: DateTime<Utc>,
+        version: i64,
+        to: Vec<Url>,
+    ) -> Self {
+        ActionObject {
+            context: Some(context()),
+            id,
+            kind: "SolidarityAction".into(),
+            action_kind: draft.kind,
+            attributed_to,
+            in_reply_to,
+            content: preferred(&draft.content),
+            content_map: draft.content.clone(),
+            shareable: draft.shareable,
+            addressee: draft.addressee.clone(),
+            due_date: draft.due,
+            support_type: draft.support_type,
+            report_outcome: draft.outcome,
+            published,
+            updated,
+            version,
+            to,
+            cc: Vec::new(),
+            proof: None,
+        }
+    }
+
+    /// The action's fields in our domain terms, sanitising remote HTML.
+    pub fn draft(&self) -> crate::domain::action::ActionDraft {
+        crate::domain::action::ActionDraft {
+            kind: self.action_kind,
+            content: self
+                .content_map
+                .iter()
+                .map(|(l, t)| (l.clone(), ammonia::clean(t)))
+                .collect(),
+            shareable: self.shareable,
+            addressee: self.addressee.clone(),
+            due: self.due_date,
+            support_type: self.support_type,
+            outcome: self.report_outcome,
+        }
+    }
 }
 
 /// Picks the English text, else the first language's, for the plain
@@ -155,6 +261,7 @@ impl AlertObject {
         version: i64,
         outcome: Option<Outcome>,
         closing_note: Option<String>,
+        history: Vec<WireHistoryEntry>,
         to: Vec<Url>,
     ) -> Self {
         AlertObject {
@@ -221,6 +328,7 @@ impl AlertObject {
             version,
             outcome,
             closing_note,
+            history,
             to,
             cc: Vec::new(),
             proof: None,
@@ -318,5 +426,23 @@ pub fn answer(kind: &str, id: &Url, actor: &Url, follow: Value) -> Value {
 }
 
 pub fn tombstone(id: &Url, deleted: DateTime<Utc>) -> Value {
-    json!({"id": id, "type": "Tombstone", "formerType": "Alert", "deleted": deleted})
+    tombstone_of("Alert", id, deleted)
+}
+
+/// The tombstone left where an object of `former_type` was.
+pub fn tombstone_of(former_type: &str, id: &Url, deleted: DateTime<Utc>) -> Value {
+    json!({"id": id, "type": "Tombstone", "formerType": former_type, "deleted": deleted})
+}
+
+/// A relay of another actor's activity, wrapped unchanged.
+pub fn announce(id: &Url, actor: &Url, activity: Value, to: &[Url], published: DateTime<Utc>) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": "Announce",
+        "actor": actor,
+        "object": activity,
+        "to": to,
+        "published": published,
+    })
 }

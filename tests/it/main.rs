@@ -7,6 +7,7 @@ mod postgres;
 mod support;
 
 mod accounts;
+mod actions;
 mod alerts;
 mod cli;
 mod crash;
@@ -27,6 +28,7 @@ use support::{Backend, TestCase, TestEnv};
 fn all_cases() -> Vec<TestCase> {
     let mut cases = Vec::new();
     cases.extend(accounts::cases());
+    cases.extend(actions::cases());
     cases.extend(alerts::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());

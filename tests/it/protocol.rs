@@ -3,7 +3,7 @@
 //! field; and what a real node serves has the documented shape.
 
 use serde_json::{Value, json};
-use tadamun::federation::wire::{self, AlertObject};
+use tadamun::federation::wire::{self, ActionObject, AlertObject};
 use url::Url;
 
 use crate::federation::{Member, titled};
@@ -112,6 +112,53 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     );
     matches_example("delete-alert.json", &signed(built));
 
+    // Solidarity actions: Create by the acting organisation, Announce by the
+    // alert's origin wrapping it unchanged, Delete when retracted.
+    let create = example("create-action.json");
+    let action: ActionObject = serde_json::from_value(create["object"].clone()).unwrap();
+    let mut parsed_action = serde_json::to_value(&action).unwrap();
+    if let Some(proof) = create["object"].get("proof") {
+        parsed_action["proof"] = proof.clone();
+    }
+    assert_eq!(
+        parsed_action, create["object"],
+        "create-action.json: the object does not round-trip"
+    );
+    let built = signed(wire::activity(
+        "Create",
+        &url(&create["id"]),
+        &url(&create["actor"]),
+        signed(serde_json::to_value(&action).unwrap()),
+        &urls(&create["to"]),
+        published(&create),
+    ));
+    matches_example("create-action.json", &built);
+    let announce = example("announce-action.json");
+    matches_example(
+        "announce-action.json",
+        &wire::announce(
+            &url(&announce["id"]),
+            &url(&announce["actor"]),
+            built,
+            &urls(&announce["to"]),
+            published(&announce),
+        ),
+    );
+    let retract = example("delete-action.json");
+    let built = wire::activity(
+        "Delete",
+        &url(&retract["id"]),
+        &url(&retract["actor"]),
+        wire::tombstone_of(
+            "SolidarityAction",
+            &url(&retract["object"]["id"]),
+            retract["object"]["deleted"].as_str().unwrap().parse().unwrap(),
+        ),
+        &urls(&retract["to"]),
+        published(&retract),
+    );
+    matches_example("delete-action.json", &signed(built));
+
     let follow = example("follow.json");
     matches_example(
         "follow.json",
@@ -136,6 +183,8 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         "create-alert.json",
         "update-alert.json",
         "delete-alert.json",
+        "create-action.json",
+        "delete-action.json",
     ] {
         let document = example(file);
         tadamun::federation::proof::verify(&document, &key).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -144,6 +193,10 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
                 .unwrap_or_else(|e| panic!("{file} object: {e}"));
         }
     }
+    // A relay carries the author's proofs unchanged.
+    let relayed = &example("announce-action.json")["object"];
+    tadamun::federation::proof::verify(relayed, &key).unwrap();
+    tadamun::federation::proof::verify(&relayed["object"], &key).unwrap();
     let parsed_actor = tadamun::federation::inbox::parse_actor_document(&actor).unwrap();
     assert_eq!(parsed_actor.id.as_str(), "https://node-a.example/orgs/green-advocates");
 
@@ -179,6 +232,12 @@ async fn the_spec_documents_every_field(_env: TestEnv) {
         }
     }
     for key in alert["defenders"][0].as_object().unwrap().keys() {
+        fields.insert(key.clone());
+    }
+    for key in alert["history"][0].as_object().unwrap().keys() {
+        fields.insert(key.clone());
+    }
+    for key in example("create-action.json")["object"].as_object().unwrap().keys() {
         fields.insert(key.clone());
     }
     for field in fields {

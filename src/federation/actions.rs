@@ -1,0 +1,427 @@
+//! Solidarity actions between nodes (`federation/README.md`, "Solidarity
+//! actions"). The acting node sends `Create`, `Update` or `Delete` of a
+//! `SolidarityAction` to the alert's origin. The origin alone knows who got
+//! the alert, so it passes shareable actions on to the alert's other
+//! recipients, wrapped unchanged in an `Announce` by the alert's author.
+//! Receivers check the action's proof against its author, and accept a relay
+//! only from the alert's own origin.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::fetch::object_id::ObjectId;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::AnyConnection;
+use url::Url;
+
+use super::actors::RemoteActor;
+use super::inbox::{Incoming, mark_received, object_id};
+use super::outbox::{self, Outgoing};
+use super::wire::{self, ActionObject};
+use super::{integrity, peers, urls};
+use crate::clock::to_millis;
+use crate::db::actions::{self as q, ActionRow};
+use crate::db::{new_id, remote_alerts};
+use crate::domain::vocab::{ActionKind, AlertStatus, Audience, Trust};
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+pub fn is_action(object: &Value) -> bool {
+    object.get("type").and_then(|t| t.as_str()) == Some("SolidarityAction")
+}
+
+/// Whether a Delete's object is an action this node holds.
+pub async fn is_known_action(state: &AppState, object: &Value) -> Result<bool> {
+    let former = object.get("formerType").and_then(|t| t.as_str());
+    if former.is_some_and(|t| t != "SolidarityAction") {
+        return Ok(false);
+    }
+    match object_id(object) {
+        Some(id) => Ok(q::find_by_id(&state.db, id.as_str()).await?.is_some()),
+        None => Ok(false),
+    }
+}
+
+/// Whether actions on an alert of this audience are passed on to its other
+/// recipients. Restricted alerts are not: named organisations must not learn
+/// who else was named.
+pub fn relayed_for(audience: Audience, kind: ActionKind) -> bool {
+    kind != ActionKind::SupportOffer && matches!(audience, Audience::Public | Audience::Network | Audience::Trusted)
+}
+
+/// The inboxes that got one of our alerts, but for those on `except_host`.
+pub async fn alert_recipients(
+    conn: &mut AnyConnection,
+    alert_id: &str,
+    except_host: Option<&str>,
+) -> Result<Vec<(Url, String)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT inbox, host FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
+            .bind(alert_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, h)| except_host != Some(h.as_str()))
+        .filter_map(|(i, h)| Url::parse(&i).ok().map(|u| (u, h)))
+        .collect())
+}
+
+/// Writes one activity carrying an action (already signed) to the outbox.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    signer: &integrity::Signer,
+    org_id: &str,
+    actor: &Url,
+    kind: &str,
+    object: Value,
+    action_id: &str,
+    to: &[Url],
+    inboxes: Vec<(Url, String)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = urls::activity(&state.config, &new_id());
+    let mut body = wire::activity(kind, &id, actor, object, to, now);
+    signer.sign(state, &mut body)?;
+    let outgoing = Outgoing {
+        id,
+        actor_ref: org_id.to_string(),
+        kind: kind.into(),
+        object_id: Some(action_id.to_string()),
+        body,
+        inboxes,
+    };
+    outbox::enqueue(conn, &outgoing, now).await
+}
+
+/// The object of an action as it goes on the wire, signed by its organisation.
+pub fn signed_object(
+    state: &AppState,
+    signer: &integrity::Signer,
+    row: &ActionRow,
+    draft: &crate::domain::action::ActionDraft,
+    to: Vec<Url>,
+) -> Result<Value> {
+    let object = ActionObject::build(
+        Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?,
+        Url::parse(&row.org_uri).map_err(|e| Error::Internal(e.into()))?,
+        Url::parse(&row.alert_uri).map_err(|e| Error::Internal(e.into()))?,
+        draft,
+        crate::clock::from_millis(row.published_at),
+        crate::clock::from_millis(row.updated_at),
+        row.version,
+        to,
+    );
+    let mut value = serde_json::to_value(object).map_err(anyhow::Error::from)?;
+    signer.sign(state, &mut value)?;
+    Ok(value)
+}
+
+/// The alert an incoming action answers, and who may act on it.
+enum Answered {
+    /// One of ours: `audience` decides who may act, and we relay.
+    Ours {
+        alert_id: String,
+        org_id: String,
+        org_slug: String,
+        audience: Audience,
+        status: AlertStatus,
+        named: Vec<String>,
+    },
+    /// One we received: only its origin may pass actions on to us.
+    Received { status: String },
+}
+
+async fn answered(state: &AppState, alert: &Url, transport_host: &str, actor: &Url) -> Result<Answered> {
+    if let Some(id) = urls::local_alert_id(&state.config, alert) {
+        let stored = crate::db::alerts::get(&state.db, &id)
+            .await?
+            .ok_or(Error::NotFound("alert"))?;
+        let audience: Audience = stored
+            .row
+            .audience
+            .parse()
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored audience unreadable")))?;
+        let status: AlertStatus = stored
+            .row
+            .status
+            .parse()
+            .map_err(|_| Error::Internal(anyhow::anyhow!("stored status unreadable")))?;
+        // Unpublished alerts, and those for this node only, do not exist for other nodes.
+        if audience == Audience::Node || matches!(status, AlertStatus::Draft | AlertStatus::InReview) {
+            return Err(Error::NotFound("alert"));
+        }
+        return Ok(Answered::Ours {
+            alert_id: stored.row.id.clone(),
+            org_id: stored.row.org_id.clone(),
+            org_slug: stored.row.org_slug.clone(),
+            audience,
+            status,
+            named: stored.named_orgs.clone(),
+        });
+    }
+    let received = remote_alerts::find_by_id(&state.db, alert.as_str())
+        .await?
+        .ok_or(Error::NotFound("alert"))?;
+    if received.origin_host != transport_host {
+        return Err(Error::Forbidden(format!(
+            "actions on {alert} reach this node only from the alert's origin ({}), not from {transport_host} \
+             (and {actor} may not send them here directly)",
+            received.origin_host
+        )));
+    }
+    Ok(Answered::Received {
+        status: received.status,
+    })
+}
+
+/// Whether the acting organisation's node was allowed to see our alert.
+async fn may_act(state: &AppState, actor: &Url, host: &str, audience: Audience, named: &[String]) -> Result<()> {
+    let trust = peers::trust_of(state, host).await?;
+    let allowed = match audience {
+        Audience::Node => false,
+        Audience::Restricted => named.iter().any(|n| n == actor.as_str()),
+        Audience::Trusted => trust == Some(Trust::Trusted),
+        Audience::Network | Audience::Public => trust.is_some_and(|t| t.federates()),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "{actor} is outside this alert's audience (`{audience}`): it may not act on it"
+        )))
+    }
+}
+
+/// Create or Update of a SolidarityAction, sent by its author or relayed by
+/// the origin of the alert it answers.
+pub async fn on_action(
+    state: &AppState,
+    data: &Data<AppState>,
+    activity: &Incoming,
+    host: &str,
+    relay: Option<&Url>,
+) -> Result<()> {
+    let object = &activity.raw["object"];
+    let action: ActionObject = serde_json::from_value(object.clone())
+        .map_err(|e| Error::BadRequest(format!("the SolidarityAction is not valid: {e}")))?;
+    if peers::host_of(&action.id).as_deref() != Some(host) || action.attributed_to != activity.actor {
+        return Err(Error::Forbidden(format!(
+            "{} may only record or change its own actions, not {}",
+            activity.actor, action.id
+        )));
+    }
+    let transport_host = match relay {
+        Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
+        None => host.to_string(),
+    };
+    let answered = answered(state, &action.in_reply_to, &transport_host, &activity.actor).await?;
+    let existing = q::find_by_id(&state.db, action.id.as_str()).await?;
+    if let Some(existing) = &existing
+        && (existing.org_uri != activity.actor.as_str() || existing.alert_uri != action.in_reply_to.as_str())
+    {
+        return Err(Error::Forbidden("only the action's author may change it".into()));
+    }
+    let mut relay_to = None;
+    match &answered {
+        Answered::Ours {
+            alert_id,
+            org_id,
+            org_slug,
+            audience,
+            status,
+            named,
+        } => {
+            if relay.is_some() {
+                return Err(Error::Forbidden(
+                    "actions on this node's alerts must come from their authors, not through a relay".into(),
+                ));
+            }
+            may_act(state, &activity.actor, host, *audience, named).await?;
+            check_open(*status, action.action_kind, existing.is_some())?;
+            let was_shared = existing.as_ref().is_some_and(|e| e.shareable == 1);
+            if relayed_for(*audience, action.action_kind) && (action.shareable || was_shared) {
+                relay_to = Some((
+                    alert_id.clone(),
+                    org_id.clone(),
+                    urls::org_actor(&state.config, org_slug),
+                ));
+            }
+        }
+        Answered::Received { status } => {
+            if relay.is_none() {
+                // Sent directly by a node on the alert's origin, about the origin's own alert.
+                tracing::debug!("an action from the alert's own node");
+            }
+            if status == "withdrawn" {
+                return Ok(());
+            }
+            if !action.shareable {
+                // No longer shared with us: forget it.
+                if existing.is_some() {
+                    sqlx::query("DELETE FROM solidarity_actions WHERE id = $1")
+                        .bind(action.id.as_str())
+                        .execute(&state.db.pool)
+                        .await?;
+                }
+                return Ok(());
+            }
+        }
+    }
+    // The activity and the action each carry a proof by the acting organisation.
+    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+    integrity::verify_by(state, data, object, &action.attributed_to).await?;
+    let author = ObjectId::<RemoteActor>::from(activity.actor.clone())
+        .dereference(data)
+        .await?;
+
+    let now = state.clock.now();
+    let draft = action.draft();
+    let mut stored = action.clone();
+    stored.content_map = draft.content.clone();
+    stored.content = stored.content.as_deref().map(ammonia::clean);
+    let row = ActionRow {
+        id: action.id.to_string(),
+        local_id: existing.as_ref().map(|e| e.local_id.clone()).unwrap_or_else(new_id),
+        alert_uri: action.in_reply_to.to_string(),
+        org_uri: action.attributed_to.to_string(),
+        org_name: author.name.clone().unwrap_or_else(|| action.attributed_to.to_string()),
+        org_id: None,
+        kind: action.action_kind.as_str().to_string(),
+        shareable: i64::from(action.shareable),
+        content: serde_json::to_string(&draft.content).map_err(anyhow::Error::from)?,
+        addressee: draft.addressee.clone(),
+        due_at: draft.due.map(to_millis),
+        support_type: draft.support_type.map(|s| s.as_str().to_string()),
+        outcome: draft.outcome.map(|o| o.as_str().to_string()),
+        document: serde_json::to_string(&stored).map_err(anyhow::Error::from)?,
+        version: action.version,
+        published_at: to_millis(action.published),
+        updated_at: to_millis(action.updated),
+        received_at: to_millis(now),
+        deleted_at: None,
+    };
+    let mut tx = state.db.pool.begin().await?;
+    let written = q::upsert(&mut tx, &row).await?;
+    if written && let Some((alert_id, org_id, announcer)) = &relay_to {
+        let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
+        announce(
+            &mut tx,
+            state,
+            org_id,
+            announcer,
+            &activity.raw,
+            &action.id,
+            inboxes,
+            now,
+        )
+        .await?;
+    }
+    mark_received(&mut tx, activity, now).await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
+}
+
+/// New actions only on open alerts; once closed, only reports of what came of it.
+pub fn check_open(status: AlertStatus, kind: ActionKind, existing: bool) -> Result<()> {
+    match status {
+        AlertStatus::Open => Ok(()),
+        AlertStatus::Closed if existing || kind == ActionKind::Report => Ok(()),
+        AlertStatus::Closed => Err(Error::Conflict(
+            "the alert is closed: only reports of what came of it can still be recorded".into(),
+        )),
+        _ => Err(Error::Conflict("the alert is not open".into())),
+    }
+}
+
+/// Passes an action's activity on, unchanged, to the alert's other recipients.
+#[allow(clippy::too_many_arguments)]
+async fn announce(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    org_id: &str,
+    announcer: &Url,
+    activity: &Value,
+    action_id: &Url,
+    inboxes: Vec<(Url, String)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = urls::activity(&state.config, &new_id());
+    let body = wire::announce(&id, announcer, activity.clone(), &[], now);
+    let outgoing = Outgoing {
+        id,
+        actor_ref: org_id.to_string(),
+        kind: "Announce".into(),
+        object_id: Some(action_id.to_string()),
+        body,
+        inboxes,
+    };
+    outbox::enqueue(conn, &outgoing, now).await
+}
+
+/// Delete of an action this node holds: only its author may retract it.
+pub async fn on_action_retracted(
+    state: &AppState,
+    data: &Data<AppState>,
+    activity: &Incoming,
+    host: &str,
+    relay: Option<&Url>,
+) -> Result<()> {
+    let target = object_id(&activity.raw["object"]).ok_or_else(|| Error::BadRequest("Delete without object".into()))?;
+    let existing = q::find_by_id(&state.db, target.as_str())
+        .await?
+        .ok_or(Error::NotFound("action"))?;
+    if existing.org_uri != activity.actor.as_str() || peers::host_of(&target).as_deref() != Some(host) {
+        return Err(Error::Forbidden("only the action's author may retract it".into()));
+    }
+    let alert = Url::parse(&existing.alert_uri).map_err(|e| Error::Internal(e.into()))?;
+    let transport_host = match relay {
+        Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
+        None => host.to_string(),
+    };
+    let answered = answered(state, &alert, &transport_host, &activity.actor).await?;
+    let mut relay_to = None;
+    if let Answered::Ours {
+        alert_id,
+        org_id,
+        org_slug,
+        audience,
+        ..
+    } = &answered
+    {
+        if relay.is_some() {
+            return Err(Error::Forbidden(
+                "actions on this node's alerts must come from their authors, not through a relay".into(),
+            ));
+        }
+        let kind: ActionKind = existing.kind.parse().unwrap_or(ActionKind::SupportOffer);
+        if existing.shareable == 1 && relayed_for(*audience, kind) {
+            relay_to = Some((
+                alert_id.clone(),
+                org_id.clone(),
+                urls::org_actor(&state.config, org_slug),
+            ));
+        }
+    }
+    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+    let now = state.clock.now();
+    let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let mut tx = state.db.pool.begin().await?;
+    let retracted = q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    if retracted && let Some((alert_id, org_id, announcer)) = &relay_to {
+        let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
+        announce(&mut tx, state, org_id, announcer, &activity.raw, &target, inboxes, now).await?;
+    }
+    mark_received(&mut tx, activity, now).await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
+}
