@@ -301,6 +301,78 @@ pub async fn sign_in(
     token_name: &str,
     now: DateTime<Utc>,
 ) -> Result<(String, TokenRow)> {
+    let user_id = check_credentials(db, username, password, totp_code, now).await?;
+    issue_token(db, &user_id, token_name, now).await
+}
+
+/// How long a browser stays signed in.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Signs a browser in; returns the cookie's secret (only its hash is kept).
+pub async fn start_session(
+    db: &Db,
+    username: &str,
+    password: &str,
+    totp_code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let user_id = check_credentials(db, username, password, totp_code, now).await?;
+    let plain = new_token();
+    sqlx::query("INSERT INTO web_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash_token(&plain))
+        .bind(&user_id)
+        .bind(to_millis(now))
+        .bind(to_millis(now + chrono::Duration::hours(SESSION_HOURS)))
+        .execute(&db.pool)
+        .await?;
+    Ok(plain)
+}
+
+pub async fn end_session(db: &Db, plain: &str) -> Result<()> {
+    sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
+        .bind(hash_token(plain))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The staff member behind a browser session, if it is valid and not expired.
+pub async fn session_staff(db: &Db, plain: &str, now: DateTime<Utc>) -> Result<Staff> {
+    let expired = || Error::Unauthorized("the session has expired; sign in again".into());
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT user_id FROM web_sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(hash_token(plain))
+            .bind(to_millis(now))
+            .fetch_optional(&db.pool)
+            .await?;
+    let (user_id,) = row.ok_or_else(expired)?;
+    let user = q::find_user_by_id(db, &user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(expired)?;
+    let org = q::find_org_by_id(db, &user.org_id)
+        .await?
+        .ok_or(Error::Internal(anyhow::anyhow!("user {} has no organisation", user.id)))?;
+    Ok(Staff {
+        role: user
+            .role
+            .parse()
+            .map_err(|_| Error::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
+        user_id: user.id,
+        username: user.username,
+        org_id: org.id,
+        org_slug: org.slug,
+    })
+}
+
+/// Checks a password and, for roles that need it, a TOTP code; returns the user's id.
+async fn check_credentials(
+    db: &Db,
+    username: &str,
+    password: &str,
+    totp_code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String> {
     let refused = || Error::Unauthorized("wrong username, password or code".into());
     let Some(user) = q::find_user_by_username(db, username).await? else {
         // Hash anyway, so that a missing user takes as long as a wrong password.
@@ -322,7 +394,7 @@ pub async fn sign_in(
             return Err(refused());
         }
     }
-    issue_token(db, &user.id, token_name, now).await
+    Ok(user.id)
 }
 
 /// The staff member behind a bearer token, if the token is valid.

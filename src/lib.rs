@@ -7,6 +7,7 @@
 //! - [`config`]: configuration from file, environment and flags.
 //! - [`server`]: a node's state, router and serve loop (many nodes per process).
 //! - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
+//! - [`web`]: pages for staff (sign-in, an alert's responses, its letter).
 //! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
 //! - [`alerts`]: the alert lifecycle and who may do what.
 //! - [`actions`]: solidarity actions, the collective response, the sign-on
@@ -32,3 +33,4 @@ pub mod error;
 pub mod federation;
 pub mod server;
 pub mod verify_cli;
+pub mod web;

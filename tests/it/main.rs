@@ -15,6 +15,7 @@ mod delivery;
 mod federation;
 mod inbox_security;
 mod openapi;
+mod pages;
 mod proofs;
 mod protocol;
 mod signed_alerts;
@@ -37,6 +38,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(federation::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
+    cases.extend(pages::cases());
     cases.extend(protocol::cases());
     cases.extend(proofs::cases());
     cases.extend(signed_alerts::cases());

@@ -1,0 +1,328 @@
+//! Pages in a real headless Chromium, driven over WebDriver (chromedriver):
+//! signing in with two factors, an alert's collective response with a hostile
+//! statement from another node (no script, handler, `javascript:` link or frame
+//! reaches the page), and the sign-on letter with its download.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::Utc;
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tadamun::domain::vocab::Role;
+
+use crate::actions::network_id;
+use crate::federation::{Member, peer, titled};
+use crate::inbox_security::{GOOD, Sender, sign_activity_as};
+use crate::once;
+use crate::support::{TestCase, TestEnv, deliver_all};
+
+pub fn cases() -> Vec<TestCase> {
+    once![pages_show_responses_safely_and_the_letter_with_its_signatories]
+}
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A chromedriver process and a headless Chromium session; both end on drop.
+struct Browser {
+    driver: Child,
+    client: Option<Client>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        for path in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                std::path::Path::new(path).exists(),
+                "{path} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                // Without the background-networking flags Chromium keeps trying
+                // to reach Google's hosts, which a closed network refuses.
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+        });
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Browser {
+            driver,
+            client: Some(client),
+            _profile: profile,
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self.client().find_all(Locator::Css(css)).await.unwrap() {
+            out.push(element.text().await.unwrap());
+        }
+        out
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client().find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    async fn stop(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// What a hostile or careless node might send as a statement.
+const HOSTILE: &str = "<p>We stand with them.</p>\
+    <script>document.title='pwned'</script>\
+    <img src=\"x\" onerror=\"document.title='pwned'\">\
+    <a href=\"javascript:document.title='pwned'\">click</a>\
+    <iframe src=\"http://127.0.0.1:1/\"></iframe>";
+
+/// Fills in and sends the sign-in form.
+async fn sign_in(page: &Client, code: &str) {
+    for (field, value) in [
+        ("username", "green-page"),
+        ("password", "a long page password"),
+        ("code", code),
+    ] {
+        let input = page.find(Locator::Css(&format!("input[name={field}]"))).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    page.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let all = [&a.node, &b.node];
+    peer(&a, &b, "connected").await;
+    let alert = a.publish(titled("Journalist detained", "network")).await;
+    deliver_all(&all).await;
+    let on_b = network_id(&b, "Journalist detained").await;
+    let (status, body) = b
+        .node
+        .post(
+            &b.coordinator,
+            &format!("/api/v1/network/alerts/{on_b}/actions"),
+            &json!({"kind": "cosign", "shareable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    deliver_all(&all).await;
+
+    // B's organisation sends a statement with hostile HTML, validly signed.
+    let actor = b.org_actor();
+    let mut statement = json!({
+        "@context": tadamun::federation::wire::context(),
+        "id": format!("{}/activities/statement-1", b.node.base),
+        "type": "Create",
+        "actor": actor,
+        "to": [a.org_actor()],
+        "object": {
+            "id": format!("{}/actions/statement-1", b.node.base),
+            "type": "SolidarityAction",
+            "actionKind": "statement",
+            "attributedTo": actor,
+            "inReplyTo": format!("{}/alerts/{alert}", a.node.base),
+            "content": HOSTILE,
+            "contentMap": {"en": HOSTILE},
+            "shareable": true,
+            "published": Utc::now(),
+            "updated": Utc::now(),
+            "version": 1,
+            "to": [a.org_actor()],
+        },
+    });
+    sign_activity_as(&b.node, "blue", &mut statement).await;
+    let status = Sender::org_of(&b.node, "blue")
+        .await
+        .post(&a.node, &statement, GOOD)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    // A coordinator with two factors.
+    let (_, totp_uri) = a
+        .node
+        .staff_with_password("green", Role::Coordinator, "green-page", "a long page password")
+        .await;
+    let secret = url::Url::parse(&totp_uri.unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .unwrap()
+        .1
+        .to_string();
+
+    // Not signed in: the page sends the browser to sign in, and says nothing.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirects
+        .get(format!("{}/alerts/{alert}/responses", a.node.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(resp.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+
+    let browser = Browser::start().await;
+    let page = browser.client();
+    page.goto(&format!("{}/alerts/{alert}/responses", a.node.base))
+        .await
+        .unwrap();
+    assert!(page.current_url().await.unwrap().path().ends_with("/login"));
+    // A wrong code is refused with a message, on the same form.
+    sign_in(page, "000000").await;
+    assert_eq!(browser.texts("p.error").await, ["wrong username, password or code"]);
+    let code = tadamun::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
+    sign_in(page, &code).await;
+    assert!(
+        page.current_url().await.unwrap().path().ends_with("/responses"),
+        "{}",
+        page.current_url().await.unwrap()
+    );
+
+    // The collective response, with the hostile statement made harmless.
+    assert_eq!(browser.texts("#cosignatories li").await, ["Org blue"]);
+    let statements = browser.texts("article[data-kind=statement] .content").await;
+    assert_eq!(statements.len(), 1);
+    assert!(statements[0].contains("We stand with them."), "{statements:?}");
+    assert_ne!(page.title().await.unwrap(), "pwned");
+    assert_eq!(browser.count("script").await, 0);
+    assert_eq!(browser.count("iframe").await, 0);
+    assert_eq!(browser.count("[onerror]").await, 0);
+    assert_eq!(browser.count("a[href^='javascript']").await, 0);
+    let counted: Value = page
+        .execute(
+            "return Object.fromEntries([...document.querySelectorAll('td.count')].map(td => [td.dataset.kind, td.textContent]))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(counted["cosign"], "1");
+    assert_eq!(counted["statement"], "1");
+
+    // The letter: addressees, the model text, and who signed, in order.
+    page.find(Locator::LinkText("The sign-on letter"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.texts("#addressees p").await,
+        ["Attorney General, Public Ministry"]
+    );
+    assert_eq!(
+        browser.texts("#body").await,
+        ["We urge you to investigate the threats."]
+    );
+    assert_eq!(browser.texts("#signatories li").await, ["Org green", "Org blue"]);
+    let download = page
+        .find(Locator::Id("download"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = page.get_named_cookie("tadamun_session").await.unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+
+    // The document to send, fetched with the browser's session.
+    let resp = no_redirects
+        .get(format!("{}{download}", a.node.base))
+        .header("cookie", format!("tadamun_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"")
+    );
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with("Attorney General, Public Ministry\n"), "{text}");
+    assert!(text.ends_with("Org green\nOrg blue\n"), "{text}");
+
+    // Pages forbid scripts outright.
+    let resp = no_redirects
+        .get(format!("{}/alerts/{alert}/letter", a.node.base))
+        .header("cookie", format!("tadamun_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
+
+    // Signing out ends the session on the server, not just in the browser.
+    page.find(Locator::Css("header button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let resp = no_redirects
+        .get(format!("{}/alerts/{alert}/letter", a.node.base))
+        .header("cookie", format!("tadamun_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    browser.stop().await;
+}
