@@ -419,25 +419,59 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
             "the action was changed at the same time; reload it and try again".into(),
         ));
     }
-    // Those who saw it before see the change (including that it is no longer shared).
-    let inboxes = match origin {
-        Some(inbox) => vec![inbox],
-        None => destinations(&mut tx, &target, after.kind, after.shareable || before.shareable).await?,
-    };
-    wire_actions::enqueue(
-        &mut tx,
-        state,
-        &signer,
-        &staff.org_id,
-        &actor,
-        "Update",
-        object,
-        &row.local_id,
-        &to,
-        inboxes,
-        now,
-    )
-    .await?;
+    match (origin, &target.which) {
+        // The origin always sees the change, and passes on what is shared.
+        (Some(inbox), _) => {
+            let inboxes = vec![inbox];
+            wire_actions::enqueue(
+                &mut tx,
+                state,
+                &signer,
+                &staff.org_id,
+                &actor,
+                "Update",
+                object,
+                &row.local_id,
+                &to,
+                inboxes,
+                now,
+            )
+            .await?;
+        }
+        // Our own alert, no longer shared: recipients learn only that it is withdrawn.
+        (None, Which::Local(stored)) if before.shareable && !after.shareable => {
+            let inboxes = destinations(&mut tx, &target, after.kind, true).await?;
+            let announcer = urls::org_actor(&state.config, &stored.row.org_slug);
+            let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
+            wire_actions::unshare(
+                &mut tx,
+                state,
+                &stored.row.org_id,
+                &announcer,
+                &action_uri,
+                inboxes,
+                now,
+            )
+            .await?;
+        }
+        (None, _) => {
+            let inboxes = destinations(&mut tx, &target, after.kind, after.shareable).await?;
+            wire_actions::enqueue(
+                &mut tx,
+                state,
+                &signer,
+                &staff.org_id,
+                &actor,
+                "Update",
+                object,
+                &row.local_id,
+                &to,
+                inboxes,
+                now,
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     state.deliveries.notify_one();
     view_of(&row, None)
@@ -448,8 +482,18 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
     let row = own_action(state, staff, id).await?;
     let before = draft_of(&row)?;
     require_permission(staff, before.kind)?;
-    let target = target_of(state, staff, &row).await?;
-    let origin = origin_inbox(state, &target).await?;
+    // An organisation may always take back its own action, even on an alert it
+    // can no longer see (withdrawn, or no longer addressed to it): then there is
+    // nobody left to tell.
+    let target = match target_of(state, staff, &row).await {
+        Ok(target) => Some(target),
+        Err(Error::NotFound(_)) => None,
+        Err(other) => return Err(other),
+    };
+    let origin = match &target {
+        Some(t) => origin_inbox(state, t).await?,
+        None => None,
+    };
     let actor = Url::parse(&row.org_uri).map_err(|e| Error::Internal(e.into()))?;
     let signer = integrity::Signer::load(state, &staff.org_id, &actor).await?;
     let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
@@ -459,11 +503,14 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
     if !q::retract(&mut tx, &row.id, &tombstone.to_string(), to_millis(now)).await? {
         return Err(Error::NotFound("action"));
     }
-    let inboxes = match origin {
-        Some(inbox) => vec![inbox],
-        None => destinations(&mut tx, &target, before.kind, before.shareable).await?,
+    let (inboxes, to) = match (&target, origin) {
+        (Some(t), Some(inbox)) => (vec![inbox], addressed_to(t)),
+        (Some(t), None) => (
+            destinations(&mut tx, t, before.kind, before.shareable).await?,
+            addressed_to(t),
+        ),
+        (None, _) => (Vec::new(), Vec::new()),
     };
-    let to = addressed_to(&target);
     wire_actions::enqueue(
         &mut tx,
         state,
@@ -652,10 +699,13 @@ pub async fn letter(state: &AppState, staff: &Staff, alert_id: &str, language: O
         .await?
         .ok_or(Error::NotFound("organisation"))?;
     let uri = urls::alert(&state.config, &stored.row.id);
+    let author = stored.row.org_id == staff.org_id;
     let cosignatories: Vec<Signatory> = q::for_alert(&state.db, uri.as_str())
         .await?
         .into_iter()
+        // Whoever reads the letter sees the co-signatures they may see elsewhere.
         .filter(|a| a.kind == "cosign")
+        .filter(|a| author || a.shareable == 1 || a.org_id.as_deref() == Some(staff.org_id.as_str()))
         .map(|a| Signatory {
             org: a.org_uri,
             name: a.org_name,

@@ -403,6 +403,7 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
                 &stored.row.org_slug,
                 after.audience,
                 &after.restricted_to,
+                &after.content.groups,
             )
             .await?,
         )
@@ -507,7 +508,12 @@ pub(crate) async fn wire_history(conn: &mut sqlx::AnyConnection, alert_id: &str)
                 published: from_millis(r.at),
                 change: r.action.clone(),
                 alert_status: parse(&r.status, "status")?,
-                changed_fields: serde_json::from_str(&r.changed_fields).unwrap_or_default(),
+                changed_fields: serde_json::from_str::<Vec<String>>(&r.changed_fields)
+                    .unwrap_or_default()
+                    .into_iter()
+                    // Changes to what never leaves the node are not announced either.
+                    .filter(|f| !matches!(f.as_str(), "local_only" | "consent" | "restricted_to"))
+                    .collect(),
             })
         })
         .collect()
@@ -631,6 +637,7 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
                 &stored.row.org_slug,
                 draft.audience,
                 &draft.restricted_to,
+                &draft.content.groups,
             )
             .await?,
         ),

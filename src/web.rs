@@ -115,10 +115,13 @@ fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// Only paths on this node are followed after signing in.
+/// Only paths on this node are followed after signing in: a path of plain
+/// URL characters, never `//host`, a backslash, or a control character (which
+/// browsers strip, turning `/\t/evil.example` into `//evil.example`).
 fn safe_next(next: Option<&str>) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/-._~?=&%+".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.chars().all(plain) => n.to_string(),
         _ => "/login".to_string(),
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actions;
 pub mod alerts;
 pub mod audit;
+pub mod groups;
 pub mod remote_alerts;
 
 use std::path::Path;

@@ -41,6 +41,9 @@ pub struct AlertContent {
     pub rights_concerned: Vec<Right>,
     #[serde(default)]
     pub requested_actions: Vec<RequestedAction>,
+    /// Groups (their actor ids) the alert is addressed to; they relay it to their members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +168,7 @@ pub struct AlertInput {
     pub business_link: Option<BusinessLink>,
     pub rights_concerned: Option<Vec<Right>>,
     pub requested_actions: Option<Vec<RequestedAction>>,
+    pub groups: Option<Vec<String>>,
     pub expires: Option<DateTime<Utc>>,
     pub audience: Option<Audience>,
     pub restricted_to: Option<Vec<String>>,
@@ -243,6 +247,9 @@ impl AlertDraft {
         }
         if let Some(v) = input.requested_actions {
             c.requested_actions = v;
+        }
+        if let Some(v) = input.groups {
+            c.groups = v.into_iter().map(|g| g.trim().to_string()).collect();
         }
         if let Some(v) = input.urgency {
             self.urgency = v;
@@ -376,6 +383,24 @@ impl AlertDraft {
             errors.add("expires", "must be in the future");
         }
 
+        check_list_len(&mut errors, "groups", c.groups.len());
+        for (i, g) in c.groups.iter().enumerate() {
+            if !url::Url::parse(g).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+                errors.add(
+                    format!("groups[{i}]"),
+                    "a group's actor id, such as https://node.example/groups/latin-america",
+                );
+            }
+        }
+        if !c.groups.is_empty() && !matches!(self.audience, Audience::Public | Audience::Network | Audience::Node) {
+            errors.add(
+                "groups",
+                format!(
+                    "groups relay only `public` and `network` alerts; a `{}` alert cannot be addressed to a group",
+                    self.audience
+                ),
+            );
+        }
         check_list_len(&mut errors, "restricted_to", self.restricted_to.len());
         for (i, r) in self.restricted_to.iter().enumerate() {
             check_text(&mut errors, &format!("restricted_to[{i}]"), r, MAX_SHORT_TEXT, true);
@@ -455,6 +480,7 @@ impl AlertDraft {
         note("business_link", a.business_link != b.business_link);
         note("rights_concerned", a.rights_concerned != b.rights_concerned);
         note("requested_actions", a.requested_actions != b.requested_actions);
+        note("groups", a.groups != b.groups);
         note("urgency", self.urgency != other.urgency);
         note("severity", self.severity != other.severity);
         note("certainty", self.certainty != other.certainty);

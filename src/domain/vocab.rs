@@ -256,6 +256,11 @@ vocabulary!(
     ReportOutcome { Favourable, Commitment, Denied, NoResponse, Other }
 );
 
+vocabulary!(
+    /// Groups share alerts by region or by theme.
+    GroupKind { Regional, Working }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,6 +226,18 @@ pub async fn on_action(
     {
         return Err(Error::Forbidden("only the action's author may change it".into()));
     }
+    if let Some(existing) = &existing
+        && existing.kind != action.action_kind.as_str()
+    {
+        return Err(Error::BadRequest(format!(
+            "an action's kind cannot change (it is `{}`)",
+            existing.kind
+        )));
+    }
+    action
+        .draft()
+        .validate(state.clock.now(), false)
+        .map_err(|errors| Error::BadRequest(format!("the SolidarityAction is not valid: {:?}", errors.0)))?;
     let mut relay_to = None;
     match &answered {
         Answered::Ours {
@@ -245,11 +257,26 @@ pub async fn on_action(
             check_open(*status, action.action_kind, existing.is_some())?;
             let was_shared = existing.as_ref().is_some_and(|e| e.shareable == 1);
             if relayed_for(*audience, action.action_kind) && (action.shareable || was_shared) {
+                // Shared: the activity itself goes on. No longer shared: only
+                // the news that it is withdrawn, never its new (private) content.
                 relay_to = Some((
                     alert_id.clone(),
                     org_id.clone(),
                     urls::org_actor(&state.config, org_slug),
+                    !action.shareable,
                 ));
+            }
+            if action.action_kind == ActionKind::Cosign && existing.is_none() {
+                let signed = q::for_alert(&state.db, action.in_reply_to.as_str())
+                    .await?
+                    .iter()
+                    .any(|a| a.kind == "cosign" && a.org_uri == activity.actor.as_str());
+                if signed {
+                    return Err(Error::Conflict(format!(
+                        "{} has already co-signed this alert",
+                        activity.actor
+                    )));
+                }
             }
         }
         Answered::Received { status } => {
@@ -261,13 +288,8 @@ pub async fn on_action(
                 return Ok(());
             }
             if !action.shareable {
-                // No longer shared with us: forget it.
-                if existing.is_some() {
-                    sqlx::query("DELETE FROM solidarity_actions WHERE id = $1")
-                        .bind(action.id.as_str())
-                        .execute(&state.db.pool)
-                        .await?;
-                }
+                // Not for us: the origin withdraws what it shared with an
+                // `Undo` of its `Announce`, never by passing on private content.
                 return Ok(());
             }
         }
@@ -307,19 +329,23 @@ pub async fn on_action(
     };
     let mut tx = state.db.pool.begin().await?;
     let written = q::upsert(&mut tx, &row).await?;
-    if written && let Some((alert_id, org_id, announcer)) = &relay_to {
+    if written && let Some((alert_id, org_id, announcer, unshared)) = &relay_to {
         let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
-        announce(
-            &mut tx,
-            state,
-            org_id,
-            announcer,
-            &activity.raw,
-            &action.id,
-            inboxes,
-            now,
-        )
-        .await?;
+        if *unshared {
+            unshare(&mut tx, state, org_id, announcer, &action.id, inboxes, now).await?;
+        } else {
+            announce(
+                &mut tx,
+                state,
+                org_id,
+                announcer,
+                &activity.raw,
+                &action.id,
+                inboxes,
+                now,
+            )
+            .await?;
+        }
     }
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
@@ -365,6 +391,61 @@ async fn announce(
         inboxes,
     };
     outbox::enqueue(conn, &outgoing, now).await
+}
+
+/// Tells the alert's other recipients that an action it passed on is no
+/// longer shared: an `Undo` of the `Announce`, naming the action only.
+pub async fn unshare(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    org_id: &str,
+    announcer: &Url,
+    action_id: &Url,
+    inboxes: Vec<(Url, String)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = urls::activity(&state.config, &new_id());
+    let body = wire::unshare(&id, announcer, action_id, now);
+    let outgoing = Outgoing {
+        id,
+        actor_ref: org_id.to_string(),
+        kind: "Undo".into(),
+        object_id: Some(action_id.to_string()),
+        body,
+        inboxes,
+    };
+    outbox::enqueue(conn, &outgoing, now).await
+}
+
+/// `Undo` of an `Announce` of an action, from the origin of the alert it
+/// answers: the action is no longer shared with this node. Its content is
+/// dropped and a tombstone kept, so that an older copy cannot bring it back.
+pub async fn on_unshared(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+    let Some(target) = object_id(&activity.raw["object"]["object"]) else {
+        return Ok(());
+    };
+    let Some(existing) = q::find_by_id(&state.db, target.as_str()).await? else {
+        return Ok(());
+    };
+    let alert = Url::parse(&existing.alert_uri).map_err(|e| Error::Internal(e.into()))?;
+    let origin = remote_alerts::find_by_id(&state.db, alert.as_str())
+        .await?
+        .map(|r| r.origin_host);
+    if origin.as_deref() != Some(host) || existing.org_id.is_some() {
+        return Err(Error::Forbidden(
+            "only the origin of the alert may withdraw an action it shared".into(),
+        ));
+    }
+    let now = state.clock.now();
+    let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let mut tx = state.db.pool.begin().await?;
+    q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    mark_received(&mut tx, activity, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Delete of an action this node holds: only its author may retract it.

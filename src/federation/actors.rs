@@ -12,10 +12,17 @@ use url::Url;
 use super::{keys, urls};
 use crate::clock::{from_millis, to_millis};
 use crate::db::accounts::OrgRow;
+use crate::db::groups::GroupRow;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
 pub const INSTANCE_REF: &str = "instance";
+const GROUP_REF_PREFIX: &str = "group:";
+
+/// The outbox `actor_ref` (and key name) of a group hosted here.
+pub fn group_ref(group_id: &str) -> String {
+    format!("{GROUP_REF_PREFIX}{group_id}")
+}
 
 /// One of this node's actors, with its keys.
 #[derive(Debug, Clone)]
@@ -23,6 +30,7 @@ pub struct LocalActor {
     pub id: Url,
     pub actor_ref: String,
     pub org: Option<OrgRow>,
+    pub group: Option<GroupRow>,
     pub public_key_pem: String,
     pub private_key_pem: String,
     pub inbox: Url,
@@ -43,6 +51,7 @@ impl LocalActor {
             id: urls::instance_actor(&state.config),
             actor_ref: INSTANCE_REF.into(),
             org: None,
+            group: None,
             public_key_pem: key.public_key_pem,
             private_key_pem: key.private_key_pem,
             inbox: urls::shared_inbox(&state.config),
@@ -65,6 +74,31 @@ impl LocalActor {
             inbox: urls::org_inbox(&state.config, &org.slug),
             shared_inbox: urls::shared_inbox(&state.config),
             org: Some(org),
+            group: None,
+            public_key_pem: key.public_key_pem,
+            private_key_pem: key.private_key_pem,
+        })
+    }
+
+    /// A group hosted here; its `actor_ref` is `group:` and its id.
+    pub async fn group(state: &AppState, group: GroupRow) -> Result<Self> {
+        let actor_ref = group_ref(&group.id);
+        let key = keys::get_or_create(
+            &state.db,
+            &state.keys,
+            state.key_cipher.as_deref(),
+            &actor_ref,
+            state.clock.now(),
+        )
+        .await?;
+        let slug = group.slug.clone().unwrap_or_default();
+        Ok(LocalActor {
+            id: urls::group(&state.config, &slug),
+            actor_ref,
+            inbox: urls::group_inbox(&state.config, &slug),
+            shared_inbox: urls::shared_inbox(&state.config),
+            org: None,
+            group: Some(group),
             public_key_pem: key.public_key_pem,
             private_key_pem: key.private_key_pem,
         })
@@ -74,6 +108,12 @@ impl LocalActor {
     pub async fn by_ref(state: &AppState, actor_ref: &str) -> Result<Self> {
         if actor_ref == INSTANCE_REF {
             return Self::instance(state).await;
+        }
+        if let Some(id) = actor_ref.strip_prefix(GROUP_REF_PREFIX) {
+            let group = crate::db::groups::find(&state.db, id)
+                .await?
+                .ok_or(Error::NotFound("group"))?;
+            return Self::group(state, group).await;
         }
         let org = crate::db::accounts::find_org_by_id(&state.db, actor_ref)
             .await?
@@ -96,6 +136,30 @@ impl LocalActor {
             owner: self.id.clone(),
             public_key_pem: self.public_key_pem.clone(),
         };
+        if let Some(group) = &self.group {
+            let slug = group.slug.clone().unwrap_or_default();
+            return json!({
+                "@context": [
+                    "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
+                    "https://w3id.org/security/multikey/v1", super::wire::context()[2].clone(),
+                ],
+                "id": self.id,
+                "type": "Group",
+                "preferredUsername": slug,
+                "name": group.name,
+                "summary": group.description,
+                "groupKind": group.kind,
+                "languages": group.language_tags(),
+                "attributedTo": group.moderator_uris(),
+                "inbox": self.inbox,
+                "outbox": format!("{}/outbox", self.id),
+                "followers": urls::group_followers(config, &slug),
+                "endpoints": {"sharedInbox": self.shared_inbox},
+                "manuallyApprovesFollowers": true,
+                "published": from_millis(group.created_at),
+                "publicKey": public_key,
+            });
+        }
         match &self.org {
             None => json!({
                 "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "https://w3id.org/security/multikey/v1"],

@@ -62,6 +62,7 @@ pub async fn plan(
     org_slug: &str,
     audience: Audience,
     restricted_to: &[String],
+    groups: &[String],
 ) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut everyone = Group {
@@ -95,6 +96,25 @@ pub async fn plan(
                 if let Some(actor) = super::actors::find_remote_actor(state, &actor_id).await? {
                     everyone.inboxes.push((actor.delivery_inbox()?, host));
                 }
+            }
+            // Each group's node, which relays the alert to the group's members.
+            // Its shared inbox is known from peering: no fetch, so that an
+            // unreachable group node delays nothing but its own relay.
+            for group in groups {
+                let url = Url::parse(group).map_err(|_| Error::BadRequest(format!("{group} is not a URL")))?;
+                let host = peers::host_of(&url).ok_or_else(|| Error::BadRequest(format!("{group} has no host")))?;
+                if host == state.config.domain {
+                    continue;
+                }
+                let peer = peers::find(state, &host)
+                    .await?
+                    .filter(|p| p.trust.parse::<Trust>().is_ok_and(|t| t.federates()) && p.shared_inbox.is_some())
+                    .ok_or_else(|| {
+                        Error::Conflict(format!(
+                            "the group {group} is on {host}, which this node does not federate with; an admin must connect it first"
+                        ))
+                    })?;
+                everyone.inboxes.push((peers::peer_inbox(&peer)?, host));
             }
         }
         Audience::Trusted => {
@@ -323,7 +343,16 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
             continue;
         };
         let (draft, row) = crate::alerts::federation_view(&stored)?;
-        let plan = match plan(state, &row.org_id, &row.org_slug, draft.audience, &draft.restricted_to).await {
+        let plan = match plan(
+            state,
+            &row.org_id,
+            &row.org_slug,
+            draft.audience,
+            &draft.restricted_to,
+            &draft.content.groups,
+        )
+        .await
+        {
             Ok(plan) => plan,
             // A named organisation's node may be unreachable or no longer federate.
             Err(err) => {

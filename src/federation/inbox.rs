@@ -392,6 +392,9 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
 async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
     let inner = &activity.raw["object"];
     let inner_kind = inner.get("type").and_then(|t| t.as_str()).unwrap_or_default();
+    if inner_kind == "Announce" {
+        return super::actions::on_unshared(state, activity, host).await;
+    }
     if inner_kind != "Follow" && !inner.is_string() {
         return Ok(());
     }

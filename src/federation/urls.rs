@@ -35,6 +35,15 @@ pub fn org_outbox(config: &Config, slug: &str) -> Url {
 pub fn org_followers(config: &Config, slug: &str) -> Url {
     url(config, &format!("/orgs/{slug}/followers"))
 }
+pub fn group(config: &Config, slug: &str) -> Url {
+    url(config, &format!("/groups/{slug}"))
+}
+pub fn group_inbox(config: &Config, slug: &str) -> Url {
+    url(config, &format!("/groups/{slug}/inbox"))
+}
+pub fn group_followers(config: &Config, slug: &str) -> Url {
+    url(config, &format!("/groups/{slug}/followers"))
+}
 pub fn alert(config: &Config, id: &str) -> Url {
     url(config, &format!("/alerts/{id}"))
 }
@@ -60,6 +69,13 @@ pub fn context(config: &Config) -> Url {
 /// If `id` is one of our organisation actors, its slug.
 pub fn local_org_slug(config: &Config, id: &Url) -> Option<String> {
     let prefix = format!("{}/orgs/", base(config));
+    let rest = id.as_str().strip_prefix(&prefix)?;
+    (!rest.is_empty() && !rest.contains('/') && !rest.contains('#')).then(|| rest.to_string())
+}
+
+/// If `id` is one of our groups, its slug.
+pub fn local_group_slug(config: &Config, id: &Url) -> Option<String> {
+    let prefix = format!("{}/groups/", base(config));
     let rest = id.as_str().strip_prefix(&prefix)?;
     (!rest.is_empty() && !rest.contains('/') && !rest.contains('#')).then(|| rest.to_string())
 }

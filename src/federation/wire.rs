@@ -330,7 +330,8 @@ impl AlertObject {
             closing_note,
             history,
             to,
-            cc: Vec::new(),
+            // Groups it is addressed to, which relay it to their members.
+            cc: content.groups.iter().filter_map(|g| Url::parse(g).ok()).collect(),
             proof: None,
         }
     }
@@ -387,6 +388,7 @@ impl AlertObject {
                     deadline: a.deadline,
                 })
                 .collect(),
+            groups: self.cc.iter().map(|g| g.to_string()).collect(),
         }
     }
 }
@@ -432,6 +434,18 @@ pub fn tombstone(id: &Url, deleted: DateTime<Utc>) -> Value {
 /// The tombstone left where an object of `former_type` was.
 pub fn tombstone_of(former_type: &str, id: &Url, deleted: DateTime<Utc>) -> Value {
     json!({"id": id, "type": "Tombstone", "formerType": former_type, "deleted": deleted})
+}
+
+/// Withdraws an earlier `Announce` of an object (an action no longer shared).
+pub fn unshare(id: &Url, actor: &Url, object: &Url, published: DateTime<Utc>) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Undo",
+        "actor": actor,
+        "object": {"type": "Announce", "actor": actor, "object": object},
+        "published": published,
+    })
 }
 
 /// A relay of another actor's activity, wrapped unchanged.

@@ -337,6 +337,16 @@ async fn forged_cosign(from: &Member, alert_uri: &str) -> Value {
     activity
 }
 
+/// The co-signatories a member's node shows for a network alert.
+async fn cosigners_seen(m: &Member, id: &str) -> Vec<String> {
+    let (status, body) = m
+        .node
+        .get(&m.coordinator, &format!("/api/v1/network/alerts/{id}/responses"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    names(&body["cosignatories"])
+}
+
 async fn actions_are_checked_and_owned(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "blue").await;
@@ -441,6 +451,66 @@ async fn actions_are_checked_and_owned(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(version, 2);
+    // Nor retract it.
+    let mut delete = json!({
+        "@context": tadamun::federation::wire::context(),
+        "id": format!("{}/activities/hijack-2", c.node.base),
+        "type": "Delete",
+        "actor": c.org_actor(),
+        "to": [],
+        "object": {"id": stored.0, "type": "Tombstone", "formerType": "SolidarityAction"},
+    });
+    sign_activity_as(&c.node, "red", &mut delete).await;
+    let status = Sender::org_of(&c.node, "red").await.post(&a.node, &delete, GOOD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (deleted,): (Option<i64>,) = sqlx::query_as("SELECT deleted_at FROM solidarity_actions WHERE id = $1")
+        .bind(&stored.0)
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(deleted, None);
+
+    // Only the alert's origin passes actions on: C, peered with B, cannot hand
+    // B an action on A's alert.
+    peer(&b, &c, "connected").await;
+    let forged = forged_cosign(&c, &uri).await;
+    let status = Sender::org_of(&c.node, "red").await.post(&b.node, &forged, GOOD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Un-sharing reaches the other recipients as a withdrawal, never as the new
+    // (private) content. C sees B's shared cosign on a network alert, then not.
+    let network = a.publish(titled("Network wide", "network")).await;
+    deliver_all(&all).await;
+    let on_b_net = network_id(&b, "Network wide").await;
+    let on_c_net = network_id(&c, "Network wide").await;
+    let shared = act(&b, &on_b_net, json!({"kind": "cosign", "shareable": true})).await;
+    deliver_all(&all).await;
+
+    assert_eq!(cosigners_seen(&c, &on_c_net).await, ["Org blue"]);
+    let (status, body) = b
+        .node
+        .patch(
+            &b.coordinator,
+            &format!("/api/v1/actions/{}", shared["id"].as_str().unwrap()),
+            &json!({"shareable": false, "content": {"en": "PRIVATE-NOTE for the author only"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&all).await;
+    assert!(cosigners_seen(&c, &on_c_net).await.is_empty());
+    let (leaked,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM solidarity_actions WHERE document LIKE '%PRIVATE-NOTE%' OR content LIKE '%PRIVATE-NOTE%'",
+    )
+    .fetch_one(&c.node.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(leaked, 0);
+    // The origin still has it, as the author's private response.
+    let (_, on_a) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{network}/responses"))
+        .await;
+    assert!(on_a.to_string().contains("PRIVATE-NOTE"), "{on_a}");
 
     // An unknown alert is 404 and writes nothing.
     let (status, _) = b

@@ -214,6 +214,33 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(resp.headers()["location"].to_str().unwrap().starts_with("/login?next="));
 
+    // After signing in, only paths on this node are followed: a tab that a
+    // browser would strip (`/\t/evil.example` → `//evil.example`) is refused.
+    a.node
+        .staff_with_password("green", Role::Viewer, "green-viewer", "a long viewer password")
+        .await;
+    for next in [
+        "/\t/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let form: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", "green-viewer")
+            .append_pair("password", "a long viewer password")
+            .append_pair("next", next)
+            .finish();
+        let resp = no_redirects
+            .post(format!("{}/login", a.node.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(resp.headers()["location"], "/login", "{next}");
+    }
+
     let browser = Browser::start().await;
     let page = browser.client();
     page.goto(&format!("{}/alerts/{alert}/responses", a.node.base))

@@ -1,0 +1,176 @@
+//! Groups: those hosted here and those of other nodes we know, their members,
+//! our organisations' memberships, and the alerts addressed to each.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::Db;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct GroupRow {
+    pub id: String,
+    pub uri: String,
+    pub slug: Option<String>,
+    pub hosted: i64,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub languages: String,
+    pub moderators: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl GroupRow {
+    pub fn moderator_uris(&self) -> Vec<String> {
+        serde_json::from_str(&self.moderators).unwrap_or_default()
+    }
+    pub fn language_tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.languages).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MemberRow {
+    pub group_id: String,
+    pub org_uri: String,
+    pub org_name: String,
+    pub inbox: String,
+    pub host: String,
+    pub follow: String,
+    pub state: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, uri, slug, hosted, name, description, kind, languages, moderators, created_at, updated_at";
+const MEMBER_COLUMNS: &str = "group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at";
+
+pub async fn find(db: &Db, id: &str) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn find_by_uri(db: &Db, uri: &str) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE uri = $1"))
+        .bind(uri)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn find_hosted(db: &Db, slug: &str) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE slug = $1 AND hosted = 1"))
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn list(db: &Db) -> sqlx::Result<Vec<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups ORDER BY name, id"))
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Inserts a group, or refreshes a remote one from its actor document.
+pub async fn upsert(conn: &mut AnyConnection, row: &GroupRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO groups (id, uri, slug, hosted, name, description, kind, languages, moderators, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (uri) DO UPDATE SET name = $5, description = $6, kind = $7, languages = $8, moderators = $9, \
+         updated_at = $11",
+    )
+    .bind(&row.id)
+    .bind(&row.uri)
+    .bind(&row.slug)
+    .bind(row.hosted)
+    .bind(&row.name)
+    .bind(&row.description)
+    .bind(&row.kind)
+    .bind(&row.languages)
+    .bind(&row.moderators)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn members(db: &Db, group_id: &str) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM group_members WHERE group_id = $1 ORDER BY org_name, org_uri"
+    ))
+    .bind(group_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn member(db: &Db, group_id: &str, org_uri: &str) -> sqlx::Result<Option<MemberRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM group_members WHERE group_id = $1 AND org_uri = $2"
+    ))
+    .bind(group_id)
+    .bind(org_uri)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Accepted members, on a connection already held.
+pub async fn accepted_members_on(conn: &mut AnyConnection, group_id: &str) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM group_members WHERE group_id = $1 AND state = 'accepted' ORDER BY org_uri"
+    ))
+    .bind(group_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn set_member_state(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_uri: &str,
+    state: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE group_members SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_uri = $2")
+        .bind(group_id)
+        .bind(org_uri)
+        .bind(state)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Our organisation's membership state in a group, if it ever asked.
+pub async fn membership(db: &Db, group_id: &str, org_id: &str) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT state, follow_id FROM group_memberships WHERE group_id = $1 AND org_id = $2")
+        .bind(group_id)
+        .bind(org_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn record_group_alert(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    alert_uri: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO group_alerts (group_id, alert_uri, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(group_id)
+        .bind(alert_uri)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn alert_uris(db: &Db, group_id: &str) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT alert_uri FROM group_alerts WHERE group_id = $1 ORDER BY added_at DESC, alert_uri")
+            .bind(group_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}
