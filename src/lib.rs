@@ -12,6 +12,7 @@
 //! - [`alerts`]: the alert lifecycle and who may do what.
 //! - [`actions`]: solidarity actions, the collective response, the sign-on
 //!   letter, and what needs attention (expired alerts, overdue pledges).
+//! - [`groups`]: regional and working groups: creating, joining, moderating.
 //! - [`domain`]: vocabularies and the alert's fields and checks.
 //! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
 //! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
@@ -31,6 +32,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod federation;
+pub mod groups;
 pub mod server;
 pub mod verify_cli;
 pub mod web;

@@ -1,5 +1,6 @@
-//! Web pages for staff: sign-in, the collective response to an alert, and its
-//! sign-on letter (as a page and as a plain-text document to send as is).
+//! Web pages for staff: sign-in, the collective response to an alert, its
+//! sign-on letter (as a page and as a plain-text document to send as is), and
+//! the groups this node knows.
 //! Pages enforce exactly what the JSON API enforces: they call the same
 //! services with the signed-in staff member.
 //!
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/alerts/{id}/responses", get(responses_page))
         .route("/alerts/{id}/letter", get(letter_page))
         .route("/alerts/{id}/letter.txt", get(letter_download))
+        .route("/groups", get(groups_page))
 }
 
 fn with_headers(status: StatusCode, markup: Markup) -> Response {
@@ -347,4 +349,65 @@ async fn letter_download(
         }
         Err(e) => error_page(e, Some(&staff)),
     }
+}
+
+/// A group's members and alerts, as far as the viewer may see them.
+struct GroupDetails {
+    group: crate::groups::GroupView,
+    members: Option<Vec<crate::groups::MemberView>>,
+    alerts: Vec<crate::groups::GroupAlert>,
+}
+
+async fn groups_page(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let staff = match signed_in(&state, &jar, "/groups").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let groups = match crate::groups::list(&state, &staff).await {
+        Ok(g) => g,
+        Err(e) => return error_page(e, Some(&staff)),
+    };
+    let mut details = Vec::new();
+    for group in groups {
+        // Who is in a group is shown only to those the API shows it to.
+        let members = crate::groups::members(&state, &staff, &group.id).await.ok();
+        let alerts = match crate::groups::alerts(&state, &staff, &group.id).await {
+            Ok(a) => a,
+            Err(e) => return error_page(e, Some(&staff)),
+        };
+        details.push(GroupDetails { group, members, alerts });
+    }
+    with_headers(
+        StatusCode::OK,
+        layout(
+            "Groups",
+            Some(&staff),
+            html! {
+                h1 { "Groups" }
+                @if details.is_empty() { p { "This node knows no groups yet." } }
+                @for d in &details {
+                    section.group data-uri=(d.group.uri) {
+                        h2 { (d.group.name) }
+                        p.meta {
+                            (d.group.kind) " group · "
+                            @if d.group.hosted { "on this node" } @else { (d.group.uri) }
+                            @if !d.group.languages.is_empty() { " · " (d.group.languages.join(", ")) }
+                        }
+                        @if !d.group.description.is_empty() { p { (d.group.description) } }
+                        p.membership { "Your organisation: " span.state { (d.group.membership) } }
+                        @if let Some(members) = &d.members {
+                            h3 { "Members" }
+                            ul.members {
+                                @for m in members { li data-state=(m.state) { (m.name) " (" (m.state) ")" } }
+                            }
+                        }
+                        h3 { "Alerts" }
+                        ul.alerts {
+                            @for a in &d.alerts { li { (a.number) ": " (a.title) " (" (a.status) ")" } }
+                        }
+                    }
+                }
+            },
+        ),
+    )
 }

@@ -7,6 +7,7 @@ mod actions;
 mod alerts;
 mod deliveries;
 mod federation;
+mod groups;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::handler::Handler;
@@ -58,6 +59,7 @@ fn routes() -> ApiRoutes {
     let r = federation::routes(r);
     let r = deliveries::routes(r);
     let r = actions::routes(r);
+    let r = groups::routes(r);
     alerts::routes(r)
 }
 

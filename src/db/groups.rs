@@ -59,6 +59,14 @@ pub async fn find_by_uri(db: &Db, uri: &str) -> sqlx::Result<Option<GroupRow>> {
         .await
 }
 
+/// As [`find_by_uri`], on a connection already held.
+pub async fn find_by_uri_on(conn: &mut AnyConnection, uri: &str) -> sqlx::Result<Option<GroupRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE uri = $1"))
+        .bind(uri)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn find_hosted(db: &Db, slug: &str) -> sqlx::Result<Option<GroupRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE slug = $1 AND hosted = 1"))
         .bind(slug)

@@ -287,6 +287,9 @@ async fn federate_to(
                 outbox::enqueue(conn, &outgoing, now).await?;
             }
         }
+        if only_host.is_none() {
+            addressed_groups(conn, state, signer, alert, &actor, !previous.is_empty(), now).await?;
+        }
         for (inbox, host) in plan.inboxes() {
             sqlx::query(
                 "INSERT INTO alert_recipients (alert_id, inbox, host) VALUES ($1, $2, $3) \
@@ -325,6 +328,75 @@ async fn federate_to(
                 .execute(&mut *conn)
                 .await?;
         }
+    }
+    // A withdrawal also reaches the members our own groups passed the alert to.
+    if !visible && only_host.is_none() {
+        let hosted: Vec<(String,)> = sqlx::query_as(
+            "SELECT g.uri FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
+        )
+        .bind(object_id.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for (uri,) in hosted {
+            if let Some(group) = crate::db::groups::find_by_uri_on(conn, &uri).await? {
+                let id = urls::activity(config, &new_id());
+                let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
+                signer.sign(state, &mut body)?;
+                super::groups::relay(conn, state, &group, &body, &config.domain, object_id.as_str(), now).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Groups an alert is addressed to: those this node knows list it, and those
+/// that live here relay it to their members themselves (the author's own node
+/// is then the group's node).
+async fn addressed_groups(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    signer: &integrity::Signer,
+    alert: &AlertState<'_>,
+    actor: &Url,
+    had_recipients: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let object_id = urls::alert(&state.config, alert.id);
+    for uri in &alert.content.groups {
+        let Some(group) = crate::db::groups::find_by_uri_on(conn, uri).await? else {
+            continue;
+        };
+        crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
+            .await?;
+        if group.hosted != 1 || !matches!(alert.audience, Audience::Public | Audience::Network) {
+            continue;
+        }
+        let member: Option<(String,)> =
+            sqlx::query_as("SELECT state FROM group_members WHERE group_id = $1 AND org_uri = $2")
+                .bind(&group.id)
+                .bind(actor.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if member.is_none_or(|(s,)| s != "accepted") {
+            continue;
+        }
+        let to = addressing(&state.config, alert.org_slug, alert.audience);
+        let mut object = serde_json::to_value(alert.object(state, to.clone())).map_err(anyhow::Error::from)?;
+        signer.sign(state, &mut object)?;
+        let id = urls::activity(&state.config, &new_id());
+        let kind = if had_recipients { "Update" } else { "Create" };
+        let mut body = wire::activity(kind, &id, actor, object, &to, now);
+        signer.sign(state, &mut body)?;
+        super::groups::relay(
+            conn,
+            state,
+            &group,
+            &body,
+            &state.config.domain,
+            object_id.as_str(),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -37,10 +37,14 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/outbox", get(org_outbox))
         .route("/orgs/{slug}/followers", get(org_followers))
         .route("/alerts/{id}", get(alert_object))
+        .route("/groups/{slug}", get(super::groups::group_actor))
+        .route("/groups/{slug}/inbox", post(inbox::post_inbox))
+        .route("/groups/{slug}/followers", get(super::groups::group_followers))
+        .route("/groups/{slug}/outbox", get(super::groups::group_outbox))
 }
 
 /// An ActivityStreams document with the content type other servers expect.
-fn activity_json(value: Value) -> Response {
+pub(crate) fn activity_json(value: Value) -> Response {
     let mut response = Json(value).into_response();
     response
         .headers_mut()

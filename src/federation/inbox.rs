@@ -282,7 +282,27 @@ async fn on_announce(state: &AppState, data: &Data<AppState>, activity: &Incomin
         "Create" | "Update" if super::actions::is_action(&inner.raw["object"]) => {
             super::actions::on_action(state, data, &inner, &host, Some(relay)).await
         }
-        "Create" | "Update" => on_alert(state, data, &inner, &host).await,
+        "Create" | "Update" => {
+            // A relay passes on only what its author addressed to it (a group),
+            // and never a `trusted` or `restricted` alert.
+            let object = &inner.raw["object"];
+            let addressed = ["to", "cc"].iter().any(|k| {
+                object[*k]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(relay.as_str())))
+            });
+            if !addressed {
+                return Err(Error::Forbidden(format!(
+                    "{relay} may pass on only alerts addressed to it; this one was not"
+                )));
+            }
+            if !matches!(object["sharing"].as_str(), Some("public" | "network")) {
+                return Err(Error::Forbidden(
+                    "relays never pass on `trusted` or `restricted` alerts".into(),
+                ));
+            }
+            on_alert(state, data, &inner, &host).await
+        }
         "Delete" if super::actions::is_known_action(state, &inner.raw["object"]).await? => {
             super::actions::on_action_retracted(state, data, &inner, &host, Some(relay)).await
         }
@@ -312,6 +332,14 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
             crate::db::accounts::find_org_by_slug(&state.db, &slug)
                 .await?
                 .ok_or(Error::NotFound("organisation"))?,
+        ),
+        None => None,
+    };
+    let followed_group = match urls::local_group_slug(&state.config, &target) {
+        Some(slug) => Some(
+            crate::db::groups::find_hosted(&state.db, &slug)
+                .await?
+                .ok_or(Error::NotFound("group"))?,
         ),
         None => None,
     };
@@ -347,6 +375,9 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
+    } else if let Some(group) = &followed_group {
+        // An organisation asking to join: the group's moderators decide.
+        super::groups::on_join_request(&mut tx, group, &follower, &activity.raw, host, now).await?;
     } else {
         return Err(Error::NotFound("actor to follow"));
     }
@@ -366,6 +397,9 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
         "rejected"
     };
     let follow_id = object_id(&activity.raw["object"]);
+    if super::groups::on_membership_answer(state, follow_id.as_ref(), &activity.actor, answer == "accepted").await? {
+        return Ok(());
+    }
     let peer = peers::find(state, host).await?.ok_or(Error::NotFound("peer"))?;
     // Some servers echo a re-serialised Follow: match on its id, or on the
     // follow being ours when it has none.
@@ -398,6 +432,7 @@ async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()
     if inner_kind != "Follow" && !inner.is_string() {
         return Ok(());
     }
+    super::groups::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await?;
     sqlx::query("DELETE FROM followers WHERE actor_id = $1 AND host = $2")
         .bind(activity.actor.as_str())
         .bind(host)
@@ -432,6 +467,10 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
             "an alert shared as `node` never leaves its node".into(),
         ));
     }
+    // Groups of ours it is addressed to relay it to their members (checked first,
+    // as it needs no fetch); groups elsewhere that we know list it.
+    let groups = super::groups::addressed(state, alert.to.iter().chain(alert.cc.iter())).await?;
+    let relaying = super::groups::relaying(state, &groups, &alert.attributed_to, alert.sharing).await?;
     // The activity and the alert each carry a proof by the author.
     integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
     integrity::verify_by(state, data, object, &alert.attributed_to).await?;
@@ -496,10 +535,21 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
     let mut tx = state.db.pool.begin().await?;
     // Older or repeated versions, and anything about a withdrawn alert, change nothing.
-    remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
+    let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
+    if written {
+        for group in &relaying {
+            super::groups::relay(&mut tx, state, group, &activity.raw, host, alert.id.as_str(), now).await?;
+        }
+    }
+    for group in &groups.known {
+        crate::db::groups::record_group_alert(&mut tx, &group.id, alert.id.as_str(), to_millis(now)).await?;
+    }
     // Marked as processed with its effect, in one commit.
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
+    if written && !relaying.is_empty() {
+        state.deliveries.notify_one();
+    }
     Ok(())
 }
 
@@ -537,12 +587,18 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         return Err(Error::Forbidden("only the alert's author may withdraw it".into()));
     }
     integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+    // Our groups that relayed the alert relay its withdrawal.
+    let relaying = super::groups::hosted_groups_of_alert(state, target.as_str()).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone(&target, now).to_string();
     let mut tx = state.db.pool.begin().await?;
     remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    for group in &relaying {
+        super::groups::relay(&mut tx, state, group, &activity.raw, host, target.as_str(), now).await?;
+    }
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
+    state.deliveries.notify_one();
     Ok(())
 }
 

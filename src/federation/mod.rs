@@ -8,6 +8,7 @@
 //! - [`actions`]: solidarity actions between nodes, sent and received.
 //! - [`actors`]: actor documents, and remote actors as the crate sees them.
 //! - [`alert_delivery`]: who gets each of our alerts, and with which activity.
+//! - [`groups`]: group actors, joining, and relaying what members address to a group.
 //! - [`wire`]: the documents we send and accept (`federation/README.md`).
 //! - [`http`]: WebFinger, NodeInfo, actors, objects, collections, inboxes.
 //! - [`inbox`]: what the node does with each activity it receives.
@@ -19,6 +20,7 @@
 pub mod actions;
 pub mod actors;
 pub mod alert_delivery;
+pub mod groups;
 pub mod http;
 pub mod inbox;
 pub mod integrity;

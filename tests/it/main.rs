@@ -13,6 +13,7 @@ mod cli;
 mod crash;
 mod delivery;
 mod federation;
+mod groups;
 mod inbox_security;
 mod openapi;
 mod pages;
@@ -36,6 +37,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(delivery::cases());
     cases.extend(crash::cases());
     cases.extend(federation::cases());
+    cases.extend(groups::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
     cases.extend(pages::cases());

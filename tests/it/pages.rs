@@ -120,6 +120,20 @@ const HOSTILE: &str = "<p>We stand with them.</p>\
     <a href=\"javascript:document.title='pwned'\">click</a>\
     <iframe src=\"http://127.0.0.1:1/\"></iframe>";
 
+/// Waits (up to 10 s) until the browser has navigated to a path ending so.
+async fn wait_for_path(page: &Client, suffix: &str) {
+    for _ in 0..100 {
+        if page.current_url().await.unwrap().path().ends_with(suffix) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the browser is at {}, not at …{suffix}",
+        page.current_url().await.unwrap()
+    );
+}
+
 /// Fills in and sends the sign-in form.
 async fn sign_in(page: &Client, code: &str) {
     for (field, value) in [
@@ -249,14 +263,11 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     assert!(page.current_url().await.unwrap().path().ends_with("/login"));
     // A wrong code is refused with a message, on the same form.
     sign_in(page, "000000").await;
+    page.wait().for_element(Locator::Css("p.error")).await.unwrap();
     assert_eq!(browser.texts("p.error").await, ["wrong username, password or code"]);
     let code = tadamun::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
     sign_in(page, &code).await;
-    assert!(
-        page.current_url().await.unwrap().path().ends_with("/responses"),
-        "{}",
-        page.current_url().await.unwrap()
-    );
+    wait_for_path(page, "/responses").await;
 
     // The collective response, with the hostile statement made harmless.
     assert_eq!(browser.texts("#cosignatories li").await, ["Org blue"]);
@@ -285,6 +296,8 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         .click()
         .await
         .unwrap();
+    wait_for_path(page, "/letter").await;
+    page.wait().for_element(Locator::Id("signatories")).await.unwrap();
     assert_eq!(
         browser.texts("#addressees p").await,
         ["Attorney General, Public Ministry"]
@@ -337,6 +350,36 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
             .starts_with("default-src 'none'")
     );
 
+    // The groups page: a group on A that B's organisation joined, and B's alert to it.
+    let group = crate::groups::create_group(&a, "latin-america").await;
+    let group_uri = group["uri"].as_str().unwrap().to_string();
+    crate::groups::join(&b, &group_uri).await;
+    deliver_all(&all).await;
+    let (status, body) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &format!("/api/v1/groups/{}/members", group["id"].as_str().unwrap()),
+            &json!({"org": b.org_actor(), "state": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut to_group = titled("Teachers' union leaders arrested", "network");
+    to_group["groups"] = json!([group_uri]);
+    b.publish(to_group).await;
+    deliver_all(&all).await;
+    page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
+    page.wait().for_element(Locator::Css("section.group")).await.unwrap();
+    assert_eq!(browser.texts("section.group h2").await, ["Latin America"]);
+    assert_eq!(browser.texts("section.group .membership .state").await, ["none"]);
+    assert_eq!(
+        browser.texts("section.group ul.members li").await,
+        ["Org blue (accepted)"]
+    );
+    let listed = browser.texts("section.group ul.alerts li").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].contains("Teachers' union leaders arrested"), "{listed:?}");
+
     // Signing out ends the session on the server, not just in the browser.
     page.find(Locator::Css("header button[type=submit]"))
         .await
@@ -344,6 +387,7 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         .click()
         .await
         .unwrap();
+    wait_for_path(page, "/login").await;
     let resp = no_redirects
         .get(format!("{}/alerts/{alert}/letter", a.node.base))
         .header("cookie", format!("tadamun_session={}", cookie.value()))

@@ -299,6 +299,30 @@ async fn served_documents_have_the_documented_shape(env: TestEnv) {
             .unwrap()
             .contains("PUBLIC KEY")
     );
+    // A group has the documented fields, moderators in attributedTo.
+    let (status, group) = a
+        .node
+        .post(
+            &a.admin,
+            "/api/v1/groups",
+            &json!({"slug": "latin-america", "name": "Latin America", "kind": "regional",
+                    "languages": ["es"], "moderators": ["green"]}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{group}");
+    let (_, served_group) = get(group["uri"].as_str().unwrap().to_string(), "application/activity+json").await;
+    let mut served_keys: Vec<&String> = served_group.as_object().unwrap().keys().collect();
+    served_keys.sort();
+    let documented = example("actor-group.json");
+    let mut documented_keys: Vec<&String> = documented.as_object().unwrap().keys().collect();
+    documented_keys.sort();
+    assert_eq!(served_keys, documented_keys, "a served group has the documented fields");
+    assert_eq!(served_group["type"], "Group");
+    assert_eq!(
+        served_group["attributedTo"],
+        json!([format!("{}/orgs/green", a.node.base)])
+    );
+    assert_eq!(served_group["@context"], documented["@context"]);
     let (_, instance) = get(format!("{}/actor", a.node.base), "application/activity+json").await;
     assert_eq!(instance["type"], "Application");
     assert_eq!(instance["endpoints"]["sharedInbox"], format!("{}/inbox", a.node.base));

@@ -30,13 +30,13 @@ async fn queued_create(node: &TestNode, id: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
-/// `relay` wraps `inner` unchanged in an Announce, as a group's node would.
-fn announce(relay: &TestNode, inner: &Value, n: u32) -> Value {
+/// The group `group` of `relay` wraps `inner` unchanged in an Announce, as a group's node does.
+fn announce(relay: &TestNode, group: &str, inner: &Value, n: u32) -> Value {
     json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}/activities/announce-{n}", relay.base),
         "type": "Announce",
-        "actor": format!("{}/actor", relay.base),
+        "actor": group,
         "object": inner,
     })
 }
@@ -50,17 +50,21 @@ async fn a_relay_cannot_alter_what_the_author_signed(env: TestEnv) {
     // The receiver knows the author's node (so could fetch its key) but gets
     // the alert only through the relay.
     receiver.set_peer(&author.node.host(), "connected").await;
-    let id = author.publish(titled("Relayed alert", "trusted")).await;
+    let group = crate::groups::create_group(&relay, "relays").await;
+    let group = group["uri"].as_str().unwrap().to_string();
+    let mut body = titled("Relayed alert", "network");
+    body["groups"] = json!([group]);
+    let id = author.publish(body).await;
     deliver_all(&[&author.node, &relay.node, &receiver.node]).await;
     let original = queued_create(&author.node, &id).await;
-    let relay_sender = Sender::instance_of(&relay.node).await;
+    let relay_sender = crate::groups::group_sender(&relay.node, "relays").await;
 
     // Altered on the way: refused although the relay's HTTP signature is valid.
     let mut altered = original.clone();
     altered["object"]["contentMap"]["en"] = json!("<p>The defenders are safe; no action needed.</p>");
     assert_eq!(
         relay_sender
-            .post(&receiver.node, &announce(&relay.node, &altered, 1), GOOD)
+            .post(&receiver.node, &announce(&relay.node, &group, &altered, 1), GOOD)
             .await,
         StatusCode::UNAUTHORIZED
     );
@@ -70,7 +74,7 @@ async fn a_relay_cannot_alter_what_the_author_signed(env: TestEnv) {
     sign_as(&relay.node, "blue", &mut resigned).await;
     assert_eq!(
         relay_sender
-            .post(&receiver.node, &announce(&relay.node, &resigned, 2), GOOD)
+            .post(&receiver.node, &announce(&relay.node, &group, &resigned, 2), GOOD)
             .await,
         StatusCode::UNAUTHORIZED
     );
@@ -79,13 +83,13 @@ async fn a_relay_cannot_alter_what_the_author_signed(env: TestEnv) {
     // Unchanged: accepted, with the author's proof, and stored once however often it comes.
     assert_eq!(
         relay_sender
-            .post(&receiver.node, &announce(&relay.node, &original, 3), GOOD)
+            .post(&receiver.node, &announce(&relay.node, &group, &original, 3), GOOD)
             .await,
         StatusCode::ACCEPTED
     );
     assert_eq!(
         relay_sender
-            .post(&receiver.node, &announce(&relay.node, &original, 4), GOOD)
+            .post(&receiver.node, &announce(&relay.node, &group, &original, 4), GOOD)
             .await,
         StatusCode::ACCEPTED
     );
@@ -98,13 +102,24 @@ async fn a_relay_cannot_alter_what_the_author_signed(env: TestEnv) {
     );
     assert_eq!(receiver.node.count("remote_alerts").await, 1);
 
+    // A relay passes on only what was addressed to it.
+    let direct = author.publish(titled("Not for the group", "network")).await;
+    let not_addressed = queued_create(&author.node, &direct).await;
+    assert_eq!(
+        relay_sender
+            .post(&receiver.node, &announce(&relay.node, &group, &not_addressed, 6), GOOD)
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(receiver.network_titles().await, ["Relayed alert"]);
+
     // A blocked author's alerts do not get in through a relay either.
     receiver.set_peer(&author.node.host(), "blocked").await;
     let mut update = original.clone();
     update["type"] = json!("Update");
     assert_eq!(
         relay_sender
-            .post(&receiver.node, &announce(&relay.node, &update, 5), GOOD)
+            .post(&receiver.node, &announce(&relay.node, &group, &update, 5), GOOD)
             .await,
         StatusCode::FORBIDDEN
     );
@@ -185,10 +200,13 @@ async fn rotated_keys_keep_old_alerts_valid_and_new_ones_verify(env: TestEnv) {
     let relay = Member::spawn(&env, "blue").await;
     let late = Member::spawn(&env, "red").await;
     peer(&author, &relay, "trusted").await;
-    peer(&author, &late, "connected").await;
     peer(&relay, &late, "connected").await;
-    // Only the trusted relay gets this one directly.
-    let old_id = author.publish(titled("Before rotation", "trusted")).await;
+    // Only the relay (whose group the alert is addressed to) gets this one directly.
+    let group = crate::groups::create_group(&relay, "relays").await;
+    let group = group["uri"].as_str().unwrap().to_string();
+    let mut before = titled("Before rotation", "network");
+    before["groups"] = json!([group]);
+    let old_id = author.publish(before).await;
     deliver_all(&[&author.node, &relay.node, &late.node]).await;
     let old_create = queued_create(&author.node, &old_id).await;
 
@@ -217,10 +235,10 @@ async fn rotated_keys_keep_old_alerts_valid_and_new_ones_verify(env: TestEnv) {
     assert!(keys[0].2.is_some() && keys[1].2.is_none(), "{keys:?}");
 
     // An alert signed before the rotation, relayed afterwards, still verifies.
-    let relay_sender = Sender::instance_of(&relay.node).await;
+    let relay_sender = crate::groups::group_sender(&relay.node, "relays").await;
     assert_eq!(
         relay_sender
-            .post(&late.node, &announce(&relay.node, &old_create, 1), GOOD)
+            .post(&late.node, &announce(&relay.node, &group, &old_create, 1), GOOD)
             .await,
         StatusCode::ACCEPTED
     );
@@ -242,13 +260,14 @@ async fn rotated_keys_keep_old_alerts_valid_and_new_ones_verify(env: TestEnv) {
     tadamun::federation::proof::sign(&mut forged, &old_private, &method, &later).unwrap();
     assert_eq!(
         relay_sender
-            .post(&late.node, &announce(&relay.node, &forged, 2), GOOD)
+            .post(&late.node, &announce(&relay.node, &group, &forged, 2), GOOD)
             .await,
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(late.network_titles().await, ["Before rotation"]);
 
     // New alerts, signed with the new key, verify on every peer.
+    peer(&author, &late, "connected").await;
     author.publish(titled("After rotation", "network")).await;
     deliver_all(&[&author.node, &relay.node, &late.node]).await;
     assert!(relay.network_titles().await.contains(&"After rotation".to_string()));

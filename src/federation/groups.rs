@@ -1,0 +1,287 @@
+//! Groups between nodes (FEP-1b12, `federation/README.md`, "Groups"). A group
+//! lives on one node as a `Group` actor. Organisations join with `Follow`,
+//! which the group's moderators answer with `Accept` or `Reject`, and leave
+//! with `Undo`. An alert addressed to a group (in its `cc`) is relayed by the
+//! group's node to every member as an `Announce` that wraps the author's
+//! activity unchanged, after checking that the author is a member, that the
+//! alert is `public` or `network`, and that its proofs verify. The author's node
+//! delivers to the peers it knows as well, so the group's node is never the
+//! only way an alert travels.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+use url::Url;
+
+use super::actors::{LocalActor, RemoteActor, group_ref};
+use super::outbox::{self, Outgoing};
+use super::{peers, signed_get, urls, wire};
+use crate::clock::to_millis;
+use crate::db::groups::{self as q, GroupRow};
+use crate::db::new_id;
+use crate::domain::vocab::Audience;
+use crate::error::{Error, Result};
+use crate::server::AppState;
+
+/// `GET /groups/{slug}`: the group's actor document.
+pub async fn group_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let group = q::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let actor = LocalActor::group(&state, group).await?;
+    Ok(super::http::activity_json(actor.document(&state).await?))
+}
+
+/// `GET /groups/{slug}/followers`: the members. Everyone sees how many; who
+/// they are is shown only to a signed GET from a node with an accepted member.
+pub async fn group_followers(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let group = q::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let members: Vec<_> = q::members(&state.db, &group.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.state == "accepted")
+        .collect();
+    let mut document = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::group_followers(&state.config, &slug),
+        "type": "OrderedCollection",
+        "totalItems": members.len(),
+    });
+    if headers.contains_key("signature") {
+        let data = super::data(&state).await?;
+        if let Ok(Some(signer)) = signed_get::signer(&state, &data, &headers, &method, &uri).await
+            && members.iter().any(|m| m.host == signer.host)
+        {
+            document["orderedItems"] = members
+                .iter()
+                .map(|m| json!({"id": m.org_uri, "name": m.org_name}))
+                .collect();
+        }
+    }
+    Ok(super::http::activity_json(document))
+}
+
+/// `GET /groups/{slug}/outbox`: the alerts relayed, counted.
+pub async fn group_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let group = q::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let relayed = q::alert_uris(&state.db, &group.id).await?;
+    Ok(super::http::activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/outbox", group.uri),
+        "type": "OrderedCollection",
+        "totalItems": relayed.len(),
+    })))
+}
+
+/// Groups this node knows among an alert's addressees, and which of them live here.
+pub struct Addressed {
+    pub known: Vec<GroupRow>,
+}
+
+impl Addressed {
+    pub fn hosted(&self) -> impl Iterator<Item = &GroupRow> {
+        self.known.iter().filter(|g| g.hosted == 1)
+    }
+}
+
+pub async fn addressed(state: &AppState, addressees: impl Iterator<Item = &Url>) -> Result<Addressed> {
+    let mut known = Vec::new();
+    for uri in addressees {
+        if let Some(group) = q::find_by_uri(&state.db, uri.as_str()).await?
+            && !known.iter().any(|g: &GroupRow| g.id == group.id)
+        {
+            known.push(group);
+        }
+    }
+    Ok(Addressed { known })
+}
+
+/// Which of our groups relay an alert: those whose accepted members include
+/// its author. A `trusted` or `restricted` alert addressed to one of our groups
+/// is refused outright: groups never relay those.
+pub async fn relaying(
+    state: &AppState,
+    addressed: &Addressed,
+    author: &Url,
+    sharing: Audience,
+) -> Result<Vec<GroupRow>> {
+    let mut relaying = Vec::new();
+    for group in addressed.hosted() {
+        if !matches!(sharing, Audience::Public | Audience::Network) {
+            return Err(Error::Forbidden(format!(
+                "the group {} relays only `public` and `network` alerts, not a `{sharing}` one",
+                group.uri
+            )));
+        }
+        match q::member(&state.db, &group.id, author.as_str()).await? {
+            Some(m) if m.state == "accepted" => relaying.push(group.clone()),
+            _ => tracing::info!(group = %group.uri, author = %author, "not relaying an alert from a non-member"),
+        }
+    }
+    Ok(relaying)
+}
+
+/// Passes an activity on, unchanged, to a group's accepted members, but for
+/// those on `except_host` (the author's node has its own copy) and on this node.
+pub async fn relay(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    group: &GroupRow,
+    activity: &Value,
+    except_host: &str,
+    object_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut inboxes: Vec<(Url, String)> = Vec::new();
+    for member in q::accepted_members_on(conn, &group.id).await? {
+        if member.host == except_host || member.host == state.config.domain {
+            continue;
+        }
+        if let Ok(inbox) = Url::parse(&member.inbox)
+            && !inboxes.iter().any(|(i, _)| i == &inbox)
+        {
+            inboxes.push((inbox, member.host));
+        }
+    }
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let group_actor = Url::parse(&group.uri).map_err(|e| Error::Internal(e.into()))?;
+    let id = urls::activity(&state.config, &new_id());
+    let followers = Url::parse(&format!("{}/followers", group.uri)).map_err(|e| Error::Internal(e.into()))?;
+    let body = wire::announce(&id, &group_actor, activity.clone(), &[followers], now);
+    let outgoing = Outgoing {
+        id,
+        actor_ref: group_ref(&group.id),
+        kind: "Announce".into(),
+        object_id: Some(object_id.to_string()),
+        body,
+        inboxes,
+    };
+    outbox::enqueue(conn, &outgoing, now).await
+}
+
+/// Our groups that relayed an alert (to relay its withdrawal too).
+pub async fn hosted_groups_of_alert(state: &AppState, alert_uri: &str) -> Result<Vec<GroupRow>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT g.id FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
+    )
+    .bind(alert_uri)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut groups = Vec::new();
+    for (id,) in ids {
+        if let Some(g) = q::find(&state.db, &id).await? {
+            groups.push(g);
+        }
+    }
+    Ok(groups)
+}
+
+/// A Follow of one of our groups: an organisation asking to join. Recorded as
+/// pending for the moderators; a member already accepted stays accepted.
+pub async fn on_join_request(
+    conn: &mut AnyConnection,
+    group: &GroupRow,
+    follower: &RemoteActor,
+    follow: &Value,
+    host: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
+         ON CONFLICT (group_id, org_uri) DO UPDATE SET org_name = $3, inbox = $4, follow = $6, updated_at = $7, \
+         state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+    )
+    .bind(&group.id)
+    .bind(follower.id.0.as_str())
+    .bind(follower.name.clone().unwrap_or_else(|| follower.id.0.to_string()))
+    .bind(follower.delivery_inbox()?.as_str())
+    .bind(host)
+    .bind(follow.to_string())
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Accept or Reject from a group of a Follow by one of our organisations.
+/// Returns whether it was about a membership of ours.
+pub async fn on_membership_answer(
+    state: &AppState,
+    follow_id: Option<&Url>,
+    actor: &Url,
+    accepted: bool,
+) -> Result<bool> {
+    let Some(group) = q::find_by_uri(&state.db, actor.as_str()).await? else {
+        return Ok(false);
+    };
+    let state_name = if accepted { "accepted" } else { "rejected" };
+    let now = to_millis(state.clock.now());
+    // Some servers echo the Follow without its id: then any request of ours to this group.
+    let done =
+        match follow_id {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND follow_id = $2 \
+                 AND state <> 'left'",
+                )
+                .bind(&group.id)
+                .bind(id.as_str())
+                .bind(state_name)
+                .bind(now)
+                .execute(&state.db.pool)
+                .await?
+            }
+            None => sqlx::query(
+                "UPDATE group_memberships SET state = $2, updated_at = $3 WHERE group_id = $1 AND state = 'pending'",
+            )
+            .bind(&group.id)
+            .bind(state_name)
+            .bind(now)
+            .execute(&state.db.pool)
+            .await?,
+        };
+    Ok(done.rows_affected() > 0)
+}
+
+/// Undo of a Follow of one of our groups: the organisation leaves.
+pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> Result<()> {
+    let Some(followed) = followed else {
+        return Ok(());
+    };
+    let Some(slug) = urls::local_group_slug(&state.config, followed) else {
+        return Ok(());
+    };
+    if let Some(group) = q::find_hosted(&state.db, &slug).await? {
+        let mut conn = state.db.pool.acquire().await?;
+        q::set_member_state(
+            &mut conn,
+            &group.id,
+            actor.as_str(),
+            "left",
+            to_millis(state.clock.now()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The host of a URL, for messages.
+pub fn host(url: &Url) -> String {
+    peers::host_of(url).unwrap_or_default()
+}

@@ -1,0 +1,576 @@
+//! Regional and working groups: admins create groups on their node;
+//! organisations on any node ask to join, and the group's moderators decide;
+//! members leave, and moderators remove members. Alerts addressed to a group
+//! are relayed to its members by the group's node (`federation::groups`).
+
+use activitypub_federation::fetch::object_id::ObjectId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::accounts::Staff;
+use crate::clock::{from_millis, to_millis};
+use crate::db::groups::{self as q, GroupRow};
+use crate::db::{audit, new_id};
+use crate::domain::vocab::{GroupKind, Role};
+use crate::domain::{FieldErrors, is_language_tag};
+use crate::error::{Error, Result};
+use crate::federation::actors::{RemoteActor, group_ref};
+use crate::federation::outbox::{self, Outgoing};
+use crate::federation::{peers, urls, wire};
+use crate::server::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupInput {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: GroupKind,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Moderating organisations: slugs of this node's, or actor ids of other nodes'.
+    #[serde(default)]
+    pub moderators: Vec<String>,
+}
+
+/// A group as the API shows it, with the viewer's organisation's place in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub id: String,
+    pub uri: String,
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub languages: Vec<String>,
+    pub moderators: Vec<String>,
+    /// Whether the group lives on this node.
+    pub hosted: bool,
+    /// The viewer's organisation: `none`, `pending`, `accepted`, `rejected` or `left`.
+    pub membership: String,
+    /// Whether the viewer may moderate it (hosted groups only).
+    pub moderating: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub org: String,
+    pub name: String,
+    pub state: String,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupAlert {
+    /// The id under `/api/v1/alerts` (ours) or `/api/v1/network/alerts` (received).
+    pub id: String,
+    pub uri: String,
+    pub local: bool,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+}
+
+fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<String>) -> GroupView {
+    GroupView {
+        id: row.id.clone(),
+        uri: row.uri.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        kind: row.kind.clone(),
+        languages: row.language_tags(),
+        moderators: row.moderator_uris(),
+        hosted: row.hosted == 1,
+        membership: membership.unwrap_or_else(|| "none".into()),
+        moderating: row.hosted == 1 && may_moderate(state, staff, row),
+    }
+}
+
+/// Node admins, and coordinators or admins of a moderating organisation of ours.
+fn may_moderate(state: &AppState, staff: &Staff, group: &GroupRow) -> bool {
+    let own = urls::org_actor(&state.config, &staff.org_slug).to_string();
+    staff.role == Role::Admin || (staff.role.can_publish() && group.moderator_uris().contains(&own))
+}
+
+async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Result<Option<String>> {
+    Ok(q::membership(&state.db, &group.id, &staff.org_id)
+        .await?
+        .map(|(s, _)| s))
+}
+
+pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Result<GroupView> {
+    staff.require(staff.role == Role::Admin, "create groups (an admin can)")?;
+    let now = state.clock.now();
+    let mut errors = FieldErrors::default();
+    let slug = input.slug.trim().to_ascii_lowercase();
+    let slug_ok = (2..=64).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug.starts_with(|c: char| c.is_ascii_alphanumeric());
+    if !slug_ok {
+        errors.add(
+            "slug",
+            "2 to 64 lower-case letters, digits and dashes, such as latin-america",
+        );
+    }
+    let name = input.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.add("name", "required, at most 200 characters");
+    }
+    if input.description.chars().count() > 5_000 {
+        errors.add("description", "at most 5000 characters");
+    }
+    for (i, l) in input.languages.iter().enumerate() {
+        if !is_language_tag(l) {
+            errors.add(format!("languages[{i}]"), "a language tag such as es or pt-BR");
+        }
+    }
+    let mut moderators = Vec::new();
+    for (i, m) in input.moderators.iter().enumerate() {
+        let m = m.trim();
+        match Url::parse(m) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => moderators.push(url.to_string()),
+            _ => match crate::db::accounts::find_org_by_slug(&state.db, m).await? {
+                Some(org) => moderators.push(urls::org_actor(&state.config, &org.slug).to_string()),
+                None => errors.add(
+                    format!("moderators[{i}]"),
+                    format!("`{m}` is neither an organisation of this node nor an actor id"),
+                ),
+            },
+        }
+    }
+    if moderators.is_empty() {
+        errors.add("moderators", "at least one moderating organisation");
+    }
+    errors.into_result()?;
+    if q::find_hosted(&state.db, &slug).await?.is_some() {
+        return Err(FieldErrors::single("slug", format!("a group `{slug}` exists already")).into());
+    }
+    let row = GroupRow {
+        id: new_id(),
+        uri: urls::group(&state.config, &slug).to_string(),
+        slug: Some(slug.clone()),
+        hosted: 1,
+        name,
+        description: input.description.trim().to_string(),
+        kind: input.kind.as_str().to_string(),
+        languages: serde_json::to_string(&input.languages).map_err(anyhow::Error::from)?,
+        moderators: serde_json::to_string(&moderators).map_err(anyhow::Error::from)?,
+        created_at: to_millis(now),
+        updated_at: to_millis(now),
+    };
+    let mut tx = state.db.pool.begin().await?;
+    q::upsert(&mut tx, &row).await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&staff.user_id),
+        "group.create",
+        &row.uri,
+        &row.name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(view(state, staff, &row, None))
+}
+
+pub async fn list(state: &AppState, staff: &Staff) -> Result<Vec<GroupView>> {
+    let mut out = Vec::new();
+    for row in q::list(&state.db).await? {
+        let membership = membership_of(state, staff, &row).await?;
+        out.push(view(state, staff, &row, membership));
+    }
+    Ok(out)
+}
+
+async fn find(state: &AppState, id: &str) -> Result<GroupRow> {
+    q::find(&state.db, id).await?.ok_or(Error::NotFound("group"))
+}
+
+pub async fn get(state: &AppState, staff: &Staff, id: &str) -> Result<GroupView> {
+    let row = find(state, id).await?;
+    let membership = membership_of(state, staff, &row).await?;
+    Ok(view(state, staff, &row, membership))
+}
+
+/// Fetches a group of another node and remembers it.
+async fn learn_remote_group(state: &AppState, uri: &Url) -> Result<(GroupRow, RemoteActor)> {
+    let data = crate::federation::data(state).await?;
+    let actor = ObjectId::<RemoteActor>::from(uri.clone()).dereference(&data).await?;
+    if actor.kind != "Group" {
+        return Err(FieldErrors::single("group", format!("{uri} is a `{}`, not a group", actor.kind)).into());
+    }
+    let document: serde_json::Value =
+        sqlx::query_as::<_, (String,)>("SELECT document FROM remote_actors WHERE id = $1")
+            .bind(uri.as_str())
+            .fetch_optional(&state.db.pool)
+            .await?
+            .and_then(|(d,)| serde_json::from_str(&d).ok())
+            .unwrap_or_default();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let kind = document["groupKind"]
+        .as_str()
+        .filter(|k| matches!(*k, "regional" | "working"))
+        .unwrap_or("working");
+    let now = to_millis(state.clock.now());
+    let existing = q::find_by_uri(&state.db, uri.as_str()).await?;
+    let row = GroupRow {
+        id: existing.as_ref().map(|e| e.id.clone()).unwrap_or_else(new_id),
+        uri: uri.to_string(),
+        slug: None,
+        hosted: 0,
+        name: actor.name.clone().unwrap_or_else(|| uri.to_string()),
+        description: document["summary"].as_str().unwrap_or_default().to_string(),
+        kind: kind.to_string(),
+        languages: serde_json::to_string(&strings(&document["languages"])).map_err(anyhow::Error::from)?,
+        moderators: serde_json::to_string(&strings(&document["attributedTo"])).map_err(anyhow::Error::from)?,
+        created_at: existing.as_ref().map(|e| e.created_at).unwrap_or(now),
+        updated_at: now,
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    q::upsert(&mut conn, &row).await?;
+    let row = q::find_by_uri(&state.db, uri.as_str())
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    Ok((row, actor))
+}
+
+/// Asks for the viewer's organisation to join a group, here or on another node.
+pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupView> {
+    staff.require(
+        staff.role.can_publish(),
+        "join groups for your organisation (a coordinator or admin can)",
+    )?;
+    let uri = Url::parse(group.trim()).map_err(|_| {
+        FieldErrors::single(
+            "group",
+            "the group's actor id, such as https://node.example/groups/latin-america",
+        )
+    })?;
+    let now = state.clock.now();
+    let org = crate::db::accounts::find_org_by_id(&state.db, &staff.org_id)
+        .await?
+        .ok_or(Error::NotFound("organisation"))?;
+    let org_actor = urls::org_actor(&state.config, &org.slug);
+    if let Some(slug) = urls::local_group_slug(&state.config, &uri) {
+        // A group of this node: the request is recorded directly for its moderators.
+        let row = q::find_hosted(&state.db, &slug)
+            .await?
+            .ok_or(Error::NotFound("group"))?;
+        let follow_id = urls::activity(&state.config, &new_id());
+        let follow = wire::follow(&follow_id, &org_actor, &uri);
+        let mut tx = state.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
+             ON CONFLICT (group_id, org_uri) DO UPDATE SET follow = $6, updated_at = $7, \
+             state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+        )
+        .bind(&row.id)
+        .bind(org_actor.as_str())
+        .bind(&org.name)
+        .bind(urls::org_inbox(&state.config, &org.slug).as_str())
+        .bind(&state.config.domain)
+        .bind(follow.to_string())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
+        tx.commit().await?;
+        return get(state, staff, &row.id).await;
+    }
+    let host = peers::host_of(&uri).ok_or_else(|| FieldErrors::single("group", "a URL with a host"))?;
+    if !peers::trust_of(state, &host).await?.is_some_and(|t| t.federates()) {
+        return Err(Error::Conflict(format!(
+            "the group is on {host}, which this node does not federate with; an admin must connect it first"
+        )));
+    }
+    let (row, actor) = learn_remote_group(state, &uri).await?;
+    let follow_id = urls::activity(&state.config, &new_id());
+    let follow = wire::follow(&follow_id, &org_actor, &uri);
+    let mut tx = state.db.pool.begin().await?;
+    upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
+    outbox::enqueue(
+        &mut tx,
+        &Outgoing {
+            id: follow_id,
+            actor_ref: org.id.clone(),
+            kind: "Follow".into(),
+            object_id: Some(uri.to_string()),
+            body: follow,
+            inboxes: vec![(actor.inbox_url()?, host)],
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&staff.user_id),
+        "group.join",
+        &row.uri,
+        &org.slug,
+    )
+    .await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    get(state, staff, &row.id).await
+}
+
+async fn upsert_membership(
+    conn: &mut sqlx::AnyConnection,
+    group_id: &str,
+    org_id: &str,
+    follow_id: &str,
+    state_name: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO group_memberships (group_id, org_id, follow_id, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (group_id, org_id) DO UPDATE SET follow_id = $3, state = $4, updated_at = $5",
+    )
+    .bind(group_id)
+    .bind(org_id)
+    .bind(follow_id)
+    .bind(state_name)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The viewer's organisation leaves a group.
+pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupView> {
+    staff.require(
+        staff.role.can_publish(),
+        "leave groups for your organisation (a coordinator or admin can)",
+    )?;
+    let row = find(state, id).await?;
+    let (current, follow_id) = q::membership(&state.db, &row.id, &staff.org_id)
+        .await?
+        .filter(|(s, _)| s != "left")
+        .ok_or_else(|| Error::Conflict("your organisation is not in this group".into()))?;
+    let now = state.clock.now();
+    let org_actor = urls::org_actor(&state.config, &staff.org_slug);
+    let mut tx = state.db.pool.begin().await?;
+    upsert_membership(&mut tx, &row.id, &staff.org_id, &follow_id, "left", now).await?;
+    if row.hosted == 1 {
+        q::set_member_state(&mut tx, &row.id, org_actor.as_str(), "left", to_millis(now)).await?;
+    } else if current != "rejected" {
+        let group_uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
+        let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
+            .await?
+            .ok_or(Error::NotFound("group"))?;
+        let follow_url = Url::parse(&follow_id).map_err(|e| Error::Internal(e.into()))?;
+        let id = urls::activity(&state.config, &new_id());
+        let body = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": id,
+            "type": "Undo",
+            "actor": org_actor,
+            "object": wire::follow(&follow_url, &org_actor, &group_uri),
+        });
+        outbox::enqueue(
+            &mut tx,
+            &Outgoing {
+                id,
+                actor_ref: staff.org_id.clone(),
+                kind: "Undo".into(),
+                object_id: Some(row.uri.clone()),
+                body,
+                inboxes: vec![(actor.inbox_url()?, actor.host.clone())],
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    get(state, staff, id).await
+}
+
+/// Whether the viewer may see who is in a group hosted here.
+async fn may_see_members(state: &AppState, staff: &Staff, row: &GroupRow) -> Result<bool> {
+    if may_moderate(state, staff, row) {
+        return Ok(true);
+    }
+    let own = urls::org_actor(&state.config, &staff.org_slug);
+    Ok(q::member(&state.db, &row.id, own.as_str())
+        .await?
+        .is_some_and(|m| m.state == "accepted"))
+}
+
+/// Members of a group. For a group here, members see the accepted ones and
+/// moderators every request; for a group elsewhere, the group's node is asked
+/// with a signed fetch (it answers nodes that have a member).
+pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<MemberView>> {
+    let row = find(state, id).await?;
+    if row.hosted == 1 {
+        if !may_see_members(state, staff, &row).await? {
+            return Err(Error::Forbidden(
+                "the member list is visible to the group's members".into(),
+            ));
+        }
+        let moderating = may_moderate(state, staff, &row);
+        return Ok(q::members(&state.db, &row.id)
+            .await?
+            .into_iter()
+            .filter(|m| moderating || m.state == "accepted")
+            .map(|m| MemberView {
+                org: m.org_uri,
+                name: m.org_name,
+                state: m.state,
+                since: from_millis(m.updated_at),
+            })
+            .collect());
+    }
+    if membership_of(state, staff, &row).await?.as_deref() != Some("accepted") {
+        return Err(Error::Forbidden(
+            "the member list is visible to the group's members".into(),
+        ));
+    }
+    let data = crate::federation::data(state).await?;
+    let followers = Url::parse(&format!("{}/followers", row.uri)).map_err(|e| Error::Internal(e.into()))?;
+    let fetched = activitypub_federation::fetch::fetch_object_http::<_, serde_json::Value>(&followers, &data).await?;
+    let items = fetched.object["orderedItems"].as_array().cloned().unwrap_or_default();
+    Ok(items
+        .iter()
+        .filter_map(|i| {
+            Some(MemberView {
+                org: i["id"].as_str()?.to_string(),
+                name: i["name"].as_str().unwrap_or_default().to_string(),
+                state: "accepted".into(),
+                since: from_millis(row.updated_at),
+            })
+        })
+        .collect())
+}
+
+/// A moderator's decision on a member: `accepted`, `rejected` or `removed`.
+pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decision: &str) -> Result<Vec<MemberView>> {
+    let row = find(state, id).await?;
+    if row.hosted != 1 {
+        return Err(Error::Conflict(
+            "this group lives on another node; its moderators decide there".into(),
+        ));
+    }
+    if !may_moderate(state, staff, &row) {
+        return Err(Error::Forbidden(
+            "only the group's moderators (and this node's admins) decide who is in it".into(),
+        ));
+    }
+    let member = q::member(&state.db, &row.id, org.trim())
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let allowed = matches!(
+        (member.state.as_str(), decision),
+        ("pending", "accepted" | "rejected") | ("rejected", "accepted") | ("accepted", "removed")
+    );
+    if !allowed {
+        return Err(Error::Conflict(format!(
+            "a member who is `{}` cannot become `{decision}` (pending: accepted or rejected; accepted: removed)",
+            member.state
+        )));
+    }
+    let now = state.clock.now();
+    let group_actor = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
+    let follow: serde_json::Value = serde_json::from_str(&member.follow).unwrap_or_default();
+    let mut tx = state.db.pool.begin().await?;
+    q::set_member_state(&mut tx, &row.id, &member.org_uri, decision, to_millis(now)).await?;
+    if member.host == state.config.domain {
+        // One of our organisations: its membership is on this node too.
+        if let Some(slug) = Url::parse(&member.org_uri)
+            .ok()
+            .and_then(|u| urls::local_org_slug(&state.config, &u))
+            && let Some(org) = crate::db::accounts::find_org_by_slug(&state.db, &slug).await?
+        {
+            let membership = if decision == "accepted" { "accepted" } else { "rejected" };
+            sqlx::query("UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_id = $2")
+                .bind(&row.id)
+                .bind(&org.id)
+                .bind(membership)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+    } else {
+        // Removal is told as a Reject of the request that made them a member.
+        let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+        let answer_id = urls::activity(&state.config, &new_id());
+        let body = wire::answer(kind, &answer_id, &group_actor, follow);
+        let inbox = Url::parse(&member.inbox).map_err(|e| Error::Internal(e.into()))?;
+        outbox::enqueue(
+            &mut tx,
+            &Outgoing {
+                id: answer_id,
+                actor_ref: group_ref(&row.id),
+                kind: kind.into(),
+                object_id: Some(member.org_uri.clone()),
+                body,
+                inboxes: vec![(inbox, member.host.clone())],
+            },
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&staff.user_id),
+        "group.member",
+        &row.uri,
+        &format!("{} -> {decision}", member.org_uri),
+    )
+    .await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    members(state, staff, id).await
+}
+
+/// Alerts addressed to a group that the viewer's organisation may see here.
+pub async fn alerts(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<GroupAlert>> {
+    let row = find(state, id).await?;
+    let mut out = Vec::new();
+    for uri in q::alert_uris(&state.db, &row.id).await? {
+        let Ok(url) = Url::parse(&uri) else { continue };
+        if let Some(local) = urls::local_alert_id(&state.config, &url) {
+            if let Ok(alert) = crate::alerts::get(state, staff, &local).await {
+                out.push(GroupAlert {
+                    id: alert.id,
+                    uri,
+                    local: true,
+                    number: alert.number,
+                    title: alert.content.title.values().next().cloned().unwrap_or_default(),
+                    status: alert.status.as_str().to_string(),
+                });
+            }
+            continue;
+        }
+        let Some(remote) = crate::db::remote_alerts::find_by_id(&state.db, &uri).await? else {
+            continue;
+        };
+        let visible = remote.deleted_at.is_none()
+            && (remote.sharing != "restricted"
+                || crate::db::remote_alerts::names_org(&state.db, &remote.id, &staff.org_id).await?);
+        if visible {
+            out.push(GroupAlert {
+                id: remote.local_id,
+                uri,
+                local: false,
+                number: remote.number,
+                title: remote.title,
+                status: remote.status,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,283 @@
+//! Groups across five real nodes: a group on A with member organisations on
+//! B, C and D (E is not a member). C's alerts to the group reach B and D
+//! through A with C's proof checked, never E; a relay altered by A is refused;
+//! with A down, C's next group alert still reaches B and D directly and is not
+//! duplicated when A comes back; a `trusted` alert cannot be addressed to a group.
+
+use reqwest::StatusCode;
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use serde_json::{Value, json};
+
+use crate::federation::{Member, peer, titled};
+use crate::inbox_security::{GOOD, Sender, sign_activity_as};
+use crate::support::{TestCase, TestEnv, TestNode, deliver_all};
+use crate::tests;
+
+pub fn cases() -> Vec<TestCase> {
+    tests![groups_relay_members_alerts_without_being_a_single_point_of_failure]
+}
+
+/// Creates a group on `m`'s node, moderated by `m`'s organisation; returns it.
+pub async fn create_group(m: &Member, slug: &str) -> Value {
+    let (status, group) = m
+        .node
+        .post(
+            &m.admin,
+            "/api/v1/groups",
+            &json!({"slug": slug, "name": "Latin America", "description": "Defenders in Latin America",
+                    "kind": "regional", "languages": ["es", "en"], "moderators": [m.org]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    group
+}
+
+/// `m`'s organisation asks to join the group.
+pub async fn join(m: &Member, group_uri: &str) -> Value {
+    let (status, view) = m
+        .node
+        .post(&m.coordinator, "/api/v1/groups/join", &json!({"group": group_uri}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view
+}
+
+/// Signs HTTP requests as a group of `node`.
+pub async fn group_sender(node: &TestNode, slug: &str) -> Sender {
+    let row = tadamun::db::groups::find_hosted(node.db(), slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = tadamun::federation::actors::LocalActor::group(&node.state, row)
+        .await
+        .unwrap();
+    Sender {
+        actor: actor.id.to_string(),
+        key: RsaPrivateKey::from_pkcs8_pem(&actor.private_key_pem).unwrap(),
+    }
+}
+
+async fn count_titled(m: &Member, title: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM remote_alerts WHERE title = $1")
+        .bind(title)
+        .fetch_one(&m.node.db().pool)
+        .await
+        .unwrap();
+    n
+}
+
+async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let c = Member::spawn(&env, "red").await;
+    let d = Member::spawn(&env, "gold").await;
+    let e = Member::spawn(&env, "grey").await;
+    for m in [&b, &c, &d, &e] {
+        peer(&a, m, "connected").await;
+    }
+    let all = [&a.node, &b.node, &c.node, &d.node, &e.node];
+
+    let group = create_group(&a, "latin-america").await;
+    let uri = group["uri"].as_str().unwrap().to_string();
+    let group_id = group["id"].as_str().unwrap().to_string();
+    assert_eq!(group["moderating"], true);
+    // The group is an ActivityPub Group with its moderators as attributedTo.
+    let actor: Value = a
+        .node
+        .http
+        .get(&uri)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["type"], "Group");
+    assert_eq!(actor["attributedTo"], json!([a.org_actor()]));
+
+    for m in [&b, &c, &d] {
+        assert_eq!(join(m, &uri).await["membership"], "pending");
+    }
+    deliver_all(&all).await;
+    let members_path = format!("/api/v1/groups/{group_id}/members");
+    let (_, pending) = a.node.get(&a.coordinator, &members_path).await;
+    assert_eq!(pending["items"].as_array().unwrap().len(), 3, "{pending}");
+    // Only moderators decide; a member of another organisation on A may not.
+    let outsider = a
+        .node
+        .staff("violet", tadamun::domain::vocab::Role::Coordinator, "violet-c")
+        .await;
+    let (status, _) = a
+        .node
+        .patch(
+            &outsider,
+            &members_path,
+            &json!({"org": b.org_actor(), "state": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for m in [&b, &c, &d] {
+        let (status, body) = a
+            .node
+            .patch(
+                &a.coordinator,
+                &members_path,
+                &json!({"org": m.org_actor(), "state": "accepted"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    deliver_all(&all).await;
+    // Members know they are in, and see who else is (fetched from A).
+    let (_, groups_on_b) = b.node.get(&b.coordinator, "/api/v1/groups").await;
+    assert_eq!(groups_on_b["items"][0]["membership"], "accepted", "{groups_on_b}");
+    let id_on_b = groups_on_b["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, members_on_b) = b
+        .node
+        .get(&b.coordinator, &format!("/api/v1/groups/{id_on_b}/members"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{members_on_b}");
+    let mut names: Vec<&str> = members_on_b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Org blue", "Org gold", "Org red"]);
+
+    // C's alert to the group reaches B and D through A (C federates only with A), not E.
+    let mut first = titled("Group alert one", "network");
+    first["groups"] = json!([uri]);
+    c.publish(first).await;
+    deliver_all(&all).await;
+    for m in [&b, &d] {
+        assert_eq!(m.network_titles().await, ["Group alert one"], "{}", m.node.base);
+        let (_, list) = m.node.get(&m.coordinator, "/api/v1/network/alerts").await;
+        assert_eq!(
+            list["items"][0]["origin"],
+            c.node.host(),
+            "the author's node, not the group's"
+        );
+        assert_eq!(list["items"][0]["groups"], json!([uri]));
+    }
+    assert!(e.network_titles().await.is_empty());
+    let (_, alerts_on_b) = b
+        .node
+        .get(&b.coordinator, &format!("/api/v1/groups/{id_on_b}/alerts"))
+        .await;
+    assert_eq!(alerts_on_b["items"][0]["title"], "Group alert one", "{alerts_on_b}");
+
+    // A relay altered by the group's node is refused: the proof is C's.
+    let (relayed,): (String,) =
+        sqlx::query_as("SELECT body FROM outbox_activities WHERE kind = 'Announce' ORDER BY seq LIMIT 1")
+            .fetch_one(&a.node.db().pool)
+            .await
+            .unwrap();
+    let mut tampered: Value = serde_json::from_str(&relayed).unwrap();
+    tampered["id"] = json!(format!("{}/activities/tampered-1", a.node.base));
+    tampered["object"]["object"]["contentMap"]["en"] = json!("<p>All is well, no action needed.</p>");
+    tampered["object"]["object"]["version"] = json!(99);
+    let sender = group_sender(&a.node, "latin-america").await;
+    for m in [&b, &d] {
+        assert_eq!(sender.post(&m.node, &tampered, GOOD).await, StatusCode::UNAUTHORIZED);
+        let (version,): (i64,) = sqlx::query_as("SELECT version FROM remote_alerts WHERE title = 'Group alert one'")
+            .fetch_one(&m.node.db().pool)
+            .await
+            .unwrap();
+        assert_ne!(version, 99);
+    }
+
+    // A `trusted` alert cannot be addressed to a group: refused by the author's
+    // node, and by the group's node if another node sends one anyway.
+    let mut trusted = titled("Trusted for the group", "trusted");
+    trusted["groups"] = json!([uri]);
+    let (status, body) = c.node.post(&c.coordinator, "/api/v1/alerts", &trusted).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["fields"]["groups"].as_str().unwrap().contains("public"), "{body}");
+    let (create,): (String,) =
+        sqlx::query_as("SELECT body FROM outbox_activities WHERE kind = 'Create' ORDER BY seq LIMIT 1")
+            .fetch_one(&c.node.db().pool)
+            .await
+            .unwrap();
+    let mut forged: Value = serde_json::from_str(&create).unwrap();
+    forged["id"] = json!(format!("{}/activities/trusted-to-group", c.node.base));
+    forged["object"]["id"] = json!(format!("{}/alerts/trusted-to-group", c.node.base));
+    forged["object"]["sharing"] = json!("trusted");
+    sign_activity_as(&c.node, "red", &mut forged).await;
+    let status = Sender::org_of(&c.node, "red").await.post(&a.node, &forged, GOOD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // C now federates with B and D too. With A down, C's next group alert
+    // still reaches them directly.
+    peer(&c, &b, "connected").await;
+    peer(&c, &d, "connected").await;
+    let a_db = a.node.state.config.database_url.clone();
+    let a_port: u16 = a.node.host().rsplit(':').next().unwrap().parse().unwrap();
+    let Member {
+        node: a_node,
+        admin: a_admin,
+        coordinator: a_coordinator,
+        org: a_org,
+    } = a;
+    a_node.stop().await;
+    let mut second = titled("Group alert two", "network");
+    second["groups"] = json!([uri]);
+    c.publish(second).await;
+    deliver_all(&[&b.node, &c.node, &d.node, &e.node]).await;
+    for m in [&b, &d] {
+        assert_eq!(count_titled(m, "Group alert two").await, 1, "{}", m.node.base);
+    }
+    // A comes back; C's delivery is retried and A relays: stored once, still.
+    let a = Member {
+        node: TestNode::spawn_on_port(&a_db, a_port).await,
+        admin: a_admin,
+        coordinator: a_coordinator,
+        org: a_org,
+    };
+    c.node.clock.advance(chrono::Duration::minutes(2));
+    let all = [&a.node, &b.node, &c.node, &d.node, &e.node];
+    deliver_all(&all).await;
+    let (relays,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce'")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(relays, 2, "A relayed the second alert when it came back");
+    for m in [&b, &d] {
+        assert_eq!(count_titled(m, "Group alert two").await, 1, "{}", m.node.base);
+        assert_eq!(
+            m.network_titles().await,
+            ["Group alert one", "Group alert two"],
+            "{}",
+            m.node.base
+        );
+    }
+    assert!(e.network_titles().await.is_empty());
+    assert_eq!(count_titled(&a, "Group alert two").await, 1);
+
+    // A member leaves: the next alert is not relayed to it.
+    let (status, left) = d
+        .node
+        .post(
+            &d.coordinator,
+            &format!("/api/v1/groups/{}/leave", {
+                let (_, g) = d.node.get(&d.coordinator, "/api/v1/groups").await;
+                g["items"][0]["id"].as_str().unwrap().to_string()
+            }),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{left}");
+    assert_eq!(left["membership"], "left");
+    deliver_all(&all).await;
+    let (_, after) = a.node.get(&a.coordinator, &members_path).await;
+    let gold = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Org gold")
+        .unwrap();
+    assert_eq!(gold["state"], "left");
+}
