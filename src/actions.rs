@@ -318,13 +318,19 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
         deleted_at: None,
     };
     let to = addressed_to(&target);
-    let object = wire_actions::signed_object(state, &signer, &row, &draft, to.clone())?;
+    let shared = draft.shareable && wire_actions::relayed_for(target.audience, draft.kind);
+    let (groups, group_inboxes) = if shared {
+        groups_of(state, &target).await?
+    } else {
+        Default::default()
+    };
+    let object = wire_actions::signed_object(state, &signer, &row, &draft, to.clone(), groups)?;
     row.document = object.to_string();
 
     let mut tx = state.db.pool.begin().await?;
     q::upsert(&mut tx, &row).await?;
     let inboxes = match origin {
-        Some(inbox) => vec![inbox],
+        Some(inbox) => std::iter::once(inbox).chain(group_inboxes).collect(),
         None => destinations(&mut tx, &target, draft.kind, draft.shareable).await?,
     };
     wire_actions::enqueue(
@@ -353,6 +359,35 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
     tx.commit().await?;
     state.deliveries.notify_one();
     view_of(&row, pledge_status(&row, &[], now))
+}
+
+/// The groups a received alert is addressed to, and their nodes' inboxes
+/// (but the origin's and ours): a shared action goes to them too, so that they
+/// relay it to members the origin does not know. Read before the transaction.
+async fn groups_of(state: &AppState, target: &Target) -> Result<(Vec<Url>, Vec<(Url, String)>)> {
+    let Which::Remote(row) = &target.which else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let groups = wire_actions::groups_of_received(&row.document);
+    let mut inboxes = Vec::new();
+    for group in &groups {
+        let Some(host) = crate::federation::peers::host_of(group) else {
+            continue;
+        };
+        if host == row.origin_host || host == state.config.domain {
+            continue;
+        }
+        if let Some(peer) = crate::federation::peers::find(state, &host).await?
+            && peer
+                .trust
+                .parse::<crate::domain::vocab::Trust>()
+                .is_ok_and(|t| t.federates())
+            && peer.shared_inbox.is_some()
+        {
+            inboxes.push((crate::federation::peers::peer_inbox(&peer)?, host));
+        }
+    }
+    Ok((groups, inboxes))
 }
 
 /// Actions are addressed to the alert's author.
@@ -410,7 +445,11 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
     row.support_type = after.support_type.map(|s| s.as_str().to_string());
     row.outcome = after.outcome.map(|o| o.as_str().to_string());
     let to = addressed_to(&target);
-    let object = wire_actions::signed_object(state, &signer, &row, &after, to.clone())?;
+    let (groups, group_inboxes) = groups_of(state, &target).await?;
+    let shared_now = after.shareable && wire_actions::relayed_for(target.audience, after.kind);
+    let shared_before = before.shareable && wire_actions::relayed_for(target.audience, before.kind);
+    let cc = if shared_now { groups } else { Vec::new() };
+    let object = wire_actions::signed_object(state, &signer, &row, &after, to.clone(), cc)?;
     row.document = object.to_string();
 
     let mut tx = state.db.pool.begin().await?;
@@ -422,7 +461,28 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
     match (origin, &target.which) {
         // The origin always sees the change, and passes on what is shared.
         (Some(inbox), _) => {
-            let inboxes = vec![inbox];
+            let mut inboxes = vec![inbox];
+            if shared_now {
+                inboxes.extend(group_inboxes);
+            } else if shared_before && !group_inboxes.is_empty() {
+                // Groups' nodes passed it on: they withdraw it from the members.
+                let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
+                let tombstone = wire::tombstone_of("SolidarityAction", &action_uri, now);
+                wire_actions::enqueue(
+                    &mut tx,
+                    state,
+                    &signer,
+                    &staff.org_id,
+                    &actor,
+                    "Delete",
+                    tombstone,
+                    &row.local_id,
+                    &to,
+                    group_inboxes,
+                    now,
+                )
+                .await?;
+            }
             wire_actions::enqueue(
                 &mut tx,
                 state,
@@ -494,6 +554,10 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
         Some(t) => origin_inbox(state, t).await?,
         None => None,
     };
+    let group_inboxes = match &target {
+        Some(t) if before.shareable => groups_of(state, t).await?.1,
+        _ => Vec::new(),
+    };
     let actor = Url::parse(&row.org_uri).map_err(|e| Error::Internal(e.into()))?;
     let signer = integrity::Signer::load(state, &staff.org_id, &actor).await?;
     let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
@@ -504,7 +568,7 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
         return Err(Error::NotFound("action"));
     }
     let (inboxes, to) = match (&target, origin) {
-        (Some(t), Some(inbox)) => (vec![inbox], addressed_to(t)),
+        (Some(t), Some(inbox)) => (std::iter::once(inbox).chain(group_inboxes).collect(), addressed_to(t)),
         (Some(t), None) => (
             destinations(&mut tx, t, before.kind, before.shareable).await?,
             addressed_to(t),

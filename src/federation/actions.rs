@@ -105,6 +105,7 @@ pub fn signed_object(
     row: &ActionRow,
     draft: &crate::domain::action::ActionDraft,
     to: Vec<Url>,
+    cc: Vec<Url>,
 ) -> Result<Value> {
     let object = ActionObject::build(
         Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?,
@@ -116,6 +117,7 @@ pub fn signed_object(
         row.version,
         to,
     );
+    let object = ActionObject { cc, ..object };
     let mut value = serde_json::to_value(object).map_err(anyhow::Error::from)?;
     signer.sign(state, &mut value)?;
     Ok(value)
@@ -133,10 +135,30 @@ enum Answered {
         named: Vec<String>,
     },
     /// One we received: only its origin may pass actions on to us.
-    Received { status: String },
+    /// One we received: only its origin, or a group it was addressed to, may
+    /// pass actions on to us. `via_group` is our own group, when the acting
+    /// organisation sent the action to us as that group's node.
+    Received {
+        status: String,
+        via_group: Option<crate::db::groups::GroupRow>,
+    },
 }
 
-async fn answered(state: &AppState, alert: &Url, transport_host: &str, actor: &Url) -> Result<Answered> {
+/// The groups an alert received from another node is addressed to.
+pub fn groups_of_received(document: &str) -> Vec<Url> {
+    serde_json::from_str::<wire::AlertObject>(document)
+        .map(|a| a.cc)
+        .unwrap_or_default()
+}
+
+async fn answered(
+    state: &AppState,
+    alert: &Url,
+    transport_host: &str,
+    actor: &Url,
+    relay: Option<&Url>,
+    action_cc: &[Url],
+) -> Result<Answered> {
     if let Some(id) = urls::local_alert_id(&state.config, alert) {
         let stored = crate::db::alerts::get(&state.db, &id)
             .await?
@@ -167,16 +189,43 @@ async fn answered(state: &AppState, alert: &Url, transport_host: &str, actor: &U
     let received = remote_alerts::find_by_id(&state.db, alert.as_str())
         .await?
         .ok_or(Error::NotFound("alert"))?;
-    if received.origin_host != transport_host {
-        return Err(Error::Forbidden(format!(
-            "actions on {alert} reach this node only from the alert's origin ({}), not from {transport_host} \
-             (and {actor} may not send them here directly)",
-            received.origin_host
-        )));
+    if received.origin_host == transport_host {
+        return Ok(Answered::Received {
+            status: received.status,
+            via_group: None,
+        });
     }
-    Ok(Answered::Received {
-        status: received.status,
-    })
+    // Otherwise only through a group the alert is addressed to, and the action too.
+    let alert_groups = groups_of_received(&received.document);
+    if let Some(relay) = relay
+        && alert_groups.contains(relay)
+        && (action_cc.is_empty() || action_cc.contains(relay))
+    {
+        return Ok(Answered::Received {
+            status: received.status,
+            via_group: None,
+        });
+    }
+    if relay.is_none() {
+        for group in action_cc.iter().filter(|g| alert_groups.contains(g)) {
+            if let Some(row) = crate::db::groups::find_by_uri(&state.db, group.as_str()).await?
+                && row.hosted == 1
+                && crate::db::groups::member(&state.db, &row.id, actor.as_str())
+                    .await?
+                    .is_some_and(|m| m.state == "accepted")
+            {
+                return Ok(Answered::Received {
+                    status: received.status,
+                    via_group: Some(row),
+                });
+            }
+        }
+    }
+    Err(Error::Forbidden(format!(
+        "actions on {alert} reach this node only from the alert's origin ({}) or through a group it was \
+         addressed to, not from {transport_host} (and {actor} may not send them here directly)",
+        received.origin_host
+    )))
 }
 
 /// Whether the acting organisation's node was allowed to see our alert.
@@ -219,7 +268,15 @@ pub async fn on_action(
         Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
         None => host.to_string(),
     };
-    let answered = answered(state, &action.in_reply_to, &transport_host, &activity.actor).await?;
+    let answered = answered(
+        state,
+        &action.in_reply_to,
+        &transport_host,
+        &activity.actor,
+        relay,
+        &action.cc,
+    )
+    .await?;
     let existing = q::find_by_id(&state.db, action.id.as_str()).await?;
     if let Some(existing) = &existing
         && (existing.org_uri != activity.actor.as_str() || existing.alert_uri != action.in_reply_to.as_str())
@@ -239,6 +296,7 @@ pub async fn on_action(
         .validate(state.clock.now(), false)
         .map_err(|errors| Error::BadRequest(format!("the SolidarityAction is not valid: {:?}", errors.0)))?;
     let mut relay_to = None;
+    let mut group_relay = None;
     match &answered {
         Answered::Ours {
             alert_id,
@@ -279,13 +337,14 @@ pub async fn on_action(
                 }
             }
         }
-        Answered::Received { status } => {
-            if relay.is_none() {
-                // Sent directly by a node on the alert's origin, about the origin's own alert.
-                tracing::debug!("an action from the alert's own node");
-            }
+        Answered::Received { status, via_group } => {
             if status == "withdrawn" {
                 return Ok(());
+            }
+            if let Some(group) = via_group
+                && action.shareable
+            {
+                group_relay = Some(group.clone());
             }
             if !action.shareable {
                 // Not for us: the origin withdraws what it shared with an
@@ -329,6 +388,21 @@ pub async fn on_action(
     };
     let mut tx = state.db.pool.begin().await?;
     let written = q::upsert(&mut tx, &row).await?;
+    if written && let Some(group) = &group_relay {
+        // As the group's node: on to the other members, not back to the author
+        // nor to the alert's origin (the author sends it there itself).
+        let origin = peers::host_of(&action.in_reply_to).unwrap_or_default();
+        super::groups::relay(
+            &mut tx,
+            state,
+            group,
+            &activity.raw,
+            &[host, &origin],
+            action.id.as_str(),
+            now,
+        )
+        .await?;
+    }
     if written && let Some((alert_id, org_id, announcer, unshared)) = &relay_to {
         let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
         if *unshared {
@@ -468,8 +542,18 @@ pub async fn on_action_retracted(
         Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
         None => host.to_string(),
     };
-    let answered = answered(state, &alert, &transport_host, &activity.actor).await?;
+    // A retraction travels where the action did: the groups it was sent through.
+    let action_cc = serde_json::from_str::<ActionObject>(&existing.document)
+        .map(|a| a.cc)
+        .unwrap_or_default();
+    let answered = answered(state, &alert, &transport_host, &activity.actor, relay, &action_cc).await?;
     let mut relay_to = None;
+    let group_relay = match &answered {
+        Answered::Received {
+            via_group: Some(group), ..
+        } => Some(group.clone()),
+        _ => None,
+    };
     if let Answered::Ours {
         alert_id,
         org_id,
@@ -500,6 +584,19 @@ pub async fn on_action_retracted(
     if retracted && let Some((alert_id, org_id, announcer)) = &relay_to {
         let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
         announce(&mut tx, state, org_id, announcer, &activity.raw, &target, inboxes, now).await?;
+    }
+    if retracted && let Some(group) = &group_relay {
+        let origin = peers::host_of(&alert).unwrap_or_default();
+        super::groups::relay(
+            &mut tx,
+            state,
+            group,
+            &activity.raw,
+            &[host, &origin],
+            target.as_str(),
+            now,
+        )
+        .await?;
     }
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;

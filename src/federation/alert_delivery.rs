@@ -342,7 +342,7 @@ async fn federate_to(
                 let id = urls::activity(config, &new_id());
                 let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
                 signer.sign(state, &mut body)?;
-                super::groups::relay(conn, state, &group, &body, &config.domain, object_id.as_str(), now).await?;
+                super::groups::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
             }
         }
     }
@@ -387,16 +387,7 @@ async fn addressed_groups(
         let kind = if had_recipients { "Update" } else { "Create" };
         let mut body = wire::activity(kind, &id, actor, object, &to, now);
         signer.sign(state, &mut body)?;
-        super::groups::relay(
-            conn,
-            state,
-            &group,
-            &body,
-            &state.config.domain,
-            object_id.as_str(),
-            now,
-        )
-        .await?;
+        super::groups::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
     }
     Ok(())
 }

@@ -135,19 +135,20 @@ pub async fn relaying(
 }
 
 /// Passes an activity on, unchanged, to a group's accepted members, but for
-/// those on `except_host` (the author's node has its own copy) and on this node.
+/// those on `except_hosts` (the author's node, say, which has its own copy)
+/// and on this node.
 pub async fn relay(
     conn: &mut AnyConnection,
     state: &AppState,
     group: &GroupRow,
     activity: &Value,
-    except_host: &str,
+    except_hosts: &[&str],
     object_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut inboxes: Vec<(Url, String)> = Vec::new();
     for member in q::accepted_members_on(conn, &group.id).await? {
-        if member.host == except_host || member.host == state.config.domain {
+        if except_hosts.contains(&member.host.as_str()) || member.host == state.config.domain {
             continue;
         }
         if let Ok(inbox) = Url::parse(&member.inbox)

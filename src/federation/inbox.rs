@@ -538,7 +538,7 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
     if written {
         for group in &relaying {
-            super::groups::relay(&mut tx, state, group, &activity.raw, host, alert.id.as_str(), now).await?;
+            super::groups::relay(&mut tx, state, group, &activity.raw, &[host], alert.id.as_str(), now).await?;
         }
     }
     for group in &groups.known {
@@ -594,7 +594,7 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     let mut tx = state.db.pool.begin().await?;
     remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
     for group in &relaying {
-        super::groups::relay(&mut tx, state, group, &activity.raw, host, target.as_str(), now).await?;
+        super::groups::relay(&mut tx, state, group, &activity.raw, &[host], target.as_str(), now).await?;
     }
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;

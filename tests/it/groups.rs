@@ -9,6 +9,7 @@ use rsa::RsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use serde_json::{Value, json};
 
+use crate::actions::network_id;
 use crate::federation::{Member, peer, titled};
 use crate::inbox_security::{GOOD, Sender, sign_activity_as};
 use crate::support::{TestCase, TestEnv, TestNode, deliver_all};
@@ -210,9 +211,47 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     let status = Sender::org_of(&c.node, "red").await.post(&a.node, &forged, GOOD).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    // C now federates with B and D too. With A down, C's next group alert
-    // still reaches them directly.
+    // A shared response to a group alert travels through the group too: B
+    // (now a peer of C, the origin) answers; D, which knows only A, sees it.
     peer(&c, &b, "connected").await;
+    let on_b = network_id(&b, "Group alert one").await;
+    let (status, statement) = b
+        .node
+        .post(
+            &b.coordinator,
+            &format!("/api/v1/network/alerts/{on_b}/actions"),
+            &json!({"kind": "statement", "shareable": true, "content": {"en": "Blue stands with them."}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{statement}");
+    deliver_all(&all).await;
+    let on_d = network_id(&d, "Group alert one").await;
+    let statements_on_d = || async {
+        let (status, body) = d
+            .node
+            .get(&d.coordinator, &format!("/api/v1/network/alerts/{on_d}/responses"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["counts"]["statement"].as_i64().unwrap()
+    };
+    assert_eq!(statements_on_d().await, 1);
+    assert_eq!(e.node.count("solidarity_actions").await, 0);
+    // Retracted: gone from D too.
+    let (status, _) = b
+        .node
+        .call(
+            reqwest::Method::DELETE,
+            Some(&b.coordinator),
+            &format!("/api/v1/actions/{}", statement["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    deliver_all(&all).await;
+    assert_eq!(statements_on_d().await, 0);
+
+    // C now federates with D too. With A down, C's next group alert still
+    // reaches B and D directly.
     peer(&c, &d, "connected").await;
     let a_db = a.node.state.config.database_url.clone();
     let a_port: u16 = a.node.host().rsplit(':').next().unwrap().parse().unwrap();
@@ -240,10 +279,12 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     c.node.clock.advance(chrono::Duration::minutes(2));
     let all = [&a.node, &b.node, &c.node, &d.node, &e.node];
     deliver_all(&all).await;
-    let (relays,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce'")
-        .fetch_one(&a.node.db().pool)
-        .await
-        .unwrap();
+    let (relays,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce' AND object_id LIKE '%/alerts/%'",
+    )
+    .fetch_one(&a.node.db().pool)
+    .await
+    .unwrap();
     assert_eq!(relays, 2, "A relayed the second alert when it came back");
     for m in [&b, &d] {
         assert_eq!(count_titled(m, "Group alert two").await, 1, "{}", m.node.base);
@@ -257,6 +298,45 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     assert!(e.network_titles().await.is_empty());
     assert_eq!(count_titled(&a, "Group alert two").await, 1);
 
+    // The member list is for members and moderators only.
+    let outsider = a
+        .node
+        .staff("violet", tadamun::domain::vocab::Role::Coordinator, "violet-2")
+        .await;
+    let (status, _) = a.node.get(&outsider, &members_path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A moderator removes B: B learns it, and A relays nothing more to B.
+    let (status, body) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &members_path,
+            &json!({"org": b.org_actor(), "state": "removed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&all).await;
+    assert_eq!(
+        b.node.get(&b.coordinator, &format!("/api/v1/groups/{id_on_b}")).await.1["membership"],
+        "rejected"
+    );
+    let mut third = titled("Group alert three", "network");
+    third["groups"] = json!([uri]);
+    let third = c.publish(third).await;
+    deliver_all(&all).await;
+    let third_uri = format!("{}/alerts/{third}", c.node.base);
+    let (relayed, to_b): (i64, i64) = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COUNT(DISTINCT a.id), COALESCE(SUM(CASE WHEN d.host = $2 THEN 1 ELSE 0 END), 0) \
+         FROM outbox_activities a JOIN outbox_deliveries d ON a.id = d.activity_id \
+         WHERE a.kind = 'Announce' AND a.object_id = $1",
+    )
+    .bind(&third_uri)
+    .bind(b.node.host())
+    .fetch_one(&a.node.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(relayed, 1, "the third alert was relayed");
+    assert_eq!(to_b, 0, "a removed member gets no relays");
     // A member leaves: the next alert is not relayed to it.
     let (status, left) = d
         .node
