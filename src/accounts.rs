@@ -350,19 +350,7 @@ pub async fn session_staff(db: &Db, plain: &str, now: DateTime<Utc>) -> Result<S
         .await?
         .filter(|u| u.disabled_at.is_none())
         .ok_or_else(expired)?;
-    let org = q::find_org_by_id(db, &user.org_id)
-        .await?
-        .ok_or(Error::Internal(anyhow::anyhow!("user {} has no organisation", user.id)))?;
-    Ok(Staff {
-        role: user
-            .role
-            .parse()
-            .map_err(|_| Error::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
-        user_id: user.id,
-        username: user.username,
-        org_id: org.id,
-        org_slug: org.slug,
-    })
+    staff_of(db, user).await
 }
 
 /// Checks a password and, for roles that need it, a TOTP code; returns the user's id.
@@ -406,10 +394,15 @@ pub async fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<St
     let (user, token_id) = q::find_user_by_token_hash(db, &hash_token(token))
         .await?
         .ok_or_else(invalid)?;
+    q::touch_token(db, &token_id, to_millis(now)).await?;
+    staff_of(db, user).await
+}
+
+/// The staff member a user row stands for, with their organisation.
+async fn staff_of(db: &Db, user: q::UserRow) -> Result<Staff> {
     let org = q::find_org_by_id(db, &user.org_id)
         .await?
         .ok_or(Error::Internal(anyhow::anyhow!("user {} has no organisation", user.id)))?;
-    q::touch_token(db, &token_id, to_millis(now)).await?;
     Ok(Staff {
         role: user
             .role

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::actors::RemoteActor;
 use super::inbox::{Incoming, mark_received, object_id};
-use super::outbox::{self, Outgoing};
+use super::outbox;
 use super::wire::{self, ActionObject};
 use super::{integrity, peers, urls};
 use crate::clock::to_millis;
@@ -81,21 +81,12 @@ pub async fn enqueue(
     inboxes: Vec<(Url, String)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if inboxes.is_empty() {
-        return Ok(());
-    }
-    let id = urls::activity(&state.config, &new_id());
-    let mut body = wire::activity(kind, &id, actor, object, to, now);
-    signer.sign(state, &mut body)?;
-    let outgoing = Outgoing {
-        id,
-        actor_ref: org_id.to_string(),
-        kind: kind.into(),
-        object_id: Some(action_id.to_string()),
-        body,
-        inboxes,
-    };
-    outbox::enqueue(conn, &outgoing, now).await
+    outbox::enqueue_new(conn, state, org_id, kind, action_id, inboxes, now, |id| {
+        let mut body = wire::activity(kind, id, actor, object, to, now);
+        signer.sign(state, &mut body)?;
+        Ok(body)
+    })
+    .await
 }
 
 /// The object of an action as it goes on the wire, signed by its organisation.
@@ -451,20 +442,17 @@ async fn announce(
     inboxes: Vec<(Url, String)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if inboxes.is_empty() {
-        return Ok(());
-    }
-    let id = urls::activity(&state.config, &new_id());
-    let body = wire::announce(&id, announcer, activity.clone(), &[], now);
-    let outgoing = Outgoing {
-        id,
-        actor_ref: org_id.to_string(),
-        kind: "Announce".into(),
-        object_id: Some(action_id.to_string()),
-        body,
+    outbox::enqueue_new(
+        conn,
+        state,
+        org_id,
+        "Announce",
+        action_id.as_str(),
         inboxes,
-    };
-    outbox::enqueue(conn, &outgoing, now).await
+        now,
+        |id| Ok(wire::announce(id, announcer, activity.clone(), &[], now)),
+    )
+    .await
 }
 
 /// Tells the alert's other recipients that an action it passed on is no
@@ -478,20 +466,10 @@ pub async fn unshare(
     inboxes: Vec<(Url, String)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if inboxes.is_empty() {
-        return Ok(());
-    }
-    let id = urls::activity(&state.config, &new_id());
-    let body = wire::unshare(&id, announcer, action_id, now);
-    let outgoing = Outgoing {
-        id,
-        actor_ref: org_id.to_string(),
-        kind: "Undo".into(),
-        object_id: Some(action_id.to_string()),
-        body,
-        inboxes,
-    };
-    outbox::enqueue(conn, &outgoing, now).await
+    outbox::enqueue_new(conn, state, org_id, "Undo", action_id.as_str(), inboxes, now, |id| {
+        Ok(wire::unshare(id, announcer, action_id, now))
+    })
+    .await
 }
 
 /// `Undo` of an `Announce` of an action, from the origin of the alert it

@@ -17,11 +17,10 @@ use sqlx::AnyConnection;
 use url::Url;
 
 use super::actors::{LocalActor, RemoteActor, group_ref};
-use super::outbox::{self, Outgoing};
+use super::outbox;
 use super::{peers, signed_get, urls, wire};
 use crate::clock::to_millis;
 use crate::db::groups::{self as q, GroupRow};
-use crate::db::new_id;
 use crate::domain::vocab::Audience;
 use crate::error::{Error, Result};
 use crate::server::AppState;
@@ -157,22 +156,19 @@ pub async fn relay(
             inboxes.push((inbox, member.host));
         }
     }
-    if inboxes.is_empty() {
-        return Ok(());
-    }
     let group_actor = Url::parse(&group.uri).map_err(|e| Error::Internal(e.into()))?;
-    let id = urls::activity(&state.config, &new_id());
     let followers = Url::parse(&format!("{}/followers", group.uri)).map_err(|e| Error::Internal(e.into()))?;
-    let body = wire::announce(&id, &group_actor, activity.clone(), &[followers], now);
-    let outgoing = Outgoing {
-        id,
-        actor_ref: group_ref(&group.id),
-        kind: "Announce".into(),
-        object_id: Some(object_id.to_string()),
-        body,
+    outbox::enqueue_new(
+        conn,
+        state,
+        &group_ref(&group.id),
+        "Announce",
+        object_id,
         inboxes,
-    };
-    outbox::enqueue(conn, &outgoing, now).await
+        now,
+        |id| Ok(wire::announce(id, &group_actor, activity.clone(), &[followers], now)),
+    )
+    .await
 }
 
 /// Our groups that relayed an alert (to relay its withdrawal too).

@@ -70,6 +70,35 @@ pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono:
     Ok(())
 }
 
+/// Writes a new activity of this node to the outbox: `build` makes its body
+/// around the id given to it. Nothing is written when there is nobody to send to.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_new(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    actor_ref: &str,
+    kind: &str,
+    object_id: &str,
+    inboxes: Vec<(Url, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+    build: impl FnOnce(&Url) -> Result<serde_json::Value>,
+) -> Result<()> {
+    if inboxes.is_empty() {
+        return Ok(());
+    }
+    let id = super::urls::activity(&state.config, &new_id());
+    let body = build(&id)?;
+    let outgoing = Outgoing {
+        id,
+        actor_ref: actor_ref.to_string(),
+        kind: kind.into(),
+        object_id: Some(object_id.to_string()),
+        body,
+        inboxes,
+    };
+    enqueue(conn, &outgoing, now).await
+}
+
 /// An activity as stored: sent byte for byte as it was written.
 #[derive(Debug)]
 struct StoredActivity {
