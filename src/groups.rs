@@ -249,6 +249,18 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
         staff.role.can_publish(),
         "join groups for your organisation (a coordinator or admin can)",
     )?;
+    if let Some(existing) = q::find_by_uri(&state.db, group.trim()).await?
+        && matches!(
+            q::membership(&state.db, &existing.id, &staff.org_id)
+                .await?
+                .map(|(s, _)| s)
+                .as_deref(),
+            Some("pending" | "accepted")
+        )
+    {
+        // Asked already, or in: nothing to ask again.
+        return get(state, staff, &existing.id).await;
+    }
     let uri = Url::parse(group.trim()).map_err(|_| {
         FieldErrors::single(
             "group",
@@ -361,15 +373,20 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
         .ok_or_else(|| Error::Conflict("your organisation is not in this group".into()))?;
     let now = state.clock.now();
     let org_actor = urls::org_actor(&state.config, &staff.org_slug);
+    // Looked up before the transaction, which must not wait on the pool.
+    let group_actor = if row.hosted == 1 {
+        None
+    } else {
+        crate::federation::actors::find_remote_actor(state, &row.uri).await?
+    };
     let mut tx = state.db.pool.begin().await?;
     upsert_membership(&mut tx, &row.id, &staff.org_id, &follow_id, "left", now).await?;
     if row.hosted == 1 {
         q::set_member_state(&mut tx, &row.id, org_actor.as_str(), "left", to_millis(now)).await?;
-    } else if current != "rejected" {
+    } else if current != "rejected"
+        && let Some(actor) = group_actor
+    {
         let group_uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
-        let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
-            .await?
-            .ok_or(Error::NotFound("group"))?;
         let follow_url = Url::parse(&follow_id).map_err(|e| Error::Internal(e.into()))?;
         let id = urls::activity(&state.config, &new_id());
         let body = serde_json::json!({
@@ -481,18 +498,34 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decisi
             member.state
         )));
     }
+    let local = member.host == state.config.domain;
+    if decision == "accepted"
+        && !local
+        && !peers::trust_of(state, &member.host)
+            .await?
+            .is_some_and(|t| t.federates())
+    {
+        return Err(Error::Conflict(format!(
+            "{} is on {}, which this node does not federate with; an admin must connect it before it can join",
+            member.org_uri, member.host
+        )));
+    }
+    // Looked up before the transaction, which must not wait on the pool.
+    let local_org = match Url::parse(&member.org_uri)
+        .ok()
+        .and_then(|u| urls::local_org_slug(&state.config, &u))
+    {
+        Some(slug) if local => crate::db::accounts::find_org_by_slug(&state.db, &slug).await?,
+        _ => None,
+    };
     let now = state.clock.now();
     let group_actor = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
     let follow: serde_json::Value = serde_json::from_str(&member.follow).unwrap_or_default();
     let mut tx = state.db.pool.begin().await?;
     q::set_member_state(&mut tx, &row.id, &member.org_uri, decision, to_millis(now)).await?;
-    if member.host == state.config.domain {
+    if local {
         // One of our organisations: its membership is on this node too.
-        if let Some(slug) = Url::parse(&member.org_uri)
-            .ok()
-            .and_then(|u| urls::local_org_slug(&state.config, &u))
-            && let Some(org) = crate::db::accounts::find_org_by_slug(&state.db, &slug).await?
-        {
+        if let Some(org) = &local_org {
             let membership = if decision == "accepted" { "accepted" } else { "rejected" };
             sqlx::query("UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_id = $2")
                 .bind(&row.id)

@@ -369,8 +369,15 @@ async fn groups_page(State(state): State<AppState>, jar: CookieJar) -> Response 
     };
     let mut details = Vec::new();
     for group in groups {
-        // Who is in a group is shown only to those the API shows it to.
-        let members = crate::groups::members(&state, &staff, &group.id).await.ok();
+        // Who is in a group is shown only to those the API shows it to, and
+        // only for groups here: the members of a group elsewhere come from its
+        // node (`/api/v1/groups/{id}/members`), and this page never waits on
+        // another node.
+        let members = if group.hosted {
+            crate::groups::members(&state, &staff, &group.id).await.ok()
+        } else {
+            None
+        };
         let alerts = match crate::groups::alerts(&state, &staff, &group.id).await {
             Ok(a) => a,
             Err(e) => return error_page(e, Some(&staff)),

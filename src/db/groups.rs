@@ -123,12 +123,22 @@ pub async fn member(db: &Db, group_id: &str, org_uri: &str) -> sqlx::Result<Opti
     .await
 }
 
-/// Accepted members, on a connection already held.
-pub async fn accepted_members_on(conn: &mut AnyConnection, group_id: &str) -> sqlx::Result<Vec<MemberRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {MEMBER_COLUMNS} FROM group_members WHERE group_id = $1 AND state = 'accepted' ORDER BY org_uri"
-    ))
+/// Accepted members on nodes this one federates with (or on this node), on a
+/// connection already held: nothing is relayed to a node it blocked since.
+pub async fn accepted_members_on(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    our_host: &str,
+) -> sqlx::Result<Vec<MemberRow>> {
+    sqlx::query_as(
+        "SELECT m.group_id, m.org_uri, m.org_name, m.inbox, m.host, m.follow, m.state, m.created_at, m.updated_at \
+         FROM group_members m LEFT JOIN peers p ON p.host = m.host \
+         WHERE m.group_id = $1 AND m.state = 'accepted' \
+         AND (p.trust IN ('connected', 'trusted') OR m.host = $2) \
+         ORDER BY m.org_uri",
+    )
     .bind(group_id)
+    .bind(our_host)
     .fetch_all(conn)
     .await
 }

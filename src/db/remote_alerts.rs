@@ -138,24 +138,28 @@ pub async fn insert_tombstone(
 }
 
 /// Purges a withdrawn alert's content, keeping only its tombstone.
-pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query(
+/// Returns whether it was still there (a repeated withdrawal changes nothing).
+pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
         "UPDATE remote_alerts SET status = 'withdrawn', number = '', country = '', urgency = 'unknown', \
          severity = 'unknown', certainty = 'unknown', title = '', search_text = '', document = $2, deleted_at = $3 \
-         WHERE id = $1",
+         WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id)
     .bind(tombstone)
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
     for table in ["remote_alert_violations", "remote_alert_recipients"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
             .bind(id)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Received alerts the viewer's organisation may see: all but restricted ones,

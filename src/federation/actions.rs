@@ -190,7 +190,7 @@ async fn answered(
     let alert_groups = groups_of_received(&received.document);
     if let Some(relay) = relay
         && alert_groups.contains(relay)
-        && (action_cc.is_empty() || action_cc.contains(relay))
+        && action_cc.contains(relay)
     {
         return Ok(Answered::Received {
             status: received.status,

@@ -366,9 +366,12 @@ async fn addressed_groups(
         let Some(group) = crate::db::groups::find_by_uri_on(conn, uri).await? else {
             continue;
         };
-        crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
-            .await?;
-        if group.hosted != 1 || !matches!(alert.audience, Audience::Public | Audience::Network) {
+        if group.hosted != 1 {
+            crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
+                .await?;
+            continue;
+        }
+        if !matches!(alert.audience, Audience::Public | Audience::Network) {
             continue;
         }
         let member: Option<(String,)> =
@@ -380,6 +383,8 @@ async fn addressed_groups(
         if member.is_none_or(|(s,)| s != "accepted") {
             continue;
         }
+        crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
+            .await?;
         let to = addressing(&state.config, alert.org_slug, alert.audience);
         let mut object = serde_json::to_value(alert.object(state, to.clone())).map_err(anyhow::Error::from)?;
         signer.sign(state, &mut object)?;

@@ -146,7 +146,7 @@ pub async fn relay(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let mut inboxes: Vec<(Url, String)> = Vec::new();
-    for member in q::accepted_members_on(conn, &group.id).await? {
+    for member in q::accepted_members_on(conn, &group.id, &state.config.domain).await? {
         if except_hosts.contains(&member.host.as_str()) || member.host == state.config.domain {
             continue;
         }
@@ -218,6 +218,7 @@ pub async fn on_join_request(
 
 /// Accept or Reject from a group of a Follow by one of our organisations.
 /// Returns whether it was about a membership of ours.
+/// Returns whether the answer came from a group this node knows.
 pub async fn on_membership_answer(
     state: &AppState,
     follow_id: Option<&Url>,
@@ -253,16 +254,20 @@ pub async fn on_membership_answer(
             .execute(&state.db.pool)
             .await?,
         };
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        tracing::info!(group = %actor, "an answer from a group to no request of ours");
+    }
+    Ok(true)
 }
 
-/// Undo of a Follow of one of our groups: the organisation leaves.
-pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> Result<()> {
+/// Undo of a Follow of one of our groups: the organisation leaves. Returns
+/// whether the Follow was of one of our groups.
+pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> Result<bool> {
     let Some(followed) = followed else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(slug) = urls::local_group_slug(&state.config, followed) else {
-        return Ok(());
+        return Ok(false);
     };
     if let Some(group) = q::find_hosted(&state.db, &slug).await? {
         let mut conn = state.db.pool.acquire().await?;
@@ -275,7 +280,7 @@ pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> 
         )
         .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The host of a URL, for messages.

@@ -398,6 +398,7 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
     };
     let follow_id = object_id(&activity.raw["object"]);
     if super::groups::on_membership_answer(state, follow_id.as_ref(), &activity.actor, answer == "accepted").await? {
+        // An answer from a group is about a membership, never about peering.
         return Ok(());
     }
     let peer = peers::find(state, host).await?.ok_or(Error::NotFound("peer"))?;
@@ -432,7 +433,9 @@ async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()
     if inner_kind != "Follow" && !inner.is_string() {
         return Ok(());
     }
-    super::groups::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await?;
+    if super::groups::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await? {
+        return Ok(());
+    }
     sqlx::query("DELETE FROM followers WHERE actor_id = $1 AND host = $2")
         .bind(activity.actor.as_str())
         .bind(host)
@@ -541,7 +544,12 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
             super::groups::relay(&mut tx, state, group, &activity.raw, &[host], alert.id.as_str(), now).await?;
         }
     }
-    for group in &groups.known {
+    // Listed under a group of ours only if that group relays it.
+    for group in groups
+        .known
+        .iter()
+        .filter(|g| g.hosted == 0 || relaying.iter().any(|r| r.id == g.id))
+    {
         crate::db::groups::record_group_alert(&mut tx, &group.id, alert.id.as_str(), to_millis(now)).await?;
     }
     // Marked as processed with its effect, in one commit.
@@ -592,8 +600,10 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     let now = state.clock.now();
     let tombstone = wire::tombstone(&target, now).to_string();
     let mut tx = state.db.pool.begin().await?;
-    remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
-    for group in &relaying {
+    let purged = remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    // Relayed once, when it takes effect: a repeated Delete goes nowhere (and
+    // two groups relaying to each other cannot loop).
+    for group in relaying.iter().filter(|_| purged) {
         super::groups::relay(&mut tx, state, group, &activity.raw, &[host], target.as_str(), now).await?;
     }
     mark_received(&mut tx, activity, now).await?;

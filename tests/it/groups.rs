@@ -59,6 +59,27 @@ pub async fn group_sender(node: &TestNode, slug: &str) -> Sender {
     }
 }
 
+/// How many relays of an alert the group's node `a` addressed to `x`'s and `y`'s nodes.
+async fn relayed_to(a: &Member, alert_uri: &str, x: &Member, y: &Member) -> (i64, i64) {
+    let count = |host: String| {
+        let pool = a.node.db().pool.clone();
+        let alert_uri = alert_uri.to_string();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM outbox_activities a JOIN outbox_deliveries d ON a.id = d.activity_id \
+                 WHERE a.kind = 'Announce' AND a.object_id = $1 AND d.host = $2",
+            )
+            .bind(alert_uri)
+            .bind(host)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            n
+        }
+    };
+    (count(x.node.host()).await, count(y.node.host()).await)
+}
+
 async fn count_titled(m: &Member, title: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM remote_alerts WHERE title = $1")
         .bind(title)
@@ -250,6 +271,47 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     deliver_all(&all).await;
     assert_eq!(statements_on_d().await, 0);
 
+    // C withdraws the alert: D, which knows only A, loses it through the group.
+    let one = {
+        let (_, list) = c.node.get(&c.coordinator, "/api/v1/alerts").await;
+        list["items"][0]["id"].as_str().unwrap().to_string()
+    };
+    let (status, body) = c
+        .node
+        .post(&c.coordinator, &format!("/api/v1/alerts/{one}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&all).await;
+    assert!(d.network_titles().await.is_empty(), "withdrawn through the group");
+    assert!(b.network_titles().await.is_empty());
+    // A repeated withdrawal is relayed no further (two groups relaying to each
+    // other could otherwise pass it back and forth for ever).
+    let one_uri = format!("{}/alerts/{one}", c.node.base);
+    let relays_of_one = || async {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce' AND object_id = $1")
+                .bind(&one_uri)
+                .fetch_one(&a.node.db().pool)
+                .await
+                .unwrap();
+        n
+    };
+    let before = relays_of_one().await;
+    let (delete,): (String,) =
+        sqlx::query_as("SELECT body FROM outbox_activities WHERE kind = 'Delete' AND object_id = $1")
+            .bind(&one)
+            .fetch_one(&c.node.db().pool)
+            .await
+            .unwrap();
+    let mut again: Value = serde_json::from_str(&delete).unwrap();
+    again["id"] = json!(format!("{}/activities/delete-again", c.node.base));
+    sign_activity_as(&c.node, "red", &mut again).await;
+    assert_eq!(
+        Sender::org_of(&c.node, "red").await.post(&a.node, &again, GOOD).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(relays_of_one().await, before);
+
     // C now federates with D too. With A down, C's next group alert still
     // reaches B and D directly.
     peer(&c, &d, "connected").await;
@@ -264,7 +326,7 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     a_node.stop().await;
     let mut second = titled("Group alert two", "network");
     second["groups"] = json!([uri]);
-    c.publish(second).await;
+    let second = c.publish(second).await;
     deliver_all(&[&b.node, &c.node, &d.node, &e.node]).await;
     for m in [&b, &d] {
         assert_eq!(count_titled(m, "Group alert two").await, 1, "{}", m.node.base);
@@ -279,21 +341,11 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     c.node.clock.advance(chrono::Duration::minutes(2));
     let all = [&a.node, &b.node, &c.node, &d.node, &e.node];
     deliver_all(&all).await;
-    let (relays,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce' AND object_id LIKE '%/alerts/%'",
-    )
-    .fetch_one(&a.node.db().pool)
-    .await
-    .unwrap();
-    assert_eq!(relays, 2, "A relayed the second alert when it came back");
+    let (to_b, to_d) = relayed_to(&a, &format!("{}/alerts/{second}", c.node.base), &b, &d).await;
+    assert_eq!((to_b, to_d), (1, 1), "A relayed the second alert when it came back");
     for m in [&b, &d] {
         assert_eq!(count_titled(m, "Group alert two").await, 1, "{}", m.node.base);
-        assert_eq!(
-            m.network_titles().await,
-            ["Group alert one", "Group alert two"],
-            "{}",
-            m.node.base
-        );
+        assert_eq!(m.network_titles().await, ["Group alert two"], "{}", m.node.base);
     }
     assert!(e.network_titles().await.is_empty());
     assert_eq!(count_titled(&a, "Group alert two").await, 1);
@@ -305,6 +357,17 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
         .await;
     let (status, _) = a.node.get(&outsider, &members_path).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // A blocks B's node: it stays a member, but A relays nothing to it.
+    a.set_peer(&b.node.host(), "blocked").await;
+    let mut blocked = titled("Group alert while blocked", "network");
+    blocked["groups"] = json!([uri]);
+    let blocked = c.publish(blocked).await;
+    deliver_all(&all).await;
+    let (to_b, to_d) = relayed_to(&a, &format!("{}/alerts/{blocked}", c.node.base), &b, &d).await;
+    assert_eq!((to_b, to_d), (0, 1), "relayed to D only");
+    a.set_peer(&b.node.host(), "connected").await;
+    deliver_all(&all).await;
+
     // A moderator removes B: B learns it, and A relays nothing more to B.
     let (status, body) = a
         .node
@@ -324,19 +387,8 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     third["groups"] = json!([uri]);
     let third = c.publish(third).await;
     deliver_all(&all).await;
-    let third_uri = format!("{}/alerts/{third}", c.node.base);
-    let (relayed, to_b): (i64, i64) = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT COUNT(DISTINCT a.id), COALESCE(SUM(CASE WHEN d.host = $2 THEN 1 ELSE 0 END), 0) \
-         FROM outbox_activities a JOIN outbox_deliveries d ON a.id = d.activity_id \
-         WHERE a.kind = 'Announce' AND a.object_id = $1",
-    )
-    .bind(&third_uri)
-    .bind(b.node.host())
-    .fetch_one(&a.node.db().pool)
-    .await
-    .unwrap();
-    assert_eq!(relayed, 1, "the third alert was relayed");
-    assert_eq!(to_b, 0, "a removed member gets no relays");
+    let (to_b, to_d) = relayed_to(&a, &format!("{}/alerts/{third}", c.node.base), &b, &d).await;
+    assert_eq!((to_b, to_d), (0, 1), "a removed member gets no relays");
     // A member leaves: the next alert is not relayed to it.
     let (status, left) = d
         .node
