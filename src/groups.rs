@@ -450,7 +450,9 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
             })
             .collect());
     }
-    if membership_of(state, staff, &row).await?.as_deref() != Some("accepted") {
+    let own = urls::org_actor(&state.config, &staff.org_slug).to_string();
+    let moderating = staff.role.can_publish() && row.moderator_uris().contains(&own);
+    if !moderating && membership_of(state, staff, &row).await?.as_deref() != Some("accepted") {
         return Err(Error::Forbidden(
             "the member list is visible to the group's members".into(),
         ));
@@ -465,7 +467,7 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
             Some(MemberView {
                 org: i["id"].as_str()?.to_string(),
                 name: i["name"].as_str().unwrap_or_default().to_string(),
-                state: "accepted".into(),
+                state: i["state"].as_str().unwrap_or("accepted").to_string(),
                 since: from_millis(row.updated_at),
             })
         })
@@ -476,16 +478,115 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
 pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decision: &str) -> Result<Vec<MemberView>> {
     let row = find(state, id).await?;
     if row.hosted != 1 {
-        return Err(Error::Conflict(
-            "this group lives on another node; its moderators decide there".into(),
-        ));
+        // A moderating organisation of ours, of a group elsewhere: the decision
+        // goes to the group's node, which applies it.
+        tell_group_node(state, staff, &row, org.trim(), decision).await?;
+        return members(state, staff, id).await;
     }
     if !may_moderate(state, staff, &row) {
         return Err(Error::Forbidden(
             "only the group's moderators (and this node's admins) decide who is in it".into(),
         ));
     }
-    let member = q::member(&state.db, &row.id, org.trim())
+    apply_decision(state, &row, org.trim(), decision, Some(&staff.user_id)).await?;
+    members(state, staff, id).await
+}
+
+/// Sends a moderator's decision on a group of another node to that node:
+/// `Accept` or `Reject` (a removal too) of the member's request to join.
+async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &str, decision: &str) -> Result<()> {
+    let own = urls::org_actor(&state.config, &staff.org_slug);
+    if !(staff.role.can_publish() && row.moderator_uris().contains(&own.to_string())) {
+        return Err(Error::Forbidden(
+            "only the group's moderators decide who is in it; your organisation is not one".into(),
+        ));
+    }
+    let member = Url::parse(org).map_err(|_| FieldErrors::single("org", "the member organisation's actor id"))?;
+    let group = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
+    let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+    let now = state.clock.now();
+    let mut tx = state.db.pool.begin().await?;
+    outbox::enqueue_new(
+        &mut tx,
+        state,
+        &staff.org_id,
+        kind,
+        row.uri.as_str(),
+        vec![(actor.inbox_url()?, actor.host.clone())],
+        now,
+        |id| {
+            Ok(serde_json::json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": id,
+                "type": kind,
+                "actor": own,
+                "object": {"type": "Follow", "actor": member, "object": group},
+            }))
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&staff.user_id),
+        "group.member",
+        &row.uri,
+        &format!("{org} -> {decision} (sent to the group's node)"),
+    )
+    .await?;
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
+}
+
+/// A moderating organisation on another node decided on a request to join one
+/// of our groups (an `Accept` or `Reject` of it). `Reject` of a member removes it.
+pub async fn on_remote_decision(
+    state: &AppState,
+    moderator: &Url,
+    kind: &str,
+    object: &serde_json::Value,
+) -> Result<()> {
+    let group_uri = object["object"]
+        .as_str()
+        .and_then(|s| Url::parse(s).ok())
+        .ok_or_else(|| Error::BadRequest("a decision names the group as its Follow's object".into()))?;
+    let slug = urls::local_group_slug(&state.config, &group_uri).ok_or(Error::NotFound("group"))?;
+    let row = q::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    if !row.moderator_uris().contains(&moderator.to_string()) {
+        return Err(Error::Forbidden(format!(
+            "{moderator} is not a moderator of {}",
+            row.uri
+        )));
+    }
+    let member_uri = object["actor"]
+        .as_str()
+        .ok_or_else(|| Error::BadRequest("a decision names the member as its Follow's actor".into()))?;
+    let member = q::member(&state.db, &row.id, member_uri)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    let decision = match (kind, member.state.as_str()) {
+        ("Accept", _) => "accepted",
+        ("Reject", "accepted") => "removed",
+        _ => "rejected",
+    };
+    apply_decision(state, &row, member_uri, decision, None).await
+}
+
+/// Applies a decision on a member of one of our groups and tells the member.
+async fn apply_decision(
+    state: &AppState,
+    row: &GroupRow,
+    org: &str,
+    decision: &str,
+    by_user: Option<&str>,
+) -> Result<()> {
+    let member = q::member(&state.db, &row.id, org)
         .await?
         .ok_or(Error::NotFound("member"))?;
     let allowed = matches!(
@@ -558,7 +659,7 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decisi
     audit::record(
         &mut *tx,
         to_millis(now),
-        Some(&staff.user_id),
+        by_user,
         "group.member",
         &row.uri,
         &format!("{} -> {decision}", member.org_uri),
@@ -566,7 +667,7 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decisi
     .await?;
     tx.commit().await?;
     state.deliveries.notify_one();
-    members(state, staff, id).await
+    Ok(())
 }
 
 /// Alerts addressed to a group that the viewer's organisation may see here.

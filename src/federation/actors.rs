@@ -256,6 +256,10 @@ pub struct ActorDocument {
     /// FEP-521a keys for integrity proofs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assertion_method: Option<Value>,
+    /// Everything else the actor says about itself (a group's `summary`,
+    /// `attributedTo`, `groupKind`, `languages`…), kept as fetched.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -46,11 +46,8 @@ pub async fn group_followers(
     let group = q::find_hosted(&state.db, &slug)
         .await?
         .ok_or(Error::NotFound("group"))?;
-    let members: Vec<_> = q::members(&state.db, &group.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.state == "accepted")
-        .collect();
+    let all = q::members(&state.db, &group.id).await?;
+    let members: Vec<_> = all.iter().filter(|m| m.state == "accepted").collect();
     let mut document = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::group_followers(&state.config, &slug),
@@ -59,13 +56,23 @@ pub async fn group_followers(
     });
     if headers.contains_key("signature") {
         let data = super::data(&state).await?;
-        if let Ok(Some(signer)) = signed_get::signer(&state, &data, &headers, &method, &uri).await
-            && members.iter().any(|m| m.host == signer.host)
-        {
-            document["orderedItems"] = members
+        if let Ok(Some(signer)) = signed_get::signer(&state, &data, &headers, &method, &uri).await {
+            let moderators_there = group
+                .moderator_uris()
                 .iter()
-                .map(|m| json!({"id": m.org_uri, "name": m.org_name}))
-                .collect();
+                .any(|m| Url::parse(m).ok().and_then(|u| peers::host_of(&u)).as_deref() == Some(signer.host.as_str()));
+            if moderators_there {
+                // Moderators elsewhere see the requests too, to decide on them.
+                document["orderedItems"] = all
+                    .iter()
+                    .map(|m| json!({"id": m.org_uri, "name": m.org_name, "state": m.state}))
+                    .collect();
+            } else if members.iter().any(|m| m.host == signer.host) {
+                document["orderedItems"] = members
+                    .iter()
+                    .map(|m| json!({"id": m.org_uri, "name": m.org_name}))
+                    .collect();
+            }
         }
     }
     Ok(super::http::activity_json(document))

@@ -396,6 +396,13 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
     } else {
         "rejected"
     };
+    // A moderating organisation elsewhere deciding on a request to join one of our groups.
+    if let Some(followed) = object_id(&activity.raw["object"]["object"])
+        && urls::local_group_slug(&state.config, &followed).is_some()
+    {
+        return crate::groups::on_remote_decision(state, &activity.actor, &activity.kind, &activity.raw["object"])
+            .await;
+    }
     let follow_id = object_id(&activity.raw["object"]);
     if super::groups::on_membership_answer(state, follow_id.as_ref(), &activity.actor, answer == "accepted").await? {
         // An answer from a group is about a membership, never about peering.

@@ -21,13 +21,18 @@ pub fn cases() -> Vec<TestCase> {
 
 /// Creates a group on `m`'s node, moderated by `m`'s organisation; returns it.
 pub async fn create_group(m: &Member, slug: &str) -> Value {
+    create_moderated_group(m, slug, json!([m.org])).await
+}
+
+/// Creates a group on `m`'s node with these moderators (slugs or actor ids).
+pub async fn create_moderated_group(m: &Member, slug: &str, moderators: Value) -> Value {
     let (status, group) = m
         .node
         .post(
             &m.admin,
             "/api/v1/groups",
             &json!({"slug": slug, "name": "Latin America", "description": "Defenders in Latin America",
-                    "kind": "regional", "languages": ["es", "en"], "moderators": [m.org]}),
+                    "kind": "regional", "languages": ["es", "en"], "moderators": moderators}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{group}");
@@ -100,7 +105,8 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     }
     let all = [&a.node, &b.node, &c.node, &d.node, &e.node];
 
-    let group = create_group(&a, "latin-america").await;
+    // Moderated by A's organisation and by B's, on another node.
+    let group = create_moderated_group(&a, "latin-america", json!([a.org, b.org_actor()])).await;
     let uri = group["uri"].as_str().unwrap().to_string();
     let group_id = group["id"].as_str().unwrap().to_string();
     assert_eq!(group["moderating"], true);
@@ -117,7 +123,7 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
         .await
         .unwrap();
     assert_eq!(actor["type"], "Group");
-    assert_eq!(actor["attributedTo"], json!([a.org_actor()]));
+    assert_eq!(actor["attributedTo"], json!([a.org_actor(), b.org_actor()]));
 
     for m in [&b, &c, &d] {
         assert_eq!(join(m, &uri).await["membership"], "pending");
@@ -140,7 +146,7 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    for m in [&b, &c, &d] {
+    for m in [&b, &c] {
         let (status, body) = a
             .node
             .patch(
@@ -152,10 +158,52 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     deliver_all(&all).await;
+    // B's organisation moderates from its own node: it sees D's request there
+    // and accepts it; A applies the decision.
+    let (_, groups_on_b) = b.node.get(&b.coordinator, "/api/v1/groups").await;
+    let id_on_b = groups_on_b["items"][0]["id"].as_str().unwrap().to_string();
+    let (status, requests) = b
+        .node
+        .get(&b.coordinator, &format!("/api/v1/groups/{id_on_b}/members"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{requests}");
+    assert!(
+        requests["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Org gold" && m["state"] == "pending"),
+        "{requests}"
+    );
+    let (status, body) = b
+        .node
+        .patch(
+            &b.coordinator,
+            &format!("/api/v1/groups/{id_on_b}/members"),
+            &json!({"org": d.org_actor(), "state": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // C, a member but not a moderator, may not decide.
+    let (_, groups_on_c) = c.node.get(&c.coordinator, "/api/v1/groups").await;
+    let (status, _) = c
+        .node
+        .patch(
+            &c.coordinator,
+            &format!(
+                "/api/v1/groups/{}/members",
+                groups_on_c["items"][0]["id"].as_str().unwrap()
+            ),
+            &json!({"org": d.org_actor(), "state": "rejected"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    deliver_all(&all).await;
+    let (_, groups_on_d) = d.node.get(&d.coordinator, "/api/v1/groups").await;
+    assert_eq!(groups_on_d["items"][0]["membership"], "accepted", "{groups_on_d}");
     // Members know they are in, and see who else is (fetched from A).
     let (_, groups_on_b) = b.node.get(&b.coordinator, "/api/v1/groups").await;
     assert_eq!(groups_on_b["items"][0]["membership"], "accepted", "{groups_on_b}");
-    let id_on_b = groups_on_b["items"][0]["id"].as_str().unwrap().to_string();
     let (status, members_on_b) = b
         .node
         .get(&b.coordinator, &format!("/api/v1/groups/{id_on_b}/members"))
