@@ -365,8 +365,18 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
 /// (but the origin's and ours): a shared action goes to them too, so that they
 /// relay it to members the origin does not know. Read before the transaction.
 async fn groups_of(state: &AppState, target: &Target) -> Result<(Vec<Url>, Vec<(Url, String)>)> {
-    let Which::Remote(row) = &target.which else {
-        return Ok((Vec::new(), Vec::new()));
+    let row = match &target.which {
+        // Our own alert: the groups' nodes are among its recipients already.
+        Which::Local(stored) => {
+            let groups = crate::alerts::content_of(stored)?
+                .content
+                .groups
+                .iter()
+                .filter_map(|g| Url::parse(g).ok())
+                .collect();
+            return Ok((groups, Vec::new()));
+        }
+        Which::Remote(row) => row,
     };
     let groups = wire_actions::groups_of_received(&row.document);
     let mut inboxes = Vec::new();

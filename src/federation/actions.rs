@@ -180,14 +180,20 @@ async fn answered(
     let received = remote_alerts::find_by_id(&state.db, alert.as_str())
         .await?
         .ok_or(Error::NotFound("alert"))?;
+    let alert_groups = groups_of_received(&received.document);
     if received.origin_host == transport_host {
+        // From the origin's own node: if it names a group of ours, we pass it on.
+        let via_group = if relay.is_none() {
+            hosted_group_relaying(state, &alert_groups, action_cc, actor).await?
+        } else {
+            None
+        };
         return Ok(Answered::Received {
             status: received.status,
-            via_group: None,
+            via_group,
         });
     }
     // Otherwise only through a group the alert is addressed to, and the action too.
-    let alert_groups = groups_of_received(&received.document);
     if let Some(relay) = relay
         && alert_groups.contains(relay)
         && action_cc.contains(relay)
@@ -197,26 +203,40 @@ async fn answered(
             via_group: None,
         });
     }
-    if relay.is_none() {
-        for group in action_cc.iter().filter(|g| alert_groups.contains(g)) {
-            if let Some(row) = crate::db::groups::find_by_uri(&state.db, group.as_str()).await?
-                && row.hosted == 1
-                && crate::db::groups::member(&state.db, &row.id, actor.as_str())
-                    .await?
-                    .is_some_and(|m| m.state == "accepted")
-            {
-                return Ok(Answered::Received {
-                    status: received.status,
-                    via_group: Some(row),
-                });
-            }
-        }
+    if relay.is_none()
+        && let Some(group) = hosted_group_relaying(state, &alert_groups, action_cc, actor).await?
+    {
+        return Ok(Answered::Received {
+            status: received.status,
+            via_group: Some(group),
+        });
     }
     Err(Error::Forbidden(format!(
         "actions on {alert} reach this node only from the alert's origin ({}) or through a group it was \
          addressed to, not from {transport_host} (and {actor} may not send them here directly)",
         received.origin_host
     )))
+}
+
+/// A group of ours that both the alert and the action name, and in which the
+/// acting organisation is an accepted member: this node passes the action on.
+async fn hosted_group_relaying(
+    state: &AppState,
+    alert_groups: &[Url],
+    action_cc: &[Url],
+    actor: &Url,
+) -> Result<Option<crate::db::groups::GroupRow>> {
+    for group in action_cc.iter().filter(|g| alert_groups.contains(g)) {
+        if let Some(row) = crate::db::groups::find_by_uri(&state.db, group.as_str()).await?
+            && row.hosted == 1
+            && crate::db::groups::member(&state.db, &row.id, actor.as_str())
+                .await?
+                .is_some_and(|m| m.state == "accepted")
+        {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether the acting organisation's node was allowed to see our alert.

@@ -319,11 +319,29 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
     deliver_all(&all).await;
     assert_eq!(statements_on_d().await, 0);
 
-    // C withdraws the alert: D, which knows only A, loses it through the group.
+    // The author's own shared response reaches D through the group as well.
     let one = {
         let (_, list) = c.node.get(&c.coordinator, "/api/v1/alerts").await;
         list["items"][0]["id"].as_str().unwrap().to_string()
     };
+    let (status, report) = c
+        .node
+        .post(
+            &c.coordinator,
+            &format!("/api/v1/alerts/{one}/actions"),
+            &json!({"kind": "report", "outcome": "commitment", "shareable": true,
+                    "content": {"en": "The prosecutor agreed to meet the community."}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    deliver_all(&all).await;
+    let (_, seen) = d
+        .node
+        .get(&d.coordinator, &format!("/api/v1/network/alerts/{on_d}/responses"))
+        .await;
+    assert_eq!(seen["counts"]["report"], 1, "{seen}");
+
+    // C withdraws the alert: D, which knows only A, loses it through the group.
     let (status, body) = c
         .node
         .post(&c.coordinator, &format!("/api/v1/alerts/{one}/withdraw"), &json!({}))
