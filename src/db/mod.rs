@@ -31,6 +31,10 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time; a writer that finds the lock taken
+    /// sleeps in SQLite's busy handler (1, 2, 5 … 100 ms) instead of queueing.
+    /// Hot write paths take this first, so they queue here, in order, instead.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +99,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            write_gate: Default::default(),
+        })
     }
 
     fn migrator(&self) -> &'static Migrator {
@@ -118,6 +126,16 @@ impl Db {
             .fetch_one(&self.pool)
             .await;
         matches!(applied, Ok((n,)) if n >= expected)
+    }
+
+    /// Taken before a hot write transaction begins (never while holding a
+    /// pooled connection), so that SQLite writers queue instead of sleeping.
+    /// PostgreSQL writers need no such turn: `None`.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn close(&self) {

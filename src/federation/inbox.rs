@@ -130,6 +130,7 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
             other => other,
         })?;
 
+    let _turn = state.db.write_turn().await;
     sqlx::query(
         "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
@@ -543,6 +544,7 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         deleted_at: None,
     };
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     // Older or repeated versions, and anything about a withdrawn alert, change nothing.
     let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;

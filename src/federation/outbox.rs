@@ -240,6 +240,7 @@ pub async fn deliver_due(state: &AppState, data: &Data<AppState>) -> Result<usiz
 async fn claim(state: &AppState, host: &str) -> Result<bool> {
     let now = to_millis(state.clock.now());
     let until = now + state.delivery_lease.num_milliseconds();
+    let _turn = state.db.write_turn().await;
     let claimed = sqlx::query(
         "INSERT INTO delivery_leases (host, owner, until) VALUES ($1, $2, $3) \
          ON CONFLICT (host) DO UPDATE SET owner = $2, until = $3 \
@@ -255,6 +256,7 @@ async fn claim(state: &AppState, host: &str) -> Result<bool> {
 }
 
 async fn release(state: &AppState, host: &str) -> Result<()> {
+    let _turn = state.db.write_turn().await;
     sqlx::query("DELETE FROM delivery_leases WHERE host = $1 AND owner = $2")
         .bind(host)
         .bind(&state.worker_id)
@@ -361,6 +363,7 @@ async fn send_one(delivery: &NextDelivery, actor: &LocalActor, data: &Data<AppSt
 
 async fn record(state: &AppState, host: &str, delivery: &NextDelivery, outcome: Outcome) -> Result<()> {
     let now = to_millis(state.clock.now());
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     match outcome {
         Outcome::Delivered => {
