@@ -25,6 +25,58 @@ use crate::domain::vocab::{ActionKind, AlertStatus, Audience, Trust};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
+/// `GET /actions/{id}`: one of our organisations' actions, as sent. Shared
+/// actions on public alerts are served to anyone; any other only to a signed
+/// GET from the node of the alert's origin or of a group the action was sent
+/// through. Everyone else gets the same 404 as for an action that does not
+/// exist; a retracted one answers 410 with its tombstone.
+pub async fn action_object(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response> {
+    let not_found = || Error::NotFound("action");
+    let row = q::find_by_id(&state.db, urls::action(&state.config, &id).as_str())
+        .await?
+        .filter(|r| r.org_id.is_some())
+        .ok_or_else(not_found)?;
+    let alert = Url::parse(&row.alert_uri).map_err(|_| not_found())?;
+    let stored: Option<ActionObject> = serde_json::from_str(&row.document).ok();
+    let public = row.shareable == 1
+        && match urls::local_alert_id(&state.config, &alert) {
+            Some(local) => crate::db::alerts::get(&state.db, &local)
+                .await?
+                .is_some_and(|a| a.row.audience == "public"),
+            None => remote_alerts::find_by_id(&state.db, alert.as_str())
+                .await?
+                .is_some_and(|a| a.sharing == "public"),
+        };
+    if !public {
+        let data = super::data(&state).await?;
+        let signer = super::signed_get::signer(&state, &data, &headers, &method, &uri)
+            .await
+            .map_err(|_| not_found())?
+            .ok_or_else(not_found)?;
+        let origin = peers::host_of(&alert);
+        let through_group = row.shareable == 1
+            && stored.as_ref().is_some_and(|a| {
+                a.cc.iter()
+                    .any(|g| peers::host_of(g).as_deref() == Some(signer.host.as_str()))
+            });
+        if signer.trust == Trust::Blocked || (origin.as_deref() != Some(signer.host.as_str()) && !through_group) {
+            return Err(not_found());
+        }
+    }
+    let document: Value = serde_json::from_str(&row.document).map_err(|_| not_found())?;
+    let mut response = super::http::activity_json(document);
+    if row.deleted_at.is_some() {
+        *response.status_mut() = axum::http::StatusCode::GONE;
+    }
+    Ok(response)
+}
+
 pub fn is_action(object: &Value) -> bool {
     object.get("type").and_then(|t| t.as_str()) == Some("SolidarityAction")
 }

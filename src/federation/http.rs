@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/outbox", get(org_outbox))
         .route("/orgs/{slug}/followers", get(org_followers))
         .route("/alerts/{id}", get(alert_object))
+        .route("/actions/{id}", get(super::actions::action_object))
         .route("/groups/{slug}", get(super::groups::group_actor))
         .route("/groups/{slug}/inbox", post(inbox::post_inbox))
         .route("/groups/{slug}/followers", get(super::groups::group_followers))

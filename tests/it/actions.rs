@@ -369,6 +369,27 @@ async fn actions_are_checked_and_owned(env: TestEnv) {
     deliver_all(&all).await;
     assert_eq!(a.node.count("solidarity_actions").await, 1);
 
+    // The action's id dereferences: for the alert's origin (a signed GET), as
+    // signed by B; for nobody else.
+    let action_url = url::Url::parse(cosign["uri"].as_str().unwrap()).unwrap();
+    let fetch_as = |by: &TestNode| {
+        let state = by.state.clone();
+        let url = action_url.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    let fetched = fetch_as(&a.node).await.expect("the origin fetches the action");
+    assert_eq!(fetched["type"], "SolidarityAction");
+    assert_eq!(fetched["attributedTo"], b.org_actor());
+    assert!(fetched["proof"]["proofValue"].is_string());
+    assert!(fetch_as(&c.node).await.is_err(), "C is neither the origin nor a group");
+    let unsigned = b.node.http.get(action_url.as_str()).send().await.unwrap();
+    assert_eq!(unsigned.status(), StatusCode::NOT_FOUND);
+
     // Checks on what is recorded, each naming the field.
     for (body, field) in [
         (json!({}), "kind"),
