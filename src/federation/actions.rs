@@ -449,6 +449,7 @@ pub async fn on_action(
         received_at: to_millis(now),
         deleted_at: None,
     };
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let written = q::upsert(&mut tx, &row).await?;
     if written && let Some(group) = &group_relay {
@@ -565,6 +566,7 @@ pub async fn on_unshared(state: &AppState, activity: &Incoming, host: &str) -> R
     }
     let now = state.clock.now();
     let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
     mark_received(&mut tx, activity, now).await?;
@@ -629,6 +631,7 @@ pub async fn on_action_retracted(
     integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let retracted = q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
     if retracted && let Some((alert_id, org_id, announcer)) = &relay_to {

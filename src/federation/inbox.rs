@@ -344,6 +344,7 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         ),
         None => None,
     };
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     // Any follow from a server we do not know is that server asking to federate.
     sqlx::query(
@@ -584,6 +585,7 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
             integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
             let now = state.clock.now();
             let tombstone = wire::tombstone(&target, now).to_string();
+            let _turn = state.db.write_turn().await;
             let mut tx = state.db.pool.begin().await?;
             remote_alerts::insert_tombstone(
                 &mut tx,
@@ -608,6 +610,7 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     let relaying = super::groups::hosted_groups_of_alert(state, target.as_str()).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone(&target, now).to_string();
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let purged = remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
     // Relayed once, when it takes effect: a repeated Delete goes nowhere (and
