@@ -395,56 +395,20 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     let stored = stored_from(row, &after)?;
     // A published alert's change goes to every node that may see it now (and
     // a Delete to those that no longer may).
-    let plan = if loaded.status == AlertStatus::Open {
-        Some(
-            alert_delivery::plan(
-                state,
-                &stored.row.org_id,
-                &stored.row.org_slug,
-                after.audience,
-                &after.restricted_to,
-                &after.content.groups,
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-
-    // The key is loaded before the transaction, which must not wait on the pool.
-    let signer = match &plan {
-        Some(_) => Some(
-            crate::federation::integrity::Signer::load(
-                state,
-                &stored.row.org_id,
-                &crate::federation::urls::org_actor(&state.config, &stored.row.org_slug),
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let outgoing = prepare_federation(state, &stored, &after, loaded.status).await?;
     let mut tx = db.pool.begin().await?;
-    if !q::update(&mut tx, &stored, previous_version).await? {
-        return Err(concurrent_change());
-    }
-    q::insert_history(
-        &mut *tx,
-        id,
-        &history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, None),
+    let history = history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, None);
+    write_change(
+        &mut tx,
+        state,
+        &stored,
+        previous_version,
+        &history,
+        &after,
+        outgoing.as_ref(),
+        now,
     )
     .await?;
-    if let (Some(plan), Some(signer)) = (&plan, &signer) {
-        let history = wire_history(&mut tx, id).await?;
-        alert_delivery::federate(
-            &mut tx,
-            state,
-            signer,
-            &alert_state(&stored.row, &after, history)?,
-            plan,
-            now,
-        )
-        .await?;
-    }
     if before.audience != after.audience || before.restricted_to != after.restricted_to {
         audit::record(
             &mut *tx,
@@ -463,6 +427,61 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     tx.commit().await?;
     state.deliveries.notify_one();
     view_of(&stored.row, after, true)
+}
+
+/// Who gets an alert in its new status, and the organisation's key to sign
+/// with: an open or closed alert goes to every node that may see it (and a
+/// Delete to those that no longer may), a withdrawn one is deleted everywhere,
+/// a draft goes nowhere. Worked out before the transaction, which must not
+/// wait on the pool or the network.
+async fn prepare_federation(
+    state: &AppState,
+    stored: &StoredAlert,
+    draft: &AlertDraft,
+    status: AlertStatus,
+) -> Result<Option<(Plan, crate::federation::integrity::Signer)>> {
+    let plan = match status {
+        AlertStatus::Open | AlertStatus::Closed => {
+            alert_delivery::plan(
+                state,
+                &stored.row.org_id,
+                &stored.row.org_slug,
+                draft.audience,
+                &draft.restricted_to,
+                &draft.content.groups,
+            )
+            .await?
+        }
+        AlertStatus::Withdrawn => Plan::default(),
+        AlertStatus::Draft | AlertStatus::InReview => return Ok(None),
+    };
+    let actor = crate::federation::urls::org_actor(&state.config, &stored.row.org_slug);
+    let signer = crate::federation::integrity::Signer::load(state, &stored.row.org_id, &actor).await?;
+    Ok(Some((plan, signer)))
+}
+
+/// Writes a changed alert (refusing a concurrent change), its history row,
+/// and the activities the change causes, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn write_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    state: &AppState,
+    stored: &StoredAlert,
+    previous_version: i64,
+    history: &HistoryRow,
+    draft: &AlertDraft,
+    outgoing: Option<&(Plan, crate::federation::integrity::Signer)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if !q::update(tx, stored, previous_version).await? {
+        return Err(concurrent_change());
+    }
+    q::insert_history(&mut **tx, &stored.row.id, history).await?;
+    if let Some((plan, signer)) = outgoing {
+        let wire = wire_history(tx, &stored.row.id).await?;
+        alert_delivery::federate(tx, state, signer, &alert_state(&stored.row, draft, wire)?, plan, now).await?;
+    }
+    Ok(())
 }
 
 /// What goes on the wire about an alert in this state.
@@ -629,57 +648,20 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
     row.version += 1;
     row.updated_at = to_millis(now);
     let stored = stored_from(row, &draft)?;
-    let plan = match to {
-        AlertStatus::Open | AlertStatus::Closed => Some(
-            alert_delivery::plan(
-                state,
-                &stored.row.org_id,
-                &stored.row.org_slug,
-                draft.audience,
-                &draft.restricted_to,
-                &draft.content.groups,
-            )
-            .await?,
-        ),
-        // Withdrawn: a Delete to every node that had it.
-        AlertStatus::Withdrawn => Some(Plan::default()),
-        AlertStatus::Draft | AlertStatus::InReview => None,
-    };
-
-    // The key is loaded before the transaction, which must not wait on the pool.
-    let signer = match &plan {
-        Some(_) => Some(
-            crate::federation::integrity::Signer::load(
-                state,
-                &stored.row.org_id,
-                &crate::federation::urls::org_actor(&state.config, &stored.row.org_slug),
-            )
-            .await?,
-        ),
-        None => None,
-    };
+    let outgoing = prepare_federation(state, &stored, &draft, to).await?;
     let mut tx = db.pool.begin().await?;
-    if !q::update(&mut tx, &stored, previous_version).await? {
-        return Err(concurrent_change());
-    }
-    q::insert_history(
-        &mut *tx,
-        id,
-        &history_row(stored.row.version, now, staff, change.action(), to, &[], note.clone()),
+    let history = history_row(stored.row.version, now, staff, change.action(), to, &[], note.clone());
+    write_change(
+        &mut tx,
+        state,
+        &stored,
+        previous_version,
+        &history,
+        &draft,
+        outgoing.as_ref(),
+        now,
     )
     .await?;
-    if let (Some(plan), Some(signer)) = (&plan, &signer) {
-        let history = wire_history(&mut tx, id).await?;
-        alert_delivery::federate(
-            &mut tx,
-            state,
-            signer,
-            &alert_state(&stored.row, &draft, history)?,
-            plan,
-            now,
-        )
-        .await?;
-    }
     let audited = match change {
         Transition::Publish => Some("alert.publish"),
         Transition::Close { .. } => Some("alert.close"),

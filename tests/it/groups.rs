@@ -16,7 +16,10 @@ use crate::support::{TestCase, TestEnv, TestNode, deliver_all};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
-    tests![groups_relay_members_alerts_without_being_a_single_point_of_failure]
+    tests![
+        groups_relay_members_alerts_without_being_a_single_point_of_failure,
+        groups_refuse_bad_input_and_relay_only_for_members,
+    ]
 }
 
 /// Creates a group on `m`'s node, moderated by `m`'s organisation; returns it.
@@ -478,4 +481,152 @@ async fn groups_relay_members_alerts_without_being_a_single_point_of_failure(env
         .find(|m| m["name"] == "Org gold")
         .unwrap();
     assert_eq!(gold["state"], "left");
+}
+
+async fn groups_refuse_bad_input_and_relay_only_for_members(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let e = Member::spawn(&env, "grey").await;
+    peer(&a, &b, "connected").await;
+    peer(&a, &e, "connected").await;
+    let all = [&a.node, &b.node, &e.node];
+
+    // Creating: admins only, and every field checked by name; nothing written.
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            "/api/v1/groups",
+            &json!({"slug": "x-group", "name": "X", "kind": "working", "moderators": ["green"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (body, field) in [
+        (
+            json!({"slug": "Not A Slug!", "name": "X", "kind": "working", "moderators": ["green"]}),
+            "slug",
+        ),
+        (
+            json!({"slug": "x-group", "name": "", "kind": "working", "moderators": ["green"]}),
+            "name",
+        ),
+        (
+            json!({"slug": "x-group", "name": "X", "kind": "working", "moderators": ["nobody-here"]}),
+            "moderators[0]",
+        ),
+        (
+            json!({"slug": "x-group", "name": "X", "kind": "working", "moderators": []}),
+            "moderators",
+        ),
+        (
+            json!({"slug": "x-group", "name": "X", "kind": "working", "languages": ["english!"], "moderators": ["green"]}),
+            "languages[0]",
+        ),
+        (
+            json!({"slug": "x-group", "name": "X", "kind": "local", "moderators": ["green"]}),
+            "kind",
+        ),
+    ] {
+        let (status, err) = a.node.post(&a.admin, "/api/v1/groups", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {err}");
+        assert!(err["fields"][field].is_string(), "{body}: {err}");
+    }
+    assert_eq!(a.node.count("groups").await, 0);
+    let group = create_group(&a, "latin-america").await;
+    let uri = group["uri"].as_str().unwrap().to_string();
+    let (status, err) = a
+        .node
+        .post(
+            &a.admin,
+            "/api/v1/groups",
+            &json!({"slug": "latin-america", "name": "Again", "kind": "regional", "moderators": ["green"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+
+    // Joining: a group's actor id, of a group, on a node this one federates with.
+    for (group, expected) in [
+        ("not a url", StatusCode::UNPROCESSABLE_ENTITY),
+        (a.org_actor().as_str(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("https://unknown.example/groups/x", StatusCode::CONFLICT),
+    ] {
+        let (status, err) = b
+            .node
+            .post(&b.coordinator, "/api/v1/groups/join", &json!({"group": group}))
+            .await;
+        assert_eq!(status, expected, "{group}: {err}");
+    }
+    assert_eq!(b.node.count("group_memberships").await, 0);
+    join(&b, &uri).await;
+    deliver_all(&all).await;
+
+    // Deciding: a known state, on a known member.
+    let members = format!("/api/v1/groups/{}/members", group["id"].as_str().unwrap());
+    let (status, _) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &members,
+            &json!({"org": b.org_actor(), "state": "maybe"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &members,
+            &json!({"org": e.org_actor(), "state": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &members,
+            &json!({"org": b.org_actor(), "state": "removed"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a pending request is refused, not removed"
+    );
+    let (status, _) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &members,
+            &json!({"org": b.org_actor(), "state": "accepted"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&all).await;
+
+    // E is a peer of A but not a member: its alert to the group is stored on A
+    // as any peer's, and relayed to nobody.
+    let mut body = titled("Not a member's alert", "network");
+    body["groups"] = json!([uri]);
+    e.publish(body).await;
+    deliver_all(&all).await;
+    assert_eq!(a.network_titles().await, ["Not a member's alert"]);
+    assert!(b.network_titles().await.is_empty());
+    let (relays,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_activities WHERE kind = 'Announce'")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(relays, 0);
+    let (_, listed) = a
+        .node
+        .get(
+            &a.coordinator,
+            &format!("/api/v1/groups/{}/alerts", group["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(
+        listed["items"],
+        json!([]),
+        "not listed under a group that did not relay it"
+    );
 }
