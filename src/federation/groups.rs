@@ -289,8 +289,3 @@ pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> 
     }
     Ok(true)
 }
-
-/// The host of a URL, for messages.
-pub fn host(url: &Url) -> String {
-    peers::host_of(url).unwrap_or_default()
-}

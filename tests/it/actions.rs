@@ -175,6 +175,22 @@ async fn the_network_answers_an_alert_together(env: TestEnv) {
     assert_eq!(status, StatusCode::OK);
     let (_, seen) = a.node.get(&partner, &format!("/api/v1/alerts/{alert}/responses")).await;
     assert!(kinds(&seen).iter().any(|(_, k)| k == "support_offer"), "{seen}");
+    let (_, viewers) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{alert}/offer-viewers"))
+        .await;
+    assert_eq!(viewers["orgs"], json!(["violet"]));
+    // Each organisation lists its own actions.
+    let (_, mine) = d.node.get(&d.coordinator, "/api/v1/actions").await;
+    assert_eq!(mine["total"], 2, "{mine}");
+    let mut own: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    own.sort();
+    assert_eq!(own, ["letter_sent", "pledge"]);
 
     // Shared responses reach the other recipients through A; private ones do not.
     let (_, on_d_view) = d
@@ -532,6 +548,27 @@ async fn actions_are_checked_and_owned(env: TestEnv) {
         .get(&a.coordinator, &format!("/api/v1/alerts/{network}/responses"))
         .await;
     assert!(on_a.to_string().contains("PRIVATE-NOTE"), "{on_a}");
+
+    // An unknown action is 404, for correcting and for retracting.
+    let (status, _) = b
+        .node
+        .patch(
+            &b.coordinator,
+            "/api/v1/actions/no-such-action",
+            &json!({"shareable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = b
+        .node
+        .call(
+            reqwest::Method::DELETE,
+            Some(&b.coordinator),
+            "/api/v1/actions/no-such-action",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // An unknown alert is 404 and writes nothing.
     let (status, _) = b
