@@ -47,6 +47,15 @@ pub enum Command {
         /// A run of under a minute (10 peers, fewer alerts).
         #[arg(long)]
         quick: bool,
+        /// Fan out to these numbers of peers instead (e.g. `--peers 100`).
+        #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..=1000))]
+        peers: Vec<u64>,
+        /// Alerts per fan-out run instead of 10 (5 with --quick).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        alerts: Option<u64>,
+        /// Run only one part: `fan-out` or `inbox` (the ceilings always run).
+        #[arg(long, value_parser = ["fan-out", "inbox"])]
+        only: Option<String>,
     },
     /// Check the eddsa-jcs-2022 integrity proof(s) of a JSON document (an
     /// alert, an action, an activity, or any ActivityPub object). Exit code 0:
@@ -163,10 +172,20 @@ fn parse_role(value: &str) -> Result<Role, String> {
         .map_err(|_| format!("one of: {}", <Role as strum::VariantNames>::VARIANTS.join(", ")))
 }
 
+/// Logs to stdout, where a service manager collects them.
 pub fn init_tracing(format: LogFormat) {
+    init_tracing_to(format, std::io::stdout);
+}
+
+/// Logs to `writer`: stderr for commands whose stdout is their result (the
+/// benchmark's figures).
+pub fn init_tracing_to<W>(format: LogFormat, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -205,9 +224,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(command) => admin(command).await,
         Command::Peers(command) => peers(command).await,
         Command::Keys(KeysCommand::Rotate { org, config }) => rotate_key(&org, config).await,
-        Command::Bench { quick } => {
-            init_tracing(LogFormat::Text);
-            crate::bench::run(quick).await
+        Command::Bench {
+            quick,
+            peers,
+            alerts,
+            only,
+        } => {
+            init_tracing_to(LogFormat::Text, std::io::stderr);
+            crate::bench::run(crate::bench::Options {
+                quick,
+                peers: peers.into_iter().map(|n| n as usize).collect(),
+                alerts: alerts.map(|n| n as usize),
+                only,
+            })
+            .await
         }
         Command::Verify { document, key } => {
             let code = crate::verify_cli::run(&document, key.as_deref()).await;

@@ -9,6 +9,7 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use url::Url;
@@ -319,7 +320,7 @@ pub async fn on_action(
     relay: Option<&Url>,
 ) -> Result<()> {
     let object = &activity.raw["object"];
-    let action: ActionObject = serde_json::from_value(object.clone())
+    let action: ActionObject = ActionObject::deserialize(object)
         .map_err(|e| Error::BadRequest(format!("the SolidarityAction is not valid: {e}")))?;
     if peers::host_of(&action.id).as_deref() != Some(host) || action.attributed_to != activity.actor {
         return Err(Error::Forbidden(format!(

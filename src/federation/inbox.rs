@@ -3,6 +3,8 @@
 //! anything (shape, hosts, trust, date, replay), and only then the signature,
 //! which may fetch the sender's key.
 
+use std::cell::RefCell;
+
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
@@ -117,29 +119,43 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     let activity_data = ActivityData::from_request(rebuilt, &())
         .await
         .map_err(|_| Error::BadRequest("unreadable request".into()))?;
-    receive_activity::<Incoming, RemoteActor, AppState>(activity_data, &data)
-        .await
-        .map_err(|err| match err {
-            // What the crate cannot classify here is a signature it could not verify.
-            Error::Internal(cause) if cause.to_string().starts_with("federation:") => {
-                Error::Unauthorized(format!("the HTTP signature could not be verified: {cause}"))
-            }
-            // Here a document that could not be had means a sender that could not be verified.
-            // The sender's key could not be had now: a retry may succeed, so say so.
-            Error::BadGateway(why) => Error::Unavailable(format!("the sender cannot be verified right now: {why}")),
-            other => other,
-        })?;
+    let (received, marked) = MARKED_IN_HANDLER
+        .scope(RefCell::new(Vec::new()), async {
+            let received = receive_activity::<Incoming, RemoteActor, AppState>(activity_data, &data).await;
+            (received, MARKED_IN_HANDLER.with(|m| m.take()))
+        })
+        .await;
+    received.map_err(|err| match err {
+        // What the crate cannot classify here is a signature it could not verify.
+        Error::Internal(cause) if cause.to_string().starts_with("federation:") => {
+            Error::Unauthorized(format!("the HTTP signature could not be verified: {cause}"))
+        }
+        // Here a document that could not be had means a sender that could not be verified.
+        // The sender's key could not be had now: a retry may succeed, so say so.
+        Error::BadGateway(why) => Error::Unavailable(format!("the sender cannot be verified right now: {why}")),
+        other => other,
+    })?;
 
-    let _turn = state.db.write_turn().await;
-    sqlx::query(
-        "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(envelope.id.as_str())
-    .bind(envelope.actor.id().as_str())
-    .bind(to_millis(state.clock.now()))
-    .execute(&state.db.pool)
-    .await?;
+    // Most handlers mark the activity processed in the transaction of its
+    // effect; the rest (and ignored types) are marked here.
+    if !marked.iter().any(|id| id == envelope.id.as_str()) {
+        let _turn = state.db.write_turn().await;
+        sqlx::query(
+            "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(envelope.id.as_str())
+        .bind(envelope.actor.id().as_str())
+        .bind(to_millis(state.clock.now()))
+        .execute(&state.db.pool)
+        .await?;
+    }
     Ok(StatusCode::ACCEPTED)
+}
+
+tokio::task_local! {
+    /// Ids that a handler marked as processed in its own transaction, so that
+    /// `receive` does not write (and commit) the same row a second time.
+    static MARKED_IN_HANDLER: RefCell<Vec<String>>;
 }
 
 /// Records an activity id as processed (a replay of it is then ignored).
@@ -156,6 +172,8 @@ pub(crate) async fn mark_received(
     .bind(to_millis(now))
     .execute(conn)
     .await?;
+    // The caller commits or fails: either way `receive` need not mark it again.
+    let _ = MARKED_IN_HANDLER.try_with(|m| m.borrow_mut().push(activity.id.to_string()));
     Ok(())
 }
 
@@ -187,7 +205,7 @@ pub struct Incoming {
 impl<'de> Deserialize<'de> for Incoming {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let raw = Value::deserialize(deserializer)?;
-        let envelope: Envelope = serde_json::from_value(raw.clone()).map_err(serde::de::Error::custom)?;
+        let envelope = Envelope::deserialize(&raw).map_err(serde::de::Error::custom)?;
         Ok(Incoming {
             id: envelope.id,
             actor: envelope.actor.id().clone(),
@@ -466,8 +484,8 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         tracing::debug!("ignoring a Create/Update of something other than an Alert");
         return Ok(());
     }
-    let alert: AlertObject = serde_json::from_value(object.clone())
-        .map_err(|e| Error::BadRequest(format!("the Alert is not valid: {e}")))?;
+    let alert =
+        AlertObject::deserialize(object).map_err(|e| Error::BadRequest(format!("the Alert is not valid: {e}")))?;
     if peers::host_of(&alert.id).as_deref() != Some(host) || alert.attributed_to != activity.actor {
         return Err(Error::Forbidden(format!(
             "{} may only create or change its own alerts, not {}",

@@ -274,45 +274,63 @@ async fn deliver_to_host(state: &AppState, data: &Data<AppState>, host: &str) ->
     result
 }
 
+/// How many of a peer's deliveries are read, sent and recorded together: one
+/// query and one commit for the lot instead of one each. A crash between
+/// sending and recording means a few are sent again, which receivers ignore
+/// (they deduplicate by activity id).
+const DELIVERY_BATCH: i64 = 32;
+
 async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
     let mut actors: HashMap<String, LocalActor> = HashMap::new();
     let mut attempted = 0;
     let mut renewed = std::time::Instant::now();
     let renew_every = (state.delivery_lease / 3).to_std().unwrap_or(Duration::from_secs(1));
     loop {
-        let next: Option<NextDelivery> = sqlx::query_as(
+        let batch: Vec<NextDelivery> = sqlx::query_as(
             "SELECT d.id, d.activity_id, d.inbox, d.attempts, d.next_attempt_at, a.actor_ref, a.body \
              FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
-             WHERE d.host = $1 AND d.state = 'pending' ORDER BY a.seq, d.created_at LIMIT 1",
+             WHERE d.host = $1 AND d.state = 'pending' ORDER BY a.seq, d.created_at LIMIT $2",
         )
         .bind(host)
-        .fetch_optional(&state.db.pool)
+        .bind(DELIVERY_BATCH)
+        .fetch_all(&state.db.pool)
         .await?;
-        let Some(delivery) = next else { break };
-        // The head of the queue waits for its retry time, and everything behind it waits too.
-        if delivery.next_attempt_at > to_millis(state.clock.now()) {
-            break;
-        }
-        // Renew the lease before sending once a third of it has passed (not on
-        // every send: each renewal is a commit), so that it cannot lapse
-        // mid-send and let another process send the same row.
-        if renewed.elapsed() >= renew_every {
-            if !claim(state, host).await? {
+        let full = batch.len() as i64 == DELIVERY_BATCH;
+        let mut outcomes = Vec::new();
+        let mut stopped = false;
+        for delivery in batch {
+            // The head of the queue waits for its retry time, and everything behind it waits too.
+            if delivery.next_attempt_at > to_millis(state.clock.now()) {
+                stopped = true;
                 break;
             }
-            renewed = std::time::Instant::now();
+            // Renew the lease before sending once a third of it has passed (not on
+            // every send: each renewal is a commit), so that it cannot lapse
+            // mid-send and let another process send the same row.
+            if renewed.elapsed() >= renew_every {
+                if !claim(state, host).await? {
+                    stopped = true;
+                    break;
+                }
+                renewed = std::time::Instant::now();
+            }
+            if !actors.contains_key(&delivery.actor_ref) {
+                actors.insert(
+                    delivery.actor_ref.clone(),
+                    LocalActor::by_ref(state, &delivery.actor_ref).await?,
+                );
+            }
+            let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
+            let retrying = matches!(outcome, Outcome::Retry(..));
+            outcomes.push((delivery, outcome));
+            attempted += 1;
+            if retrying {
+                stopped = true;
+                break;
+            }
         }
-        if !actors.contains_key(&delivery.actor_ref) {
-            actors.insert(
-                delivery.actor_ref.clone(),
-                LocalActor::by_ref(state, &delivery.actor_ref).await?,
-            );
-        }
-        let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
-        let retrying = matches!(outcome, Outcome::Retry(..));
-        record(state, host, &delivery, outcome).await?;
-        attempted += 1;
-        if retrying {
+        record(state, host, outcomes).await?;
+        if stopped || !full {
             break;
         }
     }
@@ -361,10 +379,29 @@ async fn send_one(delivery: &NextDelivery, actor: &LocalActor, data: &Data<AppSt
     }
 }
 
-async fn record(state: &AppState, host: &str, delivery: &NextDelivery, outcome: Outcome) -> Result<()> {
+/// Records what the inbox answered to each delivery, in one commit.
+async fn record(state: &AppState, host: &str, outcomes: Vec<(NextDelivery, Outcome)>) -> Result<()> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
     let now = to_millis(state.clock.now());
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
+    for (delivery, outcome) in outcomes {
+        record_one(&mut tx, state, host, &delivery, outcome, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_one(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    host: &str,
+    delivery: &NextDelivery,
+    outcome: Outcome,
+    now: i64,
+) -> Result<()> {
     match outcome {
         Outcome::Delivered => {
             sqlx::query(
@@ -424,7 +461,6 @@ async fn record(state: &AppState, host: &str, delivery: &NextDelivery, outcome: 
             .await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -74,8 +74,27 @@ pub fn parse_private_key_multibase(text: &str) -> Result<SigningKey, ProofError>
 }
 
 /// RFC 8785 canonical form.
-pub fn canonicalize(value: &Value) -> Result<String, ProofError> {
+pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<String, ProofError> {
     serde_json_canonicalizer::to_string(value).map_err(|e| ProofError::Malformed(format!("canonicalisation: {e}")))
+}
+
+/// A JSON object as if one member were absent: a document without its proof
+/// is canonicalised from this view, without copying the document.
+struct Without<'a> {
+    object: &'a Map<String, Value>,
+    absent: &'a str,
+}
+
+impl serde::Serialize for Without<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let len = self.object.len() - usize::from(self.object.contains_key(self.absent));
+        let mut map = serializer.serialize_map(Some(len))?;
+        for (key, value) in self.object.iter().filter(|(key, _)| *key != self.absent) {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 /// The proof configuration: the proof options, with the document's @context.
@@ -94,7 +113,7 @@ pub fn proof_config(document: &Value, verification_method: &str, created: &str) 
 
 /// SHA-256 of the canonical proof configuration, then of the canonical
 /// document: the 64 bytes that are signed.
-pub fn hash_data(document_without_proof: &Value, config: &Value) -> Result<Vec<u8>, ProofError> {
+pub fn hash_data<D: serde::Serialize>(document_without_proof: &D, config: &Value) -> Result<Vec<u8>, ProofError> {
     let proof_hash = Sha256::digest(canonicalize(config)?.as_bytes());
     let document_hash = Sha256::digest(canonicalize(document_without_proof)?.as_bytes());
     let mut data = proof_hash.to_vec();
@@ -189,19 +208,20 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
         .remove("proofValue")
         .and_then(|v| v.as_str().map(String::from))
         .ok_or_else(|| ProofError::Malformed("`proofValue` missing".into()))?;
-    let mut unsecured = document.clone();
-    unsecured
-        .as_object_mut()
-        .expect("has a proof, so an object")
-        .remove("proof");
-    // The proof's @context must repeat the document's, in order.
+    let object = document.as_object().expect("has a proof, so an object");
+    let unsecured = Without {
+        object,
+        absent: "proof",
+    };
     if let Some(proof_context) = proof.get("@context") {
-        let document_context = unsecured.get("@context").cloned().unwrap_or(Value::Null);
-        let as_list = |v: &Value| match v {
-            Value::Array(items) => items.clone(),
-            other => vec![other.clone()],
+        let document_context = object.get("@context").unwrap_or(&Value::Null);
+        let as_list = |v: &'_ Value| -> Vec<Value> {
+            match v {
+                Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            }
         };
-        let (wanted, have) = (as_list(proof_context), as_list(&document_context));
+        let (wanted, have) = (as_list(proof_context), as_list(document_context));
         if have.len() < wanted.len() || have[..wanted.len()] != wanted[..] {
             return Err(ProofError::ContextMismatch);
         }
