@@ -14,6 +14,7 @@ pub fn cases() -> Vec<TestCase> {
         refusals_are_final_and_failures_are_retried,
         a_peer_down_for_two_days_gets_everything_in_order_once,
         a_peer_down_for_fifteen_days_is_listed_not_dropped,
+        a_queue_longer_than_one_batch_is_drained_in_one_pass,
     ]
 }
 
@@ -250,4 +251,51 @@ async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
     assert_eq!((status, requeued["requeued"].as_i64()), (StatusCode::OK, Some(1)));
     a.node.deliver().await;
     assert!(undelivered(&a.node, &a.admin).await.is_empty());
+}
+
+/// Deliveries are read, sent and recorded in batches: a peer's queue longer
+/// than a batch is still drained by one pass, each activity sent once.
+async fn a_queue_longer_than_one_batch_is_drained_in_one_pass(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b_url = env.new_database_url().await;
+    let b_node = TestNode::spawn_on(&b_url).await;
+    let b_admin = b_node
+        .staff("blue", tadamun::domain::vocab::Role::Admin, "blue-admin")
+        .await;
+    let b_coord = b_node
+        .staff("blue", tadamun::domain::vocab::Role::Coordinator, "blue-coord")
+        .await;
+    let b = Member {
+        node: b_node,
+        admin: b_admin,
+        coordinator: b_coord,
+        org: "blue".into(),
+    };
+    peer(&a, &b, "connected").await;
+    // More than one batch (32) queued for B before anything is sent.
+    for n in 0..40 {
+        a.publish(titled(&format!("Queued {n}"), "network")).await;
+    }
+    a.node.deliver().await;
+
+    let sent: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT a.seq, d.attempts FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE d.host = $1 AND d.state = 'delivered' AND a.kind = 'Create' ORDER BY a.seq",
+    )
+    .bind(b.node.host())
+    .fetch_all(&a.node.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(sent.len(), 40, "one pass delivers the whole queue");
+    assert!(
+        sent.iter().all(|(_, attempts)| *attempts == 1),
+        "each sent once: {sent:?}"
+    );
+    let (pending,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_deliveries WHERE state = 'pending'")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+    let (_, list) = b.node.get(&b.coordinator, "/api/v1/network/alerts").await;
+    assert_eq!(list["total"], 40, "{list}");
 }
