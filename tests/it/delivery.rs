@@ -18,6 +18,25 @@ pub fn cases() -> Vec<TestCase> {
     ]
 }
 
+/// The member "blue" on a node whose database URL is kept, to restart it on.
+async fn blue_on_its_own_database(env: &TestEnv) -> (Member, String) {
+    let url = env.new_database_url().await;
+    let node = TestNode::spawn_on(&url).await;
+    let admin = node
+        .staff("blue", tadamun::domain::vocab::Role::Admin, "blue-admin")
+        .await;
+    let coordinator = node
+        .staff("blue", tadamun::domain::vocab::Role::Coordinator, "blue-coord")
+        .await;
+    let member = Member {
+        node,
+        admin,
+        coordinator,
+        org: "blue".into(),
+    };
+    (member, url)
+}
+
 async fn undelivered(node: &TestNode, admin: &str) -> Vec<Value> {
     let (status, list) = node.get(admin, "/api/v1/deliveries").await;
     assert_eq!(status, StatusCode::OK, "{list}");
@@ -88,20 +107,7 @@ async fn refusals_are_final_and_failures_are_retried(env: TestEnv) {
 
 async fn a_peer_down_for_two_days_gets_everything_in_order_once(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
-    let b_url = env.new_database_url().await;
-    let b_node = TestNode::spawn_on(&b_url).await;
-    let b_admin = b_node
-        .staff("blue", tadamun::domain::vocab::Role::Admin, "blue-admin")
-        .await;
-    let b_coord = b_node
-        .staff("blue", tadamun::domain::vocab::Role::Coordinator, "blue-coord")
-        .await;
-    let b = Member {
-        node: b_node,
-        admin: b_admin,
-        coordinator: b_coord,
-        org: "blue".into(),
-    };
+    let (b, b_url) = blue_on_its_own_database(&env).await;
     peer(&a, &b, "connected").await;
     let b_host = b.node.host();
     let port = b_host.rsplit(':').next().unwrap().parse::<u16>().unwrap();
@@ -257,20 +263,7 @@ async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
 /// than a batch is still drained by one pass, each activity sent once.
 async fn a_queue_longer_than_one_batch_is_drained_in_one_pass(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
-    let b_url = env.new_database_url().await;
-    let b_node = TestNode::spawn_on(&b_url).await;
-    let b_admin = b_node
-        .staff("blue", tadamun::domain::vocab::Role::Admin, "blue-admin")
-        .await;
-    let b_coord = b_node
-        .staff("blue", tadamun::domain::vocab::Role::Coordinator, "blue-coord")
-        .await;
-    let b = Member {
-        node: b_node,
-        admin: b_admin,
-        coordinator: b_coord,
-        org: "blue".into(),
-    };
+    let (b, _) = blue_on_its_own_database(&env).await;
     peer(&a, &b, "connected").await;
     // More than one batch (32) queued for B before anything is sent.
     for n in 0..40 {
