@@ -84,17 +84,20 @@ pub fn serve(mut command: Command) -> Served {
             }
         }
     });
-    let mut before = Vec::new();
-    let listening = wait_for(&lines, "listening on", &mut before);
-    let message = listening["fields"]["message"].as_str().unwrap();
-    let base = message.trim_start_matches("listening on ").to_string();
-    Served {
+    // Owned by a `Served` from here, so that a node that never says it is
+    // listening is killed when the test fails, not left running.
+    let mut served = Served {
         child,
         lines,
-        base,
-        listening,
-        before,
-    }
+        base: String::new(),
+        listening: Value::Null,
+        before: Vec::new(),
+    };
+    let listening = wait_for(&served.lines, "listening on", &mut served.before);
+    let message = listening["fields"]["message"].as_str().unwrap();
+    served.base = message.trim_start_matches("listening on ").to_string();
+    served.listening = listening;
+    served
 }
 
 fn wait_for(lines: &mpsc::Receiver<Value>, text: &str, before: &mut Vec<String>) -> Value {
