@@ -500,7 +500,22 @@ async fn bench_reports_every_figure(env: TestEnv) {
         "p99",
         "signed, verified, stored activities/s",
         "of the lower of the verification and commit ceilings",
+        "ms per delivery, of which its RSA signature",
+        "ms per activity",
+        "what bounds fan-out on this machine",
+        "could reach at most",
     ] {
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
+    }
+    // Options it cannot use are refused with what it accepts, before any work.
+    for (args, named) in [
+        (&["bench", "--peers", "0"][..], "--peers"),
+        (&["bench", "--only", "everything"][..], "fan-out, inbox"),
+        (&["bench", "--alerts", "0"][..], "--alerts"),
+    ] {
+        let out = tadamun(args, &env.temp_dir()).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains(named), "{args:?}: {said}");
     }
 }
