@@ -297,44 +297,69 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
         .await?;
         let full = batch.len() as i64 == DELIVERY_BATCH;
         let mut outcomes = Vec::new();
-        let mut stopped = false;
-        for delivery in batch {
-            // The head of the queue waits for its retry time, and everything behind it waits too.
-            if delivery.next_attempt_at > to_millis(state.clock.now()) {
-                stopped = true;
-                break;
-            }
-            // Renew the lease before sending once a third of it has passed (not on
-            // every send: each renewal is a commit), so that it cannot lapse
-            // mid-send and let another process send the same row.
-            if renewed.elapsed() >= renew_every {
-                if !claim(state, host).await? {
-                    stopped = true;
-                    break;
-                }
-                renewed = std::time::Instant::now();
-            }
-            if !actors.contains_key(&delivery.actor_ref) {
-                actors.insert(
-                    delivery.actor_ref.clone(),
-                    LocalActor::by_ref(state, &delivery.actor_ref).await?,
-                );
-            }
-            let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
-            let retrying = matches!(outcome, Outcome::Retry(..));
-            outcomes.push((delivery, outcome));
-            attempted += 1;
-            if retrying {
-                stopped = true;
-                break;
-            }
-        }
+        let sent = send_in_order(
+            state,
+            data,
+            host,
+            batch,
+            &mut actors,
+            &mut renewed,
+            renew_every,
+            &mut outcomes,
+        )
+        .await;
+        attempted += outcomes.len();
+        // What was sent is recorded even when the batch stopped on an error.
         record(state, host, outcomes).await?;
-        if stopped || !full {
+        if !sent? || !full {
             break;
         }
     }
     Ok(attempted)
+}
+
+/// Sends a batch in order, noting each answer in `outcomes`. Returns whether
+/// the whole batch went (false: the queue waits for a retry time, a retry, or
+/// a lease now held by another process).
+#[allow(clippy::too_many_arguments)]
+async fn send_in_order(
+    state: &AppState,
+    data: &Data<AppState>,
+    host: &str,
+    batch: Vec<NextDelivery>,
+    actors: &mut HashMap<String, LocalActor>,
+    renewed: &mut std::time::Instant,
+    renew_every: Duration,
+    outcomes: &mut Vec<(NextDelivery, Outcome)>,
+) -> Result<bool> {
+    for delivery in batch {
+        // The head of the queue waits for its retry time, and everything behind it waits too.
+        if delivery.next_attempt_at > to_millis(state.clock.now()) {
+            return Ok(false);
+        }
+        // Renew the lease before sending once a third of it has passed (not on
+        // every send: each renewal is a commit), so that it cannot lapse
+        // mid-send and let another process send the same row.
+        if renewed.elapsed() >= renew_every {
+            if !claim(state, host).await? {
+                return Ok(false);
+            }
+            *renewed = std::time::Instant::now();
+        }
+        if !actors.contains_key(&delivery.actor_ref) {
+            actors.insert(
+                delivery.actor_ref.clone(),
+                LocalActor::by_ref(state, &delivery.actor_ref).await?,
+            );
+        }
+        let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
+        let retrying = matches!(outcome, Outcome::Retry(..));
+        outcomes.push((delivery, outcome));
+        if retrying {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 enum Outcome {

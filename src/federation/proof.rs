@@ -213,15 +213,18 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
         object,
         absent: "proof",
     };
+    // The proof's @context must repeat the document's, in order.
     if let Some(proof_context) = proof.get("@context") {
-        let document_context = object.get("@context").unwrap_or(&Value::Null);
-        let as_list = |v: &'_ Value| -> Vec<Value> {
+        fn as_list(v: &Value) -> &[Value] {
             match v {
-                Value::Array(items) => items.clone(),
-                other => vec![other.clone()],
+                Value::Array(items) => items,
+                other => std::slice::from_ref(other),
             }
-        };
-        let (wanted, have) = (as_list(proof_context), as_list(document_context));
+        }
+        let (wanted, have) = (
+            as_list(proof_context),
+            as_list(object.get("@context").unwrap_or(&Value::Null)),
+        );
         if have.len() < wanted.len() || have[..wanted.len()] != wanted[..] {
             return Err(ProofError::ContextMismatch);
         }
