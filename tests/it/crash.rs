@@ -10,7 +10,7 @@ use tadamun::domain::vocab::Trust;
 
 use crate::cli::{admin, serve, serve_args, tadamun};
 use crate::federation::titled;
-use crate::support::{FakePeer, TestCase, TestEnv, TestNode};
+use crate::support::{FakePeer, TestCase, TestEnv, TestNode, stable_port};
 use crate::{postgres_only, tests};
 
 pub fn cases() -> Vec<TestCase> {
@@ -130,11 +130,7 @@ async fn sigkill_mid_fan_out_loses_and_duplicates_nothing(env: TestEnv) {
     const PEERS: usize = 20;
     const ALERTS: usize = 4;
     let a = ChildNode::prepare(&env).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = stable_port();
     let (listen, domain) = (format!("127.0.0.1:{port}"), format!("localhost:{port}"));
     let mut served = a.start(&listen, &domain);
     let http = reqwest::Client::new();
@@ -193,11 +189,7 @@ async fn sigkill_mid_fan_out_loses_and_duplicates_nothing(env: TestEnv) {
 async fn two_processes_share_one_database_without_double_sending(env: TestEnv) {
     const PEERS: usize = 5;
     let a = ChildNode::prepare(&env).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = stable_port();
     let domain = format!("localhost:{port}");
     let mut first = a.start(&format!("127.0.0.1:{port}"), &domain);
     let mut second = a.start("127.0.0.1:0", &domain);

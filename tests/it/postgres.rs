@@ -3,7 +3,6 @@
 //! once before the tests and stopped after them (also when tests fail, and by
 //! the kernel if the test process dies first).
 
-use std::net::TcpListener;
 use std::os::unix::fs::chown;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -76,13 +75,6 @@ fn server_user() -> Result<Option<(u32, u32)>, String> {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 fn as_user(command: &mut Command, user: Option<(u32, u32)>) {
     if let Some((uid, gid)) = user {
         command.uid(uid).gid(gid);
@@ -119,7 +111,7 @@ impl PgServer {
             return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
 
-        let port = free_port();
+        let port = crate::support::stable_port();
         let log = std::fs::File::create(&log_path).map_err(|e| format!("server log: {e}"))?;
         if let Some((uid, gid)) = user {
             let _ = chown(&log_path, Some(uid), Some(gid));

@@ -186,7 +186,11 @@ impl TestNode {
     ) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
+        let listener = if port == 0 {
+            bind_stable_port().await
+        } else {
+            tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind")
+        };
         let addr = listener.local_addr().expect("addr");
         let config = Config {
             listen: addr,
@@ -363,6 +367,45 @@ impl TestNode {
 }
 
 /// A complete, valid alert body; tests change what they test.
+/// The next candidate for [`stable_port`], shared by every test in this run.
+static NEXT_STABLE_PORT: AtomicU16 = AtomicU16::new(0);
+
+/// Loopback ports below the kernel's ephemeral range (Linux's default starts at
+/// 32768): `bind(0)` and outgoing connections elsewhere in the run never get
+/// one, so a node that stops can come back on its port (its domain names the
+/// port) without another socket having taken it meanwhile.
+fn stable_port_candidates() -> impl Iterator<Item = u16> {
+    const LOW: u16 = 20000;
+    let high = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .filter(|&first| first > LOW + 1000)
+        .unwrap_or(32768);
+    let span = high - LOW;
+    // Start where another test run on this machine probably does not.
+    let offset = (std::process::id() % u32::from(span)) as u16;
+    (0..span).map(move |_| {
+        let n = NEXT_STABLE_PORT.fetch_add(1, Ordering::Relaxed);
+        LOW + ((u32::from(offset) + u32::from(n)) % u32::from(span)) as u16
+    })
+}
+
+/// A free stable port for a child process to listen on (checked free just now).
+pub fn stable_port() -> u16 {
+    stable_port_candidates()
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free loopback port below the ephemeral range")
+}
+
+async fn bind_stable_port() -> tokio::net::TcpListener {
+    for port in stable_port_candidates() {
+        if let Ok(listener) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            return listener;
+        }
+    }
+    panic!("no free loopback port below the ephemeral range")
+}
+
 pub fn alert_body() -> Value {
     json!({
         "title": {"en": "Death threats against land defenders in Huehuetenango", "es": "Amenazas de muerte contra defensores de la tierra"},
