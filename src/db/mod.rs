@@ -83,6 +83,10 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            // A pooled SQLite connection is a file handle that cannot go
+            // stale; pinging it before each use cost a thread round trip per
+            // query. A PostgreSQL connection can drop, so it is still checked.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
