@@ -78,23 +78,34 @@ pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<String, ProofError
     serde_json_canonicalizer::to_string(value).map_err(|e| ProofError::Malformed(format!("canonicalisation: {e}")))
 }
 
-/// A JSON object as if one member were absent: a document without its proof
-/// is canonicalised from this view, without copying the document.
-struct Without<'a> {
-    object: &'a Map<String, Value>,
-    absent: &'a str,
-}
-
-impl serde::Serialize for Without<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let len = self.object.len() - usize::from(self.object.contains_key(self.absent));
-        let mut map = serializer.serialize_map(Some(len))?;
-        for (key, value) in self.object.iter().filter(|(key, _)| *key != self.absent) {
-            map.serialize_entry(key, value)?;
+/// RFC 8785 form of a JSON object without its member `absent` (the document
+/// without its proof is canonicalised from the original, without a copy).
+///
+/// The members are sorted and joined here; each value is canonicalised by
+/// `serde_json_canonicalizer`, except our standard `@context`, whose canonical
+/// form is made once per process: it is most of a typical document's
+/// canonicalisation work. A unit test checks this against the crate's own
+/// output for every example and vector.
+pub fn canonicalize_object(object: &Map<String, Value>, absent: &str) -> Result<String, ProofError> {
+    let mut members: Vec<(&String, &Value)> = object.iter().filter(|(key, _)| *key != absent).collect();
+    // RFC 8785 §3.2.3: members sorted by their names' UTF-16 code units.
+    members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+    let mut out = String::with_capacity(4096);
+    out.push('{');
+    for (n, (key, value)) in members.into_iter().enumerate() {
+        if n > 0 {
+            out.push(',');
         }
-        map.end()
+        out.push_str(&canonicalize(key)?);
+        out.push(':');
+        if key == "@context" && super::wire::is_standard_context(value) {
+            out.push_str(super::wire::standard_context_canonical());
+        } else {
+            out.push_str(&canonicalize(value)?);
+        }
     }
+    out.push('}');
+    Ok(out)
 }
 
 /// The proof configuration: the proof options, with the document's @context.
@@ -111,11 +122,12 @@ pub fn proof_config(document: &Value, verification_method: &str, created: &str) 
     Value::Object(config)
 }
 
-/// SHA-256 of the canonical proof configuration, then of the canonical
-/// document: the 64 bytes that are signed.
-pub fn hash_data<D: serde::Serialize>(document_without_proof: &D, config: &Value) -> Result<Vec<u8>, ProofError> {
-    let proof_hash = Sha256::digest(canonicalize(config)?.as_bytes());
-    let document_hash = Sha256::digest(canonicalize(document_without_proof)?.as_bytes());
+/// SHA-256 of the canonical proof configuration (the proof without its
+/// value), then of the canonical document without its proof: the 64 bytes
+/// that are signed.
+pub fn hash_data(document: &Map<String, Value>, config: &Map<String, Value>) -> Result<Vec<u8>, ProofError> {
+    let proof_hash = Sha256::digest(canonicalize_object(config, "proofValue")?.as_bytes());
+    let document_hash = Sha256::digest(canonicalize_object(document, "proof")?.as_bytes());
     let mut data = proof_hash.to_vec();
     data.extend_from_slice(&document_hash);
     Ok(data)
@@ -132,7 +144,11 @@ pub fn create_proof(
         return Err(ProofError::Malformed("the document already carries a proof".into()));
     }
     let mut proof = proof_config(document, verification_method, created);
-    let signature = key.sign(&hash_data(document, &proof)?);
+    let object = document
+        .as_object()
+        .ok_or_else(|| ProofError::Malformed("only JSON objects can be signed".into()))?;
+    let config = proof.as_object().expect("proof config is an object");
+    let signature = key.sign(&hash_data(object, config)?);
     let value = multibase::encode(multibase::Base::Base58Btc, signature.to_bytes());
     proof
         .as_object_mut()
@@ -203,16 +219,9 @@ pub fn claims(document: &Value) -> Result<ProofClaims, ProofError> {
 /// Verifies a document's proof with `key`; returns what the proof claims.
 pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, ProofError> {
     let claims = claims(document)?;
-    let mut proof = proof_object(document)?.clone();
-    let proof_value = proof
-        .remove("proofValue")
-        .and_then(|v| v.as_str().map(String::from))
-        .ok_or_else(|| ProofError::Malformed("`proofValue` missing".into()))?;
+    let proof = proof_object(document)?;
+    let proof_value = text(proof, "proofValue")?;
     let object = document.as_object().expect("has a proof, so an object");
-    let unsecured = Without {
-        object,
-        absent: "proof",
-    };
     // The proof's @context must repeat the document's, in order.
     if let Some(proof_context) = proof.get("@context") {
         fn as_list(v: &Value) -> &[Value] {
@@ -235,7 +244,7 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
         return Err(ProofError::Malformed("proofValue must be base58btc (z…)".into()));
     }
     let signature = Signature::from_slice(&signature).map_err(|_| ProofError::BadSignature)?;
-    let data = hash_data(&unsecured, &Value::Object(proof))?;
+    let data = hash_data(object, proof)?;
     key.verify(&data, &signature).map_err(|_| ProofError::BadSignature)?;
     Ok(claims)
 }
@@ -257,6 +266,48 @@ mod tests {
             key.to_bytes()
         );
         assert!(parse_public_key_multibase(&private_key_multibase(&key)).is_err());
+    }
+
+    /// The memoised canonical form must be exactly the crate's own, for every
+    /// documented example (and what they embed), for documents without our
+    /// context, and for member names whose UTF-16 order differs from their
+    /// byte order or sorts before `@context`.
+    #[test]
+    fn canonical_objects_match_the_canonicaliser() {
+        fn same(document: &Value) {
+            let object = document.as_object().unwrap();
+            let mut without = object.clone();
+            without.remove("proof");
+            assert_eq!(
+                canonicalize_object(object, "proof").unwrap(),
+                canonicalize(&without).unwrap(),
+                "{document}"
+            );
+        }
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("federation/examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(examples).unwrap() {
+            let document: Value =
+                serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+            same(&document);
+            if let Some(Value::Object(proof)) = document.get("proof") {
+                let config = Value::Object(proof.clone());
+                same(&config);
+            }
+            if document["object"].is_object() {
+                same(&document["object"]);
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "examples read: {checked}");
+        same(&serde_json::json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", {"x": "https://x.example/#"}],
+            "id": "https://a.example/1",
+            "!first": 1, "0": [1.0, 2.5e30, -0.0], "\u{e000}": "private use", "\u{1f600}": "astral",
+            "nested": {"b": 1, "a": {"d": null, "c": true}}, "proof": {"ignored": true}
+        }));
+        same(&serde_json::json!({"@context": crate::federation::wire::context(), "a": "b"}));
+        same(&serde_json::json!({}));
     }
 
     #[test]

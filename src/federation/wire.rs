@@ -18,13 +18,31 @@ pub const CONTEXT_JSONLD: &str = include_str!("../../federation/context.jsonld")
 /// The `@context` our documents carry: standard contexts plus our terms inline,
 /// so that no receiver has to fetch anything to read them.
 pub fn context() -> Value {
+    STANDARD_CONTEXT.0.clone()
+}
+
+/// True when `value` is exactly the `@context` our documents carry.
+pub fn is_standard_context(value: &Value) -> bool {
+    *value == STANDARD_CONTEXT.0
+}
+
+/// The RFC 8785 form of our `@context`. Nearly every document a node signs or
+/// verifies carries it, and it is most of their canonicalisation work, so it is
+/// made once (it is a function of this build's `context.jsonld` only).
+pub fn standard_context_canonical() -> &'static str {
+    &STANDARD_CONTEXT.1
+}
+
+static STANDARD_CONTEXT: std::sync::LazyLock<(Value, String)> = std::sync::LazyLock::new(|| {
     let document: Value = serde_json::from_str(CONTEXT_JSONLD).expect("federation/context.jsonld is valid JSON");
-    json!([
+    let context = json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/data-integrity/v2",
         document["@context"].clone(),
-    ])
-}
+    ]);
+    let canonical = serde_json_canonicalizer::to_string(&context).expect("the context canonicalises");
+    (context, canonical)
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
