@@ -239,7 +239,7 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
         }
     }
     let (base, signature) =
-        multibase::decode(&proof_value).map_err(|e| ProofError::Malformed(format!("proofValue: {e}")))?;
+        multibase::decode(proof_value).map_err(|e| ProofError::Malformed(format!("proofValue: {e}")))?;
     if base != multibase::Base::Base58Btc {
         return Err(ProofError::Malformed("proofValue must be base58btc (z…)".into()));
     }
