@@ -59,6 +59,23 @@ pub async fn find_by_uri(db: &Db, uri: &str) -> sqlx::Result<Option<GroupRow>> {
         .await
 }
 
+/// The groups among `uris`, in one query (an alert names several addressees).
+pub async fn find_by_uris(db: &Db, uris: &[&str]) -> sqlx::Result<Vec<GroupRow>> {
+    if uris.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=uris.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM groups WHERE uri IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for uri in uris {
+        query = query.bind(*uri);
+    }
+    query.fetch_all(&db.pool).await
+}
+
 /// As [`find_by_uri`], on a connection already held.
 pub async fn find_by_uri_on(conn: &mut AnyConnection, uri: &str) -> sqlx::Result<Option<GroupRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM groups WHERE uri = $1"))

@@ -49,20 +49,27 @@ pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<Re
 /// Inserts a received alert, or replaces it with a newer version; a withdrawn
 /// alert stays withdrawn. Decided in the one statement, so that concurrent
 /// deliveries cannot interleave. Returns whether anything was written.
+///
+/// `replacing` says the caller found a row for the alert (and `row.local_id` is
+/// its); otherwise `row.local_id` is fresh. The statement returns the stored
+/// row's `local_id`, so that if another delivery inserted the alert meanwhile,
+/// this write is still seen to replace it, and its lists are replaced too.
 pub async fn upsert(
     conn: &mut AnyConnection,
     row: &RemoteAlertRow,
     violations: &[String],
     recipient_org_ids: &[String],
+    replacing: bool,
 ) -> sqlx::Result<bool> {
-    let written = sqlx::query(
+    let written: Option<(String,)> = sqlx::query_as(
         "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
          certainty, country, title, search_text, document, version, published_at, updated_at, received_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (id) DO UPDATE SET number = $5, status = $6, sharing = $7, urgency = $8, severity = $9, \
          certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
          published_at = $16, updated_at = $17, received_at = $18 \
-         WHERE remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version",
+         WHERE remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version \
+         RETURNING local_id",
     )
     .bind(&row.id)
     .bind(&row.local_id)
@@ -82,32 +89,47 @@ pub async fn upsert(
     .bind(row.published_at)
     .bind(row.updated_at)
     .bind(row.received_at)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if written.rows_affected() == 0 {
+    let Some((stored_local_id,)) = written else {
         return Ok(false);
+    };
+    // A replaced version's lists go; a first insert has none to remove.
+    if stored_local_id != row.local_id || replacing {
+        for table in ["remote_alert_violations", "remote_alert_recipients"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
+                .bind(&row.id)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
-    for table in ["remote_alert_violations", "remote_alert_recipients"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
-            .bind(&row.id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for v in violations {
-        sqlx::query("INSERT INTO remote_alert_violations (alert_id, violation) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&row.id)
-            .bind(v)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for org in recipient_org_ids {
-        sqlx::query("INSERT INTO remote_alert_recipients (alert_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&row.id)
-            .bind(org)
-            .execute(&mut *conn)
-            .await?;
-    }
+    insert_pairs(conn, "remote_alert_violations", "violation", &row.id, violations).await?;
+    insert_pairs(conn, "remote_alert_recipients", "org_id", &row.id, recipient_org_ids).await?;
     Ok(true)
+}
+
+/// `(alert_id, column)` rows for each of `values`, in one statement.
+async fn insert_pairs(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    alert_id: &str,
+    values: &[String],
+) -> sqlx::Result<()> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..values.len()).map(|n| format!("($1, ${})", n + 2)).collect();
+    let sql = format!(
+        "INSERT INTO {table} (alert_id, {column}) VALUES {} ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(alert_id);
+    for value in values {
+        query = query.bind(value);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// Records the tombstone of an alert this node never had, so that it cannot arrive later.

@@ -104,15 +104,11 @@ impl Addressed {
 }
 
 pub async fn addressed(state: &AppState, addressees: impl Iterator<Item = &Url>) -> Result<Addressed> {
-    let mut known = Vec::new();
-    for uri in addressees {
-        if let Some(group) = q::find_by_uri(&state.db, uri.as_str()).await?
-            && !known.iter().any(|g: &GroupRow| g.id == group.id)
-        {
-            known.push(group);
-        }
-    }
-    Ok(Addressed { known })
+    let uris: Vec<&str> = addressees.map(Url::as_str).collect();
+    let mut found = q::find_by_uris(&state.db, &uris).await?;
+    // In the order they were addressed.
+    found.sort_by_key(|group| uris.iter().position(|uri| *uri == group.uri));
+    Ok(Addressed { known: found })
 }
 
 /// Which of our groups relay an alert: those whose accepted members include

@@ -4,6 +4,7 @@
 //! which may fetch the sender's key.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
@@ -119,10 +120,12 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     let activity_data = ActivityData::from_request(rebuilt, &())
         .await
         .map_err(|_| Error::BadRequest("unreadable request".into()))?;
-    let (received, marked) = MARKED_IN_HANDLER
-        .scope(RefCell::new(Vec::new()), async {
+    let mut scope = ReceiveScope::default();
+    scope.trust.insert(actor_host.clone(), trust);
+    let (received, marked) = RECEIVING
+        .scope(RefCell::new(scope), async {
             let received = receive_activity::<Incoming, RemoteActor, AppState>(activity_data, &data).await;
-            (received, MARKED_IN_HANDLER.with(|m| m.take()))
+            (received, RECEIVING.with(|scope| scope.take().marked))
         })
         .await;
     received.map_err(|err| match err {
@@ -152,10 +155,59 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     Ok(StatusCode::ACCEPTED)
 }
 
-tokio::task_local! {
+/// What the handling of one received activity has learnt so far.
+#[derive(Default)]
+struct ReceiveScope {
     /// Ids that a handler marked as processed in its own transaction, so that
     /// `receive` does not write (and commit) the same row a second time.
-    static MARKED_IN_HANDLER: RefCell<Vec<String>>;
+    marked: Vec<String>,
+    /// Trust of the hosts checked so far. An alert is checked three times (the
+    /// sender, then the signer of each proof): one query answers all three, and
+    /// all three see the same answer.
+    trust: HashMap<String, Option<Trust>>,
+    /// Proof keys found so far, by (controller, verification method): the
+    /// activity and the object it carries are usually signed with one key.
+    keys: HashMap<(String, String), (String, Option<String>)>,
+}
+
+tokio::task_local! {
+    static RECEIVING: RefCell<ReceiveScope>;
+}
+
+/// The trust of `host`, read once per received activity (outside the handling
+/// of one, straight from the database). Only for the checks made before an
+/// activity's effect: what a handler changes is not seen here.
+pub(crate) async fn trust_while_receiving(state: &AppState, host: &str) -> Result<Option<Trust>> {
+    if let Ok(Some(known)) = RECEIVING.try_with(|scope| scope.borrow().trust.get(host).copied()) {
+        return Ok(known);
+    }
+    let trust = peers::trust_of(state, host).await?;
+    let _ = RECEIVING.try_with(|scope| scope.borrow_mut().trust.insert(host.to_string(), trust));
+    Ok(trust)
+}
+
+/// A proof key already found while handling this activity.
+pub(crate) fn key_seen_while_receiving(controller: &str, method: &str) -> Option<(String, Option<String>)> {
+    RECEIVING
+        .try_with(|scope| {
+            scope
+                .borrow()
+                .keys
+                .get(&(controller.to_string(), method.to_string()))
+                .cloned()
+        })
+        .ok()
+        .flatten()
+}
+
+/// Remembers a proof key found in the database for the rest of this activity.
+pub(crate) fn remember_key_while_receiving(controller: &str, method: &str, key: &(String, Option<String>)) {
+    let _ = RECEIVING.try_with(|scope| {
+        scope
+            .borrow_mut()
+            .keys
+            .insert((controller.to_string(), method.to_string()), key.clone())
+    });
 }
 
 /// Records an activity id as processed (a replay of it is then ignored).
@@ -173,7 +225,7 @@ pub(crate) async fn mark_received(
     .execute(conn)
     .await?;
     // The caller commits or fails: either way `receive` need not mark it again.
-    let _ = MARKED_IN_HANDLER.try_with(|m| m.borrow_mut().push(activity.id.to_string()));
+    let _ = RECEIVING.try_with(|scope| scope.borrow_mut().marked.push(activity.id.to_string()));
     Ok(())
 }
 
@@ -566,7 +618,7 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     // Older or repeated versions, and anything about a withdrawn alert, change nothing.
-    let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients).await?;
+    let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients, existing.is_some()).await?;
     if written {
         for group in &relaying {
             super::groups::relay(&mut tx, state, group, &activity.raw, &[host], alert.id.as_str(), now).await?;

@@ -212,13 +212,19 @@ async fn resolve_key(
     {
         local_public_key(state, controller, method).await?
     } else {
-        let mut found = find_remote_key(state, controller.as_str(), method).await?;
+        let mut found = match super::inbox::key_seen_while_receiving(controller.as_str(), method) {
+            Some(seen) => Some(seen),
+            None => find_remote_key(state, controller.as_str(), method).await?,
+        };
         if found.is_none() {
             // A key we have not seen: the author may have rotated. Ask the author.
             ObjectId::<RemoteActor>::from(controller.clone())
                 .dereference_forced(data)
                 .await?;
             found = find_remote_key(state, controller.as_str(), method).await?;
+        }
+        if let Some(key) = &found {
+            super::inbox::remember_key_while_receiving(controller.as_str(), method, key);
         }
         found
     };
@@ -259,7 +265,7 @@ pub async fn verify_by(
         }));
     }
     if let Some(host) = peers::host_of(expected)
-        && peers::trust_of(state, &host).await? == Some(Trust::Blocked)
+        && super::inbox::trust_while_receiving(state, &host).await? == Some(Trust::Blocked)
     {
         return Err(Error::Forbidden(format!("this node does not federate with {host}")));
     }

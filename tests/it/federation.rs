@@ -284,7 +284,11 @@ async fn alerts_reach_exactly_the_nodes_their_audience_allows(env: TestEnv) {
     let path = format!("/api/v1/alerts/{network_id}");
     let (status, _) = a
         .node
-        .patch(&a.coordinator, &path, &json!({"summary": {"en": "New facts"}}))
+        .patch(
+            &a.coordinator,
+            &path,
+            &json!({"summary": {"en": "New facts"}, "violation_types": ["arbitrary_arrest_detention"]}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     deliver_all(&all).await;
@@ -295,6 +299,23 @@ async fn alerts_reach_exactly_the_nodes_their_audience_allows(env: TestEnv) {
             .await;
         assert_eq!(list["items"][0]["summary"]["en"], "New facts");
         assert_eq!(list["items"][0]["version"], 4);
+        // The new version's violations replace the old ones in the filters.
+        let (_, detained) = member
+            .node
+            .get(
+                &member.coordinator,
+                "/api/v1/network/alerts?q=network&violation=arbitrary_arrest_detention",
+            )
+            .await;
+        assert_eq!(detained["total"], 1, "{detained}");
+        let (_, threatened) = member
+            .node
+            .get(
+                &member.coordinator,
+                "/api/v1/network/alerts?q=network&violation=death_threat",
+            )
+            .await;
+        assert_eq!(threatened["total"], 0, "{threatened}");
     }
 
     // Narrowing to `trusted` withdraws it from the merely connected node.
