@@ -15,7 +15,8 @@
 //! - [`groups`]: regional and working groups: creating, joining, moderating.
 //! - [`domain`]: vocabularies and the alert's fields and checks.
 //! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
-//! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations.
+//! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations;
+//!   `db::group_commit` commits SQLite writes that arrive together in one transaction.
 //! - [`verify_cli`]: `tadamun verify`, checking integrity proofs of any document.
 //! - [`clock`]: time, injectable for tests.
 //! - [`error`]: the one error type and its HTTP answers.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actions;
 pub mod alerts;
 pub mod audit;
+pub mod group_commit;
 pub mod groups;
 pub mod remote_alerts;
 
@@ -35,6 +36,8 @@ pub struct Db {
     /// sleeps in SQLite's busy handler (1, 2, 5 … 100 ms) instead of queueing.
     /// Hot write paths take this first, so they queue here, in order, instead.
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: writes committed together (see [`Db::write`]).
+    group_commit: Option<group_commit::GroupCommit>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,10 +106,14 @@ impl Db {
             })
             .connect_with(options)
             .await?;
+        let write_gate: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
+        let group_commit =
+            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(pool.clone(), write_gate.clone()));
         Ok(Db {
             pool,
             backend,
-            write_gate: Default::default(),
+            write_gate,
+            group_commit,
         })
     }
 
@@ -139,6 +146,23 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Some(self.write_gate.lock().await),
             Backend::Postgres => None,
+        }
+    }
+
+    /// Runs `write` in a transaction and returns its result once committed.
+    /// On SQLite the writes that arrive together share one transaction (each
+    /// in a savepoint) and one commit; see [`group_commit`]. A write must not
+    /// use any other connection, or wait on anything but its statements: the
+    /// writes queued behind it wait for it.
+    pub async fn write<T: Send + 'static>(&self, write: group_commit::Write<T>) -> crate::error::Result<T> {
+        match &self.group_commit {
+            Some(batched) => batched.run(write).await,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                let value = write(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
+            }
         }
     }
 

@@ -216,17 +216,27 @@ pub(crate) async fn mark_received(
     activity: &Incoming,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    insert_received(conn, activity.id.as_str(), activity.actor.as_str(), now).await?;
+    // The caller commits or fails: either way `receive` need not mark it again.
+    note_marked(activity.id.as_str());
+    Ok(())
+}
+
+async fn insert_received(conn: &mut sqlx::AnyConnection, id: &str, actor: &str, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(activity.id.as_str())
-    .bind(activity.actor.as_str())
+    .bind(id)
+    .bind(actor)
     .bind(to_millis(now))
     .execute(conn)
     .await?;
-    // The caller commits or fails: either way `receive` need not mark it again.
-    let _ = RECEIVING.try_with(|scope| scope.borrow_mut().marked.push(activity.id.to_string()));
     Ok(())
+}
+
+/// Tells `receive` that the handler marked `id` processed with its effect.
+fn note_marked(id: &str) {
+    let _ = RECEIVING.try_with(|scope| scope.borrow_mut().marked.push(id.to_string()));
 }
 
 pub fn check_date(headers: &axum::http::HeaderMap, now: DateTime<Utc>) -> Result<()> {
@@ -615,27 +625,49 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         deleted_at: None,
     };
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
-    // Older or repeated versions, and anything about a withdrawn alert, change nothing.
-    let written = remote_alerts::upsert(&mut tx, &row, &violations, &recipients, existing.is_some()).await?;
-    if written {
-        for group in &relaying {
-            super::groups::relay(&mut tx, state, group, &activity.raw, &[host], alert.id.as_str(), now).await?;
-        }
-    }
     // Listed under a group of ours only if that group relays it.
-    for group in groups
+    let listed_under: Vec<String> = groups
         .known
         .iter()
         .filter(|g| g.hosted == 0 || relaying.iter().any(|r| r.id == g.id))
-    {
-        crate::db::groups::record_group_alert(&mut tx, &group.id, alert.id.as_str(), to_millis(now)).await?;
-    }
-    // Marked as processed with its effect, in one commit.
-    mark_received(&mut tx, activity, now).await?;
-    tx.commit().await?;
-    if written && !relaying.is_empty() {
+        .map(|g| g.id.clone())
+        .collect();
+    let relayed = (!relaying.is_empty()).then(|| activity.raw.clone());
+    let (state_for_write, host_for_write) = (state.clone(), host.to_string());
+    let (activity_id, actor) = (activity.id.to_string(), activity.actor.to_string());
+    let replacing = existing.is_some();
+    // Committed with the other alerts arriving now (see `db::group_commit`).
+    let written = state
+        .db
+        .write(Box::new(move |conn| {
+            Box::pin(async move {
+                // Older or repeated versions, and anything about a withdrawn alert, change nothing.
+                let written = remote_alerts::upsert(conn, &row, &violations, &recipients, replacing).await?;
+                if written && let Some(relayed) = &relayed {
+                    for group in &relaying {
+                        super::groups::relay(
+                            conn,
+                            &state_for_write,
+                            group,
+                            relayed,
+                            &[host_for_write.as_str()],
+                            &row.id,
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+                for group_id in &listed_under {
+                    crate::db::groups::record_group_alert(conn, group_id, &row.id, to_millis(now)).await?;
+                }
+                // Marked as processed with its effect, in one commit.
+                insert_received(conn, &activity_id, &actor, now).await?;
+                Ok(written && relayed.is_some())
+            })
+        }))
+        .await?;
+    note_marked(activity.id.as_str());
+    if written {
         state.deliveries.notify_one();
     }
     Ok(())
