@@ -418,8 +418,7 @@ pub async fn on_action(
         }
     }
     // The activity and the action each carry a proof by the acting organisation.
-    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
-    integrity::verify_by(state, data, object, &action.attributed_to).await?;
+    integrity::verify_with_object(state, data, &activity.raw, &activity.actor, &action.attributed_to).await?;
     let author = ObjectId::<RemoteActor>::from(activity.actor.clone())
         .dereference(data)
         .await?;

@@ -83,8 +83,18 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         )));
     }
 
+    // The sender's trust, and whether this activity was already processed, in
+    // one query: every activity needs both.
+    let (trust, already): (Option<String>, i64) = sqlx::query_as(
+        "SELECT (SELECT trust FROM peers WHERE host = $1), (SELECT COUNT(*) FROM received_activities WHERE id = $2)",
+    )
+    .bind(&actor_host)
+    .bind(envelope.id.as_str())
+    .fetch_one(&state.db.pool)
+    .await?;
+    let trust: Option<Trust> = trust.and_then(|t| t.parse().ok());
+
     // Allowlist: before any fetch on the sender's behalf.
-    let trust = peers::trust_of(state, &actor_host).await?;
     let may_send = match trust {
         Some(Trust::Blocked) => false,
         Some(t) if t.federates() => true,
@@ -106,10 +116,6 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         }
     }
 
-    let (already,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM received_activities WHERE id = $1")
-        .bind(envelope.id.as_str())
-        .fetch_one(&state.db.pool)
-        .await?;
     if already > 0 {
         // A replay or a retry of something already done: harmless, and said so.
         return Ok(StatusCode::ACCEPTED);
@@ -564,8 +570,7 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let groups = super::groups::addressed(state, alert.to.iter().chain(alert.cc.iter())).await?;
     let relaying = super::groups::relaying(state, &groups, &alert.attributed_to, alert.sharing).await?;
     // The activity and the alert each carry a proof by the author.
-    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
-    integrity::verify_by(state, data, object, &alert.attributed_to).await?;
+    integrity::verify_with_object(state, data, &activity.raw, &activity.actor, &alert.attributed_to).await?;
 
     // Named organisations of a restricted alert: only ours count.
     let mut recipients = Vec::new();

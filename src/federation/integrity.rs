@@ -257,6 +257,29 @@ pub async fn verify_by(
     document: &Value,
     expected: &Url,
 ) -> Result<ProofClaims> {
+    let key = signer_key(state, data, document, expected).await?;
+    proof::verify(document, &key).map_err(refused)
+}
+
+/// As [`verify_by`] on an activity (made by `actor`) and on the object it
+/// carries (made by `author`), canonicalising the object once.
+pub async fn verify_with_object(
+    state: &AppState,
+    data: &Data<AppState>,
+    activity: &Value,
+    actor: &Url,
+    author: &Url,
+) -> Result<()> {
+    let activity_key = signer_key(state, data, activity, actor).await?;
+    let object_key = signer_key(state, data, &activity["object"], author).await?;
+    proof::verify_with_object(activity, &activity_key, &object_key).map_err(refused)?;
+    Ok(())
+}
+
+/// The key that must have made `document`'s proof: one that `expected` lists
+/// on its own actor document, from a node not blocked, and not retired
+/// before the proof was made.
+async fn signer_key(state: &AppState, data: &Data<AppState>, document: &Value, expected: &Url) -> Result<VerifyingKey> {
     let claims = proof::claims(document).map_err(refused)?;
     if claims.controller != expected.as_str() {
         return Err(refused(ProofError::WrongSigner {
@@ -283,7 +306,7 @@ pub async fn verify_by(
             )));
         }
     }
-    proof::verify(document, &key).map_err(refused)
+    Ok(key)
 }
 
 /// Stores the keys an actor document lists, replacing what was known.

@@ -87,25 +87,54 @@ pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<String, ProofError
 /// canonicalisation work. A unit test checks this against the crate's own
 /// output for every example and vector.
 pub fn canonicalize_object(object: &Map<String, Value>, absent: &str) -> Result<String, ProofError> {
-    let mut members: Vec<(&String, &Value)> = object.iter().filter(|(key, _)| *key != absent).collect();
+    Ok(join(&canonical_members(object, Some(absent), None)?, None))
+}
+
+/// One member of an object in RFC 8785 form: `"name":value`.
+struct CanonicalMember<'a> {
+    name: &'a str,
+    text: String,
+}
+
+/// An object's members (but `absent`) in canonical order and form; the member
+/// `replaced.0`, if any, takes the canonical value `replaced.1` as it is.
+fn canonical_members<'a>(
+    object: &'a Map<String, Value>,
+    absent: Option<&str>,
+    replaced: Option<(&str, &str)>,
+) -> Result<Vec<CanonicalMember<'a>>, ProofError> {
+    let mut members: Vec<(&String, &Value)> = object.iter().filter(|(key, _)| Some(key.as_str()) != absent).collect();
     // RFC 8785 §3.2.3: members sorted by their names' UTF-16 code units.
     members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
-    let mut out = String::with_capacity(4096);
+    members
+        .into_iter()
+        .map(|(key, value)| {
+            let mut text = canonicalize(key)?;
+            text.push(':');
+            match replaced {
+                Some((name, canonical)) if name == key => text.push_str(canonical),
+                _ if key == "@context" && super::wire::is_standard_context(value) => {
+                    text.push_str(super::wire::standard_context_canonical())
+                }
+                _ => text.push_str(&canonicalize(value)?),
+            }
+            Ok(CanonicalMember { name: key, text })
+        })
+        .collect()
+}
+
+/// The canonical object made of `members`, leaving out `absent`.
+fn join(members: &[CanonicalMember], absent: Option<&str>) -> String {
+    let mut out = String::with_capacity(members.iter().map(|m| m.text.len() + 1).sum::<usize>() + 2);
     out.push('{');
-    for (n, (key, value)) in members.into_iter().enumerate() {
-        if n > 0 {
+    for member in members.iter().filter(|m| Some(m.name) != absent) {
+        if out.len() > 1 {
             out.push(',');
         }
-        out.push_str(&canonicalize(key)?);
-        out.push(':');
-        if key == "@context" && super::wire::is_standard_context(value) {
-            out.push_str(super::wire::standard_context_canonical());
-        } else {
-            out.push_str(&canonicalize(value)?);
-        }
+        out.push_str(&member.text);
     }
     out.push('}');
-    Ok(out)
+    out
 }
 
 /// The proof configuration: the proof options, with the document's @context.
@@ -126,8 +155,13 @@ pub fn proof_config(document: &Value, verification_method: &str, created: &str) 
 /// value), then of the canonical document without its proof: the 64 bytes
 /// that are signed.
 pub fn hash_data(document: &Map<String, Value>, config: &Map<String, Value>) -> Result<Vec<u8>, ProofError> {
+    hash_canonical(&canonicalize_object(document, "proof")?, config)
+}
+
+/// As [`hash_data`], for a document already in canonical form (without its proof).
+fn hash_canonical(document: &str, config: &Map<String, Value>) -> Result<Vec<u8>, ProofError> {
     let proof_hash = Sha256::digest(canonicalize_object(config, "proofValue")?.as_bytes());
-    let document_hash = Sha256::digest(canonicalize_object(document, "proof")?.as_bytes());
+    let document_hash = Sha256::digest(document.as_bytes());
     let mut data = proof_hash.to_vec();
     data.extend_from_slice(&document_hash);
     Ok(data)
@@ -218,6 +252,53 @@ pub fn claims(document: &Value) -> Result<ProofClaims, ProofError> {
 
 /// Verifies a document's proof with `key`; returns what the proof claims.
 pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, ProofError> {
+    let (claims, proof, signature) = proof_parts(document)?;
+    let object = document.as_object().expect("has a proof, so an object");
+    let data = hash_data(object, proof)?;
+    key.verify(&data, &signature).map_err(|_| ProofError::BadSignature)?;
+    Ok(claims)
+}
+
+/// Verifies an activity's proof with `activity_key`, then the proof of the
+/// object it carries (under `object`) with `object_key`. The same as [`verify`]
+/// on each, but the object is canonicalised once: the activity's canonical form
+/// holds the object's, proof and all.
+pub fn verify_with_object(
+    activity: &Value,
+    activity_key: &VerifyingKey,
+    object_key: &VerifyingKey,
+) -> Result<(ProofClaims, ProofClaims), ProofError> {
+    let (activity_claims, activity_proof, activity_signature) = proof_parts(activity)?;
+    let embedded = &activity["object"];
+    let (object_claims, object_proof, object_signature) = proof_parts(embedded)?;
+    let object_members = canonical_members(embedded.as_object().expect("has a proof"), None, None)?;
+    let object_whole = join(&object_members, None);
+    let activity_canonical = join(
+        &canonical_members(
+            activity.as_object().expect("has a proof"),
+            Some("proof"),
+            Some(("object", &object_whole)),
+        )?,
+        None,
+    );
+    activity_key
+        .verify(
+            &hash_canonical(&activity_canonical, activity_proof)?,
+            &activity_signature,
+        )
+        .map_err(|_| ProofError::BadSignature)?;
+    object_key
+        .verify(
+            &hash_canonical(&join(&object_members, Some("proof")), object_proof)?,
+            &object_signature,
+        )
+        .map_err(|_| ProofError::BadSignature)?;
+    Ok((activity_claims, object_claims))
+}
+
+/// What a document's proof claims, the proof, and its signature; checks that
+/// the proof's @context repeats the document's.
+fn proof_parts(document: &Value) -> Result<(ProofClaims, &Map<String, Value>, Signature), ProofError> {
     let claims = claims(document)?;
     let proof = proof_object(document)?;
     let proof_value = text(proof, "proofValue")?;
@@ -244,9 +325,7 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
         return Err(ProofError::Malformed("proofValue must be base58btc (z…)".into()));
     }
     let signature = Signature::from_slice(&signature).map_err(|_| ProofError::BadSignature)?;
-    let data = hash_data(object, proof)?;
-    key.verify(&data, &signature).map_err(|_| ProofError::BadSignature)?;
-    Ok(claims)
+    Ok((claims, proof, signature))
 }
 
 #[cfg(test)]
@@ -308,6 +387,59 @@ mod tests {
         }));
         same(&serde_json::json!({"@context": crate::federation::wire::context(), "a": "b"}));
         same(&serde_json::json!({}));
+    }
+
+    /// An activity and the object it carries verify together exactly as they
+    /// do one by one: a change to either, or the wrong key for either, fails.
+    #[test]
+    fn an_activity_and_its_object_verify_together_as_apart() {
+        let (author, sender) = (
+            SigningKey::generate(&mut rand::rngs::OsRng),
+            SigningKey::generate(&mut rand::rngs::OsRng),
+        );
+        let context = crate::federation::wire::context();
+        // Embedded, as our alerts are: without a @context of its own.
+        let mut object = serde_json::json!({"id": "https://a.example/alerts/1", "type": "Alert",
+            "name": "n", "nameMap": {"ar": "ن", "en": "n"}});
+        sign(
+            &mut object,
+            &author,
+            "https://a.example/orgs/g#k",
+            "2026-11-28T10:00:00Z",
+        )
+        .unwrap();
+        let mut activity = serde_json::json!({"@context": context, "id": "https://a.example/activities/1",
+            "type": "Create", "actor": "https://a.example/orgs/g", "object": object});
+        sign(
+            &mut activity,
+            &sender,
+            "https://a.example/orgs/g#k",
+            "2026-11-28T10:00:01Z",
+        )
+        .unwrap();
+        let (a, s) = (author.verifying_key(), sender.verifying_key());
+        let apart = (verify(&activity, &s), verify(&activity["object"], &a));
+        assert!(apart.0.is_ok() && apart.1.is_ok(), "{apart:?}");
+        let together = verify_with_object(&activity, &s, &a).unwrap();
+        assert_eq!((Ok(together.0), Ok(together.1)), apart);
+
+        assert_eq!(verify_with_object(&activity, &a, &a), Err(ProofError::BadSignature));
+        assert_eq!(verify_with_object(&activity, &s, &s), Err(ProofError::BadSignature));
+        let mut changed_object = activity.clone();
+        changed_object["object"]["nameMap"]["en"] = "m".into();
+        assert_eq!(
+            verify_with_object(&changed_object, &s, &a),
+            Err(ProofError::BadSignature)
+        );
+        let mut changed_activity = activity.clone();
+        changed_activity["type"] = "Update".into();
+        assert_eq!(
+            verify_with_object(&changed_activity, &s, &a),
+            Err(ProofError::BadSignature)
+        );
+        let mut unsigned_object = activity.clone();
+        unsigned_object["object"].as_object_mut().unwrap().remove("proof");
+        assert_eq!(verify_with_object(&unsigned_object, &s, &a), Err(ProofError::Missing));
     }
 
     #[test]
