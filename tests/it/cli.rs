@@ -504,6 +504,7 @@ async fn bench_reports_every_figure(env: TestEnv) {
         "ms per activity",
         "what bounds fan-out on this machine",
         "could reach at most",
+        "a quarter of a signature",
     ] {
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
     }
