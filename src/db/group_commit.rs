@@ -82,7 +82,11 @@ async fn commit_batch(pool: &AnyPool, batch: Vec<Queued>) {
     let mut results = Vec::with_capacity(writes.len());
     let outcome: Result<()> = async {
         let mut conn = pool.acquire().await?;
-        let mut tx = conn.begin().await?;
+        // IMMEDIATE takes the write lock now. A deferred transaction that
+        // reads first would hold a snapshot, and SQLite refuses to upgrade it
+        // ("database is locked", without waiting) if any other connection has
+        // written since.
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         for write in writes {
             sqlx::query("SAVEPOINT batched_write").execute(&mut *tx).await?;
             // A panic in one write is that write's failure, not the batch's.
@@ -148,6 +152,35 @@ mod tests {
                 Ok(n)
             })
         })
+    }
+
+    /// A write that reads before it writes is not refused because another
+    /// connection wrote in between: its batch holds the write lock from the start.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_that_reads_first_is_not_refused_by_another_writer() {
+        let (_dir, db) = scratch().await;
+        let (other_may_write, go) = oneshot::channel::<()>();
+        let pool = db.pool.clone();
+        let other = tokio::spawn(async move {
+            go.await.unwrap();
+            sqlx::query("INSERT INTO t (n) VALUES (2)").execute(&pool).await
+        });
+        let read_then_write: Write<i64> = Box::new(move |conn| {
+            Box::pin(async move {
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t").fetch_one(&mut *conn).await?;
+                other_may_write.send(()).unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                sqlx::query("INSERT INTO t (n) VALUES (1)").execute(&mut *conn).await?;
+                Ok(count)
+            })
+        });
+        assert_eq!(db.write(read_then_write).await.unwrap(), 0);
+        other.await.unwrap().unwrap();
+        let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, 2);
     }
 
     /// Writes queued together share commits, yet each succeeds or fails alone:

@@ -39,6 +39,15 @@ pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<RemoteAlertRow
         .await
 }
 
+/// The local id and author of a received alert, if it is here, read on a
+/// connection already held (inside the transaction that will write it).
+pub async fn author_of(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT local_id, attributed_to FROM remote_alerts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM remote_alerts r WHERE r.local_id = $1"))
         .bind(local_id)

@@ -590,12 +590,6 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     }
 
     let now = state.clock.now();
-    let existing = remote_alerts::find_by_id(&state.db, alert.id.as_str()).await?;
-    if let Some(existing) = &existing
-        && existing.attributed_to != alert.attributed_to.as_str()
-    {
-        return Err(Error::Forbidden("only the alert's author may change it".into()));
-    }
     let content = alert.domain_content();
     let mut search = String::new();
     for map in [&content.title, &content.summary, &content.body, &content.link_to_work] {
@@ -610,7 +604,8 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     stored.content = stored.content.as_deref().map(ammonia::clean);
     let row = RemoteAlertRow {
         id: alert.id.to_string(),
-        local_id: existing.as_ref().map(|e| e.local_id.clone()).unwrap_or_else(new_id),
+        // Set when written: the alert's own if it is already here.
+        local_id: String::new(),
         origin_host: host.to_string(),
         attributed_to: alert.attributed_to.to_string(),
         number: alert.number.clone(),
@@ -640,12 +635,22 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     let relayed = (!relaying.is_empty()).then(|| activity.raw.clone());
     let (state_for_write, host_for_write) = (state.clone(), host.to_string());
     let (activity_id, actor) = (activity.id.to_string(), activity.actor.to_string());
-    let replacing = existing.is_some();
     // Committed with the other alerts arriving now (see `db::group_commit`).
     let written = state
         .db
         .write(Box::new(move |conn| {
             Box::pin(async move {
+                // Read here, in the write's transaction: no other delivery of
+                // this alert can come between the check and the write.
+                let existing = remote_alerts::author_of(conn, &row.id).await?;
+                if let Some((_, author)) = &existing
+                    && *author != row.attributed_to
+                {
+                    return Err(Error::Forbidden("only the alert's author may change it".into()));
+                }
+                let replacing = existing.is_some();
+                let mut row = row;
+                row.local_id = existing.map(|(local_id, _)| local_id).unwrap_or_else(new_id);
                 // Older or repeated versions, and anything about a withdrawn alert, change nothing.
                 let written = remote_alerts::upsert(conn, &row, &violations, &recipients, replacing).await?;
                 if written && let Some(relayed) = &relayed {
