@@ -59,21 +59,28 @@ pub async fn find_by_uri(db: &Db, uri: &str) -> sqlx::Result<Option<GroupRow>> {
         .await
 }
 
-/// The groups among `uris`, in one query (an alert names several addressees).
+/// The groups among `uris`: a query per few hundred distinct addressees (an
+/// alert names several; a hostile one may name tens of thousands, more than a
+/// statement may bind).
 pub async fn find_by_uris(db: &Db, uris: &[&str]) -> sqlx::Result<Vec<GroupRow>> {
-    if uris.is_empty() {
-        return Ok(Vec::new());
+    const PER_QUERY: usize = 500;
+    let mut distinct = uris.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut found = Vec::new();
+    for chunk in distinct.chunks(PER_QUERY) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM groups WHERE uri IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as(&sql);
+        for uri in chunk {
+            query = query.bind(*uri);
+        }
+        found.extend(query.fetch_all(&db.pool).await?);
     }
-    let placeholders: Vec<String> = (1..=uris.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM groups WHERE uri IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as(&sql);
-    for uri in uris {
-        query = query.bind(*uri);
-    }
-    query.fetch_all(&db.pool).await
+    Ok(found)
 }
 
 /// As [`find_by_uri`], on a connection already held.

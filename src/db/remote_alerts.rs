@@ -117,7 +117,8 @@ pub async fn upsert(
     Ok(true)
 }
 
-/// `(alert_id, column)` rows for each of `values`, in one statement.
+/// `(alert_id, column)` rows for each distinct one of `values` (violation
+/// types or local organisations: a few), in one statement.
 async fn insert_pairs(
     conn: &mut AnyConnection,
     table: &str,
@@ -125,6 +126,9 @@ async fn insert_pairs(
     alert_id: &str,
     values: &[String],
 ) -> sqlx::Result<()> {
+    let mut values: Vec<&String> = values.iter().collect();
+    values.sort_unstable();
+    values.dedup();
     if values.is_empty() {
         return Ok(());
     }

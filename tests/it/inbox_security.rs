@@ -18,6 +18,7 @@ pub fn cases() -> Vec<TestCase> {
     tests![
         transport_rules_refuse_bad_requests,
         only_the_origin_changes_its_alerts,
+        huge_lists_in_an_alert_are_no_server_error,
         a_withdrawal_that_arrives_first_wins,
         trust_is_decided_before_anything_is_fetched,
         documents_count_only_from_their_own_id_and_type,
@@ -273,6 +274,44 @@ async fn transport_rules_refuse_bad_requests(env: TestEnv) {
     }
 }
 
+/// An alert that names tens of thousands of addressees, or one violation type
+/// tens of thousands of times (more than one SQL statement may bind), is
+/// stored like any other: no 500.
+async fn huge_lists_in_an_alert_are_no_server_error(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    let green = Sender::org_of(&a.node, "green").await;
+    let addressees: Vec<String> = (0..34_000).map(|n| format!("http://x/{n}")).collect();
+    let violations = vec!["surveillance"; 34_000];
+    for (n, (field, value)) in [("to", json!(addressees)), ("violationTypes", json!(violations))]
+        .into_iter()
+        .enumerate()
+    {
+        let mut create = create_alert(
+            &format!("{}/activities/huge-{n}", a.node.base),
+            &green.actor,
+            &format!("{}/alerts/huge-{n}", a.node.base),
+            &green.actor,
+            &format!("Huge {n}"),
+            "x",
+        );
+        create["object"][field] = value;
+        sign_activity_as(&a.node, "green", &mut create).await;
+        assert_eq!(
+            green.post(&b.node, &create, GOOD).await,
+            StatusCode::ACCEPTED,
+            "{field}"
+        );
+    }
+    assert_eq!(remote_count(&b.node).await, 2);
+    let (_, listed) = b
+        .node
+        .get(&b.coordinator, "/api/v1/network/alerts?violation=surveillance")
+        .await;
+    assert_eq!(listed["total"], 1, "{listed}");
+}
+
 async fn only_the_origin_changes_its_alerts(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "blue").await;
@@ -323,6 +362,31 @@ async fn only_the_origin_changes_its_alerts(env: TestEnv) {
     claim["type"] = json!("Update");
     assert_eq!(sender.post(&a.node, &claim, GOOD).await, StatusCode::FORBIDDEN);
     assert!(a.network_titles().await.contains(&"C's alert".to_string()));
+
+    // Another organisation on A, signing as itself, may not take over A's
+    // alert on B either: refused, and nothing of it written or marked.
+    a.node
+        .staff("olive", tadamun::domain::vocab::Role::Coordinator, "olive-coordinator")
+        .await;
+    let olive = Sender::org_of(&a.node, "olive").await;
+    let mut takeover = create_alert(
+        &format!("{}/activities/takeover", a.node.base),
+        &olive.actor,
+        &format!("{}/alerts/{own}", a.node.base),
+        &olive.actor,
+        "Taken over",
+        "x",
+    );
+    takeover["type"] = json!("Update");
+    takeover["object"]["version"] = json!(99);
+    sign_activity_as(&a.node, "olive", &mut takeover).await;
+    assert_eq!(olive.post(&b.node, &takeover, GOOD).await, StatusCode::FORBIDDEN);
+    assert!(b.network_titles().await.contains(&"A's own alert".to_string()));
+    let (marked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM received_activities WHERE id LIKE '%/takeover'")
+        .fetch_one(&b.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(marked, 0);
 }
 
 async fn trust_is_decided_before_anything_is_fetched(env: TestEnv) {
