@@ -50,7 +50,9 @@ pub struct ConfigArgs {
     #[arg(skip)]
     pub key_secret: Option<String>,
     /// Seconds a process holds a peer's delivery queue before another process
-    /// sharing the database may take it over.
+    /// sharing the database may take it over. No send outlives the lease: one
+    /// is cut off with a quarter of the lease left, so below 40 s a slow peer
+    /// gets less than the usual 10 s to answer.
     #[arg(long, env = "TADAMUN_DELIVERY_LEASE_SECONDS", value_name = "SECONDS")]
     pub delivery_lease_seconds: Option<u64>,
 }

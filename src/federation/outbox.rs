@@ -236,11 +236,23 @@ pub async fn deliver_due(state: &AppState, data: &Data<AppState>) -> Result<usiz
     Ok(attempted)
 }
 
-/// Takes the lease on a peer's queue unless another process holds it.
-async fn claim(state: &AppState, host: &str) -> Result<bool> {
-    let now = to_millis(state.clock.now());
-    let until = now + state.delivery_lease.num_milliseconds();
+/// This process's lease on one peer's queue, as this process sees it: the
+/// instant it lapses. Leases run on the wall clock, never the node's injected
+/// clock: they bound how long a live process may be silent, in real seconds.
+struct Lease {
+    lapses: std::time::Instant,
+}
+
+/// Takes (or renews) the lease on a peer's queue unless another process
+/// holds it.
+async fn claim(state: &AppState, host: &str) -> Result<Option<Lease>> {
+    let length = state.delivery_lease.to_std().unwrap_or(Duration::from_secs(1));
+    // Counted from before the query, so that this process never believes it
+    // holds the lease longer than the database says.
+    let asked = std::time::Instant::now();
     let _turn = state.db.write_turn().await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let until = now + state.delivery_lease.num_milliseconds();
     let claimed = sqlx::query(
         "INSERT INTO delivery_leases (host, owner, until) VALUES ($1, $2, $3) \
          ON CONFLICT (host) DO UPDATE SET owner = $2, until = $3 \
@@ -252,7 +264,7 @@ async fn claim(state: &AppState, host: &str) -> Result<bool> {
     .bind(now)
     .execute(&state.db.pool)
     .await?;
-    Ok(claimed.rows_affected() == 1)
+    Ok((claimed.rows_affected() == 1).then(|| Lease { lapses: asked + length }))
 }
 
 async fn release(state: &AppState, host: &str) -> Result<()> {
@@ -266,10 +278,10 @@ async fn release(state: &AppState, host: &str) -> Result<()> {
 }
 
 async fn deliver_to_host(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
-    if !claim(state, host).await? {
+    let Some(lease) = claim(state, host).await? else {
         return Ok(0);
-    }
-    let result = deliver_queue(state, data, host).await;
+    };
+    let result = deliver_queue(state, data, host, lease).await;
     release(state, host).await?;
     result
 }
@@ -280,11 +292,9 @@ async fn deliver_to_host(state: &AppState, data: &Data<AppState>, host: &str) ->
 /// (they deduplicate by activity id).
 const DELIVERY_BATCH: i64 = 32;
 
-async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> Result<usize> {
+async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str, mut lease: Lease) -> Result<usize> {
     let mut actors: HashMap<String, LocalActor> = HashMap::new();
     let mut attempted = 0;
-    let mut renewed = std::time::Instant::now();
-    let renew_every = (state.delivery_lease / 3).to_std().unwrap_or(Duration::from_secs(1));
     loop {
         let batch: Vec<NextDelivery> = sqlx::query_as(
             "SELECT d.id, d.activity_id, d.inbox, d.attempts, d.next_attempt_at, a.actor_ref, a.body \
@@ -297,17 +307,7 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
         .await?;
         let full = batch.len() as i64 == DELIVERY_BATCH;
         let mut outcomes = Vec::new();
-        let sent = send_in_order(
-            state,
-            data,
-            host,
-            batch,
-            &mut actors,
-            &mut renewed,
-            renew_every,
-            &mut outcomes,
-        )
-        .await;
+        let sent = send_in_order(state, data, host, batch, &mut actors, &mut lease, &mut outcomes).await;
         attempted += outcomes.len();
         // What was sent is recorded even when the batch stopped on an error.
         record(state, host, outcomes).await?;
@@ -321,30 +321,33 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str) -> R
 /// Sends a batch in order, noting each answer in `outcomes`. Returns whether
 /// the whole batch went (false: the queue waits for a retry time, a retry, or
 /// a lease now held by another process).
-#[allow(clippy::too_many_arguments)]
+///
+/// No send outlives the lease. Another process may take the queue as soon as
+/// the lease lapses and will send whatever is not yet recorded as delivered,
+/// so a send that ran past it (a slow peer, a stalled machine) would reach
+/// the peer twice. The lease is renewed once half of it has passed (not on
+/// every send: each renewal is a commit), and each send is cut off while a
+/// quarter of the lease is left for recording its answer.
 async fn send_in_order(
     state: &AppState,
     data: &Data<AppState>,
     host: &str,
     batch: Vec<NextDelivery>,
     actors: &mut HashMap<String, LocalActor>,
-    renewed: &mut std::time::Instant,
-    renew_every: Duration,
+    lease: &mut Lease,
     outcomes: &mut Vec<(NextDelivery, Outcome)>,
 ) -> Result<bool> {
+    let length = state.delivery_lease.to_std().unwrap_or(Duration::from_secs(1));
     for delivery in batch {
         // The head of the queue waits for its retry time, and everything behind it waits too.
         if delivery.next_attempt_at > to_millis(state.clock.now()) {
             return Ok(false);
         }
-        // Renew the lease before sending once a third of it has passed (not on
-        // every send: each renewal is a commit), so that it cannot lapse
-        // mid-send and let another process send the same row.
-        if renewed.elapsed() >= renew_every {
-            if !claim(state, host).await? {
-                return Ok(false);
+        if lease.lapses.saturating_duration_since(std::time::Instant::now()) < length / 2 {
+            match claim(state, host).await? {
+                Some(renewed) => *lease = renewed,
+                None => return Ok(false),
             }
-            *renewed = std::time::Instant::now();
         }
         if !actors.contains_key(&delivery.actor_ref) {
             actors.insert(
@@ -352,7 +355,21 @@ async fn send_in_order(
                 LocalActor::by_ref(state, &delivery.actor_ref).await?,
             );
         }
-        let outcome = send_one(&delivery, &actors[&delivery.actor_ref], data).await;
+        let budget = lease
+            .lapses
+            .saturating_duration_since(std::time::Instant::now())
+            .saturating_sub(length / 4);
+        let outcome = match tokio::time::timeout(budget, send_one(&delivery, &actors[&delivery.actor_ref], data)).await
+        {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Retry(
+                format!(
+                    "no answer within {:.1} s, the time this process's delivery lease allowed",
+                    budget.as_secs_f64()
+                ),
+                None,
+            ),
+        };
         let retrying = matches!(outcome, Outcome::Retry(..));
         outcomes.push((delivery, outcome));
         if retrying {

@@ -76,7 +76,7 @@ impl ChildNode {
             "--domain".to_string(),
             domain.to_string(),
             "--delivery-lease-seconds".into(),
-            "2".into(),
+            "8".into(),
         ]);
         serve(tadamun(&args.iter().map(String::as_str).collect::<Vec<_>>(), &self.dir))
     }

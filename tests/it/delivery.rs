@@ -15,6 +15,7 @@ pub fn cases() -> Vec<TestCase> {
         a_peer_down_for_two_days_gets_everything_in_order_once,
         a_peer_down_for_fifteen_days_is_listed_not_dropped,
         a_queue_longer_than_one_batch_is_drained_in_one_pass,
+        a_slow_peer_is_not_sent_twice_by_two_processes,
     ]
 }
 
@@ -291,4 +292,52 @@ async fn a_queue_longer_than_one_batch_is_drained_in_one_pass(env: TestEnv) {
     assert_eq!(pending, 0);
     let (_, list) = b.node.get(&b.coordinator, "/api/v1/network/alerts").await;
     assert_eq!(list["total"], 40, "{list}");
+}
+
+/// Two processes serving one node share its queues through per-peer leases.
+/// A peer slow to answer must not keep a send going past the lease: the other
+/// process would take the queue when it lapses and send the same activity
+/// again while the first still waits. (Leases run on the wall clock, so this
+/// test waits real seconds.)
+async fn a_slow_peer_is_not_sent_twice_by_two_processes(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let slow = FakePeer::start().await;
+    a.add_peer_url(&slow.base, "connected").await;
+    a.node.deliver().await;
+    let process = |name: &str| {
+        let mut state = a.node.state.clone();
+        state.worker_id = name.to_string();
+        state.delivery_lease = Duration::seconds(4);
+        state
+    };
+    let (first, second) = (process("first"), process("second"));
+    let first_data = tadamun::federation::data(&first).await.unwrap();
+    let second_data = tadamun::federation::data(&second).await.unwrap();
+
+    slow.delay(std::time::Duration::from_secs(20));
+    a.publish(titled("Answered slowly", "network")).await;
+    let started = tokio::time::Instant::now();
+    let first_pass = tokio::spawn(async move { tadamun::federation::outbox::deliver_due(&first, &first_data).await });
+    // Past the first process's lease, had it kept sending.
+    tokio::time::sleep_until(started + std::time::Duration::from_secs(5)).await;
+    tadamun::federation::outbox::deliver_due(&second, &second_data)
+        .await
+        .unwrap();
+    assert_eq!(slow.creates(), (1, 1), "the second process did not send it again");
+    first_pass.await.unwrap().unwrap();
+    let pending = undelivered(&a.node, &a.admin).await;
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(
+        pending[0]["reason"].as_str().unwrap().contains("delivery lease"),
+        "the cut-off send is recorded for a retry: {pending:?}"
+    );
+
+    // When the peer answers in time, the retry goes (from either process).
+    slow.delay(std::time::Duration::ZERO);
+    a.node.clock.advance(Duration::seconds(6));
+    tadamun::federation::outbox::deliver_due(&second, &second_data)
+        .await
+        .unwrap();
+    assert!(undelivered(&a.node, &a.admin).await.is_empty());
+    assert_eq!(slow.creates(), (1, 2), "sent again only after it was cut off");
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
@@ -482,9 +482,11 @@ pub fn other_key() -> activitypub_federation::http_signatures::Keypair {
 }
 
 /// Another server with one actor and an inbox that answers with the status it
-/// is told to, counting POSTs and the ids of the Creates it gets.
+/// is told to (after the delay it is told to), counting POSTs and the ids of
+/// the Creates it gets as they arrive.
 pub struct FakePeer {
     pub base: String,
+    delay_ms: Arc<AtomicU64>,
     status: Arc<AtomicU16>,
     retry_after: Arc<AtomicU16>,
     posts: Arc<AtomicUsize>,
@@ -509,7 +511,14 @@ impl FakePeer {
             Arc::new(AtomicUsize::new(0)),
         );
         let creates: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-        let (s, r, p, c) = (status.clone(), retry_after.clone(), posts.clone(), creates.clone());
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let (s, r, p, c, d) = (
+            status.clone(),
+            retry_after.clone(),
+            posts.clone(),
+            creates.clone(),
+            delay_ms.clone(),
+        );
         let app = axum::Router::new()
             .route(
                 "/actor",
@@ -526,7 +535,7 @@ impl FakePeer {
             .route(
                 "/inbox",
                 post(move |body: axum::body::Bytes| {
-                    let (s, r, p, c) = (s.clone(), r.clone(), p.clone(), c.clone());
+                    let (s, r, p, c, d) = (s.clone(), r.clone(), p.clone(), c.clone(), d.clone());
                     async move {
                         p.fetch_add(1, Ordering::SeqCst);
                         if let Ok(activity) = serde_json::from_slice::<serde_json::Value>(&body)
@@ -537,6 +546,7 @@ impl FakePeer {
                                 .entry(activity["id"].as_str().unwrap_or_default().to_string())
                                 .or_default() += 1;
                         }
+                        tokio::time::sleep(std::time::Duration::from_millis(d.load(Ordering::SeqCst))).await;
                         let status = axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap();
                         let mut response = axum::response::IntoResponse::into_response(status);
                         let retry = r.load(Ordering::SeqCst);
@@ -552,11 +562,17 @@ impl FakePeer {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         FakePeer {
             base,
+            delay_ms,
             status,
             retry_after,
             posts,
             creates,
         }
+    }
+
+    /// Answers only after `delay` from now on.
+    pub fn delay(&self, delay: std::time::Duration) {
+        self.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     pub fn answer(&self, status: u16, retry_after: u16) {
