@@ -21,6 +21,11 @@ use sqlx::{AnyPool, Executor};
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Set on every SQLite connection: WAL for concurrent readers; FULL so that a
+/// commit survives power loss, not only a process crash.
+const SQLITE_SESSION: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -93,22 +98,16 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL for concurrent readers; FULL so that a commit
-                        // survives power loss, not only a process crash.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_SESSION).await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         let write_gate: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
         let group_commit =
-            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(pool.clone(), write_gate.clone()));
+            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(options, write_gate.clone()));
         Ok(Db {
             pool,
             backend,
@@ -150,10 +149,11 @@ impl Db {
     }
 
     /// Runs `write` in a transaction and returns its result once committed.
-    /// On SQLite the writes that arrive together share one transaction (each
-    /// in a savepoint) and one commit; see [`group_commit`]. A write must not
-    /// use any other connection, or wait on anything but its statements: the
-    /// writes queued behind it wait for it.
+    /// On SQLite the writes that arrive together share one transaction and one
+    /// commit; see [`group_commit`]. A write must not use any other connection,
+    /// or wait on anything but its statements: the writes queued behind it wait
+    /// for it. It may run more than once (if another write of its batch fails),
+    /// so it must do nothing but its statements.
     pub async fn write<T: Send + 'static>(&self, write: group_commit::Write<T>) -> crate::error::Result<T> {
         match &self.group_commit {
             Some(batched) => batched.run(write).await,
@@ -167,6 +167,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(batched) = &self.group_commit {
+            batched.close().await;
+        }
         self.pool.close().await;
     }
 }

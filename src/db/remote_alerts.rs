@@ -39,13 +39,14 @@ pub async fn find_by_id(db: &Db, id: &str) -> sqlx::Result<Option<RemoteAlertRow
         .await
 }
 
-/// The local id and author of a received alert, if it is here, read on a
-/// connection already held (inside the transaction that will write it).
-pub async fn author_of(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT local_id, attributed_to FROM remote_alerts WHERE id = $1")
+/// The author of a received alert, if it is here, read on a connection
+/// already held (inside the transaction that tried to write it).
+async fn author_of(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<String>> {
+    let author: Option<(String,)> = sqlx::query_as("SELECT attributed_to FROM remote_alerts WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
-        .await
+        .await?;
+    Ok(author.map(|(author,)| author))
 }
 
 pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<RemoteAlertRow>> {
@@ -55,21 +56,28 @@ pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<Re
         .await
 }
 
-/// Inserts a received alert, or replaces it with a newer version; a withdrawn
-/// alert stays withdrawn. Decided in the one statement, so that concurrent
-/// deliveries cannot interleave. Returns whether anything was written.
-///
-/// `replacing` says the caller found a row for the alert (and `row.local_id` is
-/// its); otherwise `row.local_id` is fresh. The statement returns the stored
-/// row's `local_id`, so that if another delivery inserted the alert meanwhile,
-/// this write is still seen to replace it, and its lists are replaced too.
+/// What [`upsert`] did with a received alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// Stored: new here, or a newer version of what was here.
+    Stored,
+    /// Nothing changed: an older or repeated version, or the alert was withdrawn.
+    Unchanged,
+    /// Nothing changed: the alert here is by another author.
+    OtherAuthor,
+}
+
+/// Inserts a received alert, or replaces it with a newer version by the same
+/// author; a withdrawn alert stays withdrawn. Decided in the one statement, so
+/// that concurrent deliveries of one alert cannot both write (the author is
+/// read again only when nothing was written, to say why). `row.local_id` is
+/// used only if the alert is new here.
 pub async fn upsert(
     conn: &mut AnyConnection,
     row: &RemoteAlertRow,
     violations: &[String],
     recipient_org_ids: &[String],
-    replacing: bool,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Upserted> {
     let written: Option<(String,)> = sqlx::query_as(
         "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
          certainty, country, title, search_text, document, version, published_at, updated_at, received_at) \
@@ -78,6 +86,7 @@ pub async fn upsert(
          certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
          published_at = $16, updated_at = $17, received_at = $18 \
          WHERE remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version \
+         AND remote_alerts.attributed_to = excluded.attributed_to \
          RETURNING local_id",
     )
     .bind(&row.id)
@@ -101,10 +110,13 @@ pub async fn upsert(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((stored_local_id,)) = written else {
-        return Ok(false);
+        return Ok(match author_of(conn, &row.id).await? {
+            Some(author) if author != row.attributed_to => Upserted::OtherAuthor,
+            _ => Upserted::Unchanged,
+        });
     };
     // A replaced version's lists go; a first insert has none to remove.
-    if stored_local_id != row.local_id || replacing {
+    if stored_local_id != row.local_id {
         for table in ["remote_alert_violations", "remote_alert_recipients"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
                 .bind(&row.id)
@@ -114,7 +126,7 @@ pub async fn upsert(
     }
     insert_pairs(conn, "remote_alert_violations", "violation", &row.id, violations).await?;
     insert_pairs(conn, "remote_alert_recipients", "org_id", &row.id, recipient_org_ids).await?;
-    Ok(true)
+    Ok(Upserted::Stored)
 }
 
 /// `(alert_id, column)` rows for each distinct one of `values` (violation

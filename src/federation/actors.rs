@@ -331,6 +331,9 @@ impl Object for RemoteActor {
     }
 
     async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>> {
+        if let Some(sender) = super::inbox::sender_read_while_receiving(&id) {
+            return Ok(Some(sender));
+        }
         find_remote_actor(data.app_data(), id.as_str()).await
     }
 

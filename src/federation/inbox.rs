@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
 use activitypub_federation::config::Data;
@@ -24,7 +25,7 @@ use super::wire::{self, AlertObject};
 use super::{integrity, peers, urls};
 use crate::clock::to_millis;
 use crate::db::new_id;
-use crate::db::remote_alerts::{self, RemoteAlertRow};
+use crate::db::remote_alerts::{self, RemoteAlertRow, Upserted};
 use crate::domain::vocab::{Audience, Trust};
 use crate::error::{Error, Result};
 use crate::server::{AppState, read_body};
@@ -50,6 +51,15 @@ struct Envelope {
     #[serde(rename = "type")]
     kind: String,
     actor: ActorRef,
+    /// Only to look its key up with the rest (it is checked later, in full).
+    #[serde(default)]
+    proof: Option<ProofRef>,
+}
+
+#[derive(Deserialize)]
+struct ProofRef {
+    #[serde(rename = "verificationMethod")]
+    verification_method: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -83,16 +93,8 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         )));
     }
 
-    // The sender's trust, and whether this activity was already processed, in
-    // one query: every activity needs both.
-    let (trust, already): (Option<String>, i64) = sqlx::query_as(
-        "SELECT (SELECT trust FROM peers WHERE host = $1), (SELECT COUNT(*) FROM received_activities WHERE id = $2)",
-    )
-    .bind(&actor_host)
-    .bind(envelope.id.as_str())
-    .fetch_one(&state.db.pool)
-    .await?;
-    let trust: Option<Trust> = trust.and_then(|t| t.parse().ok());
+    let known = known_about_sender(state, &envelope, &actor_host).await?;
+    let (trust, already) = (known.trust, known.already_processed);
 
     // Allowlist: before any fetch on the sender's behalf.
     let may_send = match trust {
@@ -116,7 +118,7 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         }
     }
 
-    if already > 0 {
+    if already {
         // A replay or a retry of something already done: harmless, and said so.
         return Ok(StatusCode::ACCEPTED);
     }
@@ -128,6 +130,10 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         .map_err(|_| Error::BadRequest("unreadable request".into()))?;
     let mut scope = ReceiveScope::default();
     scope.trust.insert(actor_host.clone(), trust);
+    scope.sender = known.actor;
+    if let (Some(method), Some(key)) = (known.proof_method, known.proof_key) {
+        scope.keys.insert((envelope.actor.id().to_string(), method), key);
+    }
     let (received, marked) = RECEIVING
         .scope(RefCell::new(scope), async {
             let received = receive_activity::<Incoming, RemoteActor, AppState>(activity_data, &data).await;
@@ -161,9 +167,71 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     Ok(StatusCode::ACCEPTED)
 }
 
+/// What every received activity needs from the database, read in one query
+/// before anything else: each query is a round trip to the database (for
+/// SQLite, to its thread, and another to return the connection).
+struct KnownAboutSender {
+    trust: Option<Trust>,
+    already_processed: bool,
+    /// The sending actor as last fetched, if it was.
+    actor: Option<RemoteActor>,
+    /// The verification method the activity's proof names, and its key (the
+    /// multibase and expiry) if the sender is known to publish it.
+    proof_method: Option<String>,
+    proof_key: Option<(String, Option<String>)>,
+}
+
+async fn known_about_sender(state: &AppState, envelope: &Envelope, actor_host: &str) -> Result<KnownAboutSender> {
+    use sqlx::Row;
+    let proof_method = envelope.proof.as_ref().and_then(|p| p.verification_method.clone());
+    let row = sqlx::query(
+        "SELECT (SELECT trust FROM peers WHERE host = $1) AS trust, \
+         (SELECT COUNT(*) FROM received_activities WHERE id = $2) AS processed, \
+         a.id, a.host, a.kind, a.name, a.inbox, a.shared_inbox, a.public_key_pem, a.fetched_at, \
+         k.public_key_multibase, k.expires \
+         FROM (SELECT 1 AS one) AS one \
+         LEFT JOIN remote_actors a ON a.id = $3 \
+         LEFT JOIN remote_actor_keys k ON k.actor_id = $3 AND k.key_id = $4",
+    )
+    .bind(actor_host)
+    .bind(envelope.id.as_str())
+    .bind(envelope.actor.id().as_str())
+    .bind(proof_method.as_deref().unwrap_or_default())
+    .fetch_one(&state.db.pool)
+    .await?;
+    let trust: Option<String> = row.try_get("trust")?;
+    let processed: i64 = row.try_get("processed")?;
+    let actor_id: Option<String> = row.try_get("id")?;
+    let actor = match actor_id.as_deref().map(Url::parse) {
+        Some(Ok(id)) => Some(RemoteActor {
+            id: super::actors::UrlText(id),
+            host: row.try_get("host")?,
+            kind: row.try_get("kind")?,
+            name: row.try_get("name")?,
+            inbox: row.try_get("inbox")?,
+            shared_inbox: row.try_get("shared_inbox")?,
+            public_key_pem: row.try_get("public_key_pem")?,
+            fetched_at: row.try_get("fetched_at")?,
+        }),
+        _ => None,
+    };
+    let multibase: Option<String> = row.try_get("public_key_multibase")?;
+    let expires: Option<String> = row.try_get("expires")?;
+    Ok(KnownAboutSender {
+        trust: trust.and_then(|t| t.parse().ok()),
+        already_processed: processed > 0,
+        actor,
+        proof_key: multibase.map(|m| (m, expires)),
+        proof_method,
+    })
+}
+
 /// What the handling of one received activity has learnt so far.
 #[derive(Default)]
 struct ReceiveScope {
+    /// The sender as read with its trust, for the crate's first lookup of it
+    /// (taken then: whatever happens after reads the database again).
+    sender: Option<RemoteActor>,
     /// Ids that a handler marked as processed in its own transaction, so that
     /// `receive` does not write (and commit) the same row a second time.
     marked: Vec<String>,
@@ -190,6 +258,21 @@ pub(crate) async fn trust_while_receiving(state: &AppState, host: &str) -> Resul
     let trust = peers::trust_of(state, host).await?;
     let _ = RECEIVING.try_with(|scope| scope.borrow_mut().trust.insert(host.to_string(), trust));
     Ok(trust)
+}
+
+/// The sending actor, if `receive` read it with its trust and nothing has
+/// used that copy yet.
+pub(crate) fn sender_read_while_receiving(id: &Url) -> Option<RemoteActor> {
+    RECEIVING
+        .try_with(|scope| {
+            let mut scope = scope.borrow_mut();
+            match &scope.sender {
+                Some(actor) if actor.id.0 == *id => scope.sender.take(),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten()
 }
 
 /// A proof key already found while handling this activity.
@@ -604,7 +687,7 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
     stored.content = stored.content.as_deref().map(ammonia::clean);
     let row = RemoteAlertRow {
         id: alert.id.to_string(),
-        // Set when written: the alert's own if it is already here.
+        // Used only if the alert is new here (set for each run of the write).
         local_id: String::new(),
         origin_host: host.to_string(),
         attributed_to: alert.attributed_to.to_string(),
@@ -633,47 +716,26 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         .map(|g| g.id.clone())
         .collect();
     let relayed = (!relaying.is_empty()).then(|| activity.raw.clone());
-    let (state_for_write, host_for_write) = (state.clone(), host.to_string());
-    let (activity_id, actor) = (activity.id.to_string(), activity.actor.to_string());
+    // Shared by each run of the write (a batch that fails may run it again).
+    let write = Arc::new(AlertWrite {
+        state: state.clone(),
+        host: host.to_string(),
+        row,
+        violations,
+        recipients,
+        relaying,
+        relayed,
+        listed_under,
+        activity_id: activity.id.to_string(),
+        actor: activity.actor.to_string(),
+        now,
+    });
     // Committed with the other alerts arriving now (see `db::group_commit`).
     let written = state
         .db
         .write(Box::new(move |conn| {
-            Box::pin(async move {
-                // Read here, in the write's transaction: no other delivery of
-                // this alert can come between the check and the write.
-                let existing = remote_alerts::author_of(conn, &row.id).await?;
-                if let Some((_, author)) = &existing
-                    && *author != row.attributed_to
-                {
-                    return Err(Error::Forbidden("only the alert's author may change it".into()));
-                }
-                let replacing = existing.is_some();
-                let mut row = row;
-                row.local_id = existing.map(|(local_id, _)| local_id).unwrap_or_else(new_id);
-                // Older or repeated versions, and anything about a withdrawn alert, change nothing.
-                let written = remote_alerts::upsert(conn, &row, &violations, &recipients, replacing).await?;
-                if written && let Some(relayed) = &relayed {
-                    for group in &relaying {
-                        super::groups::relay(
-                            conn,
-                            &state_for_write,
-                            group,
-                            relayed,
-                            &[host_for_write.as_str()],
-                            &row.id,
-                            now,
-                        )
-                        .await?;
-                    }
-                }
-                for group_id in &listed_under {
-                    crate::db::groups::record_group_alert(conn, group_id, &row.id, to_millis(now)).await?;
-                }
-                // Marked as processed with its effect, in one commit.
-                insert_received(conn, &activity_id, &actor, now).await?;
-                Ok(written && relayed.is_some())
-            })
+            let write = write.clone();
+            Box::pin(async move { write.run(conn).await })
         }))
         .await?;
     note_marked(activity.id.as_str());
@@ -681,6 +743,59 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         state.deliveries.notify_one();
     }
     Ok(())
+}
+
+/// What storing one received alert writes, in the transaction of its batch.
+struct AlertWrite {
+    state: AppState,
+    host: String,
+    row: RemoteAlertRow,
+    violations: Vec<String>,
+    recipients: Vec<String>,
+    relaying: Vec<crate::db::groups::GroupRow>,
+    relayed: Option<Value>,
+    listed_under: Vec<String>,
+    activity_id: String,
+    actor: String,
+    now: DateTime<Utc>,
+}
+
+impl AlertWrite {
+    /// Stores the alert (if it is new or newer), relays it through our groups
+    /// and marks the activity processed; true when there is something to send.
+    async fn run(&self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
+        let row = RemoteAlertRow {
+            local_id: new_id(),
+            ..self.row.clone()
+        };
+        // Decided in the write's transaction: no other delivery of this alert
+        // can come between the check of its author and the write.
+        let upserted = remote_alerts::upsert(conn, &row, &self.violations, &self.recipients).await?;
+        if upserted == Upserted::OtherAuthor {
+            return Err(Error::Forbidden("only the alert's author may change it".into()));
+        }
+        let written = upserted == Upserted::Stored;
+        if written && let Some(relayed) = &self.relayed {
+            for group in &self.relaying {
+                super::groups::relay(
+                    conn,
+                    &self.state,
+                    group,
+                    relayed,
+                    &[self.host.as_str()],
+                    &row.id,
+                    self.now,
+                )
+                .await?;
+            }
+        }
+        for group_id in &self.listed_under {
+            crate::db::groups::record_group_alert(conn, group_id, &row.id, to_millis(self.now)).await?;
+        }
+        // Marked as processed with its effect, in one commit.
+        insert_received(conn, &self.activity_id, &self.actor, self.now).await?;
+        Ok(written && self.relayed.is_some())
+    }
 }
 
 /// Delete of an Alert: purge it, keep a tombstone. Only its author may.
