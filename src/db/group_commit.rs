@@ -31,6 +31,7 @@ use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, Connection, Executor};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::Processed;
 use crate::error::{Error, Result};
 
 /// Writes committed together at most (bounds a batch's transaction).
@@ -45,6 +46,7 @@ type ErasedWrite =
 
 struct Queued {
     write: ErasedWrite,
+    processed: Option<Processed>,
     done: oneshot::Sender<Result<Box<dyn Any + Send>>>,
 }
 
@@ -121,7 +123,7 @@ impl GroupCommit {
 
     /// Runs `write` in the next batch; returns its result once that batch is
     /// committed (or its error, and then nothing of it was written).
-    pub async fn run<T: Send + 'static>(&self, write: Write<T>) -> Result<T> {
+    pub async fn run<T: Send + 'static>(&self, write: Write<T>, processed: Option<Processed>) -> Result<T> {
         let erased: ErasedWrite = Box::new(move |conn| {
             write(conn)
                 .map(|result| result.map(|value| Box::new(value) as Box<dyn Any + Send>))
@@ -129,7 +131,11 @@ impl GroupCommit {
         });
         let (done, result) = oneshot::channel();
         self.queue
-            .send(Job::Write(Queued { write: erased, done }))
+            .send(Job::Write(Queued {
+                write: erased,
+                processed,
+                done,
+            }))
             .map_err(|_| Error::Unavailable("the database writer has stopped".into()))?;
         let value = result
             .await
@@ -179,7 +185,12 @@ impl Writer {
     }
 
     async fn commit_batch(&mut self, batch: Vec<Queued>) {
-        let (writes, waiting): (Vec<ErasedWrite>, Vec<_>) = batch.into_iter().map(|q| (q.write, q.done)).unzip();
+        let mut writes = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for queued in batch {
+            writes.push((queued.write, queued.processed));
+            waiting.push(queued.done);
+        }
         let mut outcome = self.run_batch(&writes, Isolation::None).await;
         // A write failed: the batch was rolled back. Alone, that failure is the
         // write's answer; with others, they run again, each in its savepoint.
@@ -216,7 +227,15 @@ impl Writer {
     /// the first failure, rolls everything back and returns the results so far
     /// (the last being that failure); otherwise it commits and returns a result
     /// for each write.
-    async fn run_batch(&mut self, writes: &[ErasedWrite], isolation: Isolation) -> Result<Vec<Outcome>> {
+    ///
+    /// The activities that the successful writes processed are marked so in
+    /// one statement before the commit: a statement fewer per write in this,
+    /// the serial part.
+    async fn run_batch(
+        &mut self,
+        writes: &[(ErasedWrite, Option<Processed>)],
+        isolation: Isolation,
+    ) -> Result<Vec<Outcome>> {
         let mut results = Vec::with_capacity(writes.len());
         let conn = self.connection().await?;
         // IMMEDIATE takes the write lock now. A deferred transaction that
@@ -224,7 +243,7 @@ impl Writer {
         // ("database is locked", without waiting) if any other connection has
         // written since.
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        for write in writes {
+        for (write, _) in writes {
             if isolation == Isolation::Savepoints {
                 sqlx::query("SAVEPOINT batched_write").execute(&mut *tx).await?;
             }
@@ -251,6 +270,13 @@ impl Writer {
                 }
             }
         }
+        let processed: Vec<&Processed> = writes
+            .iter()
+            .zip(&results)
+            .filter(|(_, result)| result.is_ok())
+            .filter_map(|((_, processed), _)| processed.as_ref())
+            .collect();
+        super::mark_processed(&mut tx, &processed).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -270,11 +296,20 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display()), pooled_connections)
             .await
             .unwrap();
+        db.migrate().await.unwrap();
         sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY)")
             .execute(&db.pool)
             .await
             .unwrap();
         (dir, db)
+    }
+
+    fn processed(n: i64) -> Processed {
+        Processed {
+            activity_id: format!("https://elsewhere.example/activities/{n}"),
+            actor: "https://elsewhere.example/orgs/x".into(),
+            received_at: n,
+        }
     }
 
     fn insert(n: i64) -> Write<i64> {
@@ -314,7 +349,7 @@ mod tests {
                 Ok(count)
             })
         });
-        assert_eq!(db.write(read_then_write).await.unwrap(), 0);
+        assert_eq!(db.write(read_then_write, None).await.unwrap(), 0);
         other.await.unwrap().unwrap();
         let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
             .fetch_one(&db.pool)
@@ -351,7 +386,7 @@ mod tests {
                     9 => Box::new(move |_conn| Box::pin(async move { panic!("write {n} panics") })),
                     _ => insert(n),
                 };
-                (n, db.write(write).await)
+                (n, db.write(write, Some(processed(n))).await)
             });
         }
         let mut failed = Vec::new();
@@ -370,8 +405,14 @@ mod tests {
             .unwrap();
         let expected: Vec<(i64,)> = (0..200).filter(|n| !failed.contains(n)).map(|n| (n,)).collect();
         assert_eq!(stored, expected);
+        // Only the activities whose writes were committed are marked processed.
+        let marked: Vec<(i64,)> = sqlx::query_as("SELECT received_at FROM received_activities ORDER BY received_at")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(marked, expected);
         // The writer still works after failures.
-        assert_eq!(db.write(insert(1000)).await.unwrap(), 1000);
+        assert_eq!(db.write(insert(1000), None).await.unwrap(), 1000);
     }
 
     /// The writer does not queue for a pooled connection behind the readers
@@ -381,7 +422,7 @@ mod tests {
     async fn writes_commit_while_every_pooled_connection_is_in_use() {
         let (_dir, db) = scratch_with(1).await;
         let mut reader = db.pool.acquire().await.unwrap();
-        let written = tokio::time::timeout(std::time::Duration::from_secs(10), db.write(insert(5)))
+        let written = tokio::time::timeout(std::time::Duration::from_secs(10), db.write(insert(5), None))
             .await
             .expect("the write did not wait for the pool");
         assert_eq!(written.unwrap(), 5);
@@ -397,9 +438,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_closed_database_refuses_writes() {
         let (dir, db) = scratch().await;
-        db.write(insert(1)).await.unwrap();
+        db.write(insert(1), None).await.unwrap();
         db.close().await;
-        let refused = db.write(insert(2)).await.unwrap_err();
+        let refused = db.write(insert(2), None).await.unwrap_err();
         assert!(refused.to_string().contains("closed"), "{refused}");
         let reopened = Db::connect(&format!("sqlite://{}/t.db", dir.path().display()), 1)
             .await

@@ -154,12 +154,23 @@ impl Db {
     /// or wait on anything but its statements: the writes queued behind it wait
     /// for it. It may run more than once (if another write of its batch fails),
     /// so it must do nothing but its statements.
-    pub async fn write<T: Send + 'static>(&self, write: group_commit::Write<T>) -> crate::error::Result<T> {
+    ///
+    /// `processed`, if given, is the received activity the write is the effect
+    /// of: it is marked processed in the same commit (on SQLite, with the other
+    /// marks of the batch in one statement, as the batch is serial).
+    pub async fn write<T: Send + 'static>(
+        &self,
+        write: group_commit::Write<T>,
+        processed: Option<Processed>,
+    ) -> crate::error::Result<T> {
         match &self.group_commit {
-            Some(batched) => batched.run(write).await,
+            Some(batched) => batched.run(write, processed).await,
             None => {
                 let mut tx = self.pool.begin().await?;
                 let value = write(&mut tx).await?;
+                if let Some(processed) = &processed {
+                    mark_processed(&mut tx, &[processed]).await?;
+                }
                 tx.commit().await?;
                 Ok(value)
             }
@@ -172,6 +183,36 @@ impl Db {
         }
         self.pool.close().await;
     }
+}
+
+/// A received activity whose effect was written: replays of it are ignored.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub activity_id: String,
+    pub actor: String,
+    pub received_at: i64,
+}
+
+/// Marks activities processed, in statements of up to 100 rows.
+pub async fn mark_processed(conn: &mut sqlx::AnyConnection, activities: &[&Processed]) -> sqlx::Result<()> {
+    for chunk in activities.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO received_activities (id, actor, received_at) VALUES {} ON CONFLICT (id) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for activity in chunk {
+            query = query
+                .bind(&activity.activity_id)
+                .bind(&activity.actor)
+                .bind(activity.received_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A unique-constraint violation, which callers turn into 409 instead of 500.

@@ -726,17 +726,24 @@ async fn on_alert(state: &AppState, data: &Data<AppState>, activity: &Incoming, 
         relaying,
         relayed,
         listed_under,
-        activity_id: activity.id.to_string(),
-        actor: activity.actor.to_string(),
         now,
     });
+    // Marked as processed with its effect, in one commit.
+    let processed = crate::db::Processed {
+        activity_id: activity.id.to_string(),
+        actor: activity.actor.to_string(),
+        received_at: to_millis(now),
+    };
     // Committed with the other alerts arriving now (see `db::group_commit`).
     let written = state
         .db
-        .write(Box::new(move |conn| {
-            let write = write.clone();
-            Box::pin(async move { write.run(conn).await })
-        }))
+        .write(
+            Box::new(move |conn| {
+                let write = write.clone();
+                Box::pin(async move { write.run(conn).await })
+            }),
+            Some(processed),
+        )
         .await?;
     note_marked(activity.id.as_str());
     if written {
@@ -755,14 +762,12 @@ struct AlertWrite {
     relaying: Vec<crate::db::groups::GroupRow>,
     relayed: Option<Value>,
     listed_under: Vec<String>,
-    activity_id: String,
-    actor: String,
     now: DateTime<Utc>,
 }
 
 impl AlertWrite {
-    /// Stores the alert (if it is new or newer), relays it through our groups
-    /// and marks the activity processed; true when there is something to send.
+    /// Stores the alert (if it is new or newer) and relays it through our
+    /// groups; true when there is something to send.
     async fn run(&self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
         let row = RemoteAlertRow {
             local_id: new_id(),
@@ -792,8 +797,6 @@ impl AlertWrite {
         for group_id in &self.listed_under {
             crate::db::groups::record_group_alert(conn, group_id, &row.id, to_millis(self.now)).await?;
         }
-        // Marked as processed with its effect, in one commit.
-        insert_received(conn, &self.activity_id, &self.actor, self.now).await?;
         Ok(written && self.relayed.is_some())
     }
 }
