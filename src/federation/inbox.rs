@@ -275,6 +275,12 @@ pub(crate) fn sender_read_while_receiving(id: &Url) -> Option<RemoteActor> {
         .flatten()
 }
 
+/// Drops the keys of `controller` found while handling this activity: its
+/// document was fetched again, and what it lists now counts.
+pub(crate) fn forget_keys_while_receiving(controller: &str) {
+    let _ = RECEIVING.try_with(|scope| scope.borrow_mut().keys.retain(|(owner, _), _| owner != controller));
+}
+
 /// A proof key already found while handling this activity.
 pub(crate) fn key_seen_while_receiving(controller: &str, method: &str) -> Option<(String, Option<String>)> {
     RECEIVING

@@ -311,6 +311,9 @@ async fn signer_key(state: &AppState, data: &Data<AppState>, document: &Value, e
 
 /// Stores the keys an actor document lists, replacing what was known.
 pub async fn store_remote_keys(state: &AppState, actor: &str, document: &Value) -> Result<()> {
+    // Keys of this actor read earlier for the activity being received (a
+    // rotated key may now be retired) are read again after this.
+    super::inbox::forget_keys_while_receiving(actor);
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("DELETE FROM remote_actor_keys WHERE actor_id = $1")
         .bind(actor)

@@ -266,6 +266,38 @@ async fn rotated_keys_keep_old_alerts_valid_and_new_ones_verify(env: TestEnv) {
     );
     assert_eq!(late.network_titles().await, ["Before rotation"]);
 
+    // Sent directly, to a node that has not heard of the rotation and whose
+    // copy of the author is stale: the author is fetched again while the
+    // activity is checked, and the proof is checked against what it lists now
+    // (not against the keys read with the sender before the fetch).
+    let author_actor = author.org_actor();
+    for statement in [
+        "DELETE FROM remote_actor_keys WHERE actor_id = $1 AND key_id LIKE '%#ed25519-key-2'",
+        "UPDATE remote_actor_keys SET expires = NULL WHERE actor_id = $1",
+        "UPDATE remote_actors SET fetched_at = 0 WHERE id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(&author_actor)
+            .execute(&relay.node.db().pool)
+            .await
+            .unwrap();
+    }
+    let mut direct = forged.clone();
+    direct["id"] = json!(format!("{}/activities/after-rotation-direct", author.node.base));
+    direct.as_object_mut().unwrap().remove("proof");
+    tadamun::federation::proof::sign(&mut direct, &old_private, &method, &later).unwrap();
+    let author_sender = Sender::org_of(&author.node, "green").await;
+    assert_eq!(
+        author_sender.post(&relay.node, &direct, GOOD).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        !relay
+            .network_titles()
+            .await
+            .contains(&"Forged with the retired key".to_string())
+    );
+
     // New alerts, signed with the new key, verify on every peer.
     peer(&author, &late, "connected").await;
     author.publish(titled("After rotation", "network")).await;
