@@ -82,30 +82,20 @@ impl GroupCommit {
             };
             let mut jobs = Vec::with_capacity(MAX_BATCH);
             while incoming.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+                // In the order queued: the writes before a close are committed,
+                // those after it refused.
                 let mut batch = Vec::with_capacity(jobs.len());
-                let mut closing = Vec::new();
                 for job in jobs.drain(..) {
                     match job {
                         Job::Write(queued) => batch.push(queued),
-                        Job::Close(done) => closing.push(done),
+                        Job::Close(done) => {
+                            writer.commit(std::mem::take(&mut batch), &write_gate).await;
+                            writer.close().await;
+                            let _ = done.send(());
+                        }
                     }
                 }
-                if !batch.is_empty() {
-                    let _turn = write_gate.lock().await;
-                    let (writes, started) = (batch.len(), std::time::Instant::now());
-                    writer.commit_batch(batch).await;
-                    tracing::debug!(
-                        writes,
-                        micros = started.elapsed().as_micros() as u64,
-                        "committed a batch of writes"
-                    );
-                }
-                if !closing.is_empty() {
-                    writer.close().await;
-                    for done in closing {
-                        let _ = done.send(());
-                    }
-                }
+                writer.commit(batch, &write_gate).await;
             }
             writer.close().await;
         });
@@ -157,6 +147,13 @@ enum Isolation {
 
 type Outcome = Result<Box<dyn Any + Send>>;
 
+/// What became of a batch's transaction, with each write's result so far.
+enum Ran {
+    Committed(Vec<Outcome>),
+    /// Nothing of the batch is written, whatever the results say.
+    RolledBack(Vec<Outcome>),
+}
+
 /// The task's connection, opened when first needed and again after a failure.
 struct Writer {
     options: AnyConnectOptions,
@@ -184,6 +181,21 @@ impl Writer {
         }
     }
 
+    /// Commits `batch` (if it holds anything) in the node's write turn.
+    async fn commit(&mut self, batch: Vec<Queued>, write_gate: &Mutex<()>) {
+        if batch.is_empty() {
+            return;
+        }
+        let _turn = write_gate.lock().await;
+        let (writes, started) = (batch.len(), std::time::Instant::now());
+        self.commit_batch(batch).await;
+        tracing::debug!(
+            writes,
+            micros = started.elapsed().as_micros() as u64,
+            "committed a batch of writes"
+        );
+    }
+
     async fn commit_batch(&mut self, batch: Vec<Queued>) {
         let mut writes = Vec::with_capacity(batch.len());
         let mut waiting = Vec::with_capacity(batch.len());
@@ -192,18 +204,30 @@ impl Writer {
             waiting.push(queued.done);
         }
         let mut outcome = self.run_batch(&writes, Isolation::None).await;
-        // A write failed: the batch was rolled back. Alone, that failure is the
-        // write's answer; with others, they run again, each in its savepoint.
-        if let Ok(results) = &outcome
-            && results.len() < writes.len()
+        // A write failed: the batch was rolled back, whichever write it was.
+        // Alone, that failure is the write's answer; with others, they run
+        // again, each in its savepoint (never answered from the rolled-back run).
+        if let Ok(Ran::RolledBack(_)) = &outcome
             && writes.len() > 1
         {
             outcome = self.run_batch(&writes, Isolation::Savepoints).await;
         }
         match outcome {
-            Ok(results) => {
+            Ok(Ran::Committed(results)) => {
                 for (done, result) in waiting.into_iter().zip(results) {
                     let _ = done.send(result);
+                }
+            }
+            // (A batch of one write: its failure.) No write of a rolled-back
+            // batch is ever answered as written.
+            Ok(Ran::RolledBack(mut results)) => {
+                results.resize_with(waiting.len(), || Ok(Box::new(())));
+                for (done, result) in waiting.into_iter().zip(results) {
+                    let _ = done.send(result.and_then(|_| {
+                        Err(Error::Unavailable(
+                            "the write was rolled back with a failed write of its batch".into(),
+                        ))
+                    }));
                 }
             }
             Err(err) => {
@@ -225,17 +249,13 @@ impl Writer {
 
     /// Runs `writes` in one transaction. With [`Isolation::None`] it stops at
     /// the first failure, rolls everything back and returns the results so far
-    /// (the last being that failure); otherwise it commits and returns a result
-    /// for each write.
+    /// (the last being that failure, the others not written); otherwise it
+    /// commits and returns a result for each write.
     ///
     /// The activities that the successful writes processed are marked so in
     /// one statement before the commit: a statement fewer per write in this,
     /// the serial part.
-    async fn run_batch(
-        &mut self,
-        writes: &[(ErasedWrite, Option<Processed>)],
-        isolation: Isolation,
-    ) -> Result<Vec<Outcome>> {
+    async fn run_batch(&mut self, writes: &[(ErasedWrite, Option<Processed>)], isolation: Isolation) -> Result<Ran> {
         let mut results = Vec::with_capacity(writes.len());
         let conn = self.connection().await?;
         // IMMEDIATE takes the write lock now. A deferred transaction that
@@ -257,7 +277,7 @@ impl Writer {
             match isolation {
                 Isolation::None if failed => {
                     tx.rollback().await?;
-                    return Ok(results);
+                    return Ok(Ran::RolledBack(results));
                 }
                 Isolation::None => {}
                 Isolation::Savepoints => {
@@ -278,12 +298,14 @@ impl Writer {
             .collect();
         super::mark_processed(&mut tx, &processed).await?;
         tx.commit().await?;
-        Ok(results)
+        Ok(Ran::Committed(results))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::db::Db;
 
@@ -413,6 +435,67 @@ mod tests {
         assert_eq!(marked, expected);
         // The writer still works after failures.
         assert_eq!(db.write(insert(1000), None).await.unwrap(), 1000);
+    }
+
+    /// A batch whose last write fails (so the first, failed pass has a result
+    /// for every write) still commits the others, and says which failed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_whose_last_write_fails_commits_the_others() {
+        let (dir, db) = scratch().await;
+        let options = AnyConnectOptions::from_str(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let mut writer = Writer {
+            options,
+            conn: None,
+            closed: false,
+        };
+        let mut answers = Vec::new();
+        let mut batch = Vec::new();
+        for (n, write) in [(1, insert(1)), (2, insert(2)), (3, insert(1))] {
+            let (done, answer) = oneshot::channel();
+            let erased: ErasedWrite = Box::new(move |conn| {
+                write(conn)
+                    .map(|result| result.map(|value| Box::new(value) as Box<dyn Any + Send>))
+                    .boxed()
+            });
+            batch.push(Queued {
+                write: erased,
+                processed: Some(processed(n)),
+                done,
+            });
+            answers.push(answer);
+        }
+        writer.commit_batch(batch).await;
+        let mut answered = Vec::new();
+        for answer in answers {
+            answered.push(answer.await.unwrap().is_ok());
+        }
+        assert_eq!(answered, [true, true, false]);
+        let stored: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t ORDER BY n")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, vec![(1,), (2,)]);
+        let marked: Vec<(i64,)> = sqlx::query_as("SELECT received_at FROM received_activities ORDER BY received_at")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(marked, vec![(1,), (2,)]);
+    }
+
+    /// Jobs are taken in the order queued: a write queued before the close
+    /// is committed, one queued after it is refused, even in one batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_close_commits_what_came_before_and_refuses_what_came_after() {
+        let (dir, db) = scratch().await;
+        let options = AnyConnectOptions::from_str(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let writer = GroupCommit::start(options, Default::default());
+        // `join!` polls in order, so the three are queued in this order.
+        let (before, (), after) =
+            tokio::join!(writer.run(insert(1), None), writer.close(), writer.run(insert(2), None));
+        assert_eq!(before.unwrap(), 1);
+        assert!(after.unwrap_err().to_string().contains("closed"));
+        let stored: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t").fetch_all(&db.pool).await.unwrap();
+        assert_eq!(stored, vec![(1,)]);
     }
 
     /// The writer does not queue for a pooled connection behind the readers

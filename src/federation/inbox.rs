@@ -51,15 +51,21 @@ struct Envelope {
     #[serde(rename = "type")]
     kind: String,
     actor: ActorRef,
-    /// Only to look its key up with the rest (it is checked later, in full).
+    /// Only to look its key up with the rest (it is checked later, in full,
+    /// where it must be: here anything goes, a proof set or none).
     #[serde(default)]
-    proof: Option<ProofRef>,
+    proof: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct ProofRef {
-    #[serde(rename = "verificationMethod")]
-    verification_method: Option<String>,
+impl Envelope {
+    /// The verification method of the activity's one proof, if it has one.
+    fn proof_method(&self) -> Option<String> {
+        self.proof
+            .as_ref()
+            .and_then(|proof| proof.get("verificationMethod"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
 }
 
 #[derive(Deserialize)]
@@ -183,7 +189,7 @@ struct KnownAboutSender {
 
 async fn known_about_sender(state: &AppState, envelope: &Envelope, actor_host: &str) -> Result<KnownAboutSender> {
     use sqlx::Row;
-    let proof_method = envelope.proof.as_ref().and_then(|p| p.verification_method.clone());
+    let proof_method = envelope.proof_method();
     let row = sqlx::query(
         "SELECT (SELECT trust FROM peers WHERE host = $1) AS trust, \
          (SELECT COUNT(*) FROM received_activities WHERE id = $2) AS processed, \
@@ -863,4 +869,37 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
 /// Parses an actor document as this node reads other servers' actors.
 pub fn parse_actor_document(document: &Value) -> Result<super::actors::ActorDocument> {
     serde_json::from_value(document.clone()).map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The envelope reads a proof's key only to look it up early: a proof set,
+    /// an odd proof or none must not make an activity unreadable here.
+    #[test]
+    fn the_envelope_takes_any_proof() {
+        let read = |proof: Value| {
+            let mut activity = serde_json::json!({
+                "id": "https://a.example/activities/1",
+                "type": "Follow",
+                "actor": "https://a.example/orgs/x",
+            });
+            if !proof.is_null() {
+                activity["proof"] = proof;
+            }
+            let envelope: Envelope = serde_json::from_value(activity).expect("an envelope");
+            envelope.proof_method()
+        };
+        assert_eq!(
+            read(serde_json::json!({"verificationMethod": "https://a.example/orgs/x#k"})).as_deref(),
+            Some("https://a.example/orgs/x#k")
+        );
+        assert_eq!(
+            read(serde_json::json!([{"verificationMethod": "https://a.example/orgs/x#k"}])),
+            None
+        );
+        assert_eq!(read(serde_json::json!({"verificationMethod": 5})), None);
+        assert_eq!(read(Value::Null), None);
+    }
 }
