@@ -114,15 +114,10 @@ impl GroupCommit {
     /// Runs `write` in the next batch; returns its result once that batch is
     /// committed (or its error, and then nothing of it was written).
     pub async fn run<T: Send + 'static>(&self, write: Write<T>, processed: Option<Processed>) -> Result<T> {
-        let erased: ErasedWrite = Box::new(move |conn| {
-            write(conn)
-                .map(|result| result.map(|value| Box::new(value) as Box<dyn Any + Send>))
-                .boxed()
-        });
         let (done, result) = oneshot::channel();
         self.queue
             .send(Job::Write(Queued {
-                write: erased,
+                write: erase(write),
                 processed,
                 done,
             }))
@@ -134,6 +129,15 @@ impl GroupCommit {
             .downcast::<T>()
             .expect("a write's result has the type it was queued with"))
     }
+}
+
+/// A write whose result type is forgotten until it is answered.
+fn erase<T: Send + 'static>(write: Write<T>) -> ErasedWrite {
+    Box::new(move |conn| {
+        write(conn)
+            .map(|result| result.map(|value| Box::new(value) as Box<dyn Any + Send>))
+            .boxed()
+    })
 }
 
 /// How a batch's writes are kept apart.
@@ -452,13 +456,8 @@ mod tests {
         let mut batch = Vec::new();
         for (n, write) in [(1, insert(1)), (2, insert(2)), (3, insert(1))] {
             let (done, answer) = oneshot::channel();
-            let erased: ErasedWrite = Box::new(move |conn| {
-                write(conn)
-                    .map(|result| result.map(|value| Box::new(value) as Box<dyn Any + Send>))
-                    .boxed()
-            });
             batch.push(Queued {
-                write: erased,
+                write: erase(write),
                 processed: Some(processed(n)),
                 done,
             });

@@ -161,13 +161,13 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     // effect; the rest (and ignored types) are marked here.
     if !marked.iter().any(|id| id == envelope.id.as_str()) {
         let _turn = state.db.write_turn().await;
-        sqlx::query(
-            "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        let mut conn = state.db.pool.acquire().await?;
+        insert_received(
+            &mut conn,
+            envelope.id.as_str(),
+            envelope.actor.id().as_str(),
+            state.clock.now(),
         )
-        .bind(envelope.id.as_str())
-        .bind(envelope.actor.id().as_str())
-        .bind(to_millis(state.clock.now()))
-        .execute(&state.db.pool)
         .await?;
     }
     Ok(StatusCode::ACCEPTED)
@@ -324,14 +324,12 @@ pub(crate) async fn mark_received(
 }
 
 async fn insert_received(conn: &mut sqlx::AnyConnection, id: &str, actor: &str, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO received_activities (id, actor, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(actor)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
+    let processed = crate::db::Processed {
+        activity_id: id.to_string(),
+        actor: actor.to_string(),
+        received_at: to_millis(now),
+    };
+    crate::db::mark_processed(conn, &[&processed]).await?;
     Ok(())
 }
 
