@@ -365,7 +365,22 @@ impl Object for RemoteActor {
         let state = data.app_data();
         let host = super::peers::host_of(&json.id)
             .ok_or_else(|| Error::BadRequest(format!("actor id {} has no host", json.id)))?;
+        // An actor's inboxes are on its own server: one naming another server's
+        // (a node this one blocks, say) would have this node deliver there on
+        // its behalf, filed under the actor's host.
+        if !super::peers::inbox_is_on(&json.inbox, &host) {
+            return Err(Error::Forbidden(format!(
+                "the inbox of {} is on another host ({})",
+                json.id, json.inbox
+            )));
+        }
         let shared_inbox = json.endpoints.as_ref().and_then(|e| e.shared_inbox.clone());
+        if let Some(shared) = shared_inbox.as_ref().filter(|s| !super::peers::inbox_is_on(s, &host)) {
+            return Err(Error::Forbidden(format!(
+                "the shared inbox of {} is on another host ({shared})",
+                json.id
+            )));
+        }
         let actor = RemoteActor {
             id: UrlText(json.id.clone()),
             host,

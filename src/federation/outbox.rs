@@ -55,6 +55,11 @@ pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono:
         if !seen.insert(inbox.as_str()) {
             continue;
         }
+        // Trust is decided per host: what is filed under one host must go to it.
+        if !super::peers::inbox_is_on(inbox, host) {
+            tracing::warn!(%inbox, %host, activity = %outgoing.id, "not delivering to an inbox on another host than its recipient's");
+            continue;
+        }
         sqlx::query(
             "INSERT INTO outbox_deliveries (id, activity_id, inbox, host, state, attempts, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
@@ -359,8 +364,15 @@ async fn send_in_order(
             .lapses
             .saturating_duration_since(std::time::Instant::now())
             .saturating_sub(length / 4);
-        let outcome = match tokio::time::timeout(budget, send_one(&delivery, &actors[&delivery.actor_ref], data)).await
-        {
+        let elsewhere = Url::parse(&delivery.inbox).is_ok_and(|inbox| !super::peers::inbox_is_on(&inbox, host));
+        let sent = async {
+            if elsewhere {
+                // Queued before `enqueue` checked it: never sent past the host trust was decided for.
+                return Outcome::Refused(format!("the inbox is not on {host}, the host it was queued for"));
+            }
+            send_one(&delivery, &actors[&delivery.actor_ref], data).await
+        };
+        let outcome = match tokio::time::timeout(budget, sent).await {
             Ok(outcome) => outcome,
             Err(_) => Outcome::Retry(
                 format!(

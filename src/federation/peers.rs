@@ -31,6 +31,13 @@ pub fn host_of(url: &Url) -> Option<String> {
     })
 }
 
+/// Whether an inbox is on `host`. A delivery is filed, retried and allowed by
+/// its host, so an inbox elsewhere (an actor naming another server's inbox as
+/// its own) must never be filed under it.
+pub fn inbox_is_on(inbox: &Url, host: &str) -> bool {
+    host_of(inbox).as_deref() == Some(host)
+}
+
 /// Normalises a host or URL typed by a person or found in a document.
 pub fn normalise_host(input: &str) -> Option<String> {
     let input = input.trim();

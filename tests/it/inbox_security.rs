@@ -23,6 +23,7 @@ pub fn cases() -> Vec<TestCase> {
         trust_is_decided_before_anything_is_fetched,
         documents_count_only_from_their_own_id_and_type,
         outbound_fetches_never_reach_private_addresses,
+        a_follower_cannot_send_deliveries_to_another_host,
     ]
 }
 
@@ -610,4 +611,94 @@ async fn a_withdrawal_that_arrives_first_wins(env: TestEnv) {
         "the late Create cannot bring it back"
     );
     assert_eq!(a.node.count("remote_alerts").await, 1, "only the tombstone");
+}
+
+/// A follower on a connected host names, as its inbox, the inbox of a node
+/// this one blocked (which still accepts this node's alerts): its Follow is
+/// refused, and inboxes on other hosts already recorded (a follower's, a
+/// peer's) get nothing, whichever route the address came by.
+async fn a_follower_cannot_send_deliveries_to_another_host(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let connected = Member::spawn(&env, "blue").await;
+    let blocked = Member::spawn(&env, "grey").await;
+    peer(&a, &connected, "connected").await;
+    // The blocked node federates with A; A refuses it.
+    blocked.add_peer(&a.node, "connected").await;
+    a.set_peer(&blocked.node.host(), "blocked").await;
+    deliver_all(&[&a.node, &connected.node, &blocked.node]).await;
+    let blocked_inbox = format!("{}/inbox", blocked.node.base);
+
+    let key = crate::support::other_key();
+    let base = fake_server(
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": "http://localhost:{PORT}/users/mallory", "type": "Person",
+            "inbox": blocked_inbox, "endpoints": {"sharedInbox": blocked_inbox},
+            "publicKey": {"id": "http://localhost:{PORT}/users/mallory#main-key", "owner": "http://localhost:{PORT}/users/mallory", "publicKeyPem": key.public_key},
+        }),
+        "application/activity+json",
+    )
+    .await;
+    let mallory_host = tadamun::federation::peers::normalise_host(&base).unwrap();
+    a.set_peer(&mallory_host, "connected").await;
+    let sender = Sender {
+        actor: format!("{base}/users/mallory"),
+        key: RsaPrivateKey::from_pkcs8_pem(&key.private_key).unwrap(),
+    };
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{base}/follows/1"), "type": "Follow",
+        "actor": sender.actor, "object": a.org_actor(),
+    });
+    assert_eq!(
+        sender.post_to(&a.node, "/orgs/green/inbox", &follow, GOOD).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(a.node.count("followers").await, 0);
+
+    // Addresses recorded before this was checked: a follower's and a peer's.
+    sqlx::query(
+        "INSERT INTO remote_actors (id, host, kind, name, inbox, shared_inbox, public_key_pem, document, fetched_at) \
+         VALUES ($1, $2, 'Person', 'mallory', $3, $3, $4, '{}', 0)",
+    )
+    .bind(&sender.actor)
+    .bind(&mallory_host)
+    .bind(&blocked_inbox)
+    .bind(&key.public_key)
+    .execute(&a.node.db().pool)
+    .await
+    .unwrap();
+    let (org_id,): (String,) = sqlx::query_as("SELECT id FROM organisations WHERE slug = 'green'")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO followers (org_id, actor_id, host, follow, state, created_at) VALUES ($1, $2, $3, '{}', 'accepted', 0)",
+    )
+    .bind(&org_id)
+    .bind(&sender.actor)
+    .bind(&mallory_host)
+    .execute(&a.node.db().pool)
+    .await
+    .unwrap();
+    let peered = sqlx::query("UPDATE peers SET shared_inbox = $1 WHERE host = $2 AND trust = 'connected'")
+        .bind(&blocked_inbox)
+        .bind(&mallory_host)
+        .execute(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(peered.rows_affected(), 1);
+
+    a.publish(titled("Public alert", "public")).await;
+    a.publish(titled("Network alert", "network")).await;
+    deliver_all(&[&a.node, &connected.node, &blocked.node]).await;
+    assert_eq!(connected.network_titles().await, ["Network alert", "Public alert"]);
+    assert!(blocked.network_titles().await.is_empty());
+    assert_eq!(blocked.node.count("remote_alerts").await, 0);
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_deliveries WHERE inbox = $1")
+        .bind(&blocked_inbox)
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "nothing is even queued for the blocked node's inbox");
 }
