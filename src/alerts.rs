@@ -449,6 +449,7 @@ async fn prepare_federation(
                 draft.audience,
                 &draft.restricted_to,
                 &draft.content.groups,
+                alert_delivery::Unfederated::Refuse,
             )
             .await?
         }

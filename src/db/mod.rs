@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod alert_recipients;
 pub mod alerts;
 pub mod audit;
 pub mod group_commit;

@@ -59,7 +59,8 @@ pub async fn find_by_local_id(db: &Db, local_id: &str) -> sqlx::Result<Option<Re
 /// What [`upsert`] did with a received alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
-    /// Stored: new here, or a newer version of what was here.
+    /// Stored: new here, a newer version of what was here, or an alert that
+    /// had been taken out of this node's audience, sent again.
     Stored,
     /// Nothing changed: an older or repeated version, or the alert was withdrawn.
     Unchanged,
@@ -68,10 +69,15 @@ pub enum Upserted {
 }
 
 /// Inserts a received alert, or replaces it with a newer version by the same
-/// author; a withdrawn alert stays withdrawn. Decided in the one statement, so
-/// that concurrent deliveries of one alert cannot both write (the author is
-/// read again only when nothing was written, to say why). `row.local_id` is
-/// used only if the alert is new here.
+/// author. A withdrawn alert stays withdrawn; one that was only taken out of
+/// this node's audience comes back with a version not older than the one
+/// removed. Decided in the one statement, so that concurrent deliveries of one
+/// alert cannot both write (the author is read again only when nothing was
+/// written, to say why). `row.local_id` is used only if the alert is new here.
+///
+/// A restricted alert is sent to each named organisation on its own, one
+/// activity each: each adds its organisation to those here who see it (and
+/// only a `Delete` naming one takes it away), so that every one named sees it.
 pub async fn upsert(
     conn: &mut AnyConnection,
     row: &RemoteAlertRow,
@@ -84,9 +90,11 @@ pub async fn upsert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (id) DO UPDATE SET number = $5, status = $6, sharing = $7, urgency = $8, severity = $9, \
          certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
-         published_at = $16, updated_at = $17, received_at = $18 \
-         WHERE remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version \
-         AND remote_alerts.attributed_to = excluded.attributed_to \
+         published_at = $16, updated_at = $17, received_at = $18, deleted_at = NULL, removal = NULL \
+         WHERE remote_alerts.attributed_to = excluded.attributed_to AND ( \
+           (remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version) \
+           OR (remote_alerts.deleted_at IS NOT NULL AND remote_alerts.removal = 'out_of_audience' \
+               AND remote_alerts.version <= excluded.version)) \
          RETURNING local_id",
     )
     .bind(&row.id)
@@ -109,15 +117,39 @@ pub async fn upsert(
     .bind(row.received_at)
     .fetch_optional(&mut *conn)
     .await?;
+    let restricted = row.sharing == "restricted";
     let Some((stored_local_id,)) = written else {
         return Ok(match author_of(conn, &row.id).await? {
             Some(author) if author != row.attributed_to => Upserted::OtherAuthor,
-            _ => Upserted::Unchanged,
+            _ => {
+                // The same version of a restricted alert, sent for another
+                // organisation named here: that one sees it too.
+                let (same,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM remote_alerts WHERE id = $1 AND attributed_to = $2 AND version = $3 \
+                     AND deleted_at IS NULL AND sharing = 'restricted'",
+                )
+                .bind(&row.id)
+                .bind(&row.attributed_to)
+                .bind(row.version)
+                .fetch_one(&mut *conn)
+                .await?;
+                if restricted && same > 0 {
+                    insert_pairs(conn, "remote_alert_recipients", "org_id", &row.id, recipient_org_ids).await?;
+                }
+                Upserted::Unchanged
+            }
         });
     };
-    // A replaced version's lists go; a first insert has none to remove.
+    // A replaced version's violations go (a first insert has none to remove),
+    // and so do its organisations unless it is still restricted: those named
+    // earlier keep it until a `Delete` names them.
     if stored_local_id != row.local_id {
-        for table in ["remote_alert_violations", "remote_alert_recipients"] {
+        let tables: &[&str] = if restricted {
+            &["remote_alert_violations"]
+        } else {
+            &["remote_alert_violations", "remote_alert_recipients"]
+        };
+        for table in tables {
             sqlx::query(&format!("DELETE FROM {table} WHERE alert_id = $1"))
                 .bind(&row.id)
                 .execute(&mut *conn)
@@ -157,7 +189,13 @@ async fn insert_pairs(
     Ok(())
 }
 
-/// Records the tombstone of an alert this node never had, so that it cannot arrive later.
+/// Why a received alert's content was purged (`removal`).
+pub const WITHDRAWN: &str = "withdrawn";
+pub const OUT_OF_AUDIENCE: &str = "out_of_audience";
+
+/// Records the tombstone of an alert this node never had, so that it cannot
+/// arrive later (or only, when it was out of audience, at `version` or newer).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_tombstone(
     conn: &mut AnyConnection,
     id: &str,
@@ -165,12 +203,16 @@ pub async fn insert_tombstone(
     origin_host: &str,
     attributed_to: &str,
     tombstone: &str,
+    removal: &str,
+    version: i64,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
-         certainty, country, title, search_text, document, version, published_at, updated_at, received_at, deleted_at) \
-         VALUES ($1, $2, $3, $4, '', 'withdrawn', 'network', 'unknown', 'unknown', 'unknown', '', '', '', $5, 0, 0, $6, $6, $6) \
+         certainty, country, title, search_text, document, version, published_at, updated_at, received_at, deleted_at, \
+         removal) \
+         VALUES ($1, $2, $3, $4, '', 'withdrawn', 'network', 'unknown', 'unknown', 'unknown', '', '', '', $5, $8, 0, $6, \
+         $6, $6, $7) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
@@ -179,22 +221,38 @@ pub async fn insert_tombstone(
     .bind(attributed_to)
     .bind(tombstone)
     .bind(now)
+    .bind(removal)
+    .bind(version)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Purges a withdrawn alert's content, keeping only its tombstone.
-/// Returns whether it was still there (a repeated withdrawal changes nothing).
-pub async fn purge(conn: &mut AnyConnection, id: &str, tombstone: &str, now: i64) -> sqlx::Result<bool> {
+/// Purges a received alert's content, keeping only its tombstone, for
+/// `removal`. A withdrawal also makes final a tombstone left by a loss of
+/// audience; a loss of audience keeps the highest version removed, below
+/// which nothing brings the alert back. Returns whether it took effect (a
+/// repeated withdrawal changes nothing).
+pub async fn purge(
+    conn: &mut AnyConnection,
+    id: &str,
+    tombstone: &str,
+    removal: &str,
+    version: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE remote_alerts SET status = 'withdrawn', number = '', country = '', urgency = 'unknown', \
-         severity = 'unknown', certainty = 'unknown', title = '', search_text = '', document = $2, deleted_at = $3 \
-         WHERE id = $1 AND deleted_at IS NULL",
+         severity = 'unknown', certainty = 'unknown', title = '', search_text = '', document = $2, \
+         deleted_at = COALESCE(deleted_at, $3), removal = $4, \
+         version = CASE WHEN version < $5 THEN $5 ELSE version END \
+         WHERE id = $1 AND (deleted_at IS NULL OR ($4 = 'withdrawn' AND COALESCE(removal, 'withdrawn') <> 'withdrawn'))",
     )
     .bind(id)
     .bind(tombstone)
     .bind(now)
+    .bind(removal)
+    .bind(version)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -243,6 +301,46 @@ pub async fn list(
         rows = rows.bind(b);
     }
     Ok((rows.fetch_all(&db.pool).await?, total))
+}
+
+/// Takes a restricted alert away from organisations of this node that are no
+/// longer named; when none is left, its content goes as out of audience.
+pub async fn remove_recipients(
+    conn: &mut AnyConnection,
+    id: &str,
+    org_ids: &[String],
+    tombstone: &str,
+    version: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    for org_id in org_ids {
+        sqlx::query("DELETE FROM remote_alert_recipients WHERE alert_id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let (restricted, left): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM remote_alerts WHERE id = $1 AND sharing = 'restricted'), \
+         (SELECT COUNT(*) FROM remote_alert_recipients WHERE alert_id = $1)",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if restricted > 0 && left == 0 {
+        purge(conn, id, tombstone, OUT_OF_AUDIENCE, version, now).await?;
+    }
+    Ok(())
+}
+
+/// The stored sharing of a received alert that is still here (not purged).
+pub async fn live_sharing(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT sharing FROM remote_alerts WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(sharing,)| sharing))
 }
 
 /// Whether a restricted alert names this organisation.

@@ -12,6 +12,7 @@ use super::actors::RemoteActor;
 use super::outbox::{self, Outgoing};
 use super::wire::{self, AlertObject};
 use super::{integrity, peers, urls};
+use crate::db::alert_recipients as recipients;
 use crate::db::new_id;
 use crate::domain::alert::AlertContent;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Trust, Urgency};
@@ -32,6 +33,20 @@ pub struct Group {
     pub to: Vec<Url>,
     /// (inbox, host) pairs.
     pub inboxes: Vec<(Url, String)>,
+    /// The named organisation these inboxes get a restricted alert for.
+    pub addressee: Option<Url>,
+}
+
+impl Group {
+    /// Adds an inbox of `host`, unless it is on another host: trust was
+    /// decided for `host`, and only its own inboxes are delivered to under it.
+    fn add(&mut self, inbox: Url, host: String) {
+        if peers::inbox_is_on(&inbox, &host) {
+            self.inboxes.push((inbox, host));
+        } else {
+            tracing::warn!(%inbox, %host, "leaving out an inbox that is not on its recipient's host");
+        }
+    }
 }
 
 impl Plan {
@@ -54,6 +69,16 @@ pub fn addressing(config: &crate::config::Config, org_slug: &str, audience: Audi
     }
 }
 
+/// What [`plan`] does with a named organisation on a node this one does not
+/// federate with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfederated {
+    /// Refuses the plan: staff publishing or editing must hear of it.
+    Refuse,
+    /// Leaves the organisation out: after a change of trust, it loses the alert.
+    LeaveOut,
+}
+
 /// Works out the recipients. Runs before the transaction: naming a remote
 /// organisation may need a fetch of its actor.
 pub async fn plan(
@@ -63,16 +88,17 @@ pub async fn plan(
     audience: Audience,
     restricted_to: &[String],
     groups: &[String],
+    unfederated: Unfederated,
 ) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut everyone = Group {
         to: addressing(&state.config, org_slug, audience),
-        inboxes: Vec::new(),
+        ..Group::default()
     };
     let peer_inboxes = |group: &mut Group, peers: Vec<peers::PeerRow>| -> Result<()> {
         for peer in peers {
             if peer.shared_inbox.is_some() {
-                group.inboxes.push((peers::peer_inbox(&peer)?, peer.host.clone()));
+                group.add(peers::peer_inbox(&peer)?, peer.host.clone());
             }
         }
         Ok(())
@@ -94,7 +120,7 @@ pub async fn plan(
             .await?;
             for (actor_id, host) in followers {
                 if let Some(actor) = super::actors::find_remote_actor(state, &actor_id).await? {
-                    everyone.inboxes.push((actor.delivery_inbox()?, host));
+                    everyone.add(actor.delivery_inbox()?, host);
                 }
             }
             // Each group's node, which relays the alert to the group's members.
@@ -114,7 +140,7 @@ pub async fn plan(
                             "the group {group} is on {host}, which this node does not federate with; an admin must connect it first"
                         ))
                     })?;
-                everyone.inboxes.push((peers::peer_inbox(&peer)?, host));
+                everyone.add(peers::peer_inbox(&peer)?, host);
             }
         }
         Audience::Trusted => {
@@ -129,15 +155,21 @@ pub async fn plan(
                 };
                 let host = peers::host_of(&url).ok_or_else(|| Error::BadRequest(format!("{named} has no host")))?;
                 if !peers::trust_of(state, &host).await?.is_some_and(|t| t.federates()) {
+                    if unfederated == Unfederated::LeaveOut {
+                        continue;
+                    }
                     return Err(Error::Conflict(format!(
                         "{named} is on {host}, which this node does not federate with; an admin must connect it first"
                     )));
                 }
                 let actor = ObjectId::<RemoteActor>::from(url).dereference(&data).await?;
-                plan.groups.push(Group {
+                let mut group = Group {
                     to: vec![actor.id.0.clone()],
-                    inboxes: vec![(actor.inbox_url()?, host)],
-                });
+                    inboxes: Vec::new(),
+                    addressee: Some(actor.id.0.clone()),
+                };
+                group.add(actor.inbox_url()?, host);
+                plan.groups.push(group);
             }
             return Ok(plan);
         }
@@ -223,12 +255,11 @@ async fn federate_to(
 ) -> Result<()> {
     let config = &state.config;
     let in_scope = |host: &str| only_host.is_none_or(|h| h == host);
-    let previous: Vec<(String, String)> =
-        sqlx::query_as("SELECT inbox, host FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
-            .bind(alert.id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let previous: Vec<(String, String)> = previous.into_iter().filter(|(_, h)| in_scope(h)).collect();
+    let previous: Vec<recipients::Recipient> = recipients::list(conn, alert.id)
+        .await?
+        .into_iter()
+        .filter(|r| in_scope(&r.host))
+        .collect();
     let plan = &Plan {
         groups: plan
             .groups
@@ -236,14 +267,62 @@ async fn federate_to(
             .map(|g| Group {
                 to: g.to.clone(),
                 inboxes: g.inboxes.iter().filter(|(_, h)| in_scope(h)).cloned().collect(),
+                addressee: g.addressee.clone(),
             })
             .filter(|g| !g.inboxes.is_empty())
             .collect(),
     };
     let visible = matches!(alert.status, AlertStatus::Open | AlertStatus::Closed);
-    let had = |inbox: &Url| previous.iter().any(|(p, _)| p == inbox.as_str());
+    let had = |inbox: &Url| previous.iter().any(|r| r.inbox == inbox.as_str());
     let object_id = urls::alert(config, alert.id);
     let actor = urls::org_actor(config, alert.org_slug);
+
+    // Deletes first: an organisation taken off a restricted alert loses it
+    // before the others named on its node get the new version.
+    let gone: Vec<&recipients::Recipient> = previous
+        .iter()
+        .filter(|r| !visible || !plan.inboxes().any(|(w, _)| w.as_str() == r.inbox))
+        .collect();
+    if !gone.is_empty() {
+        // A withdrawal is final; a loss of audience is said to be one (and
+        // to whom: a named organisation, or the whole node), so that the
+        // receiver takes the alert back when it is sent again.
+        let removal = if visible {
+            wire::Removal::OutOfAudience
+        } else {
+            wire::Removal::Withdrawn
+        };
+        // One Delete per organisation named (and one for whole nodes).
+        type Inboxes = Vec<(Url, String)>;
+        let mut by_addressee: Vec<(Option<&str>, Inboxes)> = Vec::new();
+        for r in &gone {
+            let Ok(inbox) = Url::parse(&r.inbox) else { continue };
+            let addressee = r.addressee.as_deref().filter(|_| visible);
+            match by_addressee.iter_mut().find(|(a, _)| *a == addressee) {
+                Some((_, inboxes)) => inboxes.push((inbox, r.host.clone())),
+                None => by_addressee.push((addressee, vec![(inbox, r.host.clone())])),
+            }
+        }
+        for (addressee, inboxes) in by_addressee {
+            let to: Vec<Url> = addressee.and_then(|a| Url::parse(a).ok()).into_iter().collect();
+            let id = urls::activity(config, &new_id());
+            let tombstone = wire::alert_removal(&object_id, now, removal, alert.version);
+            let mut body = wire::activity("Delete", &id, &actor, tombstone, &to, now);
+            signer.sign(state, &mut body)?;
+            let outgoing = Outgoing {
+                id,
+                actor_ref: alert.org_id.to_string(),
+                kind: "Delete".into(),
+                object_id: Some(alert.id.to_string()),
+                body,
+                inboxes,
+            };
+            outbox::enqueue(conn, &outgoing, now).await?;
+        }
+        for r in &gone {
+            recipients::remove(conn, alert.id, &r.inbox).await?;
+        }
+    }
 
     if visible {
         for group in &plan.groups {
@@ -290,43 +369,11 @@ async fn federate_to(
         if only_host.is_none() {
             addressed_groups(conn, state, signer, alert, &actor, !previous.is_empty(), now).await?;
         }
-        for (inbox, host) in plan.inboxes() {
-            sqlx::query(
-                "INSERT INTO alert_recipients (alert_id, inbox, host) VALUES ($1, $2, $3) \
-                 ON CONFLICT (alert_id, inbox) DO NOTHING",
-            )
-            .bind(alert.id)
-            .bind(inbox.as_str())
-            .bind(host)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-
-    let gone: Vec<(Url, String)> = previous
-        .iter()
-        .filter(|(p, _)| !visible || !plan.inboxes().any(|(w, _)| w.as_str() == p))
-        .filter_map(|(p, h)| Url::parse(p).ok().map(|u| (u, h.clone())))
-        .collect();
-    if !gone.is_empty() {
-        let id = urls::activity(config, &new_id());
-        let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
-        signer.sign(state, &mut body)?;
-        let outgoing = Outgoing {
-            id,
-            actor_ref: alert.org_id.to_string(),
-            kind: "Delete".into(),
-            object_id: Some(alert.id.to_string()),
-            body,
-            inboxes: gone.clone(),
-        };
-        outbox::enqueue(conn, &outgoing, now).await?;
-        for (inbox, _) in &gone {
-            sqlx::query("DELETE FROM alert_recipients WHERE alert_id = $1 AND inbox = $2")
-                .bind(alert.id)
-                .bind(inbox.as_str())
-                .execute(&mut *conn)
-                .await?;
+        for group in &plan.groups {
+            for (inbox, host) in &group.inboxes {
+                let addressee = group.addressee.as_ref().map(Url::as_str);
+                recipients::add(conn, alert.id, inbox.as_str(), host, addressee).await?;
+            }
         }
     }
     // A withdrawal also reaches the members our own groups passed the alert to.
@@ -340,7 +387,8 @@ async fn federate_to(
         for (uri,) in hosted {
             if let Some(group) = crate::db::groups::find_by_uri_on(conn, &uri).await? {
                 let id = urls::activity(config, &new_id());
-                let mut body = wire::activity("Delete", &id, &actor, wire::tombstone(&object_id, now), &[], now);
+                let tombstone = wire::alert_removal(&object_id, now, wire::Removal::Withdrawn, alert.version);
+                let mut body = wire::activity("Delete", &id, &actor, tombstone, &[], now);
                 signer.sign(state, &mut body)?;
                 super::groups::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
             }
@@ -418,6 +466,7 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
             draft.audience,
             &draft.restricted_to,
             &draft.content.groups,
+            Unfederated::LeaveOut,
         )
         .await
         {

@@ -486,6 +486,13 @@ async fn on_announce(state: &AppState, data: &Data<AppState>, activity: &Incomin
         "Delete" if super::actions::is_known_action(state, &inner.raw["object"]).await? => {
             super::actions::on_action_retracted(state, data, &inner, &host, Some(relay)).await
         }
+        "Delete" if wire::Removal::of(&inner.raw["object"]) == wire::Removal::OutOfAudience => {
+            // A loss of audience is told to the one node (or organisation) it
+            // is about; passed on, it would take the alert from others.
+            Err(Error::Forbidden(
+                "a Delete for a loss of audience is never relayed".into(),
+            ))
+        }
         "Delete" => on_delete(state, data, &inner, &host).await,
         other => Err(Error::BadRequest(format!("relaying `{other}` is not supported"))),
     }
@@ -811,10 +818,20 @@ impl AlertWrite {
     }
 }
 
-/// Delete of an Alert: purge it, keep a tombstone. Only its author may.
+/// Delete of an Alert: purge it, keep a tombstone. Only its author may. A
+/// withdrawal is final; a loss of audience (`removal: out_of_audience`) is
+/// not: it takes the alert away from the organisations of ours the `Delete`
+/// names (a restricted alert), or from the whole node, until the origin sends
+/// it again (see `remote_alerts::upsert`).
 async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming, host: &str) -> Result<()> {
     let Some(target) = object_id(&activity.raw["object"]) else {
         return Err(Error::BadRequest("Delete without object".into()));
+    };
+    let removal = wire::Removal::of(&activity.raw["object"]);
+    let removed_version = activity.raw["object"]["version"].as_i64().unwrap_or(0);
+    let removal_name = match removal {
+        wire::Removal::Withdrawn => remote_alerts::WITHDRAWN,
+        wire::Removal::OutOfAudience => remote_alerts::OUT_OF_AUDIENCE,
     };
     let Some(existing) = remote_alerts::find_by_id(&state.db, target.as_str()).await? else {
         // An alert we never got (its Create may come later, out of order, or
@@ -834,6 +851,8 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
                 host,
                 activity.actor.as_str(),
                 &tombstone,
+                removal_name,
+                removed_version,
                 to_millis(now),
             )
             .await?;
@@ -846,13 +865,65 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
         return Err(Error::Forbidden("only the alert's author may withdraw it".into()));
     }
     integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
-    // Our groups that relayed the alert relay its withdrawal.
-    let relaying = super::groups::hosted_groups_of_alert(state, target.as_str()).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone(&target, now).to_string();
+    if removal == wire::Removal::OutOfAudience {
+        // The organisations of ours it names lose a restricted alert; a
+        // `Delete` that names none is for the whole node.
+        let mut named = Vec::new();
+        for to in activity.raw["to"].as_array().into_iter().flatten() {
+            if let Some(slug) = to
+                .as_str()
+                .and_then(|t| Url::parse(t).ok())
+                .and_then(|u| urls::local_org_slug(&state.config, &u))
+                && let Some(org) = crate::db::accounts::find_org_by_slug(&state.db, &slug).await?
+            {
+                named.push(org.id);
+            }
+        }
+        let _turn = state.db.write_turn().await;
+        let mut tx = state.db.pool.begin().await?;
+        if !named.is_empty() {
+            remote_alerts::remove_recipients(
+                &mut tx,
+                target.as_str(),
+                &named,
+                &tombstone,
+                removed_version,
+                to_millis(now),
+            )
+            .await?;
+        } else if remote_alerts::live_sharing(&mut tx, target.as_str()).await?.as_deref() != Some("restricted") {
+            // A restricted alert is taken from each named organisation by a
+            // `Delete` naming it (its node, as such, never had it).
+            remote_alerts::purge(
+                &mut tx,
+                target.as_str(),
+                &tombstone,
+                remote_alerts::OUT_OF_AUDIENCE,
+                removed_version,
+                to_millis(now),
+            )
+            .await?;
+        }
+        // Never relayed: the alert is still for the others that got it.
+        mark_received(&mut tx, activity, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    // Our groups that relayed the alert relay its withdrawal.
+    let relaying = super::groups::hosted_groups_of_alert(state, target.as_str()).await?;
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
-    let purged = remote_alerts::purge(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    let purged = remote_alerts::purge(
+        &mut tx,
+        target.as_str(),
+        &tombstone,
+        remote_alerts::WITHDRAWN,
+        removed_version,
+        to_millis(now),
+    )
+    .await?;
     // Relayed once, when it takes effect: a repeated Delete goes nowhere (and
     // two groups relaying to each other cannot loop).
     for group in relaying.iter().filter(|_| purged) {

@@ -449,6 +449,46 @@ pub fn tombstone(id: &Url, deleted: DateTime<Utc>) -> Value {
     tombstone_of("Alert", id, deleted)
 }
 
+/// Why an alert is deleted somewhere, as its `Delete` says (`removal` on the
+/// tombstone). Only the origin knows, and only it may send the `Delete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Withdrawn by its author (or the defender's consent withdrawn): final.
+    Withdrawn,
+    /// The receiver (or the organisation named in the `Delete`'s `to`) is no
+    /// longer in the alert's audience: a later `Create` or `Update` from the
+    /// origin, of a version not older than the tombstone's, brings it back.
+    OutOfAudience,
+}
+
+impl Removal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Removal::Withdrawn => "withdrawn",
+            Removal::OutOfAudience => "out_of_audience",
+        }
+    }
+
+    /// What a received tombstone says. Anything but `out_of_audience` (a
+    /// `Delete` from a node that does not say, an unknown value) is final:
+    /// taking an alert back must be said explicitly.
+    pub fn of(tombstone: &Value) -> Removal {
+        match tombstone.get("removal").and_then(Value::as_str) {
+            Some("out_of_audience") => Removal::OutOfAudience,
+            _ => Removal::Withdrawn,
+        }
+    }
+}
+
+/// The tombstone a `Delete` of one of our alerts carries: why, and the
+/// alert's version when it was removed.
+pub fn alert_removal(id: &Url, deleted: DateTime<Utc>, removal: Removal, version: i64) -> Value {
+    let mut tombstone = tombstone(id, deleted);
+    tombstone["removal"] = json!(removal.as_str());
+    tombstone["version"] = json!(version);
+    tombstone
+}
+
 /// The tombstone left where an object of `former_type` was.
 pub fn tombstone_of(former_type: &str, id: &Url, deleted: DateTime<Utc>) -> Value {
     json!({"id": id, "type": "Tombstone", "formerType": former_type, "deleted": deleted})

@@ -15,6 +15,8 @@ pub fn cases() -> Vec<TestCase> {
         non_public_alerts_are_fetched_only_by_allowed_nodes,
         a_follow_from_other_software_asks_to_federate,
         trust_changes_reach_alerts_already_published,
+        a_loss_of_audience_is_reversible_a_withdrawal_is_not,
+        restricted_alerts_reach_every_organisation_named_on_a_node,
     ]
 }
 
@@ -640,15 +642,12 @@ async fn trust_changes_reach_alerts_already_published(env: TestEnv) {
     a.set_peer(&b.node.host(), "connected").await;
     deliver_all(&[&a.node, &b.node, &c.node]).await;
     assert!(!b.network_titles().await.contains(&"For trusted nodes".to_string()));
-    // And upgrading sends it again.
+    // And upgrading sends it again: it was out of audience, not withdrawn.
     a.set_peer(&b.node.host(), "trusted").await;
     deliver_all(&[&a.node, &b.node, &c.node]).await;
     let (_, trusted_list) = b.node.get(&b.coordinator, "/api/v1/network/alerts?q=trusted").await;
     let _ = (&trusted_id, &public);
-    assert_eq!(
-        trusted_list["total"], 0,
-        "a withdrawn alert stays withdrawn on a node (its tombstone wins)"
-    );
+    assert_eq!(trusted_list["total"], 1, "{trusted_list}");
 
     // Withdrawal of consent withdraws the alert everywhere it went.
     let (status, _) = a
@@ -669,4 +668,186 @@ async fn trust_changes_reach_alerts_already_published(env: TestEnv) {
                 .contains(&"Consent will be withdrawn".to_string())
         );
     }
+}
+
+/// A withdrawn alert (or one whose consent was withdrawn) never comes back;
+/// one a node lost because of trust or a narrower audience comes back when it
+/// is allowed again.
+async fn a_loss_of_audience_is_reversible_a_withdrawal_is_not(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let nodes = [&a.node, &b.node];
+    peer(&a, &b, "connected").await;
+    let back = a.publish(titled("Comes back", "network")).await;
+    let withdrawn = a.publish(titled("Withdrawn", "network")).await;
+    let mut consent = titled("Consent withdrawn", "network");
+    consent["consent"]["allowed_uses"] = json!(["private_advocacy"]);
+    let consent = a.publish(consent).await;
+    let narrowed = a.publish(titled("Narrowed", "network")).await;
+    deliver_all(&nodes).await;
+    assert_eq!(
+        b.network_titles().await,
+        ["Comes back", "Consent withdrawn", "Narrowed", "Withdrawn"]
+    );
+
+    // connected → blocked → connected; two are withdrawn while B is blocked.
+    a.set_peer(&b.node.host(), "blocked").await;
+    deliver_all(&nodes).await;
+    assert!(b.network_titles().await.is_empty());
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{withdrawn}/withdraw"),
+            &json!({"reason": "at the defender's request"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{consent}/consent/withdraw"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    a.set_peer(&b.node.host(), "connected").await;
+    deliver_all(&nodes).await;
+    assert_eq!(b.network_titles().await, ["Comes back", "Narrowed"]);
+
+    // An audience narrowed below B, then widened again.
+    let path = format!("/api/v1/alerts/{narrowed}");
+    let (status, _) = a
+        .node
+        .patch(&a.coordinator, &path, &json!({"audience": "trusted"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&nodes).await;
+    assert_eq!(b.network_titles().await, ["Comes back"]);
+    let (status, _) = a
+        .node
+        .patch(&a.coordinator, &path, &json!({"audience": "network"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&nodes).await;
+    assert_eq!(b.network_titles().await, ["Comes back", "Narrowed"]);
+
+    // trusted → connected → trusted, for a trusted alert.
+    a.set_peer(&b.node.host(), "trusted").await;
+    a.publish(titled("For trusted nodes", "trusted")).await;
+    deliver_all(&nodes).await;
+    assert_eq!(
+        b.network_titles().await,
+        ["Comes back", "For trusted nodes", "Narrowed"]
+    );
+    a.set_peer(&b.node.host(), "connected").await;
+    deliver_all(&nodes).await;
+    assert_eq!(b.network_titles().await, ["Comes back", "Narrowed"]);
+    a.set_peer(&b.node.host(), "trusted").await;
+    deliver_all(&nodes).await;
+    assert_eq!(
+        b.network_titles().await,
+        ["Comes back", "For trusted nodes", "Narrowed"]
+    );
+
+    // Withdrawn after it came back: gone for good, whatever trust does next.
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{back}/withdraw"),
+            &json!({"reason": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&nodes).await;
+    for level in ["blocked", "trusted"] {
+        a.set_peer(&b.node.host(), level).await;
+        deliver_all(&nodes).await;
+    }
+    assert_eq!(b.network_titles().await, ["For trusted nodes", "Narrowed"]);
+    let (finals,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM remote_alerts WHERE deleted_at IS NOT NULL AND removal = 'withdrawn'")
+            .fetch_one(&b.node.db().pool)
+            .await
+            .unwrap();
+    assert_eq!(finals, 1, "the one withdrawn while B had it is tombstoned as final");
+}
+
+/// Whether each token's organisation sees a network alert titled `title`.
+async fn who_sees(node: &TestNode, tokens: &[String], title: &str) -> Vec<bool> {
+    let mut seen = Vec::new();
+    for token in tokens {
+        let (status, list) = node.get(token, "/api/v1/network/alerts").await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        seen.push(
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["title"]["en"] == title),
+        );
+    }
+    seen
+}
+
+/// A restricted alert naming several organisations of one node reaches each
+/// of them; taking one off the list takes it from that one alone.
+async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "red").await;
+    let nodes = [&a.node, &b.node];
+    peer(&a, &b, "connected").await;
+    let violet = b.node.staff("violet", Role::Viewer, "violet-viewer").await;
+    let gold = b.node.staff("gold", Role::Viewer, "gold-viewer").await;
+    let white = b.node.staff("white", Role::Viewer, "white-viewer").await;
+    let org = |slug: &str| format!("{}/orgs/{slug}", b.node.base);
+    let tokens = [b.coordinator.clone(), violet, gold.clone(), white];
+    let seen = || who_sees(&b.node, &tokens, "Named organisations");
+
+    let mut restricted = titled("Named organisations", "restricted");
+    restricted["restricted_to"] = json!([org("red"), org("violet"), org("gold")]);
+    restricted["consent"]["allowed_uses"] = json!(["named_addressees_only"]);
+    let id = a.publish(restricted).await;
+    deliver_all(&nodes).await;
+    assert_eq!(seen().await, [true, true, true, false]);
+
+    // Violet is taken off: only violet loses it.
+    let path = format!("/api/v1/alerts/{id}");
+    let (status, body) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &path,
+            &json!({"restricted_to": [org("red"), org("gold")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&nodes).await;
+    assert_eq!(seen().await, [true, false, true, false]);
+    let (_, list) = b.node.get(&gold, "/api/v1/network/alerts").await;
+    assert_eq!(
+        list["items"][0]["version"], body["version"],
+        "the others got the new version"
+    );
+
+    // Named again, then the node blocked and allowed again: all three, as before.
+    let (status, body) = a
+        .node
+        .patch(
+            &a.coordinator,
+            &path,
+            &json!({"restricted_to": [org("red"), org("violet"), org("gold")]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&nodes).await;
+    assert_eq!(seen().await, [true, true, true, false]);
+    a.set_peer(&b.node.host(), "blocked").await;
+    deliver_all(&nodes).await;
+    assert_eq!(seen().await, [false, false, false, false]);
+    a.set_peer(&b.node.host(), "connected").await;
+    deliver_all(&nodes).await;
+    assert_eq!(seen().await, [true, true, true, false]);
 }

@@ -97,20 +97,35 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         );
         matches_example(file, &signed(built));
     }
-    let delete = example("delete-alert.json");
-    let tombstone = wire::tombstone(
-        &url(&delete["object"]["id"]),
-        delete["object"]["deleted"].as_str().unwrap().parse().unwrap(),
+    // A withdrawal (final), and a loss of audience of one named organisation
+    // (reversible), which names it in `to`.
+    for (file, removal) in [
+        ("delete-alert.json", wire::Removal::Withdrawn),
+        ("delete-alert-out-of-audience.json", wire::Removal::OutOfAudience),
+    ] {
+        let delete = example(file);
+        assert_eq!(wire::Removal::of(&delete["object"]), removal, "{file}");
+        let tombstone = wire::alert_removal(
+            &url(&delete["object"]["id"]),
+            delete["object"]["deleted"].as_str().unwrap().parse().unwrap(),
+            removal,
+            delete["object"]["version"].as_i64().unwrap(),
+        );
+        let built = wire::activity(
+            "Delete",
+            &url(&delete["id"]),
+            &url(&delete["actor"]),
+            tombstone,
+            &urls(&delete["to"]),
+            published(&delete),
+        );
+        matches_example(file, &signed(built));
+    }
+    // A Delete from a node that does not say why is a withdrawal.
+    assert_eq!(
+        wire::Removal::of(&json!({"type": "Tombstone", "formerType": "Alert"})),
+        wire::Removal::Withdrawn
     );
-    let built = wire::activity(
-        "Delete",
-        &url(&delete["id"]),
-        &url(&delete["actor"]),
-        tombstone,
-        &[],
-        published(&delete),
-    );
-    matches_example("delete-alert.json", &signed(built));
 
     // Solidarity actions: Create by the acting organisation, Announce by the
     // alert's origin wrapping it unchanged, Delete when retracted.

@@ -1,0 +1,48 @@
+//! Who got one of our alerts: the inboxes it was sent to, so that a change
+//! reaches each of them and a loss of audience is told to the right ones.
+
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Recipient {
+    pub inbox: String,
+    pub host: String,
+    /// The named organisation this inbox got a restricted alert for.
+    pub addressee: Option<String>,
+}
+
+pub async fn list(conn: &mut AnyConnection, alert_id: &str) -> sqlx::Result<Vec<Recipient>> {
+    sqlx::query_as("SELECT inbox, host, addressee FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
+        .bind(alert_id)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn add(
+    conn: &mut AnyConnection,
+    alert_id: &str,
+    inbox: &str,
+    host: &str,
+    addressee: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO alert_recipients (alert_id, inbox, host, addressee) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (alert_id, inbox) DO NOTHING",
+    )
+    .bind(alert_id)
+    .bind(inbox)
+    .bind(host)
+    .bind(addressee)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove(conn: &mut AnyConnection, alert_id: &str, inbox: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM alert_recipients WHERE alert_id = $1 AND inbox = $2")
+        .bind(alert_id)
+        .bind(inbox)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
