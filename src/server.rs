@@ -130,9 +130,32 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::api::router())
         .merge(crate::web::router())
         .merge(crate::federation::http::router())
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Refuses a request whose path or query carries NUL (`%00`), naming the
+/// query parameter: PostgreSQL cannot compare or store NUL and SQLite can, so
+/// no handler gets to bind one and each backend answers alike.
+async fn refuse_nul_in_uri(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let field = if uri.path().contains("%00") {
+        Some("path".to_string())
+    } else {
+        uri.query().and_then(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+                .map(|(key, _)| key.replace('\0', "\\0"))
+        })
+    };
+    match field {
+        Some(field) => crate::error::Error::from(crate::domain::FieldErrors::single(field, crate::domain::NUL_MESSAGE))
+            .into_response(),
+        None => next.run(request).await,
+    }
 }
 
 /// The process is up.

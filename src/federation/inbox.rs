@@ -96,6 +96,10 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     let span = tracing::Span::current();
     span.record("activity", tracing::field::display(&envelope.id));
     span.record("kind", tracing::field::display(&envelope.kind));
+    // What other nodes send is held to the rules local input is: NUL in any
+    // field is refused before anything is looked up or stored, the same on
+    // SQLite and PostgreSQL.
+    crate::domain::refuse_nul(&bytes)?;
     let actor_host =
         peers::host_of(envelope.actor.id()).ok_or_else(|| Error::BadRequest("the actor has no host".into()))?;
     let id_host =
@@ -877,6 +881,12 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
 
 /// Parses an actor document as this node reads other servers' actors.
 pub fn parse_actor_document(document: &Value) -> Result<super::actors::ActorDocument> {
+    if let Some(field) = crate::domain::find_nul(document) {
+        return Err(Error::BadRequest(format!(
+            "the actor document's `{field}` {}",
+            crate::domain::NUL_MESSAGE
+        )));
+    }
     serde_json::from_value(document.clone()).map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))
 }
 
