@@ -304,6 +304,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Resul
     staff.require(staff.role.can_draft(), "draft alerts")?;
     let mut draft = AlertDraft::from_input(input);
     draft.validate(now)?;
+    check_named_orgs(state, &draft).await?;
     let private_default = AlertDraft::from_input(AlertInput::default());
     require_audience_permission(staff, &private_default, &draft)?;
 
@@ -383,7 +384,28 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     let before = loaded.draft.clone();
     let mut after = loaded.draft.merged(input);
     after.validate(now)?;
+    check_named_orgs(state, &after).await?;
     require_audience_permission(staff, &before, &after)?;
+    let consent_changed = before.consent != after.consent;
+    if consent_changed {
+        // New consent is recorded as its own, audited action before anything
+        // relies on it: never slipped into the edit that widens the audience.
+        let record_first = format!(
+            "record the new consent first (PUT /api/v1/alerts/{id}/consent: it is audited with the old and new \
+             consent and who recorded it)"
+        );
+        if loaded.status == AlertStatus::Open {
+            return Err(Error::Conflict(format!(
+                "alert {} is published: {record_first}",
+                loaded.stored.row.number
+            )));
+        }
+        if after.audience.rank() > before.audience.rank() {
+            return Err(Error::Conflict(format!(
+                "this edit changes the consent and widens the audience at once: {record_first}, then widen the audience"
+            )));
+        }
+    }
     let changed = after.changed_fields(&before);
     if changed.is_empty() {
         return view_of(&loaded.stored.row, after, true);
@@ -397,7 +419,8 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     // a Delete to those that no longer may).
     let outgoing = prepare_federation(state, &stored, &after, loaded.status).await?;
     let mut tx = db.pool.begin().await?;
-    let history = history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, None);
+    let note = consent_changed.then(|| consent_change(&before.consent, &after.consent));
+    let history = history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, note);
     write_change(
         &mut tx,
         state,
@@ -409,6 +432,17 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
         now,
     )
     .await?;
+    if consent_changed {
+        audit::record(
+            &mut *tx,
+            to_millis(now),
+            Some(&staff.user_id),
+            "alert.consent",
+            &stored.row.number,
+            &consent_change(&before.consent, &after.consent),
+        )
+        .await?;
+    }
     if before.audience != after.audience || before.restricted_to != after.restricted_to {
         audit::record(
             &mut *tx,
@@ -426,6 +460,112 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     }
     tx.commit().await?;
     state.deliveries.notify_one();
+    view_of(&stored.row, after, true)
+}
+
+/// A named organisation must exist: a slug nobody holds yet would let
+/// whoever creates it later read the alert. Other nodes' organisations (by
+/// actor id) are looked up when the alert is delivered.
+async fn check_named_orgs(state: &AppState, draft: &AlertDraft) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    for (i, named) in draft.restricted_to.iter().enumerate() {
+        let field = format!("restricted_to[{i}]");
+        let slug = match url::Url::parse(named) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                match crate::federation::urls::local_org_slug(&state.config, &url) {
+                    Some(slug) => slug,
+                    None => continue,
+                }
+            }
+            Ok(_) => {
+                errors.add(
+                    field,
+                    "an organisation's slug on this node, or its actor id (https://…)",
+                );
+                continue;
+            }
+            Err(_) => named.trim().to_string(),
+        };
+        if crate::db::accounts::find_org_by_slug(&state.db, &slug).await?.is_none() {
+            errors.add(field, format!("no organisation `{slug}` on this node"));
+        }
+    }
+    Ok(errors.into_result()?)
+}
+
+/// A change of consent as the audit log and the history keep it: the old and
+/// the new value, in full.
+fn consent_change(before: &Option<Consent>, after: &Option<Consent>) -> String {
+    let show = |c: &Option<Consent>| serde_json::to_string(c).unwrap_or_else(|_| "?".into());
+    format!("consent {} -> {}", show(before), show(after))
+}
+
+/// Records the defender's consent anew (given again, more or less widely):
+/// its own step, audited with the old and new consent and who recorded it,
+/// so that widening an audience on the strength of new consent always
+/// follows a record of that consent. A withdrawn consent stays withdrawn.
+pub async fn record_consent(state: &AppState, staff: &Staff, id: &str, consent: Consent) -> Result<AlertView> {
+    let (db, now) = (&state.db, state.clock.now());
+    let loaded = load(db, staff, id).await?;
+    require_author_org(staff, &loaded.stored.row)?;
+    let number = loaded.stored.row.number.clone();
+    match loaded.status {
+        AlertStatus::Draft | AlertStatus::InReview => {
+            staff.require(staff.role.can_draft(), "record consent")?;
+        }
+        AlertStatus::Open => staff.require(
+            staff.role.can_publish(),
+            "record consent for a published alert (a coordinator or admin can)",
+        )?,
+        AlertStatus::Closed | AlertStatus::Withdrawn => {
+            return Err(Error::Conflict(format!(
+                "alert {number} is {}; its consent can no longer be changed",
+                loaded.status
+            )));
+        }
+    }
+    if loaded.draft.consent.as_ref().is_some_and(|c| c.withdrawn_at.is_some()) {
+        return Err(Error::Conflict(format!(
+            "consent for alert {number} was withdrawn; a withdrawal is final"
+        )));
+    }
+    let before = loaded.draft.clone();
+    let mut after = loaded.draft.merged(AlertInput {
+        consent: Some(consent),
+        ..AlertInput::default()
+    });
+    after.validate(now)?;
+    if after.consent == before.consent {
+        return view_of(&loaded.stored.row, after, true);
+    }
+    let change = consent_change(&before.consent, &after.consent);
+    let previous_version = loaded.stored.row.version;
+    let mut row = loaded.stored.row.clone();
+    row.version += 1;
+    row.updated_at = to_millis(now);
+    let stored = stored_from(row, &after)?;
+    let mut tx = db.pool.begin().await?;
+    let history = history_row(
+        stored.row.version,
+        now,
+        staff,
+        "consent_recorded",
+        loaded.status,
+        &["consent"],
+        Some(change.clone()),
+    );
+    // Nothing other nodes see has changed: no activity goes out.
+    write_change(&mut tx, state, &stored, previous_version, &history, &after, None, now).await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&staff.user_id),
+        "alert.consent",
+        &number,
+        &change,
+    )
+    .await?;
+    tx.commit().await?;
     view_of(&stored.row, after, true)
 }
 
@@ -522,6 +662,8 @@ pub(crate) async fn wire_history(conn: &mut sqlx::AnyConnection, alert_id: &str)
     };
     rows[first..]
         .iter()
+        // Consent is the author organisation's business: its records are not announced.
+        .filter(|r| r.action != "consent_recorded")
         .map(|r| {
             Ok(WireHistoryEntry {
                 version: r.version,

@@ -45,6 +45,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         log_format: LogFormat::Text,
         key_secret: None,
         delivery_lease_seconds: 60,
+        limits: Default::default(),
     };
     let mut state = AppState::new(db, config);
     state.keys = keys.clone();

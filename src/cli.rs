@@ -187,9 +187,84 @@ where
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Text => builder.fmt_fields(EscapedFields).try_init(),
+        // JSON escapes control characters itself.
         LogFormat::Json => builder.json().try_init(),
     };
+}
+
+/// Formats the fields of a text log line (messages, span and event fields)
+/// with control characters escaped: values from the network (an activity's
+/// type, a peer's answer, a message quoting them) cannot start a line of
+/// their own, hide behind NUL or carriage returns, or send a terminal escape
+/// sequences. Done here, once, so that no call site can forget it.
+struct EscapedFields;
+
+impl<'writer> tracing_subscriber::fmt::FormatFields<'writer> for EscapedFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        mut writer: tracing_subscriber::fmt::format::Writer<'writer>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut visitor = EscapingVisitor {
+            writer: &mut writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct EscapingVisitor<'a, 'writer> {
+    writer: &'a mut tracing_subscriber::fmt::format::Writer<'writer>,
+    first: bool,
+    result: std::fmt::Result,
+}
+
+impl tracing::field::Visit for EscapingVisitor<'_, '_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let name = field.name();
+        // What the `log` bridge adds is shown by the line's own target.
+        if self.result.is_err() || name.starts_with("log.") {
+            return;
+        }
+        let raw = format!("{value:?}");
+        let text = escape_control_characters(&raw);
+        let separator = if std::mem::take(&mut self.first) { "" } else { " " };
+        self.result = match name {
+            "message" => write!(self.writer, "{separator}{text}"),
+            name => write!(
+                self.writer,
+                "{separator}{}={text}",
+                name.strip_prefix("r#").unwrap_or(name)
+            ),
+        };
+    }
+}
+
+/// `text` with every control character (and the Unicode line and paragraph
+/// separators, and the direction overrides that reorder what a reader sees)
+/// written as an escape: `\n`, `\r`, `\t`, `\0`, `\u{1b}`.
+pub fn escape_control_characters(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs_escape = |c: char| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            '\0' => escaped.push_str("\\0"),
+            c if needs_escape(c) => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => escaped.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<Db> {
@@ -330,10 +405,11 @@ async fn serve(args: ConfigArgs) -> anyhow::Result<()> {
         } else {
             ""
         };
+        // One line: log lines never break (see `EscapedFields`).
         tracing::warn!(
-            "no admin account exists yet. Create one{db_flag}:\n  \
-             tadamun admin create-org --slug my-org --name \"My Organisation\"\n  \
-             tadamun admin create-user --org my-org --role admin --username alice"
+            "no admin account exists yet. Create one{db_flag}: \
+             `tadamun admin create-org --slug my-org --name \"My Organisation\"`, then \
+             `tadamun admin create-user --org my-org --role admin --username alice`"
         );
     }
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -55,6 +55,17 @@ pub struct ConfigArgs {
     /// gets less than the usual 10 s to answer.
     #[arg(long, env = "TADAMUN_DELIVERY_LEASE_SECONDS", value_name = "SECONDS")]
     pub delivery_lease_seconds: Option<u64>,
+    /// Seconds a client has to send a request's headers, and a kept-alive
+    /// connection may wait for its next request, before it is closed.
+    #[arg(long, env = "TADAMUN_HEADER_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a request body may go without a byte arriving before the
+    /// request is dropped.
+    #[arg(long, env = "TADAMUN_IDLE_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub idle_timeout_seconds: Option<u64>,
+    /// Connections served at once; more wait in the kernel's queue.
+    #[arg(long, env = "TADAMUN_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +79,9 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     key_secret: Option<String>,
     delivery_lease_seconds: Option<u64>,
+    header_timeout_seconds: Option<u64>,
+    idle_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 /// A node's resolved configuration.
@@ -82,7 +96,37 @@ pub struct Config {
     /// Seals private keys at rest when set (`TADAMUN_KEY_SECRET`).
     pub key_secret: Option<String>,
     pub delivery_lease_seconds: u64,
+    /// How slow clients are cut off (see [`Limits`]).
+    pub limits: Limits,
 }
+
+/// What keeps slow or idle clients from holding the node without a proxy in
+/// front: a half-sent header, a stalled body, or more connections than it
+/// can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's headers must arrive within this; a kept-alive connection
+    /// waits this long for its next request.
+    pub header_timeout: std::time::Duration,
+    /// A request body may stall this long between two pieces.
+    pub idle_timeout: std::time::Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECONDS),
+            idle_timeout: std::time::Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+pub const DEFAULT_HEADER_TIMEOUT_SECONDS: u64 = 10;
+pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -157,6 +201,25 @@ impl Config {
                 .or(file.delivery_lease_seconds)
                 .unwrap_or(60)
                 .max(1),
+            limits: Limits {
+                header_timeout: std::time::Duration::from_secs(
+                    args.header_timeout_seconds
+                        .or(file.header_timeout_seconds)
+                        .unwrap_or(DEFAULT_HEADER_TIMEOUT_SECONDS)
+                        .max(1),
+                ),
+                idle_timeout: std::time::Duration::from_secs(
+                    args.idle_timeout_seconds
+                        .or(file.idle_timeout_seconds)
+                        .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECONDS)
+                        .max(1),
+                ),
+                max_connections: args
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(DEFAULT_MAX_CONNECTIONS)
+                    .max(1),
+            },
         })
     }
 }

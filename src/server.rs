@@ -130,9 +130,32 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::api::router())
         .merge(crate::web::router())
         .merge(crate::federation::http::router())
+        .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Refuses a request whose path or query carries NUL (`%00`), naming the
+/// query parameter: PostgreSQL cannot compare or store NUL and SQLite can, so
+/// no handler gets to bind one and each backend answers alike.
+async fn refuse_nul_in_uri(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let field = if uri.path().contains("%00") {
+        Some("path".to_string())
+    } else {
+        uri.query().and_then(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+                .map(|(key, _)| key.replace('\0', "\\0"))
+        })
+    };
+    match field {
+        Some(field) => crate::error::Error::from(crate::domain::FieldErrors::single(field, crate::domain::NUL_MESSAGE))
+            .into_response(),
+        None => next.run(request).await,
+    }
 }
 
 /// The process is up.
@@ -153,21 +176,80 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
+///
+/// Each connection is HTTP/1.1 with a header-read timeout (a client that sends
+/// half a header, or keeps a connection open without a next request, is cut
+/// off), request bodies time out when they stall, and at most
+/// `max_connections` are served at once: a node survives slow clients
+/// without a proxy in front. (axum's `serve` has none of these.)
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let worker = state
         .background_delivery
         .then(|| tokio::spawn(crate::federation::outbox::run_worker(state.clone(), worker_stop)));
-    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let limits = state.config.limits;
+    let router = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.idle_timeout));
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // Wait for a free slot before accepting: past the limit, connections
+        // queue in the kernel instead of taking memory and tasks here.
+        // `shutdown` is polled first, so that it is set up (a signal handler
+        // installed) before the first connection is served: a SIGTERM right
+        // after it must stop the node cleanly, not kill it.
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            permit = connections.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
+        let (stream, remote) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors, or a connection reset before it
+                    // was accepted: wait a moment rather than spin.
+                    tracing::warn!(%err, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            // For handlers that want the peer's address, as with axum's own serve.
+            request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            router.clone().oneshot(request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away or times out is not the node's error.
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
     }
-    served
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

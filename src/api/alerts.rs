@@ -11,7 +11,7 @@ use crate::accounts::Staff;
 use crate::alerts::{self, Transition};
 use crate::db::alerts::AlertFilter;
 use crate::domain::FieldErrors;
-use crate::domain::alert::AlertInput;
+use crate::domain::alert::{AlertInput, Consent};
 use crate::domain::vocab::{AlertStatus, Outcome, Urgency, ViolationType};
 use crate::error::{Error, Result};
 use crate::server::AppState;
@@ -30,6 +30,7 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(Method::POST, "/alerts/{id}/publish", publish)
         .add(Method::POST, "/alerts/{id}/close", close)
         .add(Method::POST, "/alerts/{id}/withdraw", withdraw)
+        .add(Method::PUT, "/alerts/{id}/consent", record_consent)
         .add(Method::POST, "/alerts/{id}/consent/withdraw", withdraw_consent)
 }
 
@@ -86,6 +87,15 @@ async fn return_to_draft(
     ApiJson(body): ApiJson<NoteBody>,
 ) -> Result<impl IntoResponse> {
     step(&state, &staff, &id, Transition::ReturnToDraft { note: body.note }).await
+}
+
+async fn record_consent(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(consent): ApiJson<Consent>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(alerts::record_consent(&state, &staff, &id, consent).await?))
 }
 
 async fn withdraw_consent(
@@ -217,20 +227,22 @@ pub(super) fn page_params_within(
     default: i64,
     max: i64,
 ) -> (i64, i64) {
-    let mut number = |name: &str, value: Option<&str>, default: i64, max: i64| -> i64 {
+    let mut number = |name: &str, value: Option<&str>, default: i64, min: i64, max: i64| -> i64 {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None => default,
             Some(v) => match v.parse::<i64>() {
-                Ok(n) if (0..=max).contains(&n) => n,
+                Ok(n) if (min..=max).contains(&n) => n,
                 _ => {
-                    errors.add(name, format!("a whole number from 0 to {max}"));
+                    errors.add(name, format!("a whole number from {min} to {max}"));
                     default
                 }
             },
         }
     };
-    let limit = number("limit", limit, default, max).max(1);
-    let offset = number("offset", offset, 0, i64::MAX);
+    // `limit=0` is refused, not quietly read as 1: a client asking for
+    // nothing has a bug it should hear about.
+    let limit = number("limit", limit, default, 1, max);
+    let offset = number("offset", offset, 0, 0, i64::MAX);
     (limit, offset)
 }
 

@@ -23,9 +23,11 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Set on every SQLite connection: WAL for concurrent readers; FULL so that a
-/// commit survives power loss, not only a process crash.
-const SQLITE_SESSION: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+/// commit survives power loss, not only a process crash; `secure_delete` so
+/// that what is deleted or overwritten (a withdrawn alert's text) is zeroed
+/// in the file, not left in free space until a VACUUM.
+const SQLITE_SESSION: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 10000; PRAGMA secure_delete = ON;";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -75,11 +77,8 @@ impl Db {
         if backend == Backend::Sqlite {
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or_default().to_string();
-            if path != ":memory:"
-                && let Some(dir) = Path::new(&path).parent()
-                && !dir.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(dir).map_err(|source| ConnectError::CreateDir {
+            if path != ":memory:" {
+                private_files(Path::new(&path)).map_err(|source| ConnectError::CreateDir {
                     path: path.clone(),
                     source,
                 })?;
@@ -178,12 +177,69 @@ impl Db {
         }
     }
 
+    /// After content was purged: on SQLite, moves everything in the WAL into
+    /// the database file (where `secure_delete` zeroed the purged text) and
+    /// empties the WAL, whose older frames still hold it. PostgreSQL needs a
+    /// VACUUM by its operator (see the README). Best effort: a purge stands
+    /// even if this must wait for readers and gives up.
+    pub async fn scrub_purged(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await;
+        match done {
+            Ok((0, _, _)) => {}
+            Ok(_) => tracing::warn!(
+                "the WAL could not be emptied after a purge (readers were busy); it will be at the next checkpoint"
+            ),
+            Err(err) => tracing::warn!(%err, "cannot empty the WAL after a purge"),
+        }
+    }
+
     pub async fn close(&self) {
         if let Some(batched) = &self.group_commit {
             batched.close().await;
         }
         self.pool.close().await;
     }
+}
+
+/// The SQLite database's directory and file, readable by the node's user
+/// only: a directory made here is 0700, the file is made (or tightened to)
+/// 0600, and SQLite gives its -wal and -shm files the database file's mode.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+                && let Err(err) = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            {
+                // Someone else's file (a shared setup): say so, and go on.
+                tracing::warn!(%err, file = %file.display(), "cannot make the database file private to this user");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A received activity whose effect was written: replays of it are ignored.

@@ -132,6 +132,9 @@ impl ActionDraft {
         {
             errors.add("due", "must be in the future");
         }
+        if let Some(due) = self.due {
+            super::check_date_range(&mut errors, "due", due);
+        }
         if self.kind == ActionKind::SupportOffer && self.shareable {
             errors.add(
                 "shareable",

@@ -270,7 +270,7 @@ impl AlertDraft {
             self.audience = v;
         }
         if let Some(v) = input.restricted_to {
-            self.restricted_to = v;
+            self.restricted_to = v.into_iter().map(|r| r.trim().to_string()).collect();
         }
         if let Some(mut v) = input.consent {
             // A withdrawal is recorded through its own action, never undone by an edit.
@@ -359,6 +359,9 @@ impl AlertDraft {
                 false,
             );
             check_lang_map(&mut errors, &format!("{at}.model_text"), &a.model_text, MAX_BODY, false);
+            if let Some(deadline) = a.deadline {
+                super::check_date_range(&mut errors, &format!("{at}.deadline"), deadline);
+            }
             check_list_len(&mut errors, &format!("{at}.addressees"), a.addressees.len());
             for (j, ad) in a.addressees.iter().enumerate() {
                 check_text(
@@ -377,10 +380,11 @@ impl AlertDraft {
             }
         }
 
-        if let Some(expires) = self.expires
-            && expires <= now
-        {
-            errors.add("expires", "must be in the future");
+        if let Some(expires) = self.expires {
+            if expires <= now {
+                errors.add("expires", "must be in the future");
+            }
+            super::check_date_range(&mut errors, "expires", expires);
         }
 
         check_list_len(&mut errors, "groups", c.groups.len());
@@ -425,6 +429,7 @@ impl AlertDraft {
                 if consent.given_at > now {
                     errors.add("consent.given_at", "cannot be in the future");
                 }
+                super::check_date_range(&mut errors, "consent.given_at", consent.given_at);
                 let widest = consent.widest_audience();
                 if self.audience.rank() > widest.rank() {
                     errors.add(
@@ -524,7 +529,9 @@ fn non_empty(s: String) -> Option<String> {
 
 pub(crate) fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) {
     let len = value.chars().count();
-    if required && value.trim().is_empty() {
+    if value.contains('\0') {
+        errors.add(field, super::NUL_MESSAGE);
+    } else if required && super::is_blank(value) {
         errors.add(field, "required");
     } else if len > max {
         errors.add(field, format!("too long: {len} characters, at most {max}"));
@@ -544,7 +551,7 @@ fn check_list_len(errors: &mut FieldErrors, field: &str, len: usize) {
 }
 
 pub(crate) fn check_lang_map(errors: &mut FieldErrors, field: &str, map: &LangMap, max: usize, required: bool) {
-    if required && map.values().all(|v| v.trim().is_empty()) {
+    if required && map.values().all(|v| super::is_blank(v)) {
         errors.add(
             field,
             "required: give the text in at least one language, e.g. {\"en\": \"…\"}",

@@ -35,10 +35,14 @@ pub const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::hours(1);
 
 /// `POST /inbox` and `POST /orgs/{slug}/inbox`.
 pub async fn post_inbox(State(state): State<AppState>, request: Request) -> Response {
-    match receive(&state, request).await {
+    use tracing::Instrument;
+    // Which activity, as its sender named it, goes with everything logged
+    // about it (escaped by the log format: these are the sender's words).
+    let span = tracing::info_span!("inbox", activity = tracing::field::Empty, kind = tracing::field::Empty);
+    match receive(&state, request).instrument(span.clone()).await {
         Ok(status) => status.into_response(),
         Err(err) => {
-            tracing::info!(error = %err, "inbox refused an activity");
+            span.in_scope(|| tracing::info!(error = %err, "inbox refused an activity"));
             err.into_response()
         }
     }
@@ -89,6 +93,13 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
 
     let envelope: Envelope = serde_json::from_slice(&bytes)
         .map_err(|e| Error::BadRequest(format!("not an ActivityPub activity (needs id, type and actor): {e}")))?;
+    let span = tracing::Span::current();
+    span.record("activity", tracing::field::display(&envelope.id));
+    span.record("kind", tracing::field::display(&envelope.kind));
+    // What other nodes send is held to the rules local input is: NUL in any
+    // field is refused before anything is looked up or stored, the same on
+    // SQLite and PostgreSQL.
+    crate::domain::refuse_nul(&bytes)?;
     let actor_host =
         peers::host_of(envelope.actor.id()).ok_or_else(|| Error::BadRequest("the actor has no host".into()))?;
     let id_host =
@@ -931,12 +942,22 @@ async fn on_delete(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     }
     mark_received(&mut tx, activity, now).await?;
     tx.commit().await?;
+    if purged {
+        // The purged text must not live on in the WAL.
+        state.db.scrub_purged().await;
+    }
     state.deliveries.notify_one();
     Ok(())
 }
 
 /// Parses an actor document as this node reads other servers' actors.
 pub fn parse_actor_document(document: &Value) -> Result<super::actors::ActorDocument> {
+    if let Some(field) = crate::domain::find_nul(document) {
+        return Err(Error::BadRequest(format!(
+            "the actor document's `{field}` {}",
+            crate::domain::NUL_MESSAGE
+        )));
+    }
     serde_json::from_value(document.clone()).map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))
 }
 

@@ -17,6 +17,7 @@ pub fn cases() -> Vec<TestCase> {
         numbers_are_sequential_per_organisation,
         list_filters_and_pagination,
         refused_requests_write_nothing,
+        new_consent_is_recorded_before_it_widens_anything,
     ]
 }
 
@@ -283,6 +284,8 @@ async fn each_permission_is_refused_to_roles_without_it(env: TestEnv) {
 async fn audience_cannot_exceed_consent(env: TestEnv) {
     let node = TestNode::spawn(&env).await;
     let coordinator = node.staff("green", Role::Coordinator, "cora").await;
+    // Named below: only organisations that exist can be.
+    node.staff("blue", Role::Viewer, "bo").await;
     let mut body = alert_body();
     body["consent"]["allowed_uses"] = json!(["private_advocacy"]);
     body["audience"] = json!("public");
@@ -624,6 +627,139 @@ async fn refused_requests_write_nothing(env: TestEnv) {
     assert_eq!(
         unchanged["violation_types"],
         json!(["death_threat", "judicial_harassment"])
+    );
+    node.stop().await;
+}
+
+/// Consent is recorded as its own step, audited with the old and new value
+/// and who recorded it; a published alert's audience widens on new consent
+/// only after that record, never in the same edit.
+async fn new_consent_is_recorded_before_it_widens_anything(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    let member = node.staff("green", Role::Member, "mia").await;
+    let coordinator = node.staff("green", Role::Coordinator, "cleo").await;
+    let mut body = alert_body();
+    body["audience"] = json!("network");
+    body["consent"]["allowed_uses"] = json!(["private_advocacy"]);
+    let alert = create(&node, &coordinator, &body).await;
+    let path = format!("/api/v1/alerts/{}", id(&alert));
+
+    // Even in a draft, changing consent and widening in one edit is refused.
+    let wider = json!({"given_by": "the council, again", "given_at": "2026-02-01T00:00:00Z", "allowed_uses": ["public_appeal"]});
+    let (status, refused) = node
+        .patch(&coordinator, &path, &json!({"consent": wider, "audience": "public"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(refused.to_string().contains("/consent"), "says how: {refused}");
+
+    for step in ["submit", "publish"] {
+        let (status, body) = node.post(&coordinator, &format!("{path}/{step}"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{step}: {body}");
+    }
+    // Published: consent is not changed by an edit at all, with or without a wider audience.
+    for edit in [
+        json!({"consent": wider, "audience": "public"}),
+        json!({"consent": wider}),
+    ] {
+        let (status, refused) = node.patch(&coordinator, &path, &edit).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{edit}: {refused}");
+        assert!(
+            refused.to_string().contains("record the new consent first"),
+            "{refused}"
+        );
+    }
+    let (_, unchanged) = node.get(&coordinator, &path).await;
+    assert_eq!(unchanged["audience"], "network");
+    assert_eq!(unchanged["consent"]["allowed_uses"], json!(["private_advocacy"]));
+
+    // Recording it: a coordinator's step on a published alert, checked like any field.
+    let (status, _) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&member),
+            &format!("{path}/consent"),
+            Some(&wider),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut bad = wider.clone();
+    bad["given_at"] = json!("-9999-01-01T00:00:00Z");
+    let (status, refused) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&coordinator),
+            &format!("{path}/consent"),
+            Some(&bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused["fields"]["consent.given_at"].is_string(), "{refused}");
+    let narrower = json!({"given_by": "the council", "given_at": "2026-02-01T00:00:00Z", "allowed_uses": ["named_addressees_only"]});
+    let (status, refused) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&coordinator),
+            &format!("{path}/consent"),
+            Some(&narrower),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "narrower than the audience: {refused}"
+    );
+    let (status, recorded) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&coordinator),
+            &format!("{path}/consent"),
+            Some(&wider),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{recorded}");
+    assert_eq!(recorded["consent"]["allowed_uses"], json!(["public_appeal"]));
+    assert_eq!(recorded["audience"], "network", "recording consent widens nothing");
+
+    // Then the audience widens, as its own edit.
+    let (status, widened) = node.patch(&coordinator, &path, &json!({"audience": "public"})).await;
+    assert_eq!(status, StatusCode::OK, "{widened}");
+    assert_eq!(widened["audience"], "public");
+
+    // The history and the audit log keep the old and new consent and who recorded it.
+    let (_, history) = node.get(&coordinator, &format!("{path}/history")).await;
+    let record = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "consent_recorded")
+        .unwrap_or_else(|| panic!("{history}"))
+        .clone();
+    assert_eq!(record["by"], "cleo");
+    assert_eq!(record["changed_fields"], json!(["consent"]));
+    let note = record["note"].as_str().unwrap();
+    assert!(
+        note.contains("private_advocacy") && note.contains("public_appeal"),
+        "{note}"
+    );
+    let (_, audit) = node
+        .get(&node.staff("green", Role::Admin, "ada").await, "/api/v1/audit")
+        .await;
+    let entry = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "alert.consent")
+        .unwrap_or_else(|| panic!("{audit}"))
+        .clone();
+    assert!(entry["user_id"].is_string(), "{entry}");
+    let detail = entry["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("the community council") && detail.contains("the council, again"),
+        "old and new: {detail}"
+    );
+    assert!(
+        detail.find("private_advocacy") < detail.find("public_appeal"),
+        "old, then new: {detail}"
     );
     node.stop().await;
 }

@@ -325,6 +325,15 @@ async fn first_start_with_nothing_configured(env: TestEnv) {
         &dir,
     ));
     assert!(dir.join("data/tadamun.db").exists(), "SQLite under ./data");
+    {
+        // The data directory and the database's files are the node's user's alone.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("data"), 0o700);
+        for file in ["data/tadamun.db", "data/tadamun.db-wal", "data/tadamun.db-shm"] {
+            assert_eq!(mode(file), 0o600, "{file}");
+        }
+    }
     let port = served.base.rsplit(':').next().unwrap().to_string();
     assert_eq!(served.listening["fields"]["domain"], format!("localhost:{port}"));
     let early = served.before.join("\n");

@@ -24,6 +24,7 @@ pub fn cases() -> Vec<TestCase> {
         documents_count_only_from_their_own_id_and_type,
         outbound_fetches_never_reach_private_addresses,
         a_follower_cannot_send_deliveries_to_another_host,
+        nul_in_a_received_alert_is_refused,
     ]
 }
 
@@ -701,4 +702,48 @@ async fn a_follower_cannot_send_deliveries_to_another_host(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(queued, 0, "nothing is even queued for the blocked node's inbox");
+}
+
+/// What other nodes send is held to the rules of local input: a received
+/// alert with NUL in a field is refused by name, on SQLite (which could store
+/// it) as on PostgreSQL (which could not), and nothing is stored.
+async fn nul_in_a_received_alert_is_refused(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    let green = Sender::org_of(&a.node, "green").await;
+    for (n, field) in ["name", "summary"].into_iter().enumerate() {
+        let mut create = create_alert(
+            &format!("{}/activities/nul-{n}", a.node.base),
+            &green.actor,
+            &format!("{}/alerts/nul-{n}", a.node.base),
+            &green.actor,
+            "Threats",
+            "x",
+        );
+        create["object"][field] = json!("Threats\u{0}against defenders");
+        sign_activity_as(&a.node, "green", &mut create).await;
+        let response = b
+            .node
+            .http
+            .post(format!("{}/inbox", b.node.base))
+            .header("content-type", "application/activity+json")
+            .body(serde_json::to_vec(&create).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        let refused: Value = response.json().await.unwrap();
+        assert!(
+            refused["fields"][format!("object.{field}")].is_string(),
+            "{field}: {refused}"
+        );
+        // Signed properly, it is refused all the same.
+        assert_eq!(
+            green.post(&b.node, &create, GOOD).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}"
+        );
+    }
+    assert_eq!(remote_count(&b.node).await, 0);
 }

@@ -14,6 +14,7 @@ mod crash;
 mod delivery;
 mod federation;
 mod groups;
+mod hardening;
 mod inbox_security;
 mod openapi;
 mod pages;
@@ -38,6 +39,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(crash::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());
+    cases.extend(hardening::cases());
     cases.extend(inbox_security::cases());
     cases.extend(openapi::cases());
     cases.extend(pages::cases());

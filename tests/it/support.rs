@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::accounts::{self, NewOrg, NewUser};
 use tadamun::clock::{ManualClock, SharedClock};
-use tadamun::config::{Config, LogFormat};
+use tadamun::config::{Config, Limits, LogFormat};
 use tadamun::db::Db;
 use tadamun::domain::vocab::Role;
 use tadamun::server::{self, AppState};
@@ -171,11 +171,18 @@ impl TestNode {
 
     /// A node on a given port (to come back where it was).
     pub async fn spawn_on_port(database_url: &str, port: u16) -> TestNode {
-        Self::spawn_full(database_url, None, None, port).await
+        Self::spawn_full(database_url, None, None, port, Limits::default()).await
+    }
+
+    /// A node with its own timeouts and connection limit (short ones, so that
+    /// a test of them does not wait long).
+    pub async fn spawn_with_limits(env: &TestEnv, limits: Limits) -> TestNode {
+        let url = env.new_database_url().await;
+        Self::spawn_full(&url, None, None, 0, limits).await
     }
 
     async fn spawn_with(database_url: &str, production_domain: Option<&str>, key_secret: Option<&str>) -> TestNode {
-        Self::spawn_full(database_url, production_domain, key_secret, 0).await
+        Self::spawn_full(database_url, production_domain, key_secret, 0, Limits::default()).await
     }
 
     async fn spawn_full(
@@ -183,6 +190,7 @@ impl TestNode {
         production_domain: Option<&str>,
         key_secret: Option<&str>,
         port: u16,
+        limits: Limits,
     ) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
@@ -203,6 +211,7 @@ impl TestNode {
             log_format: LogFormat::Text,
             key_secret: key_secret.map(String::from),
             delivery_lease_seconds: 60,
+            limits,
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);
