@@ -45,6 +45,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         log_format: LogFormat::Text,
         key_secret: None,
         delivery_lease_seconds: 60,
+        access: Default::default(),
     };
     let mut state = AppState::new(db, config);
     state.keys = keys.clone();
@@ -63,7 +64,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let made = accounts::create_user(
-        &state.db,
+        &state,
         NewUser {
             username: format!("{name}-coord"),
             display_name: None,
@@ -76,7 +77,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (token, _) = accounts::issue_token(&state.db, &made.user.id, "bench", now)
+    let (token, _) = accounts::issue_token(&state, &made.user.id, "bench", None, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let staff = accounts::authenticate(&state.db, &token, now)
