@@ -1,24 +1,43 @@
 //! Organisations, staff and how they prove who they are: argon2 password hashes,
-//! TOTP second factors for roles that can publish or change trust, and personal
-//! API tokens (random, shown once, stored as SHA-256 hashes, revocable).
+//! TOTP second factors (each code good once, sealed at rest like private keys,
+//! with single-use recovery codes) for roles that can publish or change trust,
+//! sign-in limits per account and per client address, and personal API tokens
+//! (random, shown once, stored as SHA-256 hashes, expiring, revocable).
+//!
+//! Who manages whom: the node operator manages organisations and the node
+//! (trust, deliveries, the node-wide audit log); an organisation's admin
+//! manages its own staff only. The operator adds an organisation's first admin
+//! and nothing else inside it, and never sees its local-only data.
+
+use std::net::IpAddr;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::clock::to_millis;
 use crate::db::accounts::{self as q, OrgRow, TokenRow, UserRow};
-use crate::db::{Db, audit, is_unique_violation, new_id};
+use crate::db::{Db, audit, is_unique_violation, new_id, sign_in_failures};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
 use crate::error::{Error, Result};
+use crate::federation::keystore::{self, KeyCipher};
+use crate::server::AppState;
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 const TOKEN_PREFIX: &str = "tdm_";
 const TOTP_ISSUER: &str = "Tadamun";
+const TOTP_STEP_SECONDS: i64 = 30;
+/// Recovery codes handed out at each enrolment.
+pub const RECOVERY_CODES: usize = 10;
+
+/// The one answer to every failed sign-in, whatever failed: a different answer
+/// for a right password without its code would confirm the password.
+pub const SIGN_IN_REFUSED: &str = "wrong username, password or code (coordinators, admins and operators also \
+     give the code from their authenticator app or a recovery code)";
 
 /// A signed-in staff member, as handlers see them.
 #[derive(Debug, Clone)]
@@ -28,6 +47,8 @@ pub struct Staff {
     pub org_id: String,
     pub org_slug: String,
     pub role: Role,
+    /// Also operates the node: organisations, trust, deliveries, node-wide audit.
+    pub node_operator: bool,
 }
 
 impl Staff {
@@ -37,6 +58,33 @@ impl Staff {
         } else {
             Err(Error::Forbidden(format!("your role `{}` cannot {what}", self.role)))
         }
+    }
+
+    pub fn require_operator(&self, what: &str) -> Result<()> {
+        if self.node_operator {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("only this node's operators can {what}")))
+        }
+    }
+
+    /// Whether this staff member administers `user`'s organisation.
+    fn administers(&self, user: &UserRow) -> bool {
+        self.role == Role::Admin && self.org_id == user.org_id
+    }
+}
+
+/// A user of this staff member's organisation whom they administer; users of
+/// other organisations are answered as unknown, so nothing about them leaks.
+async fn administered_user(db: &Db, user_id: &str, by: &Staff) -> Result<UserRow> {
+    let user = q::find_user_by_id(db, user_id).await?;
+    match user {
+        Some(user) if by.administers(&user) => Ok(user),
+        Some(user) if user.org_id == by.org_id => Err(Error::Forbidden(format!(
+            "your role `{}` cannot manage staff (your organisation's admins can)",
+            by.role
+        ))),
+        _ => Err(Error::NotFound("user")),
     }
 }
 
@@ -64,6 +112,9 @@ fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
 }
 
+/// A TOTP for one secret that accepts exactly the time step it is asked about
+/// (no skew): the caller tries the neighbouring steps itself, to learn which
+/// one matched and refuse it the next time.
 fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_string())
         .to_bytes()
@@ -71,8 +122,8 @@ fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     TOTP::new(
         Algorithm::SHA1,
         6,
-        1,
-        30,
+        0,
+        TOTP_STEP_SECONDS as u64,
         bytes,
         Some(TOTP_ISSUER.to_string()),
         account.to_string(),
@@ -80,9 +131,74 @@ fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     .map_err(|e| Error::Internal(anyhow::anyhow!("building TOTP: {e}")))
 }
 
-/// The current six-digit code for a stored secret (what an authenticator app shows).
+/// The current six-digit code for a secret (what an authenticator app shows).
 pub fn current_totp_code(secret_base32: &str, now: DateTime<Utc>) -> Result<String> {
     Ok(totp_for(secret_base32, "code")?.generate(now.timestamp() as u64))
+}
+
+/// The time step (of the previous, current or next) whose code this is.
+fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
+    let current = now.timestamp().div_euclid(TOTP_STEP_SECONDS);
+    (current - 1..=current + 1).find(|step| totp.check(code, (step * TOTP_STEP_SECONDS) as u64))
+}
+
+fn normalise_recovery_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn hash_recovery_code(code: &str) -> String {
+    hash_token(&normalise_recovery_code(code))
+}
+
+/// Ten codes of 16 letters and digits (80 bits each), grouped by four.
+fn new_recovery_codes() -> Vec<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let plain: String = (0..16)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect();
+            let groups: Vec<&str> = (0..4).map(|i| &plain[i * 4..i * 4 + 4]).collect();
+            groups.join("-")
+        })
+        .collect()
+}
+
+/// A second factor as its user sees it once: the otpauth:// URI to load into
+/// an authenticator app, and recovery codes for when the app is lost.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub totp_uri: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Makes a new second factor for a user and stores it (sealed) with its
+/// recovery codes, replacing any earlier ones.
+async fn enrol(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    cipher: Option<&KeyCipher>,
+    user_id: &str,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<Enrolment> {
+    let secret = Secret::generate_secret().to_encoded().to_string();
+    let totp_uri = totp_for(&secret, username)?.get_url();
+    q::set_totp_secret(&mut **tx, user_id, &keystore::seal(cipher, &secret)?).await?;
+    let recovery_codes = new_recovery_codes();
+    let hashes: Vec<String> = recovery_codes.iter().map(|c| hash_recovery_code(c)).collect();
+    q::replace_recovery_codes(tx, user_id, &hashes, to_millis(now)).await?;
+    Ok(Enrolment {
+        totp_uri,
+        recovery_codes,
+    })
+}
+
+fn needs_second_factor(role: Role, operator: bool) -> bool {
+    role.requires_two_factor() || operator
 }
 
 fn check_slug(errors: &mut FieldErrors, field: &str, value: &str, what: &str) {
@@ -105,7 +221,11 @@ pub struct NewOrg {
     pub alert_prefix: Option<String>,
 }
 
-pub async fn create_org(db: &Db, new: NewOrg, now: DateTime<Utc>, by: Option<&str>) -> Result<OrgRow> {
+/// Adds an organisation: the operator's (or, with `by` None, the command line's).
+pub async fn create_org(db: &Db, new: NewOrg, now: DateTime<Utc>, by: Option<&Staff>) -> Result<OrgRow> {
+    if let Some(staff) = by {
+        staff.require_operator("add organisations to this node")?;
+    }
     let mut errors = FieldErrors::default();
     check_slug(
         &mut errors,
@@ -136,7 +256,16 @@ pub async fn create_org(db: &Db, new: NewOrg, now: DateTime<Utc>, by: Option<&st
             e.into()
         }
     })?;
-    audit::record(&mut *tx, org.created_at, by, "org.create", &org.slug, &org.name).await?;
+    audit::record(
+        &mut *tx,
+        org.created_at,
+        by.map(|s| s.user_id.as_str()),
+        Some(&org.id),
+        "org.create",
+        &org.slug,
+        &org.name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(org)
 }
@@ -152,12 +281,21 @@ pub struct NewUser {
 pub struct CreatedUser {
     pub user: UserRow,
     pub org: OrgRow,
-    /// For roles that need a second factor: the otpauth:// URI to load into an
-    /// authenticator app. Shown once.
-    pub totp_uri: Option<String>,
+    /// For roles that need a second factor: shown once.
+    pub enrolment: Option<Enrolment>,
 }
 
-pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>, by: Option<&str>) -> Result<CreatedUser> {
+/// Adds a staff account. An organisation's admin adds its own staff; the
+/// node's operator adds an organisation's first admin only; `by` None is the
+/// command line, run by whoever has the node's database, where the first
+/// admin of a node without an operator also becomes its operator.
+pub async fn create_user(
+    state: &AppState,
+    new: NewUser,
+    now: DateTime<Utc>,
+    by: Option<&Staff>,
+) -> Result<CreatedUser> {
+    let db = &state.db;
     let mut errors = FieldErrors::default();
     check_slug(&mut errors, "username", &new.username, "username");
     if new.password.chars().count() < MIN_PASSWORD_LEN {
@@ -172,14 +310,27 @@ pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>, by: Option<&
     }
     errors.into_result()?;
     let org = org.expect("checked above");
+    if let Some(staff) = by {
+        let own_admin = staff.role == Role::Admin && staff.org_id == org.id;
+        let first_admin =
+            staff.node_operator && new.role == Role::Admin && q::count_active_admins_of_org(db, &org.id).await? == 0;
+        if !(own_admin || first_admin) {
+            return Err(Error::Forbidden(if staff.org_id == org.id {
+                format!(
+                    "your role `{}` cannot add staff (your organisation's admins can)",
+                    staff.role
+                )
+            } else {
+                format!(
+                    "only `{}`'s own admins add its staff (an operator adds only the first admin of an \
+                     organisation that has none)",
+                    org.slug
+                )
+            }));
+        }
+    }
+    let operator = by.is_none() && new.role == Role::Admin && q::count_active_operators(db).await? == 0;
 
-    let (totp_secret, totp_uri) = if new.role.requires_two_factor() {
-        let secret = Secret::generate_secret().to_encoded().to_string();
-        let uri = totp_for(&secret, &new.username)?.get_url();
-        (Some(secret), Some(uri))
-    } else {
-        (None, None)
-    };
     let user = UserRow {
         id: new_id(),
         display_name: new
@@ -190,9 +341,11 @@ pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>, by: Option<&
         org_id: org.id.clone(),
         role: new.role.as_str().to_string(),
         password_hash: hash_password(&new.password)?,
-        totp_secret,
+        totp_secret: None,
         created_at: to_millis(now),
         disabled_at: None,
+        node_operator: i64::from(operator),
+        totp_last_step: None,
     };
     let mut tx = db.pool.begin().await?;
     q::insert_user(&mut *tx, &user).await.map_err(|e| {
@@ -202,67 +355,122 @@ pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>, by: Option<&
             e.into()
         }
     })?;
+    let enrolment = if needs_second_factor(new.role, operator) {
+        Some(enrol(&mut tx, state.key_cipher.as_deref(), &user.id, &user.username, now).await?)
+    } else {
+        None
+    };
     audit::record(
         &mut *tx,
         user.created_at,
-        by,
+        by.map(|s| s.user_id.as_str()),
+        Some(&org.id),
         "user.create",
         &user.username,
-        &format!("org={} role={}", org.slug, user.role),
+        &format!(
+            "org={} role={}{}",
+            org.slug,
+            user.role,
+            if operator { " node operator" } else { "" }
+        ),
     )
     .await?;
     tx.commit().await?;
-    Ok(CreatedUser { user, org, totp_uri })
+    let user = q::find_user_by_id(db, &user.id).await?.ok_or(Error::NotFound("user"))?;
+    Ok(CreatedUser { user, org, enrolment })
 }
 
-/// Changes a user's role; a role that needs a second factor gets a TOTP secret
-/// if the user has none, and its otpauth URI is returned once.
-pub async fn set_role(db: &Db, user_id: &str, role: Role, now: DateTime<Utc>, by: &Staff) -> Result<Option<String>> {
-    let user = q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?;
+/// Makes a user an operator of the node, or no longer one (the command line's:
+/// whoever runs it has the database). An operator signs in with two factors,
+/// so one is enrolled if the user has none.
+pub async fn set_operator(
+    state: &AppState,
+    username: &str,
+    operator: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Enrolment>> {
+    let db = &state.db;
+    let user = q::find_user_by_username(db, username)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let mut tx = db.pool.begin().await?;
+    q::set_operator(&mut *tx, &user.id, operator).await?;
+    let enrolment = if operator && user.totp_secret.is_none() {
+        // Whatever it signed in with had no second factor.
+        q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
+        Some(enrol(&mut tx, state.key_cipher.as_deref(), &user.id, &user.username, now).await?)
+    } else {
+        None
+    };
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        None,
+        None,
+        if operator { "operator.grant" } else { "operator.revoke" },
+        &user.username,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(enrolment)
+}
+
+/// Changes a staff member's role (their organisation's admin only). A role
+/// that needs a second factor gets one enrolled if the user has none, shown
+/// once; whatever the user was signed in with before that ends.
+pub async fn set_role(
+    state: &AppState,
+    user_id: &str,
+    role: Role,
+    now: DateTime<Utc>,
+    by: &Staff,
+) -> Result<Option<Enrolment>> {
+    let user = administered_user(&state.db, user_id, by).await?;
     if user.id == by.user_id && role != Role::Admin {
         return Err(Error::Conflict(
             "you cannot lower your own role; ask another admin".into(),
         ));
     }
-    let new_secret = (role.requires_two_factor() && user.totp_secret.is_none())
-        .then(|| Secret::generate_secret().to_encoded().to_string());
-    let mut tx = db.pool.begin().await?;
-    q::update_user_role(&mut *tx, &user.id, role.as_str(), new_secret.as_deref()).await?;
-    let old_role: Option<Role> = user.role.parse().ok();
-    if role.requires_two_factor() && !old_role.is_some_and(|r| r.requires_two_factor()) {
-        // Tokens issued without a second factor must not gain publishing rights.
-        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(&user.id)
-            .bind(to_millis(now))
-            .execute(&mut *tx)
-            .await?;
-    }
+    let mut tx = state.db.pool.begin().await?;
+    q::update_user_role(&mut *tx, &user.id, role.as_str()).await?;
+    let gains_second_factor = needs_second_factor(role, user.is_operator()) && user.totp_secret.is_none();
+    let enrolment = if gains_second_factor {
+        // Tokens and sessions made without a second factor must not gain publishing rights.
+        q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
+        Some(enrol(&mut tx, state.key_cipher.as_deref(), &user.id, &user.username, now).await?)
+    } else {
+        None
+    };
     audit::record(
         &mut *tx,
         to_millis(now),
         Some(&by.user_id),
+        Some(&user.org_id),
         "user.role",
         &user.username,
         &format!("{} -> {}", user.role, role),
     )
     .await?;
     tx.commit().await?;
-    new_secret
-        .map(|s| totp_for(&s, &user.username).map(|t| t.get_url()))
-        .transpose()
+    Ok(enrolment)
 }
 
+/// Disables a staff member's account (their organisation's admin only) and
+/// ends everything it was signed in with.
 pub async fn disable_user(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
-    let user = q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?;
+    let user = administered_user(db, user_id, by).await?;
     if user.id == by.user_id {
         return Err(Error::Conflict("you cannot disable your own account".into()));
     }
     let mut tx = db.pool.begin().await?;
     q::disable_user(&mut *tx, &user.id, to_millis(now)).await?;
+    q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
     audit::record(
         &mut *tx,
         to_millis(now),
         Some(&by.user_id),
+        Some(&user.org_id),
         "user.disable",
         &user.username,
         "",
@@ -272,13 +480,94 @@ pub async fn disable_user(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff
     Ok(())
 }
 
-/// Issues a new API token for a user; the plain token is returned once and
-/// only its hash is kept.
-pub async fn issue_token(db: &Db, user_id: &str, name: &str, now: DateTime<Utc>) -> Result<(String, TokenRow)> {
+/// Ends every token and browser session of a user: their own (`user_id` is
+/// `by`'s), or a staff member's by their organisation's admin.
+pub async fn sign_out_everywhere(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
+    let user = if user_id == by.user_id {
+        q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?
+    } else {
+        administered_user(db, user_id, by).await?
+    };
+    let mut tx = db.pool.begin().await?;
+    q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&by.user_id),
+        Some(&user.org_id),
+        "user.sign_out",
+        &user.username,
+        "every token and session ended",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The staff of the organisation `by` administers.
+pub async fn list_staff(db: &Db, by: &Staff) -> Result<Vec<UserRow>> {
+    by.require(by.role == Role::Admin, "list staff (your organisation's admins can)")?;
+    Ok(q::list_users_of_org(db, &by.org_id).await?)
+}
+
+/// A user's tokens: their own, or a staff member's for their organisation's admin.
+pub async fn tokens_of(db: &Db, user_id: &str, by: &Staff) -> Result<Vec<TokenRow>> {
+    if user_id != by.user_id {
+        administered_user(db, user_id, by).await?;
+    }
+    Ok(q::list_tokens(db, user_id).await?)
+}
+
+/// Revokes one token of a user: their own, or a staff member's for their
+/// organisation's admin.
+pub async fn revoke_token(db: &Db, user_id: &str, token_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
+    let user = if user_id == by.user_id {
+        q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?
+    } else {
+        administered_user(db, user_id, by).await?
+    };
+    if !q::revoke_token(db, &user.id, token_id, to_millis(now)).await? {
+        return Err(Error::NotFound("active token"));
+    }
+    if user.id != by.user_id {
+        audit::record(
+            &db.pool,
+            to_millis(now),
+            Some(&by.user_id),
+            Some(&user.org_id),
+            "user.token_revoke",
+            &user.username,
+            token_id,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Issues a new API token for a user, ending after `days` (the node's
+/// default when None, never past its maximum); the plain token is returned
+/// once and only its hash is kept.
+pub async fn issue_token(
+    state: &AppState,
+    user_id: &str,
+    name: &str,
+    days: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(String, TokenRow)> {
+    let policy = &state.config.access;
+    let mut errors = FieldErrors::default();
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(FieldErrors::single("name", "required, at most 100 characters").into());
+        errors.add("name", "required, at most 100 characters");
     }
+    let days = days.unwrap_or(i64::from(policy.token_days));
+    if !(1..=i64::from(policy.token_max_days)).contains(&days) {
+        errors.add(
+            "expires_in_days",
+            format!("from 1 to {} days on this node", policy.token_max_days),
+        );
+    }
+    errors.into_result()?;
     let plain = new_token();
     let row = TokenRow {
         id: new_id(),
@@ -287,65 +576,74 @@ pub async fn issue_token(db: &Db, user_id: &str, name: &str, now: DateTime<Utc>)
         created_at: to_millis(now),
         last_used_at: None,
         revoked_at: None,
+        expires_at: Some(to_millis(now + chrono::Duration::days(days))),
     };
-    q::insert_token(&db.pool, &row, &hash_token(&plain)).await?;
+    q::insert_token(&state.db.pool, &row, &hash_token(&plain)).await?;
     Ok((plain, row))
 }
 
-/// Password (and, for roles that need it, TOTP) sign-in that yields a new token.
+/// What a person types to sign in, and where the request came from.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// A six-digit code from the authenticator app, or a recovery code.
+    pub code: Option<&'a str>,
+    pub client: IpAddr,
+}
+
+/// Password (and, where needed, second-factor) sign-in that yields a new token.
 pub async fn sign_in(
-    db: &Db,
-    username: &str,
-    password: &str,
-    totp_code: Option<&str>,
+    state: &AppState,
+    credentials: Credentials<'_>,
     token_name: &str,
-    now: DateTime<Utc>,
+    days: Option<i64>,
 ) -> Result<(String, TokenRow)> {
-    let user_id = check_credentials(db, username, password, totp_code, now).await?;
-    issue_token(db, &user_id, token_name, now).await
+    let now = state.clock.now();
+    // A bad token name or lifetime is said before any password is checked.
+    let policy = &state.config.access;
+    if let Some(d) = days
+        && !(1..=i64::from(policy.token_max_days)).contains(&d)
+    {
+        return Err(FieldErrors::single(
+            "expires_in_days",
+            format!("from 1 to {} days on this node", policy.token_max_days),
+        )
+        .into());
+    }
+    let user = check_credentials(state, &credentials).await?;
+    issue_token(state, &user.id, token_name, days, now).await
 }
 
 /// How long a browser stays signed in.
 pub const SESSION_HOURS: i64 = 12;
 
 /// Signs a browser in; returns the cookie's secret (only its hash is kept).
-pub async fn start_session(
-    db: &Db,
-    username: &str,
-    password: &str,
-    totp_code: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<String> {
-    let user_id = check_credentials(db, username, password, totp_code, now).await?;
+pub async fn start_session(state: &AppState, credentials: Credentials<'_>) -> Result<String> {
+    let now = state.clock.now();
+    let user = check_credentials(state, &credentials).await?;
     let plain = new_token();
-    sqlx::query("INSERT INTO web_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash_token(&plain))
-        .bind(&user_id)
-        .bind(to_millis(now))
-        .bind(to_millis(now + chrono::Duration::hours(SESSION_HOURS)))
-        .execute(&db.pool)
-        .await?;
+    q::insert_session(
+        &state.db,
+        &hash_token(&plain),
+        &user.id,
+        to_millis(now),
+        to_millis(now + chrono::Duration::hours(SESSION_HOURS)),
+    )
+    .await?;
     Ok(plain)
 }
 
 pub async fn end_session(db: &Db, plain: &str) -> Result<()> {
-    sqlx::query("DELETE FROM web_sessions WHERE token_hash = $1")
-        .bind(hash_token(plain))
-        .execute(&db.pool)
-        .await?;
+    q::delete_session(db, &hash_token(plain)).await?;
     Ok(())
 }
 
 /// The staff member behind a browser session, if it is valid and not expired.
 pub async fn session_staff(db: &Db, plain: &str, now: DateTime<Utc>) -> Result<Staff> {
     let expired = || Error::Unauthorized("the session has expired; sign in again".into());
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT user_id FROM web_sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(hash_token(plain))
-            .bind(to_millis(now))
-            .fetch_optional(&db.pool)
-            .await?;
-    let (user_id,) = row.ok_or_else(expired)?;
+    let user_id = q::find_session_user(db, &hash_token(plain), to_millis(now))
+        .await?
+        .ok_or_else(expired)?;
     let user = q::find_user_by_id(db, &user_id)
         .await?
         .filter(|u| u.disabled_at.is_none())
@@ -353,45 +651,252 @@ pub async fn session_staff(db: &Db, plain: &str, now: DateTime<Utc>) -> Result<S
     staff_of(db, user).await
 }
 
-/// Checks a password and, for roles that need it, a TOTP code; returns the user's id.
-async fn check_credentials(
-    db: &Db,
-    username: &str,
-    password: &str,
-    totp_code: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<String> {
-    let refused = || Error::Unauthorized("wrong username, password or code".into());
-    let Some(user) = q::find_user_by_username(db, username).await? else {
-        // Hash anyway, so that a missing user takes as long as a wrong password.
-        let _ = hash_password(password);
-        return Err(refused());
-    };
-    if user.disabled_at.is_some() || !verify_password(password, &user.password_hash) {
-        return Err(refused());
-    }
-    let role: Role = user.role.parse().map_err(|_| refused())?;
-    if role.requires_two_factor() {
-        let secret = user.totp_secret.as_deref().ok_or_else(refused)?;
-        let Some(code) = totp_code else {
-            return Err(Error::Unauthorized(format!(
-                "your role `{role}` signs in with two factors: add `totp_code` from your authenticator app"
-            )));
-        };
-        if !totp_for(secret, &user.username)?.check(code.trim(), now.timestamp() as u64) {
-            return Err(refused());
+/// Refuses, before any password is checked, an account or a client address
+/// with too many failed sign-ins within the window; says when to try again.
+async fn check_not_locked(state: &AppState, username: &str, client: &str, now: i64) -> Result<()> {
+    let policy = &state.config.access;
+    let window = policy.failure_window_seconds as i64 * 1000;
+    let since = now - window;
+    let counts = sign_in_failures::count_since(&state.db, username, client, since).await?;
+    let mut unlocks_at = None;
+    for (count, limit, key, by_client) in [
+        (counts.account, policy.failures_per_account, username, false),
+        (counts.client, policy.failures_per_client, client, true),
+    ] {
+        let limit = i64::from(limit);
+        if count >= limit {
+            // Unlocked once enough failures have left the window that fewer
+            // than `limit` remain in it.
+            let oldest_to_leave = sign_in_failures::nth_since(&state.db, key, by_client, since, count - limit)
+                .await?
+                .unwrap_or(now);
+            let at = oldest_to_leave + window;
+            unlocks_at = Some(unlocks_at.map_or(at, |u: i64| u.max(at)));
         }
     }
-    Ok(user.id)
+    match unlocks_at {
+        None => Ok(()),
+        Some(at) => {
+            let retry_after_secs = ((at - now).max(1000) as u64).div_ceil(1000);
+            Err(Error::TooManyRequests {
+                message: format!(
+                    "too many failed sign-ins for this account or from this address: try again in {} minute(s)",
+                    retry_after_secs.div_ceil(60)
+                ),
+                retry_after_secs,
+            })
+        }
+    }
 }
 
-/// The staff member behind a bearer token, if the token is valid.
+/// Counts a failed sign-in, and audits the failure that locks an account or
+/// an address.
+async fn record_failure(
+    state: &AppState,
+    username: &str,
+    client: &str,
+    user: Option<&UserRow>,
+    now: i64,
+) -> Result<()> {
+    let policy = &state.config.access;
+    let since = now - policy.failure_window_seconds as i64 * 1000;
+    sign_in_failures::record(&state.db, now, username, client, since).await?;
+    let counts = sign_in_failures::count_since(&state.db, username, client, since).await?;
+    let minutes = policy.failure_window_seconds.div_ceil(60);
+    if counts.account == i64::from(policy.failures_per_account) {
+        tracing::warn!(
+            username,
+            client,
+            "sign-in locked for an account after repeated failures"
+        );
+        audit::record(
+            &state.db.pool,
+            now,
+            None,
+            user.map(|u| u.org_id.as_str()),
+            "sign_in.lockout",
+            username,
+            &format!(
+                "{} failed sign-ins within {minutes} minutes, the last from {client}",
+                counts.account
+            ),
+        )
+        .await?;
+    }
+    if counts.client == i64::from(policy.failures_per_client) {
+        tracing::warn!(client, "sign-in locked for a client address after repeated failures");
+        audit::record(
+            &state.db.pool,
+            now,
+            None,
+            None,
+            "sign_in.lockout",
+            client,
+            &format!(
+                "{} failed sign-ins within {minutes} minutes from this address",
+                counts.client
+            ),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Lifts a lockout (the operator's, from the command line): forgets the failed
+/// sign-ins of an account or of a client address. Returns how many there were.
+pub async fn unlock(state: &AppState, username: Option<&str>, client: Option<IpAddr>) -> Result<u64> {
+    let now = to_millis(state.clock.now());
+    let mut forgotten = 0;
+    if let Some(username) = username {
+        forgotten += sign_in_failures::clear_account(&state.db, username).await?;
+        let org = q::find_user_by_username(&state.db, username).await?.map(|u| u.org_id);
+        audit::record(
+            &state.db.pool,
+            now,
+            None,
+            org.as_deref(),
+            "sign_in.unlock",
+            username,
+            "",
+        )
+        .await?;
+    }
+    if let Some(client) = client {
+        let client = client.to_string();
+        forgotten += sign_in_failures::clear_client(&state.db, &client).await?;
+        audit::record(&state.db.pool, now, None, None, "sign_in.unlock", &client, "").await?;
+    }
+    Ok(forgotten)
+}
+
+/// Checks a sign-in; returns the user, or the one answer for every failure.
+async fn check_credentials(state: &AppState, credentials: &Credentials<'_>) -> Result<UserRow> {
+    let now = state.clock.now();
+    let now_ms = to_millis(now);
+    let username = credentials.username.trim();
+    let client = credentials.client.to_string();
+    check_not_locked(state, username, &client, now_ms).await?;
+    let user = q::find_user_by_username(&state.db, username).await?;
+    if let Some(user) = &user
+        && proves_identity(state, user, credentials, now).await?
+    {
+        sign_in_failures::clear_account(&state.db, username).await?;
+        return Ok(user.clone());
+    }
+    if user.is_none() {
+        // Hash anyway, so that a missing user takes as long as a wrong password.
+        let _ = hash_password(credentials.password);
+    }
+    record_failure(state, username, &client, user.as_ref(), now_ms).await?;
+    Err(Error::Unauthorized(SIGN_IN_REFUSED.into()))
+}
+
+/// The password, and for roles that need it a one-time code: a TOTP code of a
+/// time step not used before, or an unused recovery code (used up now).
+async fn proves_identity(
+    state: &AppState,
+    user: &UserRow,
+    credentials: &Credentials<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if user.disabled_at.is_some() || !verify_password(credentials.password, &user.password_hash) {
+        return Ok(false);
+    }
+    let Ok(role) = user.role.parse::<Role>() else {
+        return Ok(false);
+    };
+    if !needs_second_factor(role, user.is_operator()) {
+        return Ok(true);
+    }
+    let (Some(stored), Some(code)) = (
+        user.totp_secret.as_deref(),
+        credentials.code.map(str::trim).filter(|c| !c.is_empty()),
+    ) else {
+        return Ok(false);
+    };
+    if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
+        let secret = keystore::open(state.key_cipher.as_deref(), stored)?;
+        let Some(step) = matching_step(&totp_for(&secret, &user.username)?, code, now) else {
+            return Ok(false);
+        };
+        return Ok(q::claim_totp_step(&state.db, &user.id, step).await?);
+    }
+    if !q::use_recovery_code(&state.db, &user.id, &hash_recovery_code(code), to_millis(now)).await? {
+        return Ok(false);
+    }
+    let left = q::count_unused_recovery_codes(&state.db, &user.id).await?;
+    audit::record(
+        &state.db.pool,
+        to_millis(now),
+        Some(&user.id),
+        Some(&user.org_id),
+        "user.recovery_code",
+        &user.username,
+        &format!("signed in with a recovery code; {left} left"),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A new second factor for a signed-in user who confirms their password
+/// (a new phone, or after signing in with a recovery code). The old
+/// authenticator secret and recovery codes stop working.
+pub async fn re_enrol(state: &AppState, staff: &Staff, password: &str) -> Result<Enrolment> {
+    let now = state.clock.now();
+    let user = q::find_user_by_id(&state.db, &staff.user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    if !verify_password(password, &user.password_hash) {
+        return Err(FieldErrors::single("password", "not your current password").into());
+    }
+    let mut tx = state.db.pool.begin().await?;
+    let enrolment = enrol(&mut tx, state.key_cipher.as_deref(), &user.id, &user.username, now).await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        Some(&user.id),
+        Some(&user.org_id),
+        "user.two_factor",
+        &user.username,
+        "enrolled a new second factor",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(enrolment)
+}
+
+/// A new second factor for a user who lost theirs and their recovery codes
+/// (the command line's: whoever runs it has the database). Ends every
+/// sign-in of the user.
+pub async fn reset_second_factor(state: &AppState, username: &str) -> Result<Enrolment> {
+    let now = state.clock.now();
+    let user = q::find_user_by_username(&state.db, username)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let mut tx = state.db.pool.begin().await?;
+    q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
+    let enrolment = enrol(&mut tx, state.key_cipher.as_deref(), &user.id, &user.username, now).await?;
+    audit::record(
+        &mut *tx,
+        to_millis(now),
+        None,
+        Some(&user.org_id),
+        "user.two_factor",
+        &user.username,
+        "second factor reset from the command line",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(enrolment)
+}
+
+/// The staff member behind a bearer token, if the token is valid and unexpired.
 pub async fn authenticate(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Staff> {
-    let invalid = || Error::Unauthorized("the API token is invalid or revoked".into());
+    let invalid = || Error::Unauthorized("the API token is invalid, expired or revoked".into());
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(invalid());
     }
-    let (user, token_id) = q::find_user_by_token_hash(db, &hash_token(token))
+    let (user, token_id) = q::find_user_by_token_hash(db, &hash_token(token), to_millis(now))
         .await?
         .ok_or_else(invalid)?;
     q::touch_token(db, &token_id, to_millis(now)).await?;
@@ -408,9 +913,44 @@ async fn staff_of(db: &Db, user: q::UserRow) -> Result<Staff> {
             .role
             .parse()
             .map_err(|_| Error::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
+        node_operator: user.is_operator(),
         user_id: user.id,
         username: user.username,
         org_id: org.id,
         org_slug: org.slug,
     })
+}
+
+/// An audit entry as one reader may see it.
+pub struct AuditEntry {
+    pub row: audit::AuditRow,
+    pub org_slug: Option<String>,
+    /// Another organisation's details (withdrawal notes, who was named) are
+    /// not the operator's to read: they see that something happened, and when.
+    pub detail_shown: bool,
+}
+
+/// The audit log: an organisation's admin reads their organisation's entries;
+/// the node's operator reads the node-wide log, other organisations' entries
+/// without their details.
+pub async fn audit_log(db: &Db, staff: &Staff, limit: i64, offset: i64) -> Result<Vec<AuditEntry>> {
+    let rows = if staff.node_operator {
+        audit::list(db, limit, offset).await?
+    } else {
+        staff.require(
+            staff.role == Role::Admin,
+            "read the audit log (your organisation's admins can)",
+        )?;
+        audit::list_for_org(db, &staff.org_id, limit, offset).await?
+    };
+    let slugs: std::collections::HashMap<String, String> =
+        q::list_orgs(db).await?.into_iter().map(|o| (o.id, o.slug)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| AuditEntry {
+            org_slug: row.org_id.as_ref().and_then(|id| slugs.get(id).cloned()),
+            detail_shown: row.org_id.as_ref().is_none_or(|id| *id == staff.org_id),
+            row,
+        })
+        .collect())
 }

@@ -352,6 +352,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Resul
             &mut *tx,
             to_millis(now),
             Some(&staff.user_id),
+            Some(&staff.org_id),
             "alert.widen",
             &stored.row.number,
             &format!("node -> {}", draft.audience),
@@ -437,6 +438,7 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
             &mut *tx,
             to_millis(now),
             Some(&staff.user_id),
+            Some(&staff.org_id),
             "alert.consent",
             &stored.row.number,
             &consent_change(&before.consent, &after.consent),
@@ -448,6 +450,7 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
             &mut *tx,
             to_millis(now),
             Some(&staff.user_id),
+            Some(&staff.org_id),
             if after.audience.rank() > before.audience.rank() {
                 "alert.widen"
             } else {
@@ -560,6 +563,7 @@ pub async fn record_consent(state: &AppState, staff: &Staff, id: &str, consent: 
         &mut *tx,
         to_millis(now),
         Some(&staff.user_id),
+        Some(&staff.org_id),
         "alert.consent",
         &number,
         &change,
@@ -818,7 +822,16 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
             draft.audience,
             note.map(|n| format!("; {n}")).unwrap_or_default()
         );
-        audit::record(&mut *tx, to_millis(now), Some(&staff.user_id), action, &number, &detail).await?;
+        audit::record(
+            &mut *tx,
+            to_millis(now),
+            Some(&staff.user_id),
+            Some(&staff.org_id),
+            action,
+            &number,
+            &detail,
+        )
+        .await?;
     }
     tx.commit().await?;
     state.deliveries.notify_one();

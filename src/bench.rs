@@ -46,6 +46,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         key_secret: None,
         delivery_lease_seconds: 60,
         limits: Default::default(),
+        access: Default::default(),
     };
     let mut state = AppState::new(db, config);
     state.keys = keys.clone();
@@ -64,7 +65,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let made = accounts::create_user(
-        &state.db,
+        &state,
         NewUser {
             username: format!("{name}-coord"),
             display_name: None,
@@ -77,7 +78,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (token, _) = accounts::issue_token(&state.db, &made.user.id, "bench", now)
+    let (token, _) = accounts::issue_token(&state, &made.user.id, "bench", None, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let staff = accounts::authenticate(&state.db, &token, now)

@@ -161,9 +161,54 @@ pub enum AdminCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until the token ends (the node's `access.token_days` by default).
+        #[arg(long)]
+        days: Option<i64>,
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Lift a sign-in lockout: forget the failed sign-ins of an account, of a
+    /// client address, or both.
+    Unlock {
+        #[arg(long, required_unless_present = "address")]
+        username: Option<String>,
+        /// The client address as the node saw it (see the audit log's `sign_in.lockout`).
+        #[arg(long)]
+        address: Option<std::net::IpAddr>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Make a staff member an operator of this node (organisations, trust in
+    /// other nodes, deliveries, the node-wide audit log), or with --revoke no
+    /// longer one. Operators sign in with two factors.
+    Operator {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        revoke: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// A new second factor for someone who lost their authenticator app and
+    /// their recovery codes; ends every sign-in of theirs.
+    ResetTwoFactor {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+/// Prints a second factor for its user to load, once.
+fn print_enrolment(enrolment: &accounts::Enrolment) {
+    println!(
+        "two-factor enrolment (load into an authenticator app, shown once): {}",
+        enrolment.totp_uri
+    );
+    println!("recovery codes (each works once in place of a code; keep them apart from the phone):");
+    for code in &enrolment.recovery_codes {
+        println!("  {code}");
+    }
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -483,8 +528,9 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
                 (generated, true)
             };
             let db = open_db(&config).await?;
+            let state = AppState::new(db.clone(), config);
             let made = accounts::create_user(
-                &db,
+                &state,
                 NewUser {
                     username,
                     display_name,
@@ -505,21 +551,73 @@ async fn admin(command: AdminCommand) -> anyhow::Result<()> {
             if generated {
                 println!("password (shown once): {password}");
             }
-            if let Some(uri) = made.totp_uri {
-                println!("two-factor enrolment (load into an authenticator app, shown once): {uri}");
+            if made.user.is_operator() {
+                println!(
+                    "`{}` also operates this node (the first admin of a node does)",
+                    made.user.username
+                );
+            }
+            if let Some(enrolment) = &made.enrolment {
+                print_enrolment(enrolment);
             }
         }
-        AdminCommand::CreateToken { username, name, config } => {
+        AdminCommand::CreateToken {
+            username,
+            name,
+            days,
+            config,
+        } => {
             let config = Config::load(&config)?;
             let db = open_db(&config).await?;
+            let state = AppState::new(db.clone(), config);
             let user = crate::db::accounts::find_user_by_username(&db, &username)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no user `{username}` on this node"))?;
-            let (token, _) = accounts::issue_token(&db, &user.id, &name, now)
-                .await
-                .map_err(cli_error)?;
+            let made = accounts::issue_token(&state, &user.id, &name, days, now).await;
             db.close().await;
+            let (token, _) = made.map_err(cli_error)?;
             println!("{token}");
+        }
+        AdminCommand::Unlock {
+            username,
+            address,
+            config,
+        } => {
+            let config = Config::load(&config)?;
+            let db = open_db(&config).await?;
+            let state = AppState::new(db.clone(), config);
+            let forgotten = accounts::unlock(&state, username.as_deref(), address).await;
+            db.close().await;
+            let forgotten = forgotten.map_err(cli_error)?;
+            println!("lockout lifted ({forgotten} failed sign-ins forgotten)");
+        }
+        AdminCommand::Operator {
+            username,
+            revoke,
+            config,
+        } => {
+            let config = Config::load(&config)?;
+            let db = open_db(&config).await?;
+            let state = AppState::new(db.clone(), config);
+            let done = accounts::set_operator(&state, &username, !revoke, now).await;
+            db.close().await;
+            let enrolment = done.map_err(cli_error)?;
+            if revoke {
+                println!("`{username}` no longer operates this node");
+            } else {
+                println!("`{username}` now operates this node");
+            }
+            if let Some(enrolment) = &enrolment {
+                print_enrolment(enrolment);
+            }
+        }
+        AdminCommand::ResetTwoFactor { username, config } => {
+            let config = Config::load(&config)?;
+            let db = open_db(&config).await?;
+            let state = AppState::new(db.clone(), config);
+            let done = accounts::reset_second_factor(&state, &username).await;
+            db.close().await;
+            print_enrolment(&done.map_err(cli_error)?);
         }
     }
     Ok(())

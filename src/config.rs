@@ -82,6 +82,52 @@ struct FileConfig {
     header_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
+    access: Option<AccessFile>,
+}
+
+/// `[access]` in the file: sign-in limits, token lifetimes, trusted proxies.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessFile {
+    trusted_proxies: Option<Vec<String>>,
+    token_days: Option<u32>,
+    token_max_days: Option<u32>,
+    failures_per_account: Option<u32>,
+    failures_per_client: Option<u32>,
+    failure_window_seconds: Option<u64>,
+}
+
+/// Who may sign in how often, how long tokens live, and which proxies may say
+/// who the client is.
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client;
+    /// from anyone else the header is ignored (it could be forged).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Lifetime of an API token when its holder asks for none.
+    pub token_days: u32,
+    /// The longest lifetime a token may be given.
+    pub token_max_days: u32,
+    /// Failed sign-ins for one account within the window before it is locked.
+    pub failures_per_account: u32,
+    /// Failed sign-ins from one client address within the window before it is locked.
+    pub failures_per_client: u32,
+    /// The sliding window failures are counted in; a lockout lasts until
+    /// enough failures have aged out of it.
+    pub failure_window_seconds: u64,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        AccessPolicy {
+            trusted_proxies: Vec::new(),
+            token_days: 90,
+            token_max_days: 365,
+            failures_per_account: 10,
+            failures_per_client: 20,
+            failure_window_seconds: 15 * 60,
+        }
+    }
 }
 
 /// A node's resolved configuration.
@@ -98,6 +144,7 @@ pub struct Config {
     pub delivery_lease_seconds: u64,
     /// How slow clients are cut off (see [`Limits`]).
     pub limits: Limits,
+    pub access: AccessPolicy,
 }
 
 /// What keeps slow or idle clients from holding the node without a proxy in
@@ -146,6 +193,12 @@ pub enum ConfigError {
          allowed) to the network: set `domain` to this node's public name, or pass --dev to mean it"
     )]
     ExposedDevelopmentMode(SocketAddr),
+    #[error("`access.trusted_proxies`: `{0}` is not an IP address or network such as 10.0.0.0/8")]
+    TrustedProxy(String),
+    #[error("`access.{0}` must be at least 1")]
+    AccessZero(&'static str),
+    #[error("`access.token_days` ({0}) cannot be longer than `access.token_max_days` ({1})")]
+    TokenDays(u32, u32),
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -220,8 +273,58 @@ impl Config {
                     .unwrap_or(DEFAULT_MAX_CONNECTIONS)
                     .max(1),
             },
+            access: access_policy(file.access.unwrap_or_default())?,
         })
     }
+}
+
+fn access_policy(file: AccessFile) -> Result<AccessPolicy, ConfigError> {
+    let default = AccessPolicy::default();
+    let proxies = match std::env::var("TADAMUN_TRUSTED_PROXIES") {
+        Ok(list) => Some(
+            list.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        ),
+        Err(_) => file.trusted_proxies,
+    };
+    let trusted_proxies = proxies
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::TrustedProxy(p))
+        })
+        .collect::<Result<_, _>>()?;
+    let positive = |value: Option<u32>, fallback: u32, name: &'static str| match value {
+        Some(0) => Err(ConfigError::AccessZero(name)),
+        other => Ok(other.unwrap_or(fallback)),
+    };
+    let policy = AccessPolicy {
+        trusted_proxies,
+        token_days: positive(file.token_days, default.token_days, "token_days")?,
+        token_max_days: positive(file.token_max_days, default.token_max_days, "token_max_days")?,
+        failures_per_account: positive(
+            file.failures_per_account,
+            default.failures_per_account,
+            "failures_per_account",
+        )?,
+        failures_per_client: positive(
+            file.failures_per_client,
+            default.failures_per_client,
+            "failures_per_client",
+        )?,
+        failure_window_seconds: match file.failure_window_seconds {
+            Some(0) => return Err(ConfigError::AccessZero("failure_window_seconds")),
+            other => other.unwrap_or(default.failure_window_seconds),
+        },
+    };
+    if policy.token_days > policy.token_max_days {
+        return Err(ConfigError::TokenDays(policy.token_days, policy.token_max_days));
+    }
+    Ok(policy)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

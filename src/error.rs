@@ -35,6 +35,9 @@ pub enum Error {
     /// Try again later: something this request depends on is not available now.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts (sign-in guesses): refused until `retry_after_secs` have passed.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -67,7 +70,18 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl Error {
+    /// The `Retry-After` header this error calls for, if any.
+    pub fn retry_after(&self) -> Option<axum::http::HeaderValue> {
+        match self {
+            Error::TooManyRequests { retry_after_secs, .. } => Some((*retry_after_secs).into()),
+            _ => None,
         }
     }
 }
@@ -87,6 +101,9 @@ impl IntoResponse for Error {
             other => json!({"error": other.to_string()}),
         };
         let mut response = (status, Json(body)).into_response();
+        if let Some(value) = self.retry_after() {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -12,7 +12,7 @@ use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::groups::{self as q, GroupRow};
 use crate::db::{audit, new_id};
-use crate::domain::vocab::{GroupKind, Role};
+use crate::domain::vocab::GroupKind;
 use crate::domain::{FieldErrors, is_language_tag};
 use crate::error::{Error, Result};
 use crate::federation::actors::{RemoteActor, group_ref};
@@ -87,10 +87,10 @@ fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<Stri
     }
 }
 
-/// Node admins, and coordinators or admins of a moderating organisation of ours.
+/// The node's operators, and coordinators or admins of a moderating organisation of ours.
 fn may_moderate(state: &AppState, staff: &Staff, group: &GroupRow) -> bool {
     let own = urls::org_actor(&state.config, &staff.org_slug).to_string();
-    staff.role == Role::Admin || (staff.role.can_publish() && group.moderator_uris().contains(&own))
+    staff.node_operator || (staff.role.can_publish() && group.moderator_uris().contains(&own))
 }
 
 async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Result<Option<String>> {
@@ -100,7 +100,7 @@ async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Res
 }
 
 pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Result<GroupView> {
-    staff.require(staff.role == Role::Admin, "create groups (an admin can)")?;
+    staff.require_operator("create groups")?;
     let now = state.clock.now();
     let mut errors = FieldErrors::default();
     let slug = input.slug.trim().to_ascii_lowercase();
@@ -167,6 +167,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Resul
         &mut *tx,
         to_millis(now),
         Some(&staff.user_id),
+        None,
         "group.create",
         &row.uri,
         &row.name,
@@ -327,6 +328,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
         &mut *tx,
         to_millis(now),
         Some(&staff.user_id),
+        Some(&staff.org_id),
         "group.join",
         &row.uri,
         &org.slug,
@@ -485,10 +487,10 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decisi
     }
     if !may_moderate(state, staff, &row) {
         return Err(Error::Forbidden(
-            "only the group's moderators (and this node's admins) decide who is in it".into(),
+            "only the group's moderators (and this node's operators) decide who is in it".into(),
         ));
     }
-    apply_decision(state, &row, org.trim(), decision, Some(&staff.user_id)).await?;
+    apply_decision(state, &row, org.trim(), decision, Some(staff)).await?;
     members(state, staff, id).await
 }
 
@@ -532,6 +534,7 @@ async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &
         &mut *tx,
         to_millis(now),
         Some(&staff.user_id),
+        Some(&staff.org_id),
         "group.member",
         &row.uri,
         &format!("{org} -> {decision} (sent to the group's node)"),
@@ -579,13 +582,7 @@ pub async fn on_remote_decision(
 }
 
 /// Applies a decision on a member of one of our groups and tells the member.
-async fn apply_decision(
-    state: &AppState,
-    row: &GroupRow,
-    org: &str,
-    decision: &str,
-    by_user: Option<&str>,
-) -> Result<()> {
+async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &str, by: Option<&Staff>) -> Result<()> {
     let member = q::member(&state.db, &row.id, org)
         .await?
         .ok_or(Error::NotFound("member"))?;
@@ -659,7 +656,8 @@ async fn apply_decision(
     audit::record(
         &mut *tx,
         to_millis(now),
-        by_user,
+        by.map(|s| s.user_id.as_str()),
+        by.map(|s| s.org_id.as_str()),
         "group.member",
         &row.uri,
         &format!("{} -> {decision}", member.org_uri),

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use crate::accounts::{self, Staff};
 use crate::actions::{self, On};
 use crate::error::Error;
-use crate::server::AppState;
+use crate::server::{AppState, ClientAddr};
 
 const SESSION_COOKIE: &str = "tadamun_session";
 
@@ -144,7 +144,7 @@ fn login_form(next: &str, error: Option<&str>) -> Markup {
                 input type="hidden" name="next" value=(next);
                 p { label { "Username " input name="username" autocomplete="username" required; } }
                 p { label { "Password " input name="password" type="password" autocomplete="current-password" required; } }
-                p { label { "Code from your authenticator app (coordinators and admins) " input name="code" inputmode="numeric" autocomplete="one-time-code"; } }
+                p { label { "Code from your authenticator app, or a recovery code (coordinators, admins and operators) " input name="code" inputmode="numeric" autocomplete="one-time-code"; } }
                 p { button type="submit" { "Sign in" } }
             }
         },
@@ -178,10 +178,20 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(Some(&form.next));
-    let code = Some(form.code.trim()).filter(|c| !c.is_empty());
-    match accounts::start_session(&state.db, form.username.trim(), &form.password, code, state.clock.now()).await {
+    let credentials = accounts::Credentials {
+        username: form.username.trim(),
+        password: &form.password,
+        code: Some(form.code.trim()).filter(|c| !c.is_empty()),
+        client,
+    };
+    match accounts::start_session(&state, credentials).await {
         Ok(secret) => {
             let cookie = Cookie::build((SESSION_COOKIE, secret))
                 .path("/")
@@ -193,6 +203,13 @@ async fn login(State(state): State<AppState>, jar: CookieJar, Form(form): Form<L
             (jar.add(cookie), Redirect::to(&next)).into_response()
         }
         Err(Error::Unauthorized(why)) => with_headers(StatusCode::UNAUTHORIZED, login_form(&next, Some(&why))),
+        Err(err @ Error::TooManyRequests { .. }) => {
+            let mut response = with_headers(StatusCode::TOO_MANY_REQUESTS, login_form(&next, Some(&err.to_string())));
+            if let Some(value) = err.retry_after() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+            }
+            response
+        }
         Err(other) => error_page(other, None),
     }
 }

@@ -11,15 +11,16 @@ use super::{ApiJson, ApiRoutes, created};
 use crate::accounts::{self, NewOrg, NewUser, Staff};
 use crate::clock::from_millis;
 use crate::db::accounts::{self as q, OrgRow, TokenRow, UserRow};
-use crate::db::audit;
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::server::{AppState, ClientAddr};
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::POST, "/auth/token", sign_in)
         .add(Method::GET, "/me", me)
+        .add(Method::POST, "/me/two-factor", re_enrol)
+        .add(Method::POST, "/me/sign-out", sign_out_everywhere)
         .add(Method::GET, "/tokens", list_tokens)
         .add(Method::POST, "/tokens", create_token)
         .add(Method::DELETE, "/tokens/{id}", revoke_token)
@@ -28,6 +29,9 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(Method::GET, "/users", list_users)
         .add(Method::POST, "/users", create_user)
         .add(Method::PATCH, "/users/{id}", update_user)
+        .add(Method::GET, "/users/{id}/tokens", list_user_tokens)
+        .add(Method::DELETE, "/users/{id}/tokens/{token_id}", revoke_user_token)
+        .add(Method::POST, "/users/{id}/sign-out", sign_out_user)
         .add(Method::GET, "/audit", list_audit)
 }
 
@@ -59,6 +63,7 @@ struct UserView {
     display_name: String,
     org_id: String,
     role: String,
+    node_operator: bool,
     two_factor: bool,
     disabled: bool,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -67,6 +72,7 @@ struct UserView {
 impl From<UserRow> for UserView {
     fn from(u: UserRow) -> Self {
         UserView {
+            node_operator: u.is_operator(),
             id: u.id,
             username: u.username,
             display_name: u.display_name,
@@ -85,6 +91,7 @@ struct TokenView {
     name: String,
     created_at: chrono::DateTime<chrono::Utc>,
     last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
     revoked: bool,
 }
 
@@ -95,16 +102,19 @@ impl From<TokenRow> for TokenView {
             name: t.name,
             created_at: from_millis(t.created_at),
             last_used_at: t.last_used_at.map(from_millis),
+            expires_at: t.expires_at.map(from_millis),
             revoked: t.revoked_at.is_some(),
         }
     }
 }
 
-fn require_admin(staff: &Staff) -> Result<()> {
-    staff.require(
-        staff.role == Role::Admin,
-        "manage the node's organisations and staff (an admin can)",
-    )
+/// A second factor, shown once: what to load into the authenticator app and
+/// the recovery codes to keep somewhere safe.
+fn enrolment_json(enrolment: Option<accounts::Enrolment>) -> serde_json::Value {
+    match enrolment {
+        Some(e) => json!({"totp_uri": e.totp_uri, "recovery_codes": e.recovery_codes}),
+        None => json!({"totp_uri": null, "recovery_codes": null}),
+    }
 }
 
 #[derive(Deserialize)]
@@ -112,21 +122,25 @@ fn require_admin(staff: &Staff) -> Result<()> {
 struct SignIn {
     username: String,
     password: String,
+    /// A six-digit code from the authenticator app, or a recovery code.
     totp_code: Option<String>,
     token_name: Option<String>,
+    expires_in_days: Option<i64>,
 }
 
-async fn sign_in(State(state): State<AppState>, ApiJson(body): ApiJson<SignIn>) -> Result<impl IntoResponse> {
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<impl IntoResponse> {
     let name = body.token_name.unwrap_or_else(|| "sign-in".to_string());
-    let (token, row) = accounts::sign_in(
-        &state.db,
-        &body.username,
-        &body.password,
-        body.totp_code.as_deref(),
-        &name,
-        state.clock.now(),
-    )
-    .await?;
+    let credentials = accounts::Credentials {
+        username: &body.username,
+        password: &body.password,
+        code: body.totp_code.as_deref(),
+        client,
+    };
+    let (token, row) = accounts::sign_in(&state, credentials, &name, body.expires_in_days).await?;
     Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
 }
 
@@ -134,7 +148,36 @@ async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResp
     let user = q::find_user_by_id(&state.db, &staff.user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    Ok(Json(json!({"user": UserView::from(user), "org": staff.org_slug})))
+    let recovery_codes_left = if user.totp_secret.is_some() {
+        Some(q::count_unused_recovery_codes(&state.db, &user.id).await?)
+    } else {
+        None
+    };
+    Ok(Json(json!({
+        "user": UserView::from(user),
+        "org": staff.org_slug,
+        "recovery_codes_left": recovery_codes_left,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReEnrol {
+    password: String,
+}
+
+async fn re_enrol(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<ReEnrol>,
+) -> Result<impl IntoResponse> {
+    let enrolment = accounts::re_enrol(&state, &staff, &body.password).await?;
+    Ok(Json(enrolment_json(Some(enrolment))))
+}
+
+async fn sign_out_everywhere(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
+    accounts::sign_out_everywhere(&state.db, &staff.user_id, state.clock.now(), &staff).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_tokens(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
@@ -150,6 +193,7 @@ async fn list_tokens(State(state): State<AppState>, staff: Staff) -> Result<impl
 #[serde(deny_unknown_fields)]
 struct NewToken {
     name: String,
+    expires_in_days: Option<i64>,
 }
 
 async fn create_token(
@@ -157,7 +201,14 @@ async fn create_token(
     staff: Staff,
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<impl IntoResponse> {
-    let (token, row) = accounts::issue_token(&state.db, &staff.user_id, &body.name, state.clock.now()).await?;
+    let (token, row) = accounts::issue_token(
+        &state,
+        &staff.user_id,
+        &body.name,
+        body.expires_in_days,
+        state.clock.now(),
+    )
+    .await?;
     Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
 }
 
@@ -166,18 +217,8 @@ async fn revoke_token(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    if q::revoke_token(
-        &state.db,
-        &staff.user_id,
-        &id,
-        crate::clock::to_millis(state.clock.now()),
-    )
-    .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::NotFound("active token"))
-    }
+    accounts::revoke_token(&state.db, &staff.user_id, &id, state.clock.now(), &staff).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_orgs(State(state): State<AppState>, _staff: Staff) -> Result<impl IntoResponse> {
@@ -198,7 +239,6 @@ async fn create_org(
     staff: Staff,
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
     let org = accounts::create_org(
         &state.db,
         NewOrg {
@@ -207,15 +247,18 @@ async fn create_org(
             alert_prefix: body.alert_prefix,
         },
         state.clock.now(),
-        Some(&staff.user_id),
+        Some(&staff),
     )
     .await?;
     Ok(created(OrgView::from(org)))
 }
 
 async fn list_users(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
-    let users: Vec<UserView> = q::list_users(&state.db).await?.into_iter().map(Into::into).collect();
+    let users: Vec<UserView> = accounts::list_staff(&state.db, &staff)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(json!({"items": users})))
 }
 
@@ -234,9 +277,8 @@ async fn create_user(
     staff: Staff,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
     let made = accounts::create_user(
-        &state.db,
+        &state,
         NewUser {
             username: body.username,
             display_name: body.display_name,
@@ -245,12 +287,12 @@ async fn create_user(
             password: body.password,
         },
         state.clock.now(),
-        Some(&staff.user_id),
+        Some(&staff),
     )
     .await?;
-    Ok(created(
-        json!({"user": UserView::from(made.user), "totp_uri": made.totp_uri}),
-    ))
+    let mut body = enrolment_json(made.enrolment);
+    body["user"] = serde_json::to_value(UserView::from(made.user)).map_err(|e| Error::Internal(e.into()))?;
+    Ok(created(body))
 }
 
 #[derive(Deserialize)]
@@ -266,7 +308,6 @@ async fn update_user(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
     let now = state.clock.now();
     if body.role.is_none() && body.disabled.is_none() {
         return Err(FieldErrors::single("body", "give `role` or `disabled`").into());
@@ -274,9 +315,9 @@ async fn update_user(
     if body.disabled == Some(false) {
         return Err(FieldErrors::single("disabled", "a disabled account is not re-enabled; create a new one").into());
     }
-    let mut totp_uri = None;
+    let mut enrolment = None;
     if let Some(role) = body.role {
-        totp_uri = accounts::set_role(&state.db, &id, role, now, &staff).await?;
+        enrolment = accounts::set_role(&state, &id, role, now, &staff).await?;
     }
     if body.disabled == Some(true) {
         accounts::disable_user(&state.db, &id, now, &staff).await?;
@@ -284,7 +325,40 @@ async fn update_user(
     let user = q::find_user_by_id(&state.db, &id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    Ok(Json(json!({"user": UserView::from(user), "totp_uri": totp_uri})))
+    let mut body = enrolment_json(enrolment);
+    body["user"] = serde_json::to_value(UserView::from(user)).map_err(|e| Error::Internal(e.into()))?;
+    Ok(Json(body))
+}
+
+async fn list_user_tokens(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    let tokens: Vec<TokenView> = accounts::tokens_of(&state.db, &id, &staff)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(json!({"items": tokens})))
+}
+
+async fn revoke_user_token(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, token_id)): Path<(String, String)>,
+) -> Result<impl IntoResponse> {
+    accounts::revoke_token(&state.db, &id, &token_id, state.clock.now(), &staff).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn sign_out_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    accounts::sign_out_everywhere(&state.db, &id, state.clock.now(), &staff).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -298,15 +372,23 @@ async fn list_audit(
     staff: Staff,
     Query(page): Query<Page>,
 ) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
     let mut errors = FieldErrors::default();
     let (limit, offset) =
         super::alerts::page_params_within(&mut errors, page.limit.as_deref(), page.offset.as_deref(), 100, 500);
     errors.into_result()?;
-    let rows = audit::list(&state.db, limit, offset).await?;
-    let items: Vec<_> = rows
+    let entries = accounts::audit_log(&state.db, &staff, limit, offset).await?;
+    let items: Vec<_> = entries
         .into_iter()
-        .map(|r| json!({"at": from_millis(r.at), "user_id": r.user_id, "action": r.action, "subject": r.subject, "detail": r.detail}))
+        .map(|e| {
+            json!({
+                "at": from_millis(e.row.at),
+                "user_id": e.row.user_id,
+                "org": e.org_slug,
+                "action": e.row.action,
+                "subject": e.row.subject,
+                "detail": e.detail_shown.then_some(e.row.detail),
+            })
+        })
         .collect();
     Ok(Json(json!({"items": items, "limit": limit, "offset": offset})))
 }

@@ -12,7 +12,6 @@ use super::{ApiJson, ApiRoutes};
 use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::domain::FieldErrors;
-use crate::domain::vocab::Role;
 use crate::error::Result;
 use crate::federation::outbox::UNREACHABLE_AFTER;
 use crate::server::AppState;
@@ -25,7 +24,7 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
 }
 
 fn require_admin(staff: &Staff) -> Result<()> {
-    staff.require(staff.role == Role::Admin, "see or retry deliveries (an admin can)")
+    staff.require_operator("see or retry deliveries")
 }
 
 #[derive(Deserialize)]
@@ -194,6 +193,7 @@ async fn retry(
         &state.db.pool,
         now,
         Some(&staff.user_id),
+        None,
         "deliveries.retry",
         "outbox",
         &format!("{} deliveries", done.rows_affected()),

@@ -14,7 +14,7 @@ use crate::db::alerts::AlertFilter;
 use crate::db::remote_alerts::{self, RemoteAlertRow};
 use crate::domain::FieldErrors;
 use crate::domain::alert::AlertContent;
-use crate::domain::vocab::{AlertStatus, Role, Trust, Urgency, ViolationType};
+use crate::domain::vocab::{AlertStatus, Trust, Urgency, ViolationType};
 use crate::error::{Error, Result};
 use crate::federation::{peers, wire::AlertObject};
 use crate::server::AppState;
@@ -29,10 +29,7 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
 }
 
 fn require_admin(staff: &Staff) -> Result<()> {
-    staff.require(
-        staff.role == Role::Admin,
-        "decide which nodes this one federates with (an admin can)",
-    )
+    staff.require_operator("decide which nodes this one federates with")
 }
 
 async fn list_peers(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {

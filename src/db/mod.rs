@@ -10,6 +10,7 @@ pub mod audit;
 pub mod group_commit;
 pub mod groups;
 pub mod remote_alerts;
+pub mod sign_in_failures;
 
 use std::path::Path;
 use std::str::FromStr;

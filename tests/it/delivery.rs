@@ -184,13 +184,14 @@ async fn a_peer_down_for_two_days_gets_everything_in_order_once(env: TestEnv) {
         .unwrap();
     assert!(received >= 4);
     let coordinator = tadamun::accounts::issue_token(
-        b_back.db(),
+        &b_back.state,
         &tadamun::db::accounts::find_user_by_username(b_back.db(), "blue-coord")
             .await
             .unwrap()
             .unwrap()
             .id,
         "t",
+        None,
         b_back.clock_now(),
     )
     .await

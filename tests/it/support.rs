@@ -212,6 +212,7 @@ impl TestNode {
             key_secret: key_secret.map(String::from),
             delivery_lease_seconds: 60,
             limits,
+            access: Default::default(),
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);
@@ -307,7 +308,7 @@ impl TestNode {
             .unwrap();
         }
         let made = accounts::create_user(
-            self.db(),
+            &self.state,
             NewUser {
                 username: username.into(),
                 display_name: None,
@@ -320,10 +321,10 @@ impl TestNode {
         )
         .await
         .unwrap();
-        let (token, _) = accounts::issue_token(self.db(), &made.user.id, "test", now)
+        let (token, _) = accounts::issue_token(&self.state, &made.user.id, "test", None, now)
             .await
             .unwrap();
-        (token, made.totp_uri)
+        (token, made.enrolment.map(|e| e.totp_uri))
     }
 
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
