@@ -88,6 +88,15 @@ async fn administered_user(db: &Db, user_id: &str, by: &Staff) -> Result<UserRow
     }
 }
 
+/// The user themselves, or a staff member of the organisation `by` administers.
+async fn self_or_administered(db: &Db, user_id: &str, by: &Staff) -> Result<UserRow> {
+    if user_id == by.user_id {
+        q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))
+    } else {
+        administered_user(db, user_id, by).await
+    }
+}
+
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     Argon2::default()
@@ -483,11 +492,7 @@ pub async fn disable_user(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff
 /// Ends every token and browser session of a user: their own (`user_id` is
 /// `by`'s), or a staff member's by their organisation's admin.
 pub async fn sign_out_everywhere(db: &Db, user_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
-    let user = if user_id == by.user_id {
-        q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?
-    } else {
-        administered_user(db, user_id, by).await?
-    };
+    let user = self_or_administered(db, user_id, by).await?;
     let mut tx = db.pool.begin().await?;
     q::end_all_sign_ins(&mut tx, &user.id, to_millis(now)).await?;
     audit::record(
@@ -512,20 +517,14 @@ pub async fn list_staff(db: &Db, by: &Staff) -> Result<Vec<UserRow>> {
 
 /// A user's tokens: their own, or a staff member's for their organisation's admin.
 pub async fn tokens_of(db: &Db, user_id: &str, by: &Staff) -> Result<Vec<TokenRow>> {
-    if user_id != by.user_id {
-        administered_user(db, user_id, by).await?;
-    }
-    Ok(q::list_tokens(db, user_id).await?)
+    let user = self_or_administered(db, user_id, by).await?;
+    Ok(q::list_tokens(db, &user.id).await?)
 }
 
 /// Revokes one token of a user: their own, or a staff member's for their
 /// organisation's admin.
 pub async fn revoke_token(db: &Db, user_id: &str, token_id: &str, now: DateTime<Utc>, by: &Staff) -> Result<()> {
-    let user = if user_id == by.user_id {
-        q::find_user_by_id(db, user_id).await?.ok_or(Error::NotFound("user"))?
-    } else {
-        administered_user(db, user_id, by).await?
-    };
+    let user = self_or_administered(db, user_id, by).await?;
     if !q::revoke_token(db, &user.id, token_id, to_millis(now)).await? {
         return Err(Error::NotFound("active token"));
     }
