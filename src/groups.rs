@@ -203,13 +203,10 @@ async fn learn_remote_group(state: &AppState, uri: &Url) -> Result<(GroupRow, Re
     if actor.kind != "Group" {
         return Err(FieldErrors::single("group", format!("{uri} is a `{}`, not a group", actor.kind)).into());
     }
-    let document: serde_json::Value =
-        sqlx::query_as::<_, (String,)>("SELECT document FROM remote_actors WHERE id = $1")
-            .bind(uri.as_str())
-            .fetch_optional(&state.db.pool)
-            .await?
-            .and_then(|(d,)| serde_json::from_str(&d).ok())
-            .unwrap_or_default();
+    let document: serde_json::Value = crate::db::actors::remote_document(&state.db.pool, uri.as_str())
+        .await?
+        .and_then(|d| serde_json::from_str(&d).ok())
+        .unwrap_or_default();
     let strings = |v: &serde_json::Value| -> Vec<String> {
         match v {
             serde_json::Value::String(s) => vec![s.clone()],

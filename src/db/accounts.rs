@@ -367,3 +367,12 @@ pub async fn revoke_token(db: &Db, user_id: &str, token_id: &str, now: i64) -> s
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An organisation's slug, read on the caller's executor (inside a transaction).
+pub async fn org_slug<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> sqlx::Result<Option<String>> {
+    let org: Option<(String,)> = sqlx::query_as("SELECT slug FROM organisations WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(org.map(|(slug,)| slug))
+}

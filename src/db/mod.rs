@@ -4,11 +4,16 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod actors;
 pub mod alert_recipients;
 pub mod alerts;
 pub mod audit;
+pub mod followers;
 pub mod group_commit;
 pub mod groups;
+pub mod keys;
+pub mod outbox;
+pub mod peers;
 pub mod remote_alerts;
 pub mod sign_in_failures;
 

@@ -308,12 +308,7 @@ impl RemoteActor {
 }
 
 pub async fn find_remote_actor(state: &AppState, id: &str) -> Result<Option<RemoteActor>> {
-    Ok(sqlx::query_as(
-        "SELECT id, host, kind, name, inbox, shared_inbox, public_key_pem, fetched_at FROM remote_actors WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.pool)
-    .await?)
+    Ok(crate::db::actors::find_remote(&state.db.pool, id).await?)
 }
 
 #[async_trait::async_trait]
@@ -392,23 +387,7 @@ impl Object for RemoteActor {
             fetched_at: to_millis(state.clock.now()),
         };
         let document = serde_json::to_string(&json).map_err(anyhow::Error::from)?;
-        sqlx::query(
-            "INSERT INTO remote_actors (id, host, kind, name, inbox, shared_inbox, public_key_pem, document, fetched_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO UPDATE SET host = $2, kind = $3, name = $4, inbox = $5, shared_inbox = $6, \
-             public_key_pem = $7, document = $8, fetched_at = $9",
-        )
-        .bind(actor.id.0.as_str())
-        .bind(&actor.host)
-        .bind(&actor.kind)
-        .bind(&actor.name)
-        .bind(&actor.inbox)
-        .bind(&actor.shared_inbox)
-        .bind(&actor.public_key_pem)
-        .bind(document)
-        .bind(actor.fetched_at)
-        .execute(&state.db.pool)
-        .await?;
+        crate::db::actors::upsert_remote(&state.db.pool, &actor, &document).await?;
         let keys = json!({"id": json.id, "assertionMethod": json.assertion_method.clone().unwrap_or(Value::Null)});
         super::integrity::store_remote_keys(state, json.id.as_str(), &keys).await?;
         Ok(actor)

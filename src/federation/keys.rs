@@ -8,7 +8,7 @@ use activitypub_federation::http_signatures::{Keypair, generate_actor_keypair};
 
 use super::keystore::{KeyCipher, open, seal};
 use crate::clock::to_millis;
-use crate::db::Db;
+use crate::db::{Db, keys};
 use crate::error::{Error, Result};
 
 /// Where new keys come from. Tests hand out keys from a fixed pool, because
@@ -39,7 +39,7 @@ impl KeySource {
     }
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoredKey {
     pub public_key_pem: String,
     pub private_key_pem: String,
@@ -58,27 +58,15 @@ pub async fn get_or_create(
     }
     let keypair = source.next().await?;
     // Two requests may race to make the first key: the first insert wins.
-    sqlx::query(
-        "INSERT INTO local_actor_keys (actor_ref, public_key_pem, private_key_pem, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (actor_ref) DO NOTHING",
-    )
-    .bind(actor_ref)
-    .bind(&keypair.public_key)
-    .bind(seal(cipher, &keypair.private_key)?)
-    .bind(to_millis(now))
-    .execute(&db.pool)
-    .await?;
+    let sealed = seal(cipher, &keypair.private_key)?;
+    keys::insert_local_if_absent(&db.pool, actor_ref, &keypair.public_key, &sealed, to_millis(now)).await?;
     find(db, cipher, actor_ref)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("key for {actor_ref} vanished")))
 }
 
 async fn find(db: &Db, cipher: Option<&KeyCipher>, actor_ref: &str) -> Result<Option<StoredKey>> {
-    let stored: Option<StoredKey> =
-        sqlx::query_as("SELECT public_key_pem, private_key_pem FROM local_actor_keys WHERE actor_ref = $1")
-            .bind(actor_ref)
-            .fetch_optional(&db.pool)
-            .await?;
+    let stored = keys::find_local(&db.pool, actor_ref).await?;
     stored
         .map(|k| {
             Ok(StoredKey {

@@ -17,6 +17,7 @@ use url::Url;
 use super::actors::LocalActor;
 use crate::clock::to_millis;
 use crate::db::new_id;
+use crate::db::outbox::{self, NextDelivery};
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
@@ -35,20 +36,17 @@ pub struct Outgoing {
 pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
     let now = to_millis(now);
     // One sequence for the whole outbox: each peer gets its activities in this order.
-    let (seq,): (i64,) = sqlx::query_as("UPDATE outbox_sequence SET value = value + 1 WHERE id = 1 RETURNING value")
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO outbox_activities (id, actor_ref, kind, object_id, body, created_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    let seq = outbox::next_sequence(&mut *conn).await?;
+    outbox::insert_activity(
+        &mut *conn,
+        outgoing.id.as_str(),
+        &outgoing.actor_ref,
+        &outgoing.kind,
+        outgoing.object_id.as_deref(),
+        &outgoing.body.to_string(),
+        now,
+        seq,
     )
-    .bind(outgoing.id.as_str())
-    .bind(&outgoing.actor_ref)
-    .bind(&outgoing.kind)
-    .bind(&outgoing.object_id)
-    .bind(outgoing.body.to_string())
-    .bind(now)
-    .bind(seq)
-    .execute(&mut *conn)
     .await?;
     let mut seen = std::collections::HashSet::new();
     for (inbox, host) in &outgoing.inboxes {
@@ -60,17 +58,7 @@ pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono:
             tracing::warn!(%inbox, %host, activity = %outgoing.id, "not delivering to an inbox on another host than its recipient's");
             continue;
         }
-        sqlx::query(
-            "INSERT INTO outbox_deliveries (id, activity_id, inbox, host, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-        )
-        .bind(new_id())
-        .bind(outgoing.id.as_str())
-        .bind(inbox.as_str())
-        .bind(host)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        outbox::insert_delivery(&mut *conn, &new_id(), outgoing.id.as_str(), inbox.as_str(), host, now).await?;
     }
     Ok(())
 }
@@ -186,17 +174,6 @@ impl reqwest_middleware::Middleware for StatusRecorder {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct NextDelivery {
-    id: String,
-    activity_id: String,
-    inbox: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    actor_ref: String,
-    body: String,
-}
-
 /// The shortest and longest wait between attempts. Urgent alerts cannot wait
 /// an hour for a second try; a peer down for days is tried at least hourly.
 pub const FIRST_RETRY: chrono::Duration = chrono::Duration::seconds(5);
@@ -223,14 +200,9 @@ const PARALLEL_PEERS: usize = 16;
 /// deliveries were attempted.
 pub async fn deliver_due(state: &AppState, data: &Data<AppState>) -> Result<usize> {
     use futures_util::StreamExt;
-    let hosts: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT host FROM outbox_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY host",
-    )
-    .bind(to_millis(state.clock.now()))
-    .fetch_all(&state.db.pool)
-    .await?;
+    let hosts = outbox::hosts_due(&state.db.pool, to_millis(state.clock.now())).await?;
     let results: Vec<Result<usize>> = futures_util::stream::iter(hosts)
-        .map(|(host,)| async move { deliver_to_host(state, data, &host).await })
+        .map(|host| async move { deliver_to_host(state, data, &host).await })
         .buffer_unordered(PARALLEL_PEERS)
         .collect()
         .await;
@@ -258,27 +230,13 @@ async fn claim(state: &AppState, host: &str) -> Result<Option<Lease>> {
     let _turn = state.db.write_turn().await;
     let now = chrono::Utc::now().timestamp_millis();
     let until = now + state.delivery_lease.num_milliseconds();
-    let claimed = sqlx::query(
-        "INSERT INTO delivery_leases (host, owner, until) VALUES ($1, $2, $3) \
-         ON CONFLICT (host) DO UPDATE SET owner = $2, until = $3 \
-         WHERE delivery_leases.until < $4 OR delivery_leases.owner = $2",
-    )
-    .bind(host)
-    .bind(&state.worker_id)
-    .bind(until)
-    .bind(now)
-    .execute(&state.db.pool)
-    .await?;
-    Ok((claimed.rows_affected() == 1).then(|| Lease { lapses: asked + length }))
+    let claimed = outbox::claim_lease(&state.db.pool, host, &state.worker_id, until, now).await?;
+    Ok(claimed.then(|| Lease { lapses: asked + length }))
 }
 
 async fn release(state: &AppState, host: &str) -> Result<()> {
     let _turn = state.db.write_turn().await;
-    sqlx::query("DELETE FROM delivery_leases WHERE host = $1 AND owner = $2")
-        .bind(host)
-        .bind(&state.worker_id)
-        .execute(&state.db.pool)
-        .await?;
+    outbox::release_lease(&state.db.pool, host, &state.worker_id).await?;
     Ok(())
 }
 
@@ -301,15 +259,7 @@ async fn deliver_queue(state: &AppState, data: &Data<AppState>, host: &str, mut 
     let mut actors: HashMap<String, LocalActor> = HashMap::new();
     let mut attempted = 0;
     loop {
-        let batch: Vec<NextDelivery> = sqlx::query_as(
-            "SELECT d.id, d.activity_id, d.inbox, d.attempts, d.next_attempt_at, a.actor_ref, a.body \
-             FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
-             WHERE d.host = $1 AND d.state = 'pending' ORDER BY a.seq, d.created_at LIMIT $2",
-        )
-        .bind(host)
-        .bind(DELIVERY_BATCH)
-        .fetch_all(&state.db.pool)
-        .await?;
+        let batch = outbox::next_deliveries(&state.db.pool, host, DELIVERY_BATCH).await?;
         let full = batch.len() as i64 == DELIVERY_BATCH;
         let mut outcomes = Vec::new();
         let sent = send_in_order(state, data, host, batch, &mut actors, &mut lease, &mut outcomes).await;
@@ -458,61 +408,19 @@ async fn record_one(
 ) -> Result<()> {
     match outcome {
         Outcome::Delivered => {
-            sqlx::query(
-                "UPDATE outbox_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = $2, \
-                 last_error = NULL WHERE id = $1",
-            )
-            .bind(&delivery.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO delivery_hosts (host, failing_since, last_error, last_success) VALUES ($1, NULL, NULL, $2) \
-                 ON CONFLICT (host) DO UPDATE SET failing_since = NULL, last_success = $2",
-            )
-            .bind(host)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            outbox::mark_delivered(&mut *tx, &delivery.id, now).await?;
+            outbox::host_succeeded(&mut *tx, host, now).await?;
         }
         Outcome::Refused(why) => {
             tracing::warn!(inbox = %delivery.inbox, activity = %delivery.activity_id, %why, "delivery refused");
-            sqlx::query(
-                "UPDATE outbox_deliveries SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1",
-            )
-            .bind(&delivery.id)
-            .bind(&why)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO delivery_hosts (host, last_error) VALUES ($1, $2) \
-                 ON CONFLICT (host) DO UPDATE SET last_error = $2",
-            )
-            .bind(host)
-            .bind(&why)
-            .execute(&mut *tx)
-            .await?;
+            outbox::mark_failed(&mut *tx, &delivery.id, &why).await?;
+            outbox::host_refused(&mut *tx, host, &why).await?;
         }
         Outcome::Retry(why, retry_after) => {
             let next = state.clock.now() + backoff(delivery.attempts, retry_after);
             tracing::info!(inbox = %delivery.inbox, activity = %delivery.activity_id, %why, "delivery will be retried");
-            sqlx::query(
-                "UPDATE outbox_deliveries SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1",
-            )
-            .bind(&delivery.id)
-            .bind(&why)
-            .bind(to_millis(next))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO delivery_hosts (host, failing_since, last_error) VALUES ($1, $2, $3) \
-                 ON CONFLICT (host) DO UPDATE SET failing_since = COALESCE(delivery_hosts.failing_since, $2), last_error = $3",
-            )
-            .bind(host)
-            .bind(now)
-            .bind(&why)
-            .execute(&mut *tx)
-            .await?;
+            outbox::schedule_retry(&mut *tx, &delivery.id, &why, to_millis(next)).await?;
+            outbox::host_failing(&mut *tx, host, now, &why).await?;
         }
     }
     Ok(())

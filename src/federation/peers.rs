@@ -12,7 +12,7 @@ use super::outbox::{self, Outgoing};
 use super::{urls, wire};
 use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
-use crate::db::{audit, new_id};
+use crate::db::{self, audit, followers, new_id};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
@@ -52,18 +52,7 @@ pub fn normalise_host(input: &str) -> Option<String> {
     host_of(&url)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PeerRow {
-    pub host: String,
-    pub trust: String,
-    pub actor_id: Option<String>,
-    pub shared_inbox: Option<String>,
-    pub their_answer: String,
-    pub our_follow_id: Option<String>,
-    pub their_follow: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+pub use crate::db::peers::PeerRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerView {
@@ -79,16 +68,8 @@ pub struct PeerView {
     pub updated_at: DateTime<Utc>,
 }
 
-const PEER_COLUMNS: &str =
-    "host, trust, actor_id, shared_inbox, their_answer, our_follow_id, their_follow, created_at, updated_at";
-
 pub async fn find(state: &AppState, host: &str) -> Result<Option<PeerRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers WHERE host = $1"))
-            .bind(host)
-            .fetch_optional(&state.db.pool)
-            .await?,
-    )
+    Ok(db::peers::find(&state.db.pool, host).await?)
 }
 
 /// This node's decision about a host; unknown hosts are `None`.
@@ -98,9 +79,7 @@ pub async fn trust_of(state: &AppState, host: &str) -> Result<Option<Trust>> {
 
 /// Peers at one of these levels.
 pub async fn with_trust(state: &AppState, levels: &[Trust]) -> Result<Vec<PeerRow>> {
-    let all: Vec<PeerRow> = sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY host"))
-        .fetch_all(&state.db.pool)
-        .await?;
+    let all = db::peers::all(&state.db.pool).await?;
     Ok(all
         .into_iter()
         .filter(|p| p.trust.parse::<Trust>().is_ok_and(|t| levels.contains(&t)))
@@ -108,15 +87,10 @@ pub async fn with_trust(state: &AppState, levels: &[Trust]) -> Result<Vec<PeerRo
 }
 
 pub async fn list(state: &AppState) -> Result<Vec<PeerView>> {
-    let rows: Vec<PeerRow> = sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY host"))
-        .fetch_all(&state.db.pool)
-        .await?;
+    let rows = db::peers::all(&state.db.pool).await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        let (pending,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE host = $1 AND state = 'pending'")
-            .bind(&row.host)
-            .fetch_one(&state.db.pool)
-            .await?;
+        let pending = followers::count_pending_from(&state.db.pool, &row.host).await?;
         views.push(view(row, pending));
     }
     Ok(views)
@@ -138,10 +112,7 @@ fn view(row: PeerRow, pending_followers: i64) -> PeerView {
 pub async fn get(state: &AppState, host: &str) -> Result<PeerView> {
     let host = normalise_host(host).ok_or_else(|| Error::from(FieldErrors::single("host", "not a host name")))?;
     let row = find(state, &host).await?.ok_or(Error::NotFound("peer"))?;
-    let (pending,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE host = $1 AND state = 'pending'")
-        .bind(&row.host)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let pending = followers::count_pending_from(&state.db.pool, &row.host).await?;
     Ok(view(row, pending))
 }
 
@@ -187,19 +158,15 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     let inbox = their_actor.delivery_inbox()?;
 
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO peers (host, trust, actor_id, shared_inbox, their_answer, our_follow_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $6) \
-         ON CONFLICT (host) DO UPDATE SET trust = $2, actor_id = $3, shared_inbox = $4, their_answer = 'requested', \
-         our_follow_id = $5, updated_at = $6",
+    db::peers::upsert_requested(
+        &mut *tx,
+        &host,
+        trust.as_str(),
+        their_actor.id.0.as_str(),
+        inbox.as_str(),
+        follow_id.as_str(),
+        to_millis(now),
     )
-    .bind(&host)
-    .bind(trust.as_str())
-    .bind(their_actor.id.0.as_str())
-    .bind(inbox.as_str())
-    .bind(follow_id.as_str())
-    .bind(to_millis(now))
-    .execute(&mut *tx)
     .await?;
     outbox::enqueue(
         &mut tx,
@@ -239,24 +206,9 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     let now = state.clock.now();
     let before = find(state, &host).await?;
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO peers (host, trust, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-         ON CONFLICT (host) DO UPDATE SET trust = $2, updated_at = $3",
-    )
-    .bind(&host)
-    .bind(trust.as_str())
-    .bind(to_millis(now))
-    .execute(&mut *tx)
-    .await?;
+    db::peers::upsert_trust(&mut *tx, &host, trust.as_str(), to_millis(now)).await?;
     // What was queued under the old decision is re-planned under the new one.
-    sqlx::query(
-        "UPDATE outbox_deliveries SET state = 'failed', last_error = 'cancelled: this node changed its trust in the peer' \
-         WHERE host = $1 AND state = 'pending' AND activity_id IN \
-         (SELECT id FROM outbox_activities WHERE kind IN ('Create', 'Update'))",
-    )
-    .bind(&host)
-    .execute(&mut *tx)
-    .await?;
+    db::outbox::cancel_pending_alerts_to(&mut *tx, &host).await?;
     answer_pending_in(state, &mut tx, &host, trust, now).await?;
     let from = before.map(|p| p.trust).unwrap_or_else(|| "unknown".into());
     audit::record(
@@ -288,10 +240,7 @@ pub(crate) async fn answer_pending_in(
         Trust::Blocked => "Reject",
         Trust::Pending => return Ok(()),
     };
-    let peer: Option<PeerRow> = sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers WHERE host = $1"))
-        .bind(host)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let peer = db::peers::find(&mut **tx, host).await?;
     if let Some(peer) = peer
         && let Some(follow_text) = &peer.their_follow
     {
@@ -312,35 +261,16 @@ pub(crate) async fn answer_pending_in(
             now,
         )
         .await?;
-        sqlx::query("UPDATE peers SET their_follow = NULL WHERE host = $1")
-            .bind(host)
-            .execute(&mut **tx)
-            .await?;
+        db::peers::clear_their_follow(&mut **tx, host).await?;
     }
-    #[derive(sqlx::FromRow)]
-    struct PendingFollower {
-        org_id: String,
-        actor_id: String,
-        follow: String,
-    }
-    let pending: Vec<PendingFollower> =
-        sqlx::query_as("SELECT org_id, actor_id, follow FROM followers WHERE host = $1 AND state = 'pending'")
-            .bind(host)
-            .fetch_all(&mut **tx)
-            .await?;
+    let pending = followers::pending_from(&mut **tx, host).await?;
     for follower in pending {
         // Read through the transaction's own connection: waiting for another
         // pooled connection here could wait on writers that wait on us.
-        let org: Option<(String,)> = sqlx::query_as("SELECT slug FROM organisations WHERE id = $1")
-            .bind(&follower.org_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let org_slug = org.ok_or(Error::NotFound("organisation"))?.0;
-        let inbox: Option<(String,)> = sqlx::query_as("SELECT inbox FROM remote_actors WHERE id = $1")
-            .bind(&follower.actor_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let Some(inbox) = inbox.and_then(|(i,)| Url::parse(&i).ok()) else {
+        let org = db::accounts::org_slug(&mut **tx, &follower.org_id).await?;
+        let org_slug = org.ok_or(Error::NotFound("organisation"))?;
+        let inbox = db::actors::remote_inbox(&mut **tx, &follower.actor_id).await?;
+        let Some(inbox) = inbox.and_then(|i| Url::parse(&i).ok()) else {
             continue;
         };
         let id = urls::activity(&state.config, &new_id());
@@ -358,12 +288,8 @@ pub(crate) async fn answer_pending_in(
             now,
         )
         .await?;
-        sqlx::query("UPDATE followers SET state = $3 WHERE org_id = $1 AND actor_id = $2")
-            .bind(&follower.org_id)
-            .bind(&follower.actor_id)
-            .bind(if kind == "Accept" { "accepted" } else { "rejected" })
-            .execute(&mut **tx)
-            .await?;
+        let state_name = if kind == "Accept" { "accepted" } else { "rejected" };
+        followers::set_state(&mut **tx, &follower.org_id, &follower.actor_id, state_name).await?;
     }
     Ok(())
 }
@@ -389,11 +315,7 @@ pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::O
             inboxes.push((peer_inbox(&peer)?, peer.host.clone()));
         }
     }
-    let followers: Vec<(String, String)> =
-        sqlx::query_as("SELECT actor_id, host FROM followers WHERE org_id = $1 AND state = 'accepted'")
-            .bind(&actor.actor_ref)
-            .fetch_all(&state.db.pool)
-            .await?;
+    let followers = followers::accepted_of(&state.db.pool, &actor.actor_ref).await?;
     for (actor_id, host) in followers {
         if let Some(follower) = super::actors::find_remote_actor(state, &actor_id).await? {
             inboxes.push((follower.delivery_inbox()?, host));

@@ -1,0 +1,58 @@
+//! Actors on other servers, as last fetched.
+
+use sqlx::{Any, Executor};
+
+use crate::federation::actors::RemoteActor;
+
+pub async fn find_remote<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<Option<RemoteActor>> {
+    sqlx::query_as(
+        "SELECT id, host, kind, name, inbox, shared_inbox, public_key_pem, fetched_at FROM remote_actors WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Stores an actor as fetched, with the document it was read from.
+pub async fn upsert_remote<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    actor: &RemoteActor,
+    document: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO remote_actors (id, host, kind, name, inbox, shared_inbox, public_key_pem, document, fetched_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (id) DO UPDATE SET host = $2, kind = $3, name = $4, inbox = $5, shared_inbox = $6, \
+         public_key_pem = $7, document = $8, fetched_at = $9",
+    )
+    .bind(actor.id.0.as_str())
+    .bind(&actor.host)
+    .bind(&actor.kind)
+    .bind(&actor.name)
+    .bind(&actor.inbox)
+    .bind(&actor.shared_inbox)
+    .bind(&actor.public_key_pem)
+    .bind(document)
+    .bind(actor.fetched_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The inbox of a remote actor, as stored (not parsed).
+pub async fn remote_inbox<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<Option<String>> {
+    let inbox: Option<(String,)> = sqlx::query_as("SELECT inbox FROM remote_actors WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(inbox.map(|(inbox,)| inbox))
+}
+
+/// The document a remote actor was last read from.
+pub async fn remote_document<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<Option<String>> {
+    let document: Option<(String,)> = sqlx::query_as("SELECT document FROM remote_actors WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(document.map(|(document,)| document))
+}

@@ -1,0 +1,54 @@
+//! Remote actors following this node's organisations.
+
+use sqlx::{Any, Executor, FromRow};
+
+/// A Follow awaiting this node's decision about the follower's host.
+#[derive(Debug, FromRow)]
+pub struct PendingFollower {
+    pub org_id: String,
+    pub actor_id: String,
+    pub follow: String,
+}
+
+/// How many follows from `host` await a decision.
+pub async fn count_pending_from<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<i64> {
+    let (pending,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE host = $1 AND state = 'pending'")
+        .bind(host)
+        .fetch_one(ex)
+        .await?;
+    Ok(pending)
+}
+
+pub async fn pending_from<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Vec<PendingFollower>> {
+    sqlx::query_as("SELECT org_id, actor_id, follow FROM followers WHERE host = $1 AND state = 'pending'")
+        .bind(host)
+        .fetch_all(ex)
+        .await
+}
+
+/// Sets a follow's state (accepted, rejected).
+pub async fn set_state<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+    actor_id: &str,
+    state: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE followers SET state = $3 WHERE org_id = $1 AND actor_id = $2")
+        .bind(org_id)
+        .bind(actor_id)
+        .bind(state)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// (actor id, host) of the organisation's accepted followers.
+pub async fn accepted_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT actor_id, host FROM followers WHERE org_id = $1 AND state = 'accepted'")
+        .bind(org_id)
+        .fetch_all(ex)
+        .await
+}

@@ -1,0 +1,88 @@
+//! Other nodes and this node's decision about each.
+
+use sqlx::{Any, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PeerRow {
+    pub host: String,
+    pub trust: String,
+    pub actor_id: Option<String>,
+    pub shared_inbox: Option<String>,
+    pub their_answer: String,
+    pub our_follow_id: Option<String>,
+    pub their_follow: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PEER_COLUMNS: &str =
+    "host, trust, actor_id, shared_inbox, their_answer, our_follow_id, their_follow, created_at, updated_at";
+
+pub async fn find<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Option<PeerRow>> {
+    sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers WHERE host = $1"))
+        .bind(host)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Every peer, by host.
+pub async fn all<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<Vec<PeerRow>> {
+    sqlx::query_as(&format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY host"))
+        .fetch_all(ex)
+        .await
+}
+
+/// Records a peer we asked to federate (with our Follow's id), at `trust`.
+pub async fn upsert_requested<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    trust: &str,
+    actor_id: &str,
+    shared_inbox: &str,
+    our_follow_id: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO peers (host, trust, actor_id, shared_inbox, their_answer, our_follow_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $6) \
+         ON CONFLICT (host) DO UPDATE SET trust = $2, actor_id = $3, shared_inbox = $4, their_answer = 'requested', \
+         our_follow_id = $5, updated_at = $6",
+    )
+    .bind(host)
+    .bind(trust)
+    .bind(actor_id)
+    .bind(shared_inbox)
+    .bind(our_follow_id)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Sets this node's trust in a host, recording the host if it is new.
+pub async fn upsert_trust<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    trust: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO peers (host, trust, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (host) DO UPDATE SET trust = $2, updated_at = $3",
+    )
+    .bind(host)
+    .bind(trust)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Forgets the peer's Follow of this node once it has been answered.
+pub async fn clear_their_follow<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE peers SET their_follow = NULL WHERE host = $1")
+        .bind(host)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
