@@ -376,3 +376,10 @@ pub async fn org_slug<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -
         .await?;
     Ok(org.map(|(slug,)| slug))
 }
+
+pub async fn count_orgs<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations")
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}

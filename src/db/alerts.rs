@@ -373,3 +373,37 @@ pub async fn list(
     let rows = list_query.fetch_all(&db.pool).await?;
     Ok((rows, total))
 }
+
+/// Alerts published to everyone (open or closed), for nodeinfo.
+pub async fn count_public<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM alerts WHERE audience = 'public' AND status IN ('open', 'closed')")
+            .fetch_one(ex)
+            .await?;
+    Ok(n)
+}
+
+/// Ids of the organisation's 20 newest public alerts.
+pub async fn newest_public_ids_of_org<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed') \
+         ORDER BY published_at DESC LIMIT 20",
+    )
+    .bind(org_id)
+    .fetch_all(ex)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+pub async fn count_public_of_org<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed')",
+    )
+    .bind(org_id)
+    .fetch_one(ex)
+    .await?;
+    Ok(n)
+}

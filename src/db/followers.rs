@@ -52,3 +52,48 @@ pub async fn accepted_of<'e>(
         .fetch_all(ex)
         .await
 }
+
+/// A (new or repeated) Follow of an organisation, awaiting a decision.
+pub async fn upsert_pending<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+    actor_id: &str,
+    host: &str,
+    follow: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO followers (org_id, actor_id, host, follow, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) \
+         ON CONFLICT (org_id, actor_id) DO UPDATE SET follow = $4, state = 'pending'",
+    )
+    .bind(org_id)
+    .bind(actor_id)
+    .bind(host)
+    .bind(follow)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Removes the actor's follows (it undid its Follow).
+pub async fn delete_by_actor<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    actor_id: &str,
+    host: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM followers WHERE actor_id = $1 AND host = $2")
+        .bind(actor_id)
+        .bind(host)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_accepted_of<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE org_id = $1 AND state = 'accepted'")
+        .bind(org_id)
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod keys;
 pub mod outbox;
 pub mod peers;
+pub mod received;
 pub mod remote_alerts;
 pub mod sign_in_failures;
 

@@ -86,3 +86,85 @@ pub async fn clear_their_follow<'e>(ex: impl Executor<'e, Database = Any>, host:
         .await?;
     Ok(())
 }
+
+/// Records a host that asked to federate as `pending`, unless it is known.
+pub async fn insert_pending_if_absent<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO peers (host, trust, created_at, updated_at) VALUES ($1, 'pending', $2, $2) ON CONFLICT (host) DO NOTHING",
+    )
+    .bind(host)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a peer's Follow of this node (with its actor and inbox) until answered.
+pub async fn record_their_follow<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    actor_id: &str,
+    shared_inbox: &str,
+    follow: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE peers SET actor_id = $2, shared_inbox = $3, their_follow = $4, updated_at = $5 WHERE host = $1",
+    )
+    .bind(host)
+    .bind(actor_id)
+    .bind(shared_inbox)
+    .bind(follow)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Records the peer's answer (accepted, rejected) to our request to federate.
+pub async fn set_their_answer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    answer: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE peers SET their_answer = $2, updated_at = $3 WHERE host = $1")
+        .bind(host)
+        .bind(answer)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the peer's Follow when that actor of it undoes it.
+pub async fn clear_their_follow_by<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    actor_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE peers SET their_follow = NULL WHERE host = $1 AND actor_id = $2")
+        .bind(host)
+        .bind(actor_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn count_connected_or_trusted<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust IN ('connected', 'trusted')")
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}
+
+pub async fn count_trusted<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust = 'trusted'")
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}

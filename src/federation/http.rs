@@ -87,13 +87,8 @@ async fn nodeinfo_links(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn nodeinfo(State(state): State<AppState>) -> Result<Response> {
-    let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM organisations")
-        .fetch_one(&state.db.pool)
-        .await?;
-    let (public,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM alerts WHERE audience = 'public' AND status IN ('open', 'closed')")
-            .fetch_one(&state.db.pool)
-            .await?;
+    let orgs = crate::db::accounts::count_orgs(&state.db.pool).await?;
+    let public = crate::db::alerts::count_public(&state.db.pool).await?;
     let mut response = Json(json!({
         "version": "2.1",
         "software": {"name": "tadamun", "version": env!("CARGO_PKG_VERSION")},
@@ -141,9 +136,7 @@ async fn instance_outbox(State(state): State<AppState>) -> Response {
 /// The `network` audience: this node's connected and trusted peers. Only the
 /// count is public; who they are is the admins' business.
 async fn network_collection(State(state): State<AppState>) -> Result<Response> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust IN ('connected', 'trusted')")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let n = crate::db::peers::count_connected_or_trusted(&state.db.pool).await?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::network(&state.config),
@@ -154,9 +147,7 @@ async fn network_collection(State(state): State<AppState>) -> Result<Response> {
 
 /// The `trusted` audience: the count of trusted peers only.
 async fn trusted_collection(State(state): State<AppState>) -> Result<Response> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM peers WHERE trust = 'trusted'")
-        .fetch_one(&state.db.pool)
-        .await?;
+    let n = crate::db::peers::count_trusted(&state.db.pool).await?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::trusted_network(&state.config),
@@ -170,22 +161,11 @@ async fn org_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> 
     let org = find_org_by_slug(&state.db, &slug)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
-    let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed') \
-         ORDER BY published_at DESC LIMIT 20",
-    )
-    .bind(&org.id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed')",
-    )
-    .bind(&org.id)
-    .fetch_one(&state.db.pool)
-    .await?;
+    let ids = crate::db::alerts::newest_public_ids_of_org(&state.db.pool, &org.id).await?;
+    let total = crate::db::alerts::count_public_of_org(&state.db.pool, &org.id).await?;
     let items: Vec<String> = ids
         .into_iter()
-        .map(|(id,)| urls::alert(&state.config, &id).to_string())
+        .map(|id| urls::alert(&state.config, &id).to_string())
         .collect();
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -201,10 +181,7 @@ async fn org_followers(State(state): State<AppState>, Path(slug): Path<String>) 
     let org = find_org_by_slug(&state.db, &slug)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE org_id = $1 AND state = 'accepted'")
-        .bind(&org.id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let n = crate::db::followers::count_accepted_of(&state.db.pool, &org.id).await?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::org_followers(&state.config, &org.slug),

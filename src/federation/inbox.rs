@@ -24,8 +24,8 @@ use super::actors::RemoteActor;
 use super::wire::{self, AlertObject};
 use super::{integrity, peers, urls};
 use crate::clock::to_millis;
-use crate::db::new_id;
 use crate::db::remote_alerts::{self, RemoteAlertRow, Upserted};
+use crate::db::{self, new_id};
 use crate::domain::vocab::{Audience, Trust};
 use crate::error::{Error, Result};
 use crate::server::{AppState, read_body};
@@ -199,46 +199,43 @@ struct KnownAboutSender {
 }
 
 async fn known_about_sender(state: &AppState, envelope: &Envelope, actor_host: &str) -> Result<KnownAboutSender> {
-    use sqlx::Row;
     let proof_method = envelope.proof_method();
-    let row = sqlx::query(
-        "SELECT (SELECT trust FROM peers WHERE host = $1) AS trust, \
-         (SELECT COUNT(*) FROM received_activities WHERE id = $2) AS processed, \
-         a.id, a.host, a.kind, a.name, a.inbox, a.shared_inbox, a.public_key_pem, a.fetched_at, \
-         k.public_key_multibase, k.expires \
-         FROM (SELECT 1 AS one) AS one \
-         LEFT JOIN remote_actors a ON a.id = $3 \
-         LEFT JOIN remote_actor_keys k ON k.actor_id = $3 AND k.key_id = $4",
+    let facts = crate::db::received::sender_facts(
+        &state.db.pool,
+        actor_host,
+        envelope.id.as_str(),
+        envelope.actor.id().as_str(),
+        proof_method.as_deref().unwrap_or_default(),
     )
-    .bind(actor_host)
-    .bind(envelope.id.as_str())
-    .bind(envelope.actor.id().as_str())
-    .bind(proof_method.as_deref().unwrap_or_default())
-    .fetch_one(&state.db.pool)
     .await?;
-    let trust: Option<String> = row.try_get("trust")?;
-    let processed: i64 = row.try_get("processed")?;
-    let actor_id: Option<String> = row.try_get("id")?;
-    let actor = match actor_id.as_deref().map(Url::parse) {
-        Some(Ok(id)) => Some(RemoteActor {
-            id: super::actors::UrlText(id),
-            host: row.try_get("host")?,
-            kind: row.try_get("kind")?,
-            name: row.try_get("name")?,
-            inbox: row.try_get("inbox")?,
-            shared_inbox: row.try_get("shared_inbox")?,
-            public_key_pem: row.try_get("public_key_pem")?,
-            fetched_at: row.try_get("fetched_at")?,
-        }),
+    // The actor's columns are NOT NULL: all are there when its id is.
+    let actor = match (
+        facts.id.as_deref().map(Url::parse),
+        facts.host,
+        facts.kind,
+        facts.inbox,
+        facts.public_key_pem,
+        facts.fetched_at,
+    ) {
+        (Some(Ok(id)), Some(host), Some(kind), Some(inbox), Some(public_key_pem), Some(fetched_at)) => {
+            Some(RemoteActor {
+                id: super::actors::UrlText(id),
+                host,
+                kind,
+                name: facts.name,
+                inbox,
+                shared_inbox: facts.shared_inbox,
+                public_key_pem,
+                fetched_at,
+            })
+        }
         _ => None,
     };
-    let multibase: Option<String> = row.try_get("public_key_multibase")?;
-    let expires: Option<String> = row.try_get("expires")?;
     Ok(KnownAboutSender {
-        trust: trust.and_then(|t| t.parse().ok()),
-        already_processed: processed > 0,
+        trust: facts.trust.and_then(|t| t.parse().ok()),
+        already_processed: facts.processed > 0,
         actor,
-        proof_key: multibase.map(|m| (m, expires)),
+        proof_key: facts.public_key_multibase.map(|m| (m, facts.expires)),
         proof_method,
     })
 }
@@ -544,35 +541,26 @@ async fn on_follow(state: &AppState, data: &Data<AppState>, activity: &Incoming,
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     // Any follow from a server we do not know is that server asking to federate.
-    sqlx::query(
-        "INSERT INTO peers (host, trust, created_at, updated_at) VALUES ($1, 'pending', $2, $2) ON CONFLICT (host) DO NOTHING",
-    )
-    .bind(host)
-    .bind(to_millis(now))
-    .execute(&mut *tx)
-    .await?;
+    db::peers::insert_pending_if_absent(&mut *tx, host, to_millis(now)).await?;
     if target == urls::instance_actor(&state.config) {
-        sqlx::query(
-            "UPDATE peers SET actor_id = $2, shared_inbox = $3, their_follow = $4, updated_at = $5 WHERE host = $1",
+        db::peers::record_their_follow(
+            &mut *tx,
+            host,
+            follower.id.0.as_str(),
+            follower.delivery_inbox()?.as_str(),
+            &activity.raw.to_string(),
+            to_millis(now),
         )
-        .bind(host)
-        .bind(follower.id.0.as_str())
-        .bind(follower.delivery_inbox()?.as_str())
-        .bind(activity.raw.to_string())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
         .await?;
     } else if let Some(org) = &followed_org {
-        sqlx::query(
-            "INSERT INTO followers (org_id, actor_id, host, follow, state, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) \
-             ON CONFLICT (org_id, actor_id) DO UPDATE SET follow = $4, state = 'pending'",
+        db::followers::upsert_pending(
+            &mut *tx,
+            &org.id,
+            follower.id.0.as_str(),
+            host,
+            &activity.raw.to_string(),
+            to_millis(now),
         )
-        .bind(&org.id)
-        .bind(follower.id.0.as_str())
-        .bind(host)
-        .bind(activity.raw.to_string())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
         .await?;
     } else if let Some(group) = &followed_group {
         // An organisation asking to join: the group's moderators decide.
@@ -616,12 +604,7 @@ async fn on_answer(state: &AppState, activity: &Incoming, host: &str) -> Result<
         _ => false,
     };
     if ours {
-        sqlx::query("UPDATE peers SET their_answer = $2, updated_at = $3 WHERE host = $1")
-            .bind(host)
-            .bind(answer)
-            .bind(to_millis(state.clock.now()))
-            .execute(&state.db.pool)
-            .await?;
+        db::peers::set_their_answer(&state.db.pool, host, answer, to_millis(state.clock.now())).await?;
         if answer == "accepted" {
             // What they refused before approving us goes to them now.
             super::alert_delivery::reconcile_host(state, host).await?;
@@ -642,16 +625,8 @@ async fn on_undo(state: &AppState, activity: &Incoming, host: &str) -> Result<()
     if super::groups::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await? {
         return Ok(());
     }
-    sqlx::query("DELETE FROM followers WHERE actor_id = $1 AND host = $2")
-        .bind(activity.actor.as_str())
-        .bind(host)
-        .execute(&state.db.pool)
-        .await?;
-    sqlx::query("UPDATE peers SET their_follow = NULL WHERE host = $1 AND actor_id = $2")
-        .bind(host)
-        .bind(activity.actor.as_str())
-        .execute(&state.db.pool)
-        .await?;
+    db::followers::delete_by_actor(&state.db.pool, activity.actor.as_str(), host).await?;
+    db::peers::clear_their_follow_by(&state.db.pool, host, activity.actor.as_str()).await?;
     Ok(())
 }
 
