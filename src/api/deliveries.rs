@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{ApiJson, ApiRoutes};
 use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
+use crate::db::outbox;
 use crate::domain::FieldErrors;
 use crate::error::Result;
 use crate::federation::outbox::UNREACHABLE_AFTER;
@@ -35,21 +36,6 @@ struct ListParams {
     offset: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    id: String,
-    activity_id: String,
-    kind: String,
-    host: String,
-    inbox: String,
-    state: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_error: Option<String>,
-    created_at: i64,
-    delivered_at: Option<i64>,
-}
-
 async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     let wanted = p.state.unwrap_or_else(|| "undelivered".into());
@@ -71,18 +57,14 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListP
         super::alerts::page_params_within(&mut errors, p.limit.as_deref(), p.offset.as_deref(), 100, 500);
     errors.into_result()?;
     let host = p.host.as_deref().and_then(crate::federation::peers::normalise_host);
-    let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql = format!(
-        "SELECT d.id, d.activity_id, a.kind, d.host, d.inbox, d.state, d.attempts, d.next_attempt_at, d.last_error, \
-         d.created_at, d.delivered_at FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
-         WHERE ($1 = '' OR d.host = $1) AND d.state IN ({}) ORDER BY a.seq, d.created_at LIMIT {limit} OFFSET {offset}",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as::<_, DeliveryRow>(&sql).bind(host.clone().unwrap_or_default());
-    for s in states {
-        query = query.bind(*s);
-    }
-    let rows = query.fetch_all(&state.db.pool).await?;
+    let rows = outbox::list_deliveries(
+        &state.db.pool,
+        host.as_deref().unwrap_or_default(),
+        states,
+        limit,
+        offset,
+    )
+    .await?;
     let items: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -114,30 +96,11 @@ pub struct PeerQueue {
 }
 
 pub async fn queues(state: &AppState) -> Result<Vec<PeerQueue>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        host: String,
-        pending: i64,
-        failed: i64,
-        oldest: Option<i64>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT host, \
-         SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, \
-         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
-         MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest \
-         FROM outbox_deliveries GROUP BY host ORDER BY host",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
+    let rows = outbox::queues_by_host(&state.db.pool).await?;
     let now = state.clock.now();
     let mut queues = Vec::with_capacity(rows.len());
     for row in rows {
-        let health: Option<(Option<i64>, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT failing_since, last_error, last_success FROM delivery_hosts WHERE host = $1")
-                .bind(&row.host)
-                .fetch_optional(&state.db.pool)
-                .await?;
+        let health = outbox::host_health(&state.db.pool, &row.host).await?;
         let (failing_since, last_error, last_success) = health.unwrap_or((None, None, None));
         queues.push(PeerQueue {
             unreachable: failing_since.is_some_and(|f| to_millis(now) - f > UNREACHABLE_AFTER.num_milliseconds()),
@@ -180,14 +143,12 @@ async fn retry(
         None => None,
     };
     let now = to_millis(state.clock.now());
-    let done = sqlx::query(
-        "UPDATE outbox_deliveries SET state = 'pending', next_attempt_at = $1, attempts = 0 \
-         WHERE state IN ('pending', 'failed') AND ($2 = '' OR host = $2) AND ($3 = '' OR id = $3)",
+    let requeued = outbox::retry_now(
+        &state.db.pool,
+        now,
+        host.as_deref().unwrap_or_default(),
+        body.id.as_deref().unwrap_or_default(),
     )
-    .bind(now)
-    .bind(host.unwrap_or_default())
-    .bind(body.id.unwrap_or_default())
-    .execute(&state.db.pool)
     .await?;
     crate::db::audit::record(
         &state.db.pool,
@@ -196,11 +157,11 @@ async fn retry(
         None,
         "deliveries.retry",
         "outbox",
-        &format!("{} deliveries", done.rows_affected()),
+        &format!("{requeued} deliveries"),
     )
     .await?;
     state.deliveries.notify_one();
-    Ok(Json(json!({"requeued": done.rows_affected()})))
+    Ok(Json(json!({"requeued": requeued})))
 }
 
 /// Prometheus text format, for an admin token (peers' names are not public).

@@ -17,6 +17,7 @@ pub mod peers;
 pub mod received;
 pub mod remote_alerts;
 pub mod sign_in_failures;
+pub mod signing_keys;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -232,3 +232,91 @@ pub async fn cancel_pending_alerts_to<'e>(ex: impl Executor<'e, Database = Any>,
     .await?;
     Ok(())
 }
+
+/// A delivery as the admins' delivery list shows it.
+#[derive(Debug, FromRow)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub activity_id: String,
+    pub kind: String,
+    pub host: String,
+    pub inbox: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// Deliveries in one of `states` (to `host` only, unless it is empty), in
+/// outbox order.
+pub async fn list_deliveries<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    states: &[&str],
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<DeliveryRow>> {
+    let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT d.id, d.activity_id, a.kind, d.host, d.inbox, d.state, d.attempts, d.next_attempt_at, d.last_error, \
+         d.created_at, d.delivered_at FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE ($1 = '' OR d.host = $1) AND d.state IN ({}) ORDER BY a.seq, d.created_at LIMIT {limit} OFFSET {offset}",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, DeliveryRow>(&sql).bind(host);
+    for s in states {
+        query = query.bind(*s);
+    }
+    query.fetch_all(ex).await
+}
+
+/// One host's queue: how many deliveries are pending and failed, and when
+/// the oldest pending one was queued.
+#[derive(Debug, FromRow)]
+pub struct HostQueueRow {
+    pub host: String,
+    pub pending: i64,
+    pub failed: i64,
+    pub oldest: Option<i64>,
+}
+
+pub async fn queues_by_host<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<Vec<HostQueueRow>> {
+    sqlx::query_as(
+        "SELECT host, \
+         SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, \
+         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
+         MIN(CASE WHEN state = 'pending' THEN created_at END) AS oldest \
+         FROM outbox_deliveries GROUP BY host ORDER BY host",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+/// (failing since, last error, last success) of a host, if ever tried.
+pub async fn host_health<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+) -> sqlx::Result<Option<(Option<i64>, Option<String>, Option<i64>)>> {
+    sqlx::query_as("SELECT failing_since, last_error, last_success FROM delivery_hosts WHERE host = $1")
+        .bind(host)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Makes pending and failed deliveries due at `now` with no attempts
+/// counted: all, or those to `host`, or the one `id` (empty means any).
+/// Returns how many.
+pub async fn retry_now<'e>(ex: impl Executor<'e, Database = Any>, now: i64, host: &str, id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox_deliveries SET state = 'pending', next_attempt_at = $1, attempts = 0 \
+         WHERE state IN ('pending', 'failed') AND ($2 = '' OR host = $2) AND ($3 = '' OR id = $3)",
+    )
+    .bind(now)
+    .bind(host)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

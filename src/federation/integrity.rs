@@ -14,18 +14,12 @@ use super::actors::RemoteActor;
 use super::proof::{self, ProofClaims, ProofError};
 use super::{keystore, peers, urls};
 use crate::clock::{from_millis, to_millis};
+use crate::db::signing_keys;
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
 use crate::server::AppState;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LocalKeyRow {
-    pub key_id: String,
-    pub public_key_multibase: String,
-    pub private_key: String,
-    pub created_at: i64,
-    pub retired_at: Option<i64>,
-}
+pub use crate::db::signing_keys::LocalKeyRow;
 
 /// The URL of an actor's verification method.
 pub fn method_id(actor: &Url, key_id: &str) -> String {
@@ -33,13 +27,7 @@ pub fn method_id(actor: &Url, key_id: &str) -> String {
 }
 
 pub async fn local_keys(state: &AppState, actor_ref: &str) -> Result<Vec<LocalKeyRow>> {
-    Ok(sqlx::query_as(
-        "SELECT key_id, public_key_multibase, private_key, created_at, retired_at FROM local_signing_keys \
-         WHERE actor_ref = $1 ORDER BY created_at, key_id",
-    )
-    .bind(actor_ref)
-    .fetch_all(&state.db.pool)
-    .await?)
+    Ok(signing_keys::local_of(&state.db.pool, actor_ref).await?)
 }
 
 /// The actor's active key (made on first use).
@@ -65,16 +53,14 @@ pub async fn active_key(state: &AppState, actor_ref: &str) -> Result<(String, Si
 
 async fn insert_key(state: &AppState, actor_ref: &str, key_id: &str, key: &SigningKey) -> Result<()> {
     let sealed = keystore::seal(state.key_cipher.as_deref(), &proof::private_key_multibase(key))?;
-    sqlx::query(
-        "INSERT INTO local_signing_keys (actor_ref, key_id, public_key_multibase, private_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (actor_ref, key_id) DO NOTHING",
+    signing_keys::insert_local_if_absent(
+        &state.db.pool,
+        actor_ref,
+        key_id,
+        &proof::public_key_multibase(&key.verifying_key()),
+        &sealed,
+        to_millis(state.clock.now()),
     )
-    .bind(actor_ref)
-    .bind(key_id)
-    .bind(proof::public_key_multibase(&key.verifying_key()))
-    .bind(sealed)
-    .bind(to_millis(state.clock.now()))
-    .execute(&state.db.pool)
     .await?;
     Ok(())
 }
@@ -89,21 +75,14 @@ pub async fn rotate(state: &AppState, actor_ref: &str) -> Result<String> {
     let sealed = keystore::seal(state.key_cipher.as_deref(), &proof::private_key_multibase(&key))?;
     let now = to_millis(state.clock.now());
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("UPDATE local_signing_keys SET retired_at = $2 WHERE actor_ref = $1 AND retired_at IS NULL")
-        .bind(actor_ref)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO local_signing_keys (actor_ref, key_id, public_key_multibase, private_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+    signing_keys::rotate_local(
+        &mut tx,
+        actor_ref,
+        &key_id,
+        &proof::public_key_multibase(&key.verifying_key()),
+        &sealed,
+        now,
     )
-    .bind(actor_ref)
-    .bind(&key_id)
-    .bind(proof::public_key_multibase(&key.verifying_key()))
-    .bind(sealed)
-    .bind(now)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(key_id)
@@ -191,13 +170,7 @@ fn refused(err: ProofError) -> Error {
 }
 
 async fn find_remote_key(state: &AppState, actor: &str, method: &str) -> Result<Option<(String, Option<String>)>> {
-    Ok(sqlx::query_as(
-        "SELECT public_key_multibase, expires FROM remote_actor_keys WHERE actor_id = $1 AND key_id = $2",
-    )
-    .bind(actor)
-    .bind(method)
-    .fetch_optional(&state.db.pool)
-    .await?)
+    Ok(signing_keys::find_remote(&state.db.pool, actor, method).await?)
 }
 
 /// The public key behind a verification method, if `controller` lists it.
@@ -315,24 +288,12 @@ pub async fn store_remote_keys(state: &AppState, actor: &str, document: &Value) 
     // rotated key may now be retired) are read again after this.
     super::inbox::forget_keys_while_receiving(actor);
     let mut tx = state.db.pool.begin().await?;
-    sqlx::query("DELETE FROM remote_actor_keys WHERE actor_id = $1")
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+    signing_keys::delete_remote_of(&mut *tx, actor).await?;
     for (method, multibase, expires) in published_keys(document) {
         if !method.starts_with(&format!("{actor}#")) || proof::parse_public_key_multibase(&multibase).is_err() {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO remote_actor_keys (actor_id, key_id, public_key_multibase, expires) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (actor_id, key_id) DO NOTHING",
-        )
-        .bind(actor)
-        .bind(&method)
-        .bind(&multibase)
-        .bind(&expires)
-        .execute(&mut *tx)
-        .await?;
+        signing_keys::insert_remote(&mut *tx, actor, &method, &multibase, expires.as_deref()).await?;
     }
     tx.commit().await?;
     Ok(())
