@@ -829,23 +829,16 @@ pub async fn letter(state: &AppState, staff: &Staff, alert_id: &str, language: O
 
 pub async fn attention(state: &AppState, staff: &Staff) -> Result<Attention> {
     let now = state.clock.now();
-    let expired: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, number, title, expires_at FROM alerts WHERE org_id = $1 AND status = 'open' \
-         AND expires_at IS NOT NULL AND expires_at < $2 ORDER BY expires_at, id",
-    )
-    .bind(&staff.org_id)
-    .bind(to_millis(now))
-    .fetch_all(&state.db.pool)
-    .await?;
+    let expired = crate::db::alerts::expired_open_of_org(&state.db.pool, &staff.org_id, to_millis(now)).await?;
     let overdue = q::overdue_pledges(&state.db, &staff.org_id, to_millis(now)).await?;
     Ok(Attention {
         expired_alerts: expired
             .into_iter()
-            .map(|(id, number, title, expires)| ExpiredAlert {
-                id,
-                number,
-                title,
-                expires: from_millis(expires),
+            .map(|row| ExpiredAlert {
+                id: row.id,
+                number: row.number,
+                title: row.title,
+                expires: from_millis(row.expires_at),
             })
             .collect(),
         overdue_pledges: overdue

@@ -139,12 +139,14 @@ async fn publish(node: &BenchNode, title: &str) -> anyhow::Result<(String, i64)>
     Ok((view.id, chrono::Utc::now().timestamp_millis()))
 }
 
-async fn count(state: &AppState, sql: &str) -> i64 {
-    sqlx::query_as::<_, (i64,)>(sql)
-        .fetch_one(&state.db.pool)
-        .await
-        .map(|(n,)| n)
-        .unwrap_or(0)
+/// Deliveries the node has yet to make (0 if the count fails).
+async fn pending_deliveries(state: &AppState) -> i64 {
+    crate::db::outbox::count_pending(&state.db.pool).await.unwrap_or(0)
+}
+
+/// Alerts the node has received (0 if the count fails).
+async fn received_alerts(state: &AppState) -> i64 {
+    crate::db::remote_alerts::count_all(&state.db).await.unwrap_or(0)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -204,17 +206,12 @@ async fn ceilings(dir: &std::path::Path, key: &Keypair, time: Duration) -> anyho
     })
     .await?;
     let db = Db::connect(&format!("sqlite://{}/commits.db", dir.display()), 1).await?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-        .execute(&db.pool)
-        .await?;
+    crate::db::bench::create_commits_table(&db.pool).await?;
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < time {
         let mut tx = db.pool.begin().await?;
-        sqlx::query("INSERT INTO bench_commits (body) VALUES ($1)")
-            .bind("an activity")
-            .execute(&mut *tx)
-            .await?;
+        crate::db::bench::insert_commit(&mut *tx, "an activity").await?;
         tx.commit().await?;
         n += 1;
     }
@@ -258,19 +255,13 @@ struct FanOut {
 /// query): polling every peer would itself load the machine being measured.
 async fn wait_for_peers(origin: &BenchNode, others: &[BenchNode], total: i64, peers: usize) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(600);
-    while count(
-        &origin.state,
-        "SELECT COUNT(*) FROM outbox_deliveries WHERE state = 'pending'",
-    )
-    .await
-        > 0
-    {
+    while pending_deliveries(&origin.state).await > 0 {
         anyhow::ensure!(Instant::now() < deadline, "fan-out to {peers} peers did not finish");
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let mut stored = 0;
     for peer in others {
-        stored += count(&peer.state, "SELECT COUNT(*) FROM remote_alerts").await;
+        stored += received_alerts(&peer.state).await;
     }
     anyhow::ensure!(
         stored == total,
@@ -316,10 +307,8 @@ async fn fan_out(dir: &std::path::Path, keys: &KeySource, peers: usize, alerts: 
         wait_for_peers(&origin, &others, total + ((n + 1) * peers) as i64, peers).await?;
         let mut latest = 0i64;
         for peer in &others {
-            let (received,): (i64,) = sqlx::query_as("SELECT received_at FROM remote_alerts WHERE id LIKE $1")
-                .bind(format!("%/alerts/{id}"))
-                .fetch_one(&peer.state.db.pool)
-                .await?;
+            let received =
+                crate::db::remote_alerts::received_at_of_id_like(&peer.state.db, &format!("%/alerts/{id}")).await?;
             latest = latest.max(received);
         }
         all_peers.push((latest - at).max(0) as f64);
@@ -371,7 +360,7 @@ async fn inbox(dir: &std::path::Path, keys: &KeySource, senders: usize, each: us
         }
         streams.push(presign_queue(sender).await?);
     }
-    let before = count(&target.state, "SELECT COUNT(*) FROM remote_alerts").await;
+    let before = received_alerts(&target.state).await;
     let client = reqwest::Client::new();
     let meter = cpu_meter();
     let started = Instant::now();
@@ -401,7 +390,7 @@ async fn inbox(dir: &std::path::Path, keys: &KeySource, senders: usize, each: us
         done??;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let activities = count(&target.state, "SELECT COUNT(*) FROM remote_alerts").await - before;
+    let activities = received_alerts(&target.state).await - before;
     let cpu = cpu_use(meter, activities as f64);
     anyhow::ensure!(
         activities == (senders * each) as i64,
@@ -433,12 +422,7 @@ struct SignedPost {
 async fn presign_queue(sender: &BenchNode) -> anyhow::Result<Vec<SignedPost>> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD as BASE64;
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT a.body, a.actor_ref, d.inbox FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
-         WHERE d.state = 'pending' ORDER BY a.seq",
-    )
-    .fetch_all(&sender.state.db.pool)
-    .await?;
+    let rows = crate::db::outbox::pending_in_order(&sender.state.db.pool).await?;
     let config = http_signature_normalization::Config::new().set_expiration(Duration::from_secs(3600));
     let mut posts = Vec::new();
     for (body, actor_ref, inbox) in rows {

@@ -278,20 +278,16 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
         let follow_id = urls::activity(&state.config, &new_id());
         let follow = wire::follow(&follow_id, &org_actor, &uri);
         let mut tx = state.db.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
-             ON CONFLICT (group_id, org_uri) DO UPDATE SET follow = $6, updated_at = $7, \
-             state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+        q::upsert_local_join_request(
+            &mut tx,
+            &row.id,
+            org_actor.as_str(),
+            &org.name,
+            urls::org_inbox(&state.config, &org.slug).as_str(),
+            &state.config.domain,
+            &follow.to_string(),
+            to_millis(now),
         )
-        .bind(&row.id)
-        .bind(org_actor.as_str())
-        .bind(&org.name)
-        .bind(urls::org_inbox(&state.config, &org.slug).as_str())
-        .bind(&state.config.domain)
-        .bind(follow.to_string())
-        .bind(to_millis(now))
-        .execute(&mut *tx)
         .await?;
         upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
         tx.commit().await?;
@@ -344,18 +340,7 @@ async fn upsert_membership(
     state_name: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO group_memberships (group_id, org_id, follow_id, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) \
-         ON CONFLICT (group_id, org_id) DO UPDATE SET follow_id = $3, state = $4, updated_at = $5",
-    )
-    .bind(group_id)
-    .bind(org_id)
-    .bind(follow_id)
-    .bind(state_name)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
+    q::upsert_membership(conn, group_id, org_id, follow_id, state_name, to_millis(now)).await?;
     Ok(())
 }
 
@@ -622,13 +607,7 @@ async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &
         // One of our organisations: its membership is on this node too.
         if let Some(org) = &local_org {
             let membership = if decision == "accepted" { "accepted" } else { "rejected" };
-            sqlx::query("UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_id = $2")
-                .bind(&row.id)
-                .bind(&org.id)
-                .bind(membership)
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?;
+            q::set_membership_state(&mut tx, &row.id, &org.id, membership, to_millis(now)).await?;
         }
     } else {
         // Removal is told as a Reject of the request that made them a member.

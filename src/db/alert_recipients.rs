@@ -46,3 +46,11 @@ pub async fn remove(conn: &mut AnyConnection, alert_id: &str, inbox: &str) -> sq
         .await?;
     Ok(())
 }
+
+/// (inbox, host) of everyone the alert was sent to.
+pub async fn inboxes(conn: &mut AnyConnection, alert_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT inbox, host FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
+        .bind(alert_id)
+        .fetch_all(conn)
+        .await
+}

@@ -407,3 +407,39 @@ pub async fn count_public_of_org<'e>(ex: impl Executor<'e, Database = Any>, org_
     .await?;
     Ok(n)
 }
+
+/// Ids of the alerts that may be federated (open or closed, not node-only),
+/// oldest first.
+pub async fn federated_ids<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM alerts WHERE status IN ('open', 'closed') AND audience <> 'node' ORDER BY created_at",
+    )
+    .fetch_all(ex)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// An open alert of the organisation past its expiry.
+#[derive(Debug, FromRow)]
+pub struct ExpiredAlertRow {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub expires_at: i64,
+}
+
+/// The organisation's open alerts that expired before `now`, soonest first.
+pub async fn expired_open_of_org<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+    now: i64,
+) -> sqlx::Result<Vec<ExpiredAlertRow>> {
+    sqlx::query_as(
+        "SELECT id, number, title, expires_at FROM alerts WHERE org_id = $1 AND status = 'open' \
+         AND expires_at IS NOT NULL AND expires_at < $2 ORDER BY expires_at, id",
+    )
+    .bind(org_id)
+    .bind(now)
+    .fetch_all(ex)
+    .await
+}

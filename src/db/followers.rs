@@ -97,3 +97,18 @@ pub async fn count_accepted_of<'e>(ex: impl Executor<'e, Database = Any>, org_id
         .await?;
     Ok(n)
 }
+
+/// (actor id, host) of the organisation's accepted followers on hosts this
+/// node federates with (connected or trusted).
+pub async fn accepted_on_federating_hosts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT f.actor_id, f.host FROM followers f JOIN peers p ON p.host = f.host \
+         WHERE f.org_id = $1 AND f.state = 'accepted' AND p.trust IN ('connected', 'trusted')",
+    )
+    .bind(org_id)
+    .fetch_all(ex)
+    .await
+}

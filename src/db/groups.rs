@@ -216,3 +216,177 @@ pub async fn alert_uris(db: &Db, group_id: &str) -> sqlx::Result<Vec<String>> {
             .await?;
     Ok(rows.into_iter().map(|(u,)| u).collect())
 }
+
+/// Ids of our (hosted) groups that relayed an alert.
+pub async fn hosted_group_ids_of_alert(db: &Db, alert_uri: &str) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT g.id FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
+    )
+    .bind(alert_uri)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// URIs of our (hosted) groups that relayed an alert, on a connection held.
+pub async fn hosted_group_uris_of_alert_on(conn: &mut AnyConnection, alert_uri: &str) -> sqlx::Result<Vec<String>> {
+    let uris: Vec<(String,)> = sqlx::query_as(
+        "SELECT g.uri FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
+    )
+    .bind(alert_uri)
+    .fetch_all(conn)
+    .await?;
+    Ok(uris.into_iter().map(|(uri,)| uri).collect())
+}
+
+/// A member's state in one of our groups, if it ever asked to join.
+pub async fn member_state_on(conn: &mut AnyConnection, group_id: &str, org_uri: &str) -> sqlx::Result<Option<String>> {
+    let member: Option<(String,)> =
+        sqlx::query_as("SELECT state FROM group_members WHERE group_id = $1 AND org_uri = $2")
+            .bind(group_id)
+            .bind(org_uri)
+            .fetch_optional(conn)
+            .await?;
+    Ok(member.map(|(state,)| state))
+}
+
+/// A request to join one of our groups from another node, pending for the
+/// moderators; a member already accepted stays accepted. Name and inbox are
+/// refreshed from the request.
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert_join_request(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_uri: &str,
+    org_name: &str,
+    inbox: &str,
+    host: &str,
+    follow: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
+         ON CONFLICT (group_id, org_uri) DO UPDATE SET org_name = $3, inbox = $4, follow = $6, updated_at = $7, \
+         state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+    )
+    .bind(group_id)
+    .bind(org_uri)
+    .bind(org_name)
+    .bind(inbox)
+    .bind(host)
+    .bind(follow)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A request of one of this node's organisations to join one of our groups:
+/// like [`upsert_join_request`], but a repeated request changes only the
+/// Follow (name and inbox stay as first recorded).
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert_local_join_request(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_uri: &str,
+    org_name: &str,
+    inbox: &str,
+    host: &str,
+    follow: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
+         ON CONFLICT (group_id, org_uri) DO UPDATE SET follow = $6, updated_at = $7, \
+         state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+    )
+    .bind(group_id)
+    .bind(org_uri)
+    .bind(org_name)
+    .bind(inbox)
+    .bind(host)
+    .bind(follow)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records our organisation's (new or repeated) request to join a group.
+pub async fn upsert_membership(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_id: &str,
+    follow_id: &str,
+    state: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO group_memberships (group_id, org_id, follow_id, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) \
+         ON CONFLICT (group_id, org_id) DO UPDATE SET follow_id = $3, state = $4, updated_at = $5",
+    )
+    .bind(group_id)
+    .bind(org_id)
+    .bind(follow_id)
+    .bind(state)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_membership_state(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_id: &str,
+    state: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_id = $2")
+        .bind(group_id)
+        .bind(org_id)
+        .bind(state)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A group's answer to our request `follow_id` (unless we left since).
+/// Returns how many memberships it answered.
+pub async fn answer_membership_by_follow(
+    db: &Db,
+    group_id: &str,
+    follow_id: &str,
+    state: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND follow_id = $2 \
+     AND state <> 'left'",
+    )
+    .bind(group_id)
+    .bind(follow_id)
+    .bind(state)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A group's answer that names no request: it answers every pending request
+/// of ours to it. Returns how many.
+pub async fn answer_pending_memberships(db: &Db, group_id: &str, state: &str, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE group_memberships SET state = $2, updated_at = $3 WHERE group_id = $1 AND state = 'pending'",
+    )
+    .bind(group_id)
+    .bind(state)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
+}

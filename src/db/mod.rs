@@ -8,6 +8,7 @@ pub mod actors;
 pub mod alert_recipients;
 pub mod alerts;
 pub mod audit;
+pub mod bench;
 pub mod followers;
 pub mod group_commit;
 pub mod groups;

@@ -320,3 +320,22 @@ pub async fn retry_now<'e>(ex: impl Executor<'e, Database = Any>, now: i64, host
     .await?;
     Ok(done.rows_affected())
 }
+
+/// (body, actor_ref, inbox) of every pending delivery, in outbox order.
+pub async fn pending_in_order<'e>(
+    ex: impl Executor<'e, Database = Any>,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT a.body, a.actor_ref, d.inbox FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE d.state = 'pending' ORDER BY a.seq",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn count_pending<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_deliveries WHERE state = 'pending'")
+        .fetch_one(ex)
+        .await?;
+    Ok(n)
+}

@@ -353,3 +353,20 @@ pub async fn names_org(db: &Db, alert_id: &str, org_id: &str) -> sqlx::Result<bo
             .await?;
     Ok(n > 0)
 }
+
+/// How many received alerts are stored, withdrawn ones included.
+pub async fn count_all(db: &Db) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM remote_alerts")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n)
+}
+
+/// When the received alert whose id matches the LIKE `pattern` arrived.
+pub async fn received_at_of_id_like(db: &Db, pattern: &str) -> sqlx::Result<i64> {
+    let (received,): (i64,) = sqlx::query_as("SELECT received_at FROM remote_alerts WHERE id LIKE $1")
+        .bind(pattern)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(received)
+}

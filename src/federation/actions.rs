@@ -107,11 +107,7 @@ pub async fn alert_recipients(
     alert_id: &str,
     except_host: Option<&str>,
 ) -> Result<Vec<(Url, String)>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT inbox, host FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
-            .bind(alert_id)
-            .fetch_all(conn)
-            .await?;
+    let rows = crate::db::alert_recipients::inboxes(conn, alert_id).await?;
     Ok(rows
         .into_iter()
         .filter(|(_, h)| except_host != Some(h.as_str()))

@@ -111,13 +111,7 @@ pub async fn plan(
                 peers::with_trust(state, &[Trust::Connected, Trust::Trusted]).await?,
             )?;
             // Accepted followers (any ActivityPub software) get public and network alerts.
-            let followers: Vec<(String, String)> = sqlx::query_as(
-                "SELECT f.actor_id, f.host FROM followers f JOIN peers p ON p.host = f.host \
-                 WHERE f.org_id = $1 AND f.state = 'accepted' AND p.trust IN ('connected', 'trusted')",
-            )
-            .bind(org_id)
-            .fetch_all(&state.db.pool)
-            .await?;
+            let followers = crate::db::followers::accepted_on_federating_hosts(&state.db.pool, org_id).await?;
             for (actor_id, host) in followers {
                 if let Some(actor) = super::actors::find_remote_actor(state, &actor_id).await? {
                     everyone.add(actor.delivery_inbox()?, host);
@@ -378,13 +372,8 @@ async fn federate_to(
     }
     // A withdrawal also reaches the members our own groups passed the alert to.
     if !visible && only_host.is_none() {
-        let hosted: Vec<(String,)> = sqlx::query_as(
-            "SELECT g.uri FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
-        )
-        .bind(object_id.as_str())
-        .fetch_all(&mut *conn)
-        .await?;
-        for (uri,) in hosted {
+        let hosted = crate::db::groups::hosted_group_uris_of_alert_on(&mut *conn, object_id.as_str()).await?;
+        for uri in hosted {
             if let Some(group) = crate::db::groups::find_by_uri_on(conn, &uri).await? {
                 let id = urls::activity(config, &new_id());
                 let tombstone = wire::alert_removal(&object_id, now, wire::Removal::Withdrawn, alert.version);
@@ -422,13 +411,8 @@ async fn addressed_groups(
         if !matches!(alert.audience, Audience::Public | Audience::Network) {
             continue;
         }
-        let member: Option<(String,)> =
-            sqlx::query_as("SELECT state FROM group_members WHERE group_id = $1 AND org_uri = $2")
-                .bind(&group.id)
-                .bind(actor.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-        if member.is_none_or(|(s,)| s != "accepted") {
+        let member = crate::db::groups::member_state_on(&mut *conn, &group.id, actor.as_str()).await?;
+        if member.is_none_or(|s| s != "accepted") {
             continue;
         }
         crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
@@ -449,12 +433,8 @@ async fn addressed_groups(
 /// visible alert it may now see goes to it again (receivers keep the newest
 /// version), and those it may no longer see are deleted there.
 pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
-    let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM alerts WHERE status IN ('open', 'closed') AND audience <> 'node' ORDER BY created_at",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
-    for (id,) in ids {
+    let ids = crate::db::alerts::federated_ids(&state.db.pool).await?;
+    for id in ids {
         let Some(stored) = crate::db::alerts::get(&state.db, &id).await? else {
             continue;
         };

@@ -176,14 +176,9 @@ pub async fn relay(
 
 /// Our groups that relayed an alert (to relay its withdrawal too).
 pub async fn hosted_groups_of_alert(state: &AppState, alert_uri: &str) -> Result<Vec<GroupRow>> {
-    let ids: Vec<(String,)> = sqlx::query_as(
-        "SELECT g.id FROM group_alerts a JOIN groups g ON g.id = a.group_id WHERE a.alert_uri = $1 AND g.hosted = 1",
-    )
-    .bind(alert_uri)
-    .fetch_all(&state.db.pool)
-    .await?;
+    let ids = q::hosted_group_ids_of_alert(&state.db, alert_uri).await?;
     let mut groups = Vec::new();
-    for (id,) in ids {
+    for id in ids {
         if let Some(g) = q::find(&state.db, &id).await? {
             groups.push(g);
         }
@@ -201,20 +196,16 @@ pub async fn on_join_request(
     host: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO group_members (group_id, org_uri, org_name, inbox, host, follow, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) \
-         ON CONFLICT (group_id, org_uri) DO UPDATE SET org_name = $3, inbox = $4, follow = $6, updated_at = $7, \
-         state = CASE WHEN group_members.state = 'accepted' THEN 'accepted' ELSE 'pending' END",
+    q::upsert_join_request(
+        conn,
+        &group.id,
+        follower.id.0.as_str(),
+        &follower.name.clone().unwrap_or_else(|| follower.id.0.to_string()),
+        follower.delivery_inbox()?.as_str(),
+        host,
+        &follow.to_string(),
+        to_millis(now),
     )
-    .bind(&group.id)
-    .bind(follower.id.0.as_str())
-    .bind(follower.name.clone().unwrap_or_else(|| follower.id.0.to_string()))
-    .bind(follower.delivery_inbox()?.as_str())
-    .bind(host)
-    .bind(follow.to_string())
-    .bind(to_millis(now))
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -234,30 +225,11 @@ pub async fn on_membership_answer(
     let state_name = if accepted { "accepted" } else { "rejected" };
     let now = to_millis(state.clock.now());
     // Some servers echo the Follow without its id: then any request of ours to this group.
-    let done =
-        match follow_id {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND follow_id = $2 \
-                 AND state <> 'left'",
-                )
-                .bind(&group.id)
-                .bind(id.as_str())
-                .bind(state_name)
-                .bind(now)
-                .execute(&state.db.pool)
-                .await?
-            }
-            None => sqlx::query(
-                "UPDATE group_memberships SET state = $2, updated_at = $3 WHERE group_id = $1 AND state = 'pending'",
-            )
-            .bind(&group.id)
-            .bind(state_name)
-            .bind(now)
-            .execute(&state.db.pool)
-            .await?,
-        };
-    if done.rows_affected() == 0 {
+    let answered = match follow_id {
+        Some(id) => q::answer_membership_by_follow(&state.db, &group.id, id.as_str(), state_name, now).await?,
+        None => q::answer_pending_memberships(&state.db, &group.id, state_name, now).await?,
+    };
+    if answered == 0 {
         tracing::info!(group = %actor, "an answer from a group to no request of ours");
     }
     Ok(true)
