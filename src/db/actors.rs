@@ -2,7 +2,32 @@
 
 use sqlx::{Any, Executor};
 
-use crate::federation::actors::RemoteActor;
+use url::Url;
+
+/// An actor on another server, as last fetched from its own id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RemoteActor {
+    #[sqlx(try_from = "String")]
+    pub id: UrlText,
+    pub host: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub public_key_pem: String,
+    pub fetched_at: i64,
+}
+
+/// A URL read from a text column.
+#[derive(Debug, Clone)]
+pub struct UrlText(pub Url);
+
+impl TryFrom<String> for UrlText {
+    type Error = url::ParseError;
+    fn try_from(value: String) -> std::result::Result<Self, Self::Error> {
+        Url::parse(&value).map(UrlText)
+    }
+}
 
 pub async fn find_remote<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<Option<RemoteActor>> {
     sqlx::query_as(

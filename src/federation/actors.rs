@@ -269,30 +269,8 @@ pub struct Endpoints {
     pub shared_inbox: Option<Url>,
 }
 
-/// An actor on another server, as last fetched from its own id.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct RemoteActor {
-    #[sqlx(try_from = "String")]
-    pub id: UrlText,
-    pub host: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub inbox: String,
-    pub shared_inbox: Option<String>,
-    pub public_key_pem: String,
-    pub fetched_at: i64,
-}
-
-/// A URL read from a text column.
-#[derive(Debug, Clone)]
-pub struct UrlText(pub Url);
-
-impl TryFrom<String> for UrlText {
-    type Error = url::ParseError;
-    fn try_from(value: String) -> std::result::Result<Self, Self::Error> {
-        Url::parse(&value).map(UrlText)
-    }
-}
+// The stored row is the actor: its type lives with its SQL, below this layer.
+pub use crate::db::actors::{RemoteActor, UrlText};
 
 impl RemoteActor {
     pub fn inbox_url(&self) -> Result<Url> {
