@@ -38,6 +38,11 @@ pub enum Error {
     /// Too many attempts (sign-in guesses): refused until `retry_after_secs` have passed.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
+    /// An error of the federation crate that it does not classify (it is
+    /// answered as internal, but where it comes from checking a signature,
+    /// the inbox answers it as an unverifiable signature).
+    #[error("federation: {0}")]
+    Federation(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -71,7 +76,7 @@ impl Error {
             Error::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Federation(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -94,6 +99,10 @@ impl IntoResponse for Error {
                 "error": "the request has invalid fields; see `fields`",
                 "fields": fields,
             }),
+            Error::Federation(cause) => {
+                tracing::error!(error = %cause, "internal error in federation");
+                json!({"error": "internal server error; the cause is in the node's log"})
+            }
             Error::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 json!({"error": "internal server error; the cause is in the node's log"})

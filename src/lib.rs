@@ -21,11 +21,7 @@
 //! - [`clock`]: time, injectable for tests.
 //! - [`error`]: the one error type and its HTTP answers.
 
-pub mod accounts;
-pub mod actions;
-pub mod alerts;
 pub mod api;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -33,7 +29,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod federation;
-pub mod groups;
+pub mod inbound;
 pub mod server;
-pub mod verify_cli;
+pub mod services;
+pub mod state;
 pub mod web;

@@ -15,17 +15,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use activitypub_federation::config::FederationConfig;
-use activitypub_federation::resolver::ValidatingDnsResolver;
-use reqwest_middleware::ClientWithMiddleware;
-use tokio::sync::{Notify, OnceCell};
-
-use crate::clock::{SharedClock, SystemClock};
-use crate::config::Config;
-use crate::db::Db;
-use crate::federation::keys::KeySource;
-use crate::federation::keystore::KeyCipher;
-use crate::federation::outbox::StatusRecorder;
+use crate::state::AppState;
 
 /// Requests larger than this are refused with 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -57,73 +47,6 @@ pub async fn read_body(body: axum::body::Body) -> crate::error::Result<axum::bod
         return Err(crate::error::Error::PayloadTooLarge(MAX_BODY_BYTES));
     }
     Ok(kept.into())
-}
-
-/// Everything a node needs; cloned into every handler. No global state.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub clock: SharedClock,
-    /// Where new RSA keys come from.
-    pub keys: KeySource,
-    /// The HTTP client for other servers: no redirects, timeouts, and outside
-    /// development mode no loopback, private or reserved addresses.
-    pub http: ClientWithMiddleware,
-    /// Wakes the delivery worker when the outbox has new rows.
-    pub deliveries: Arc<Notify>,
-    /// This process's name in delivery leases.
-    pub worker_id: String,
-    /// How long a delivery lease on a peer lasts unless renewed; a crashed
-    /// process's peers are taken over after it.
-    pub delivery_lease: chrono::Duration,
-    /// Whether `serve` runs the delivery worker (tests drive delivery by hand).
-    pub background_delivery: bool,
-    /// The federation crate's context, made once on first use.
-    pub federation: Arc<OnceCell<FederationConfig<AppState>>>,
-    /// Seals and opens private keys at rest, when the operator set a secret.
-    pub key_cipher: Option<Arc<KeyCipher>>,
-}
-
-impl AppState {
-    pub fn new(db: Db, config: Config) -> Self {
-        let delivery_lease = chrono::Duration::seconds(config.delivery_lease_seconds as i64);
-        let http = http_client(&config);
-        let key_cipher = config
-            .key_secret
-            .as_deref()
-            .map(|s| Arc::new(KeyCipher::from_secret(s)));
-        Self {
-            db,
-            config: Arc::new(config),
-            clock: Arc::new(SystemClock),
-            keys: KeySource::Generate,
-            http,
-            deliveries: Arc::new(Notify::new()),
-            worker_id: uuid::Uuid::now_v7().to_string(),
-            delivery_lease,
-            background_delivery: true,
-            federation: Arc::new(OnceCell::new()),
-            key_cipher,
-        }
-    }
-}
-
-fn http_client(config: &Config) -> ClientWithMiddleware {
-    let timeout = std::time::Duration::from_secs(10);
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("Tadamun/", env!("CARGO_PKG_VERSION")));
-    if !config.dev_mode {
-        // Checked when connecting, so DNS rebinding cannot get past it either.
-        builder = builder.dns_resolver(Arc::new(ValidatingDnsResolver::new(Vec::new(), true)));
-    }
-    let client = builder.build().expect("the HTTP client builds");
-    reqwest_middleware::ClientBuilder::new(client)
-        .with(StatusRecorder)
-        .build()
 }
 
 /// The address a request came from: the connection's peer or, when the peer
@@ -186,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::api::router())
         .merge(crate::web::router())
-        .merge(crate::federation::http::router())
+        .merge(crate::inbound::routes::router())
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

@@ -19,10 +19,11 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::accounts::{self, Staff};
-use crate::actions::{self, On};
 use crate::error::Error;
-use crate::server::{AppState, ClientAddr};
+use crate::server::ClientAddr;
+use crate::services::accounts::{self, Staff};
+use crate::services::actions::{self, On};
+use crate::state::AppState;
 
 const SESSION_COOKIE: &str = "tadamun_session";
 
@@ -83,7 +84,9 @@ header form{margin-left:auto}.error{color:#a00}.meta{color:#555}article{border-t
 fn error_page(err: Error, staff: Option<&Staff>) -> Response {
     let status = err.status_code();
     let message = match &err {
-        Error::Internal(_) => "something went wrong on this node; the error is in its log".to_string(),
+        Error::Internal(_) | Error::Federation(_) => {
+            "something went wrong on this node; the error is in its log".to_string()
+        }
         Error::Validation(fields) => fields.0.values().cloned().collect::<Vec<_>>().join("; "),
         other => other.to_string(),
     };
@@ -236,7 +239,7 @@ async fn responses_page(State(state): State<AppState>, jar: CookieJar, Path(id):
         Ok(r) => r,
         Err(e) => return error_page(e, Some(&staff)),
     };
-    let alert = match crate::alerts::get(&state, &staff, &id).await {
+    let alert = match crate::services::alerts::get(&state, &staff, &id).await {
         Ok(a) => a,
         Err(e) => return error_page(e, Some(&staff)),
     };
@@ -370,9 +373,9 @@ async fn letter_download(
 
 /// A group's members and alerts, as far as the viewer may see them.
 struct GroupDetails {
-    group: crate::groups::GroupView,
-    members: Option<Vec<crate::groups::MemberView>>,
-    alerts: Vec<crate::groups::GroupAlert>,
+    group: crate::services::groups::GroupView,
+    members: Option<Vec<crate::services::groups::MemberView>>,
+    alerts: Vec<crate::services::groups::GroupAlert>,
 }
 
 async fn groups_page(State(state): State<AppState>, jar: CookieJar) -> Response {
@@ -380,7 +383,7 @@ async fn groups_page(State(state): State<AppState>, jar: CookieJar) -> Response 
         Ok(s) => s,
         Err(r) => return r,
     };
-    let groups = match crate::groups::list(&state, &staff).await {
+    let groups = match crate::services::groups::list(&state, &staff).await {
         Ok(g) => g,
         Err(e) => return error_page(e, Some(&staff)),
     };
@@ -391,11 +394,11 @@ async fn groups_page(State(state): State<AppState>, jar: CookieJar) -> Response 
         // node (`/api/v1/groups/{id}/members`), and this page never waits on
         // another node.
         let members = if group.hosted {
-            crate::groups::members(&state, &staff, &group.id).await.ok()
+            crate::services::groups::members(&state, &staff, &group.id).await.ok()
         } else {
             None
         };
-        let alerts = match crate::groups::alerts(&state, &staff, &group.id).await {
+        let alerts = match crate::services::groups::alerts(&state, &staff, &group.id).await {
             Ok(a) => a,
             Err(e) => return error_page(e, Some(&staff)),
         };

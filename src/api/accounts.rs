@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ApiJson, ApiRoutes, created};
-use crate::accounts::{self, NewOrg, NewUser, Staff};
 use crate::clock::from_millis;
 use crate::db::accounts::{self as q, OrgRow, TokenRow, UserRow};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
 use crate::error::{Error, Result};
-use crate::server::{AppState, ClientAddr};
+use crate::server::ClientAddr;
+use crate::services::accounts::{self, NewOrg, NewUser, Staff};
+use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::POST, "/auth/token", sign_in)

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ApiJson, ApiRoutes, created};
-use crate::accounts::Staff;
-use crate::actions::{self, On};
 use crate::domain::FieldErrors;
 use crate::domain::action::ActionInput;
 use crate::error::Result;
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::services::actions::{self, On};
+use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::POST, "/alerts/{id}/actions", record_on_local)
@@ -83,7 +83,7 @@ async fn offer_viewers(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    let stored = crate::alerts::load_visible(&state.db, &staff, &id).await?;
+    let stored = crate::services::alerts::load_visible(&state.db, &staff, &id).await?;
     Ok(Json(
         json!({"orgs": crate::db::actions::offer_viewers(&state.db, &stored.row.id).await?}),
     ))

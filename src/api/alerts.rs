@@ -7,14 +7,14 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::{ApiJson, ApiRoutes, created, vocabulary_param};
-use crate::accounts::Staff;
-use crate::alerts::{self, Transition};
 use crate::db::alerts::AlertFilter;
 use crate::domain::FieldErrors;
 use crate::domain::alert::{AlertInput, Consent};
 use crate::domain::vocab::{AlertStatus, Outcome, Urgency, ViolationType};
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::services::alerts::{self, Transition};
+use crate::state::AppState;
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;

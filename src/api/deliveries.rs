@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ApiJson, ApiRoutes};
-use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::outbox;
 use crate::domain::FieldErrors;
 use crate::error::Result;
 use crate::federation::outbox::UNREACHABLE_AFTER;
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::GET, "/deliveries", list)
@@ -56,7 +56,7 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListP
     let (limit, offset) =
         super::alerts::page_params_within(&mut errors, p.limit.as_deref(), p.offset.as_deref(), 100, 500);
     errors.into_result()?;
-    let host = p.host.as_deref().and_then(crate::federation::peers::normalise_host);
+    let host = p.host.as_deref().and_then(crate::federation::urls::normalise_host);
     let rows = outbox::list_deliveries(
         &state.db.pool,
         host.as_deref().unwrap_or_default(),
@@ -137,7 +137,7 @@ async fn retry(
     require_admin(&staff)?;
     let host = match body.host.as_deref() {
         Some(h) => Some(
-            crate::federation::peers::normalise_host(h)
+            crate::federation::urls::normalise_host(h)
                 .ok_or_else(|| FieldErrors::single("host", "a host name such as node.example"))?,
         ),
         None => None,

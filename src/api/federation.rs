@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{ApiJson, ApiRoutes, created, vocabulary_param};
-use crate::accounts::Staff;
 use crate::clock::from_millis;
 use crate::db::alerts::AlertFilter;
 use crate::db::remote_alerts::{self, RemoteAlertRow};
@@ -16,8 +15,10 @@ use crate::domain::FieldErrors;
 use crate::domain::alert::AlertContent;
 use crate::domain::vocab::{AlertStatus, Trust, Urgency, ViolationType};
 use crate::error::{Error, Result};
-use crate::federation::{peers, wire::AlertObject};
-use crate::server::AppState;
+use crate::federation::wire::AlertObject;
+use crate::services::accounts::Staff;
+use crate::services::peers;
+use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::GET, "/peers", list_peers)
@@ -102,7 +103,7 @@ struct NetworkAlertView {
     #[serde(skip_serializing_if = "Option::is_none")]
     closing_note: Option<String>,
     /// The alert's changes since it was published, as its origin sent them.
-    history: Vec<crate::alerts::HistoryEntry>,
+    history: Vec<crate::services::alerts::HistoryEntry>,
 }
 
 fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
@@ -116,7 +117,7 @@ fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
         history: object
             .history
             .iter()
-            .map(|h| crate::alerts::HistoryEntry {
+            .map(|h| crate::services::alerts::HistoryEntry {
                 version: h.version,
                 at: h.published,
                 by: row.attributed_to.clone(),
@@ -170,7 +171,7 @@ async fn list_network_alerts(
     let text = super::alerts::text_param(&mut errors, p.q.as_deref());
     let origin = match p.origin.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         None => None,
-        Some(o) => match peers::normalise_host(o) {
+        Some(o) => match crate::federation::urls::normalise_host(o) {
             Some(h) => Some(h),
             None => {
                 errors.add("origin", "a host name such as node.example");

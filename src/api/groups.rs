@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{ApiJson, ApiRoutes, created};
-use crate::accounts::Staff;
 use crate::domain::FieldErrors;
 use crate::error::Result;
-use crate::groups::{self, GroupInput};
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::services::groups::{self, GroupInput};
+use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(Method::GET, "/groups", list)

@@ -18,10 +18,10 @@ use axum::routing::{MethodFilter, on};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
-use crate::accounts::Staff;
 use crate::domain::FieldErrors;
 use crate::error::Error;
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/v1";
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -146,7 +146,7 @@ impl FromRequestParts<AppState> for Staff {
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| Error::Unauthorized("use `Authorization: Bearer <token>`".into()))?;
-        crate::accounts::authenticate(&state.db, token.trim(), state.clock.now()).await
+        crate::services::accounts::authenticate(&state.db, token.trim(), state.clock.now()).await
     }
 }
 

@@ -168,3 +168,11 @@ pub async fn count_trusted<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::R
         .await?;
     Ok(n)
 }
+
+/// This node's decision about a host; unknown hosts (and unreadable rows) are `None`.
+pub async fn trust_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+) -> sqlx::Result<Option<crate::domain::vocab::Trust>> {
+    Ok(find(ex, host).await?.and_then(|p| p.trust.parse().ok()))
+}

@@ -14,7 +14,7 @@ use crate::clock::{from_millis, to_millis};
 use crate::db::accounts::OrgRow;
 use crate::db::groups::GroupRow;
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub const INSTANCE_REF: &str = "instance";
 const GROUP_REF_PREFIX: &str = "group:";
@@ -304,9 +304,6 @@ impl Object for RemoteActor {
     }
 
     async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>> {
-        if let Some(sender) = super::inbox::sender_read_while_receiving(&id) {
-            return Ok(Some(sender));
-        }
         find_remote_actor(data.app_data(), id.as_str()).await
     }
 
@@ -336,19 +333,19 @@ impl Object for RemoteActor {
 
     async fn from_json(json: ActorDocument, data: &Data<AppState>) -> Result<Self> {
         let state = data.app_data();
-        let host = super::peers::host_of(&json.id)
+        let host = super::urls::host_of(&json.id)
             .ok_or_else(|| Error::BadRequest(format!("actor id {} has no host", json.id)))?;
         // An actor's inboxes are on its own server: one naming another server's
         // (a node this one blocks, say) would have this node deliver there on
         // its behalf, filed under the actor's host.
-        if !super::peers::inbox_is_on(&json.inbox, &host) {
+        if !super::urls::inbox_is_on(&json.inbox, &host) {
             return Err(Error::Forbidden(format!(
                 "the inbox of {} is on another host ({})",
                 json.id, json.inbox
             )));
         }
         let shared_inbox = json.endpoints.as_ref().and_then(|e| e.shared_inbox.clone());
-        if let Some(shared) = shared_inbox.as_ref().filter(|s| !super::peers::inbox_is_on(s, &host)) {
+        if let Some(shared) = shared_inbox.as_ref().filter(|s| !super::urls::inbox_is_on(s, &host)) {
             return Err(Error::Forbidden(format!(
                 "the shared inbox of {} is on another host ({shared})",
                 json.id
@@ -382,4 +379,15 @@ impl Actor for RemoteActor {
     fn inbox(&self) -> Url {
         self.inbox_url().unwrap_or_else(|_| self.id.0.clone())
     }
+}
+
+/// Parses an actor document as this node reads other servers' actors.
+pub fn parse_actor_document(document: &Value) -> Result<ActorDocument> {
+    if let Some(field) = crate::domain::find_nul(document) {
+        return Err(Error::BadRequest(format!(
+            "the actor document's `{field}` {}",
+            crate::domain::NUL_MESSAGE
+        )));
+    }
+    serde_json::from_value(document.clone()).map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))
 }

@@ -12,12 +12,14 @@ use url::Url;
 
 use super::actors::RemoteActor;
 use super::proof::{self, ProofClaims, ProofError};
-use super::{keystore, peers, urls};
+use super::receiving::Receiving;
+use super::urls;
 use crate::clock::{from_millis, to_millis};
 use crate::db::signing_keys;
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::state::AppState;
+use crate::state::keystore;
 
 pub use crate::db::signing_keys::LocalKeyRow;
 
@@ -177,6 +179,7 @@ async fn find_remote_key(state: &AppState, actor: &str, method: &str) -> Result<
 async fn resolve_key(
     state: &AppState,
     data: &Data<AppState>,
+    receiving: &mut Receiving,
     controller: &Url,
     method: &str,
 ) -> Result<(VerifyingKey, Option<String>)> {
@@ -185,7 +188,7 @@ async fn resolve_key(
     {
         local_public_key(state, controller, method).await?
     } else {
-        let mut found = match super::inbox::key_seen_while_receiving(controller.as_str(), method) {
+        let mut found = match receiving.key(controller.as_str(), method) {
             Some(seen) => Some(seen),
             None => find_remote_key(state, controller.as_str(), method).await?,
         };
@@ -194,10 +197,11 @@ async fn resolve_key(
             ObjectId::<RemoteActor>::from(controller.clone())
                 .dereference_forced(data)
                 .await?;
+            receiving.forget_keys_of(controller.as_str());
             found = find_remote_key(state, controller.as_str(), method).await?;
         }
         if let Some(key) = &found {
-            super::inbox::remember_key_while_receiving(controller.as_str(), method, key);
+            receiving.know_key(controller.as_str(), method, key.clone());
         }
         found
     };
@@ -227,10 +231,11 @@ async fn local_public_key(state: &AppState, actor: &Url, method: &str) -> Result
 pub async fn verify_by(
     state: &AppState,
     data: &Data<AppState>,
+    receiving: &mut Receiving,
     document: &Value,
     expected: &Url,
 ) -> Result<ProofClaims> {
-    let key = signer_key(state, data, document, expected).await?;
+    let key = signer_key(state, data, receiving, document, expected).await?;
     proof::verify(document, &key).map_err(refused)
 }
 
@@ -239,12 +244,13 @@ pub async fn verify_by(
 pub async fn verify_with_object(
     state: &AppState,
     data: &Data<AppState>,
+    receiving: &mut Receiving,
     activity: &Value,
     actor: &Url,
     author: &Url,
 ) -> Result<()> {
-    let activity_key = signer_key(state, data, activity, actor).await?;
-    let object_key = signer_key(state, data, &activity["object"], author).await?;
+    let activity_key = signer_key(state, data, receiving, activity, actor).await?;
+    let object_key = signer_key(state, data, receiving, &activity["object"], author).await?;
     proof::verify_with_object(activity, &activity_key, &object_key).map_err(refused)?;
     Ok(())
 }
@@ -252,7 +258,13 @@ pub async fn verify_with_object(
 /// The key that must have made `document`'s proof: one that `expected` lists
 /// on its own actor document, from a node not blocked, and not retired
 /// before the proof was made.
-async fn signer_key(state: &AppState, data: &Data<AppState>, document: &Value, expected: &Url) -> Result<VerifyingKey> {
+async fn signer_key(
+    state: &AppState,
+    data: &Data<AppState>,
+    receiving: &mut Receiving,
+    document: &Value,
+    expected: &Url,
+) -> Result<VerifyingKey> {
     let claims = proof::claims(document).map_err(refused)?;
     if claims.controller != expected.as_str() {
         return Err(refused(ProofError::WrongSigner {
@@ -260,12 +272,12 @@ async fn signer_key(state: &AppState, data: &Data<AppState>, document: &Value, e
             found: claims.controller,
         }));
     }
-    if let Some(host) = peers::host_of(expected)
-        && super::inbox::trust_while_receiving(state, &host).await? == Some(Trust::Blocked)
+    if let Some(host) = super::urls::host_of(expected)
+        && receiving.trust_of(state, &host).await? == Some(Trust::Blocked)
     {
         return Err(Error::Forbidden(format!("this node does not federate with {host}")));
     }
-    let (key, expires) = resolve_key(state, data, expected, &claims.verification_method).await?;
+    let (key, expires) = resolve_key(state, data, receiving, expected, &claims.verification_method).await?;
     if let Some(expires) = expires {
         let created = DateTime::parse_from_rfc3339(&claims.created)
             .map_err(|_| refused(ProofError::Malformed("`created` is not a date-time".into())))?;
@@ -284,9 +296,6 @@ async fn signer_key(state: &AppState, data: &Data<AppState>, document: &Value, e
 
 /// Stores the keys an actor document lists, replacing what was known.
 pub async fn store_remote_keys(state: &AppState, actor: &str, document: &Value) -> Result<()> {
-    // Keys of this actor read earlier for the activity being received (a
-    // rotated key may now be retired) are read again after this.
-    super::inbox::forget_keys_while_receiving(actor);
     let mut tx = state.db.pool.begin().await?;
     signing_keys::delete_remote_of(&mut *tx, actor).await?;
     for (method, multibase, expires) in published_keys(document) {

@@ -17,18 +17,13 @@
 //! - [`proof`]: FEP-8b32 integrity proofs (eddsa-jcs-2022).
 //! - [`signed_get`]: verifying signed fetches of non-public objects.
 
-pub mod actions;
 pub mod actors;
-pub mod alert_delivery;
-pub mod groups;
-pub mod http;
-pub mod inbox;
+pub mod http_date;
 pub mod integrity;
 pub mod keys;
-pub mod keystore;
 pub mod outbox;
-pub mod peers;
 pub mod proof;
+pub mod receiving;
 pub mod signed_get;
 pub mod urls;
 pub mod wire;
@@ -38,7 +33,7 @@ use std::time::Duration;
 use activitypub_federation::config::{Data, FederationConfig};
 
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Builds the crate's configuration for this node. Development mode is the
 /// crate's debug mode: plain http, ports and loopback addresses allowed.
@@ -98,7 +93,7 @@ impl From<activitypub_federation::error::Error> for Error {
             E::ObjectDeleted(_) => Error::NotFound("object (deleted)"),
             E::Reqwest(e) => Error::BadGateway(format!("cannot reach the other node: {e}")),
             E::ReqwestMiddleware(e) => Error::BadGateway(format!("cannot reach the other node: {e}")),
-            other => Error::Internal(anyhow::anyhow!("federation: {other}")),
+            other => Error::Federation(other.to_string()),
         }
     }
 }

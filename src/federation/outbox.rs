@@ -3,7 +3,6 @@
 //! database (never from memory only), one row per activity and inbox, and
 //! records what each inbox answered.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -19,7 +18,7 @@ use crate::clock::to_millis;
 use crate::db::new_id;
 use crate::db::outbox::{self, NextDelivery};
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// One activity to write to the outbox.
 pub struct Outgoing {
@@ -54,7 +53,7 @@ pub async fn enqueue(conn: &mut AnyConnection, outgoing: &Outgoing, now: chrono:
             continue;
         }
         // Trust is decided per host: what is filed under one host must go to it.
-        if !super::peers::inbox_is_on(inbox, host) {
+        if !super::urls::inbox_is_on(inbox, host) {
             tracing::warn!(%inbox, %host, activity = %outgoing.id, "not delivering to an inbox on another host than its recipient's");
             continue;
         }
@@ -125,52 +124,6 @@ impl Activity for StoredActivity {
         Err(Error::Internal(anyhow::anyhow!(
             "outgoing activities are never received"
         )))
-    }
-}
-
-tokio::task_local! {
-    /// What the inbox answered (status, and Retry-After in seconds), noted by
-    /// [`StatusRecorder`]: the crate's sender treats every 4xx as done, but a
-    /// refusal is not a delivery.
-    static LAST_RESPONSE: Cell<Option<(u16, Option<i64>)>>;
-}
-
-/// reqwest middleware that notes each response's status and Retry-After for
-/// the delivery in progress.
-pub struct StatusRecorder;
-
-fn retry_after_seconds(value: &str) -> Option<i64> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<i64>() {
-        return Some(seconds);
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let seconds = at
-        .duration_since(std::time::SystemTime::now())
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    Some(seconds)
-}
-
-#[async_trait::async_trait]
-impl reqwest_middleware::Middleware for StatusRecorder {
-    async fn handle(
-        &self,
-        req: reqwest::Request,
-        extensions: &mut http::Extensions,
-        next: reqwest_middleware::Next<'_>,
-    ) -> reqwest_middleware::Result<reqwest::Response> {
-        let response = next.run(req, extensions).await;
-        if let Ok(r) = &response {
-            let retry_after = r
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry_after_seconds);
-            let noted = (r.status().as_u16(), retry_after);
-            let _ = LAST_RESPONSE.try_with(|cell| cell.set(Some(noted)));
-        }
-        response
     }
 }
 
@@ -314,7 +267,7 @@ async fn send_in_order(
             .lapses
             .saturating_duration_since(std::time::Instant::now())
             .saturating_sub(length / 4);
-        let elsewhere = Url::parse(&delivery.inbox).is_ok_and(|inbox| !super::peers::inbox_is_on(&inbox, host));
+        let elsewhere = Url::parse(&delivery.inbox).is_ok_and(|inbox| !super::urls::inbox_is_on(&inbox, host));
         let sent = async {
             if elsewhere {
                 // Queued before `enqueue` checked it: never sent past the host trust was decided for.
@@ -367,12 +320,7 @@ async fn send_one(delivery: &NextDelivery, actor: &LocalActor, data: &Data<AppSt
     let Some(task) = tasks.into_iter().next() else {
         return Outcome::Refused("the inbox URL is not allowed (local, invalid, or refused by policy)".into());
     };
-    let (result, response) = LAST_RESPONSE
-        .scope(Cell::new(None), async {
-            let result = task.sign_and_send(data).await;
-            (result, LAST_RESPONSE.with(|c| c.get()))
-        })
-        .await;
+    let (result, response) = crate::state::http_client::noting_response(task.sign_and_send(data)).await;
     match (result, response) {
         (Ok(()), Some((s, _))) if (200..300).contains(&s) => Outcome::Delivered,
         // 408 and 429 come back as errors from the crate; any other 4xx is final.

@@ -16,10 +16,9 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::actors::RemoteActor;
-use super::peers;
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Who signed a GET, if anyone did and the signature verifies.
 pub struct Signer {
@@ -53,11 +52,14 @@ pub async fn signer(
     };
     let owner =
         key_owner(signature).ok_or_else(|| Error::Unauthorized("the Signature header has no usable keyId".into()))?;
-    let host = peers::host_of(&owner).ok_or_else(|| Error::Unauthorized("keyId has no host".into()))?;
-    let Some(trust) = peers::trust_of(state, &host).await?.filter(|t| t.federates()) else {
+    let host = super::urls::host_of(&owner).ok_or_else(|| Error::Unauthorized("keyId has no host".into()))?;
+    let Some(trust) = crate::db::peers::trust_of(&state.db.pool, &host)
+        .await?
+        .filter(|t| t.federates())
+    else {
         return Ok(None);
     };
-    super::inbox::check_date(headers, state.clock.now())?;
+    super::http_date::check_date(headers, state.clock.now())?;
     let actor = ObjectId::<RemoteActor>::from(owner).dereference(data).await?;
     verify(headers, method, uri, &actor.public_key_pem, &state.config.domain)?;
     Ok(Some(Signer { actor, host, trust }))

@@ -88,3 +88,37 @@ pub fn local_alert_id(config: &Config, id: &Url) -> Option<String> {
 }
 
 pub const AS_PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// `host[:port]` as one decision is made for it: lower case, punycode for
+/// international names, no trailing dot, no default port.
+pub fn host_of(url: &Url) -> Option<String> {
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// Whether an inbox is on `host`. A delivery is filed, retried and allowed by
+/// its host, so an inbox elsewhere (an actor naming another server's inbox as
+/// its own) must never be filed under it.
+pub fn inbox_is_on(inbox: &Url, host: &str) -> bool {
+    host_of(inbox).as_deref() == Some(host)
+}
+
+/// Normalises a host or URL typed by a person or found in a document.
+pub fn normalise_host(input: &str) -> Option<String> {
+    let input = input.trim();
+    let url = if input.contains("://") {
+        Url::parse(input).ok()?
+    } else {
+        Url::parse(&format!("https://{input}")).ok()?
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    host_of(&url)
+}

@@ -518,3 +518,12 @@ pub fn announce(id: &Url, actor: &Url, activity: Value, to: &[Url], published: D
         "published": published,
     })
 }
+
+/// The id of an object given by reference or embedded.
+pub fn object_id(value: &Value) -> Option<Url> {
+    match value {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(o) => o.get("id").and_then(|v| v.as_str()).and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
+}

@@ -66,7 +66,7 @@ async fn sign_in_with_password_and_second_factor(env: TestEnv) {
     let (status, _) =
         sign_in(json!({"username": "cora", "password": "a long coordinator password", "totp_code": "000000"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let code = tadamun::accounts::current_totp_code(&totp_secret(&uri), node.clock_now()).unwrap();
+    let code = tadamun::services::accounts::current_totp_code(&totp_secret(&uri), node.clock_now()).unwrap();
     let (status, ok) =
         sign_in(json!({"username": "cora", "password": "a long coordinator password", "totp_code": code})).await;
     assert_eq!(status, StatusCode::CREATED, "{ok}");
@@ -200,7 +200,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     );
     let paz_id = made["user"]["id"].as_str().unwrap().to_string();
     let operator = admin;
-    let admin = tadamun::accounts::issue_token(&node.state, &paz_id, "t", None, node.clock_now())
+    let admin = tadamun::services::accounts::issue_token(&node.state, &paz_id, "t", None, node.clock_now())
         .await
         .unwrap()
         .0;
@@ -234,7 +234,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
     }
 
     // Alerts of the new organisation use its prefix.
-    let pablo_token = tadamun::accounts::issue_token(&node.state, &pablo_id, "t", None, node.clock_now())
+    let pablo_token = tadamun::services::accounts::issue_token(&node.state, &pablo_id, "t", None, node.clock_now())
         .await
         .unwrap()
         .0;
@@ -253,7 +253,7 @@ async fn admins_manage_organisations_and_staff(env: TestEnv) {
         )
         .await;
     let mia_id = mia["user"]["id"].as_str().unwrap().to_string();
-    let mia_token = tadamun::accounts::issue_token(&node.state, &mia_id, "t", None, node.clock_now())
+    let mia_token = tadamun::services::accounts::issue_token(&node.state, &mia_id, "t", None, node.clock_now())
         .await
         .unwrap()
         .0;
@@ -661,7 +661,7 @@ async fn one_answer_and_one_time_codes(env: TestEnv) {
     assert_eq!(s4, StatusCode::UNAUTHORIZED);
 
     // A code is good once.
-    let code = tadamun::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
+    let code = tadamun::services::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
     let with_code = json!({"username": "cora", "password": "the right password", "totp_code": code});
     let (status, _, body) = sign_in_raw(&node, with_code.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -673,7 +673,8 @@ async fn one_answer_and_one_time_codes(env: TestEnv) {
     );
     // An earlier code (still within the clock skew allowed) is refused too.
     let earlier =
-        tadamun::accounts::current_totp_code(&secret, node.clock_now() - chrono::Duration::seconds(30)).unwrap();
+        tadamun::services::accounts::current_totp_code(&secret, node.clock_now() - chrono::Duration::seconds(30))
+            .unwrap();
     let (status, _, _) = sign_in_raw(
         &node,
         json!({"username": "cora", "password": "the right password", "totp_code": earlier}),
@@ -682,7 +683,7 @@ async fn one_answer_and_one_time_codes(env: TestEnv) {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // The next time step's code works.
     node.clock.advance(chrono::Duration::seconds(30));
-    let next = tadamun::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
+    let next = tadamun::services::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
     let (status, _, body) = sign_in_raw(
         &node,
         json!({"username": "cora", "password": "the right password", "totp_code": next}),
@@ -749,10 +750,10 @@ async fn recovery_codes_and_re_enrolment(env: TestEnv) {
     assert_ne!(new_secret, old_secret);
     let (status, _, _) = sign_in_raw(&node, with(&codes[1])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "old recovery codes end");
-    let old_code = tadamun::accounts::current_totp_code(&old_secret, node.clock_now()).unwrap();
+    let old_code = tadamun::services::accounts::current_totp_code(&old_secret, node.clock_now()).unwrap();
     let (status, _, _) = sign_in_raw(&node, with(&old_code)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the old secret ends");
-    let new_code = tadamun::accounts::current_totp_code(&new_secret, node.clock_now()).unwrap();
+    let new_code = tadamun::services::accounts::current_totp_code(&new_secret, node.clock_now()).unwrap();
     let (status, _, _) = sign_in_raw(&node, with(&new_code)).await;
     assert_eq!(status, StatusCode::CREATED);
     let fresh = renewed["recovery_codes"][0].as_str().unwrap();
@@ -776,7 +777,7 @@ async fn second_factors_are_sealed_at_rest(env: TestEnv) {
         stored.starts_with("sealed:v1:") && !stored.contains(&secret),
         "{stored}"
     );
-    let code = tadamun::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
+    let code = tadamun::services::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
     let (status, _, body) = sign_in_raw(
         &node,
         json!({"username": "cora", "password": "the right password", "totp_code": code}),

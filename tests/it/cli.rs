@@ -459,7 +459,7 @@ async fn peers_commands_drive_a_running_node(env: TestEnv) {
     // The running node's delivery worker sends the queued Follow.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(peer) = tadamun::federation::peers::get(&other.state, &domain).await {
+        if let Ok(peer) = tadamun::services::peers::get(&other.state, &domain).await {
             assert_eq!(peer.trust, "pending");
             assert!(peer.awaiting_decision);
             break;

@@ -142,7 +142,7 @@ async fn sigkill_mid_fan_out_loses_and_duplicates_nothing(env: TestEnv) {
     for p in &peers {
         add_peer(&http, &served.base, &a.admin_token, &p.base).await;
         // Each peer approves A at once.
-        tadamun::federation::peers::set(&p.state, &domain, Trust::Connected, None)
+        tadamun::services::peers::set(&p.state, &domain, Trust::Connected, None)
             .await
             .unwrap();
         p.deliver().await;

@@ -183,7 +183,7 @@ async fn a_peer_down_for_two_days_gets_everything_in_order_once(env: TestEnv) {
         .await
         .unwrap();
     assert!(received >= 4);
-    let coordinator = tadamun::accounts::issue_token(
+    let coordinator = tadamun::services::accounts::issue_token(
         &b_back.state,
         &tadamun::db::accounts::find_user_by_username(b_back.db(), "blue-coord")
             .await
@@ -223,7 +223,7 @@ async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
     assert_eq!(items[0]["state"], "pending");
     assert!(items[0]["attempts"].as_i64().unwrap() > 300);
     assert!(items[0]["reason"].as_str().unwrap().contains("503"));
-    let host = tadamun::federation::peers::normalise_host(&flaky.base).unwrap();
+    let host = tadamun::federation::urls::normalise_host(&flaky.base).unwrap();
     let (_, summary) = a.node.get(&a.admin, "/api/v1/deliveries/summary").await;
     assert_eq!(summary["items"][0]["unreachable"], true);
     let metrics = a

@@ -508,7 +508,7 @@ impl OtherSoftware {
 async fn a_follow_from_other_software_asks_to_federate(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let other = OtherSoftware::start().await;
-    let other_host = tadamun::federation::peers::normalise_host(&other.actor).unwrap();
+    let other_host = tadamun::federation::urls::normalise_host(&other.actor).unwrap();
     let follow = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{}#follows/1", other.actor),

@@ -455,7 +455,7 @@ async fn trust_is_decided_before_anything_is_fetched(env: TestEnv) {
         ("bücher.example", "xn--bcher-kva.example"),
     ] {
         assert_eq!(
-            tadamun::federation::peers::normalise_host(variant).as_deref(),
+            tadamun::federation::urls::normalise_host(variant).as_deref(),
             Some(expected),
             "{variant}"
         );
@@ -640,7 +640,7 @@ async fn a_follower_cannot_send_deliveries_to_another_host(env: TestEnv) {
         "application/activity+json",
     )
     .await;
-    let mallory_host = tadamun::federation::peers::normalise_host(&base).unwrap();
+    let mallory_host = tadamun::federation::urls::normalise_host(&base).unwrap();
     a.set_peer(&mallory_host, "connected").await;
     let sender = Sender {
         actor: format!("{base}/users/mallory"),

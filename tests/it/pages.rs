@@ -264,8 +264,11 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     // A wrong code is refused with a message, on the same form.
     sign_in(page, "000000").await;
     page.wait().for_element(Locator::Css("p.error")).await.unwrap();
-    assert_eq!(browser.texts("p.error").await, [tadamun::accounts::SIGN_IN_REFUSED]);
-    let code = tadamun::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
+    assert_eq!(
+        browser.texts("p.error").await,
+        [tadamun::services::accounts::SIGN_IN_REFUSED]
+    );
+    let code = tadamun::services::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
     sign_in(page, &code).await;
     wait_for_path(page, "/responses").await;
 

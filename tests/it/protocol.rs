@@ -212,7 +212,7 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     let relayed = &example("announce-action.json")["object"];
     tadamun::federation::proof::verify(relayed, &key).unwrap();
     tadamun::federation::proof::verify(&relayed["object"], &key).unwrap();
-    let parsed_actor = tadamun::federation::inbox::parse_actor_document(&actor).unwrap();
+    let parsed_actor = tadamun::federation::actors::parse_actor_document(&actor).unwrap();
     assert_eq!(parsed_actor.id.as_str(), "https://node-a.example/orgs/green-advocates");
 
     // The served context is the file, and the inline one is its content.

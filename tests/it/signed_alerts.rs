@@ -222,7 +222,7 @@ async fn rotated_keys_keep_old_alerts_valid_and_new_ones_verify(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(new_key, "ed25519-key-2");
-    tadamun::federation::peers::announce_actor_update(&author.node.state, org.clone())
+    tadamun::services::peers::announce_actor_update(&author.node.state, org.clone())
         .await
         .unwrap();
     deliver_all(&[&author.node, &relay.node, &late.node]).await;

@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tadamun::accounts::{self, NewOrg, NewUser};
 use tadamun::clock::{ManualClock, SharedClock};
 use tadamun::config::{Config, Limits, LogFormat};
 use tadamun::db::Db;
 use tadamun::domain::vocab::Role;
-use tadamun::server::{self, AppState};
+use tadamun::server;
+use tadamun::services::accounts::{self, NewOrg, NewUser};
+use tadamun::state::AppState;
 
 use crate::postgres::PgServer;
 
@@ -446,9 +447,9 @@ pub fn alert_body() -> Value {
 
 /// RSA keys from a fixed pool: generating them is slow and these tests are
 /// not about keys (the key tests generate their own).
-pub fn test_keys() -> tadamun::federation::keys::KeySource {
+pub fn test_keys() -> tadamun::state::key_source::KeySource {
     // One pool for the whole run, so that nodes take different keys in turn.
-    static POOL: std::sync::OnceLock<tadamun::federation::keys::KeySource> = std::sync::OnceLock::new();
+    static POOL: std::sync::OnceLock<tadamun::state::key_source::KeySource> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
         let text = include_str!("fixtures/rsa-test-keys.json");
         let raw: Vec<serde_json::Value> = serde_json::from_str(text).expect("key fixtures");
@@ -460,7 +461,7 @@ pub fn test_keys() -> tadamun::federation::keys::KeySource {
                 public_key: k["public_key"].as_str().unwrap().to_string(),
             })
             .collect();
-        tadamun::federation::keys::KeySource::pool(keys)
+        tadamun::state::key_source::KeySource::pool(keys)
     })
     .clone()
 }

@@ -24,8 +24,8 @@ use crate::db::{Db, audit, is_unique_violation, new_id, sign_in_failures};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
 use crate::error::{Error, Result};
-use crate::federation::keystore::{self, KeyCipher};
-use crate::server::AppState;
+use crate::state::AppState;
+use crate::state::keystore::{self, KeyCipher};
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 const TOKEN_PREFIX: &str = "tdm_";

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::groups::{self as q, GroupRow};
 use crate::db::{audit, new_id};
@@ -17,8 +16,10 @@ use crate::domain::{FieldErrors, is_language_tag};
 use crate::error::{Error, Result};
 use crate::federation::actors::{RemoteActor, group_ref};
 use crate::federation::outbox::{self, Outgoing};
-use crate::federation::{peers, urls, wire};
-use crate::server::AppState;
+use crate::federation::{urls, wire};
+use crate::services::accounts::Staff;
+use crate::services::peers;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,7 +294,8 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
         tx.commit().await?;
         return get(state, staff, &row.id).await;
     }
-    let host = peers::host_of(&uri).ok_or_else(|| FieldErrors::single("group", "a URL with a host"))?;
+    let host =
+        crate::federation::urls::host_of(&uri).ok_or_else(|| FieldErrors::single("group", "a URL with a host"))?;
     if !peers::trust_of(state, &host).await?.is_some_and(|t| t.federates()) {
         return Err(Error::Conflict(format!(
             "the group is on {host}, which this node does not federate with; an admin must connect it first"
@@ -532,7 +534,7 @@ async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &
 pub async fn on_remote_decision(
     state: &AppState,
     moderator: &Url,
-    kind: &str,
+    accepted: bool,
     object: &serde_json::Value,
 ) -> Result<()> {
     let group_uri = object["object"]
@@ -555,10 +557,10 @@ pub async fn on_remote_decision(
     let member = q::member(&state.db, &row.id, member_uri)
         .await?
         .ok_or(Error::NotFound("member"))?;
-    let decision = match (kind, member.state.as_str()) {
-        ("Accept", _) => "accepted",
-        ("Reject", "accepted") => "removed",
-        _ => "rejected",
+    let decision = match (accepted, member.state.as_str()) {
+        (true, _) => "accepted",
+        (false, "accepted") => "removed",
+        (false, _) => "rejected",
     };
     apply_decision(state, &row, member_uri, decision, None).await
 }
@@ -651,7 +653,7 @@ pub async fn alerts(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Gro
     for uri in q::alert_uris(&state.db, &row.id).await? {
         let Ok(url) = Url::parse(&uri) else { continue };
         if let Some(local) = urls::local_alert_id(&state.config, &url) {
-            if let Ok(alert) = crate::alerts::get(state, staff, &local).await {
+            if let Ok(alert) = crate::services::alerts::get(state, staff, &local).await {
                 out.push(GroupAlert {
                     id: alert.id,
                     uri,

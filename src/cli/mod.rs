@@ -1,6 +1,9 @@
 //! The `tadamun` command line: run a node, migrate its database, and the admin
 //! commands needed before anyone can sign in.
 
+pub mod bench;
+pub mod verify;
+
 use std::io::Read;
 
 use anyhow::Context;
@@ -8,12 +11,13 @@ use clap::{Parser, Subcommand};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::accounts::{self, NewOrg, NewUser};
 use crate::config::{Config, ConfigArgs, LogFormat};
 use crate::db::Db;
 use crate::domain::vocab::{Role, Trust};
 use crate::error::Error;
-use crate::server::{self, AppState};
+use crate::server;
+use crate::services::accounts::{self, NewOrg, NewUser};
+use crate::state::AppState;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -351,7 +355,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             only,
         } => {
             init_tracing_to(LogFormat::Text, std::io::stderr);
-            crate::bench::run(crate::bench::Options {
+            crate::cli::bench::run(crate::cli::bench::Options {
                 quick,
                 peers: peers.into_iter().map(|n| n as usize).collect(),
                 alerts: alerts.map(|n| n as usize),
@@ -360,7 +364,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Verify { document, key } => {
-            let code = crate::verify_cli::run(&document, key.as_deref()).await;
+            let code = crate::cli::verify::run(&document, key.as_deref()).await;
             if code != 0 {
                 std::process::exit(code);
             }
@@ -379,7 +383,7 @@ async fn rotate_key(slug: &str, config_args: ConfigArgs) -> anyhow::Result<()> {
             .ok_or_else(|| Error::NotFound("organisation"))?;
         let key_id = crate::federation::integrity::rotate(&state, &org.id).await?;
         let actor = crate::federation::urls::org_actor(&state.config, &org.slug);
-        crate::federation::peers::announce_actor_update(&state, org).await?;
+        crate::services::peers::announce_actor_update(&state, org).await?;
         Ok::<_, Error>(format!("{actor}#{key_id}"))
     }
     .await;
@@ -391,7 +395,7 @@ async fn rotate_key(slug: &str, config_args: ConfigArgs) -> anyhow::Result<()> {
 }
 
 async fn peers(command: PeersCommand) -> anyhow::Result<()> {
-    use crate::federation::peers as p;
+    use crate::services::peers as p;
     let config_args = match &command {
         PeersCommand::Add { config, .. }
         | PeersCommand::List { config }

@@ -14,69 +14,19 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::actors::RemoteActor;
-use super::inbox::{Incoming, mark_received, object_id};
-use super::outbox;
-use super::wire::{self, ActionObject};
-use super::{integrity, peers, urls};
 use crate::clock::to_millis;
 use crate::db::actions::{self as q, ActionRow};
 use crate::db::{new_id, remote_alerts};
 use crate::domain::vocab::{ActionKind, AlertStatus, Audience, Trust};
 use crate::error::{Error, Result};
-use crate::server::AppState;
-
-/// `GET /actions/{id}`: one of our organisations' actions, as sent. Shared
-/// actions on public alerts are served to anyone; any other only to a signed
-/// GET from the node of the alert's origin or of a group the action was sent
-/// through. Everyone else gets the same 404 as for an action that does not
-/// exist; a retracted one answers 410 with its tombstone.
-pub async fn action_object(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    method: axum::http::Method,
-    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
-    headers: axum::http::HeaderMap,
-) -> Result<axum::response::Response> {
-    let not_found = || Error::NotFound("action");
-    let row = q::find_by_id(&state.db, urls::action(&state.config, &id).as_str())
-        .await?
-        .filter(|r| r.org_id.is_some())
-        .ok_or_else(not_found)?;
-    let alert = Url::parse(&row.alert_uri).map_err(|_| not_found())?;
-    let stored: Option<ActionObject> = serde_json::from_str(&row.document).ok();
-    let public = row.shareable == 1
-        && match urls::local_alert_id(&state.config, &alert) {
-            Some(local) => crate::db::alerts::get(&state.db, &local)
-                .await?
-                .is_some_and(|a| a.row.audience == "public"),
-            None => remote_alerts::find_by_id(&state.db, alert.as_str())
-                .await?
-                .is_some_and(|a| a.sharing == "public"),
-        };
-    if !public {
-        let data = super::data(&state).await?;
-        let signer = super::signed_get::signer(&state, &data, &headers, &method, &uri)
-            .await
-            .map_err(|_| not_found())?
-            .ok_or_else(not_found)?;
-        let origin = peers::host_of(&alert);
-        let through_group = row.shareable == 1
-            && stored.as_ref().is_some_and(|a| {
-                a.cc.iter()
-                    .any(|g| peers::host_of(g).as_deref() == Some(signer.host.as_str()))
-            });
-        if signer.trust == Trust::Blocked || (origin.as_deref() != Some(signer.host.as_str()) && !through_group) {
-            return Err(not_found());
-        }
-    }
-    let document: Value = serde_json::from_str(&row.document).map_err(|_| not_found())?;
-    let mut response = super::http::activity_json(document);
-    if row.deleted_at.is_some() {
-        *response.status_mut() = axum::http::StatusCode::GONE;
-    }
-    Ok(response)
-}
+use crate::federation::actors::RemoteActor;
+use crate::federation::outbox;
+use crate::federation::receiving::{Received, Receiving};
+use crate::federation::wire::object_id;
+use crate::federation::wire::{self, ActionObject};
+use crate::federation::{integrity, urls};
+use crate::services::peers;
+use crate::state::AppState;
 
 pub fn is_action(object: &Value) -> bool {
     object.get("type").and_then(|t| t.as_str()) == Some("SolidarityAction")
@@ -311,21 +261,22 @@ async fn may_act(state: &AppState, actor: &Url, host: &str, audience: Audience, 
 pub async fn on_action(
     state: &AppState,
     data: &Data<AppState>,
-    activity: &Incoming,
+    receiving: &mut Receiving,
+    activity: &Received,
     host: &str,
     relay: Option<&Url>,
 ) -> Result<()> {
     let object = &activity.raw["object"];
     let action: ActionObject = ActionObject::deserialize(object)
         .map_err(|e| Error::BadRequest(format!("the SolidarityAction is not valid: {e}")))?;
-    if peers::host_of(&action.id).as_deref() != Some(host) || action.attributed_to != activity.actor {
+    if crate::federation::urls::host_of(&action.id).as_deref() != Some(host) || action.attributed_to != activity.actor {
         return Err(Error::Forbidden(format!(
             "{} may only record or change its own actions, not {}",
             activity.actor, action.id
         )));
     }
     let transport_host = match relay {
-        Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
+        Some(r) => crate::federation::urls::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
         None => host.to_string(),
     };
     let answered = answered(
@@ -414,7 +365,15 @@ pub async fn on_action(
         }
     }
     // The activity and the action each carry a proof by the acting organisation.
-    integrity::verify_with_object(state, data, &activity.raw, &activity.actor, &action.attributed_to).await?;
+    integrity::verify_with_object(
+        state,
+        data,
+        receiving,
+        &activity.raw,
+        &activity.actor,
+        &action.attributed_to,
+    )
+    .await?;
     let author = ObjectId::<RemoteActor>::from(activity.actor.clone())
         .dereference(data)
         .await?;
@@ -451,8 +410,8 @@ pub async fn on_action(
     if written && let Some(group) = &group_relay {
         // As the group's node: on to the other members, not back to the author
         // nor to the alert's origin (the author sends it there itself).
-        let origin = peers::host_of(&action.in_reply_to).unwrap_or_default();
-        super::groups::relay(
+        let origin = crate::federation::urls::host_of(&action.in_reply_to).unwrap_or_default();
+        crate::services::group_relay::relay(
             &mut tx,
             state,
             group,
@@ -481,7 +440,9 @@ pub async fn on_action(
             .await?;
         }
     }
-    mark_received(&mut tx, activity, now).await?;
+    receiving
+        .mark_received(&mut tx, activity.id.as_str(), activity.actor.as_str(), now)
+        .await?;
     tx.commit().await?;
     state.deliveries.notify_one();
     Ok(())
@@ -544,7 +505,7 @@ pub async fn unshare(
 /// `Undo` of an `Announce` of an action, from the origin of the alert it
 /// answers: the action is no longer shared with this node. Its content is
 /// dropped and a tombstone kept, so that an older copy cannot bring it back.
-pub async fn on_unshared(state: &AppState, activity: &Incoming, host: &str) -> Result<()> {
+pub async fn on_unshared(state: &AppState, receiving: &mut Receiving, activity: &Received, host: &str) -> Result<()> {
     let Some(target) = object_id(&activity.raw["object"]["object"]) else {
         return Ok(());
     };
@@ -565,7 +526,9 @@ pub async fn on_unshared(state: &AppState, activity: &Incoming, host: &str) -> R
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
-    mark_received(&mut tx, activity, now).await?;
+    receiving
+        .mark_received(&mut tx, activity.id.as_str(), activity.actor.as_str(), now)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -574,7 +537,8 @@ pub async fn on_unshared(state: &AppState, activity: &Incoming, host: &str) -> R
 pub async fn on_action_retracted(
     state: &AppState,
     data: &Data<AppState>,
-    activity: &Incoming,
+    receiving: &mut Receiving,
+    activity: &Received,
     host: &str,
     relay: Option<&Url>,
 ) -> Result<()> {
@@ -582,12 +546,13 @@ pub async fn on_action_retracted(
     let existing = q::find_by_id(&state.db, target.as_str())
         .await?
         .ok_or(Error::NotFound("action"))?;
-    if existing.org_uri != activity.actor.as_str() || peers::host_of(&target).as_deref() != Some(host) {
+    if existing.org_uri != activity.actor.as_str() || crate::federation::urls::host_of(&target).as_deref() != Some(host)
+    {
         return Err(Error::Forbidden("only the action's author may retract it".into()));
     }
     let alert = Url::parse(&existing.alert_uri).map_err(|e| Error::Internal(e.into()))?;
     let transport_host = match relay {
-        Some(r) => peers::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
+        Some(r) => crate::federation::urls::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
         None => host.to_string(),
     };
     // A retraction travels where the action did: the groups it was sent through.
@@ -624,7 +589,7 @@ pub async fn on_action_retracted(
             ));
         }
     }
-    integrity::verify_by(state, data, &activity.raw, &activity.actor).await?;
+    integrity::verify_by(state, data, receiving, &activity.raw, &activity.actor).await?;
     let now = state.clock.now();
     let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
     let _turn = state.db.write_turn().await;
@@ -635,8 +600,8 @@ pub async fn on_action_retracted(
         announce(&mut tx, state, org_id, announcer, &activity.raw, &target, inboxes, now).await?;
     }
     if retracted && let Some(group) = &group_relay {
-        let origin = peers::host_of(&alert).unwrap_or_default();
-        super::groups::relay(
+        let origin = crate::federation::urls::host_of(&alert).unwrap_or_default();
+        crate::services::group_relay::relay(
             &mut tx,
             state,
             group,
@@ -647,7 +612,9 @@ pub async fn on_action_retracted(
         )
         .await?;
     }
-    mark_received(&mut tx, activity, now).await?;
+    receiving
+        .mark_received(&mut tx, activity.id.as_str(), activity.actor.as_str(), now)
+        .await?;
     tx.commit().await?;
     state.deliveries.notify_one();
     Ok(())

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::alerts::{self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow, PrivateRow, StoredAlert};
 use crate::db::{Db, audit, new_id};
@@ -13,9 +12,10 @@ use crate::domain::FieldErrors;
 use crate::domain::alert::{AlertContent, AlertDraft, AlertInput, Consent, LocalOnly, MAX_LONG_TEXT};
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Urgency};
 use crate::error::{Error, Result};
-use crate::federation::alert_delivery::{self, AlertState, Plan};
 use crate::federation::wire::WireHistoryEntry;
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::services::alert_delivery::{self, AlertState, Plan};
+use crate::state::AppState;
 
 /// An alert as the API shows it. `consent` and `local_only` are present only
 /// for staff of the author organisation.

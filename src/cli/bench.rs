@@ -13,14 +13,15 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{self, NewOrg, NewUser, Staff};
-use crate::alerts::{self, Transition};
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
 use crate::domain::alert::AlertInput;
 use crate::domain::vocab::{Role, Trust};
-use crate::federation::keys::KeySource;
-use crate::server::{self, AppState};
+use crate::server;
+use crate::services::accounts::{self, NewOrg, NewUser, Staff};
+use crate::services::alerts::{self, Transition};
+use crate::state::AppState;
+use crate::state::key_source::KeySource;
 
 struct BenchNode {
     state: AppState,
@@ -103,10 +104,10 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
 /// `from` asks `to` to federate and `to` approves.
 async fn connect(from: &BenchNode, to: &BenchNode) -> anyhow::Result<()> {
     let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
-    crate::federation::peers::add(&from.state, &to.base, Trust::Connected, None)
+    crate::services::peers::add(&from.state, &to.base, Trust::Connected, None)
         .await
         .map_err(e)?;
-    crate::federation::peers::set(&to.state, &from.state.config.domain, Trust::Connected, None)
+    crate::services::peers::set(&to.state, &from.state.config.domain, Trust::Connected, None)
         .await
         .map_err(e)?;
     Ok(())

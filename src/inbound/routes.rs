@@ -12,12 +12,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actors::LocalActor;
-use super::{inbox, signed_get, urls, wire};
+use crate::federation::actors::LocalActor;
+use url::Url;
+
+use super::pipeline as inbox;
 use crate::db::accounts::find_org_by_slug;
+use crate::db::remote_alerts;
 use crate::domain::vocab::{AlertStatus, Audience, Trust};
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::federation::wire::{self, ActionObject};
+use crate::federation::{signed_get, urls};
+use crate::state::AppState;
 
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 
@@ -37,11 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/outbox", get(org_outbox))
         .route("/orgs/{slug}/followers", get(org_followers))
         .route("/alerts/{id}", get(alert_object))
-        .route("/actions/{id}", get(super::actions::action_object))
-        .route("/groups/{slug}", get(super::groups::group_actor))
+        .route("/actions/{id}", get(action_object))
+        .route("/groups/{slug}", get(group_actor))
         .route("/groups/{slug}/inbox", post(inbox::post_inbox))
-        .route("/groups/{slug}/followers", get(super::groups::group_followers))
-        .route("/groups/{slug}/outbox", get(super::groups::group_outbox))
+        .route("/groups/{slug}/followers", get(group_followers))
+        .route("/groups/{slug}/outbox", get(group_outbox))
 }
 
 /// An ActivityStreams document with the content type other servers expect.
@@ -209,7 +214,7 @@ async fn alert_object(
         return Err(not_found());
     }
     if audience != Audience::Public {
-        let data = super::data(&state).await?;
+        let data = crate::federation::data(&state).await?;
         let signer = signed_get::signer(&state, &data, &headers, &method, &uri)
             .await
             .map_err(|_| not_found())?
@@ -220,7 +225,7 @@ async fn alert_object(
                     && stored.named_orgs.iter().any(|named| {
                         url::Url::parse(named)
                             .ok()
-                            .and_then(|u| super::peers::host_of(&u))
+                            .and_then(|u| crate::federation::urls::host_of(&u))
                             .as_deref()
                             == Some(signer.host.as_str())
                     })
@@ -239,5 +244,129 @@ async fn alert_object(
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
-    Ok(activity_json(crate::alerts::wire_object(&state, &stored).await?))
+    Ok(activity_json(
+        crate::services::alerts::wire_object(&state, &stored).await?,
+    ))
+}
+
+/// `GET /actions/{id}`: one of our organisations' actions, as sent. Shared
+/// actions on public alerts are served to anyone; any other only to a signed
+/// GET from the node of the alert's origin or of a group the action was sent
+/// through. Everyone else gets the same 404 as for an action that does not
+/// exist; a retracted one answers 410 with its tombstone.
+pub async fn action_object(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response> {
+    let not_found = || Error::NotFound("action");
+    let row = crate::db::actions::find_by_id(&state.db, urls::action(&state.config, &id).as_str())
+        .await?
+        .filter(|r| r.org_id.is_some())
+        .ok_or_else(not_found)?;
+    let alert = Url::parse(&row.alert_uri).map_err(|_| not_found())?;
+    let stored: Option<ActionObject> = serde_json::from_str(&row.document).ok();
+    let public = row.shareable == 1
+        && match urls::local_alert_id(&state.config, &alert) {
+            Some(local) => crate::db::alerts::get(&state.db, &local)
+                .await?
+                .is_some_and(|a| a.row.audience == "public"),
+            None => remote_alerts::find_by_id(&state.db, alert.as_str())
+                .await?
+                .is_some_and(|a| a.sharing == "public"),
+        };
+    if !public {
+        let data = crate::federation::data(&state).await?;
+        let signer = crate::federation::signed_get::signer(&state, &data, &headers, &method, &uri)
+            .await
+            .map_err(|_| not_found())?
+            .ok_or_else(not_found)?;
+        let origin = crate::federation::urls::host_of(&alert);
+        let through_group = row.shareable == 1
+            && stored.as_ref().is_some_and(|a| {
+                a.cc.iter()
+                    .any(|g| crate::federation::urls::host_of(g).as_deref() == Some(signer.host.as_str()))
+            });
+        if signer.trust == Trust::Blocked || (origin.as_deref() != Some(signer.host.as_str()) && !through_group) {
+            return Err(not_found());
+        }
+    }
+    let document: Value = serde_json::from_str(&row.document).map_err(|_| not_found())?;
+    let mut response = crate::inbound::routes::activity_json(document);
+    if row.deleted_at.is_some() {
+        *response.status_mut() = axum::http::StatusCode::GONE;
+    }
+    Ok(response)
+}
+
+/// `GET /groups/{slug}`: the group's actor document.
+pub async fn group_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let group = crate::db::groups::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let actor = LocalActor::group(&state, group).await?;
+    Ok(crate::inbound::routes::activity_json(actor.document(&state).await?))
+}
+
+/// `GET /groups/{slug}/followers`: the members. Everyone sees how many; who
+/// they are is shown only to a signed GET from a node with an accepted member.
+pub async fn group_followers(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let group = crate::db::groups::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let all = crate::db::groups::members(&state.db, &group.id).await?;
+    let members: Vec<_> = all.iter().filter(|m| m.state == "accepted").collect();
+    let mut document = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": urls::group_followers(&state.config, &slug),
+        "type": "OrderedCollection",
+        "totalItems": members.len(),
+    });
+    if headers.contains_key("signature") {
+        let data = crate::federation::data(&state).await?;
+        if let Ok(Some(signer)) = signed_get::signer(&state, &data, &headers, &method, &uri).await {
+            let moderators_there = group.moderator_uris().iter().any(|m| {
+                Url::parse(m)
+                    .ok()
+                    .and_then(|u| crate::federation::urls::host_of(&u))
+                    .as_deref()
+                    == Some(signer.host.as_str())
+            });
+            if moderators_there {
+                // Moderators elsewhere see the requests too, to decide on them.
+                document["orderedItems"] = all
+                    .iter()
+                    .map(|m| json!({"id": m.org_uri, "name": m.org_name, "state": m.state}))
+                    .collect();
+            } else if members.iter().any(|m| m.host == signer.host) {
+                document["orderedItems"] = members
+                    .iter()
+                    .map(|m| json!({"id": m.org_uri, "name": m.org_name}))
+                    .collect();
+            }
+        }
+    }
+    Ok(crate::inbound::routes::activity_json(document))
+}
+
+/// `GET /groups/{slug}/outbox`: the alerts relayed, counted.
+pub async fn group_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+    let group = crate::db::groups::find_hosted(&state.db, &slug)
+        .await?
+        .ok_or(Error::NotFound("group"))?;
+    let relayed = crate::db::groups::alert_uris(&state.db, &group.id).await?;
+    Ok(crate::inbound::routes::activity_json(json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/outbox", group.uri),
+        "type": "OrderedCollection",
+        "totalItems": relayed.len(),
+    })))
 }

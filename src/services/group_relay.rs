@@ -8,89 +8,19 @@
 //! delivers to the peers it knows as well, so the group's node is never the
 //! only way an alert travels.
 
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, Method};
-use axum::response::Response;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::actors::{LocalActor, RemoteActor, group_ref};
-use super::outbox;
-use super::{peers, signed_get, urls, wire};
 use crate::clock::to_millis;
 use crate::db::groups::{self as q, GroupRow};
 use crate::domain::vocab::Audience;
 use crate::error::{Error, Result};
-use crate::server::AppState;
-
-/// `GET /groups/{slug}`: the group's actor document.
-pub async fn group_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
-    let group = q::find_hosted(&state.db, &slug)
-        .await?
-        .ok_or(Error::NotFound("group"))?;
-    let actor = LocalActor::group(&state, group).await?;
-    Ok(super::http::activity_json(actor.document(&state).await?))
-}
-
-/// `GET /groups/{slug}/followers`: the members. Everyone sees how many; who
-/// they are is shown only to a signed GET from a node with an accepted member.
-pub async fn group_followers(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let group = q::find_hosted(&state.db, &slug)
-        .await?
-        .ok_or(Error::NotFound("group"))?;
-    let all = q::members(&state.db, &group.id).await?;
-    let members: Vec<_> = all.iter().filter(|m| m.state == "accepted").collect();
-    let mut document = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": urls::group_followers(&state.config, &slug),
-        "type": "OrderedCollection",
-        "totalItems": members.len(),
-    });
-    if headers.contains_key("signature") {
-        let data = super::data(&state).await?;
-        if let Ok(Some(signer)) = signed_get::signer(&state, &data, &headers, &method, &uri).await {
-            let moderators_there = group
-                .moderator_uris()
-                .iter()
-                .any(|m| Url::parse(m).ok().and_then(|u| peers::host_of(&u)).as_deref() == Some(signer.host.as_str()));
-            if moderators_there {
-                // Moderators elsewhere see the requests too, to decide on them.
-                document["orderedItems"] = all
-                    .iter()
-                    .map(|m| json!({"id": m.org_uri, "name": m.org_name, "state": m.state}))
-                    .collect();
-            } else if members.iter().any(|m| m.host == signer.host) {
-                document["orderedItems"] = members
-                    .iter()
-                    .map(|m| json!({"id": m.org_uri, "name": m.org_name}))
-                    .collect();
-            }
-        }
-    }
-    Ok(super::http::activity_json(document))
-}
-
-/// `GET /groups/{slug}/outbox`: the alerts relayed, counted.
-pub async fn group_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
-    let group = q::find_hosted(&state.db, &slug)
-        .await?
-        .ok_or(Error::NotFound("group"))?;
-    let relayed = q::alert_uris(&state.db, &group.id).await?;
-    Ok(super::http::activity_json(json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/outbox", group.uri),
-        "type": "OrderedCollection",
-        "totalItems": relayed.len(),
-    })))
-}
+use crate::federation::actors::{RemoteActor, group_ref};
+use crate::federation::outbox;
+use crate::federation::{urls, wire};
+use crate::state::AppState;
 
 /// Groups this node knows among an alert's addressees, and which of them live here.
 pub struct Addressed {

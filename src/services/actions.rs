@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::Url;
 
-use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::actions::{self as q, ActionRow};
 use crate::db::alerts::StoredAlert;
@@ -22,10 +21,11 @@ use crate::domain::alert::Addressee;
 use crate::domain::vocab::{ActionKind, AlertStatus, Audience};
 use crate::domain::{FieldErrors, LangMap};
 use crate::error::{Error, Result};
-use crate::federation::actions as wire_actions;
 use crate::federation::actors::RemoteActor;
 use crate::federation::{integrity, urls, wire};
-use crate::server::AppState;
+use crate::services::accounts::Staff;
+use crate::services::remote_actions as wire_actions;
+use crate::state::AppState;
 
 /// The alert an action answers, as the API names it.
 #[derive(Debug, Clone, Copy)]
@@ -144,7 +144,7 @@ fn parse<T: std::str::FromStr>(value: &str, what: &str) -> Result<T> {
 async fn resolve(state: &AppState, staff: &Staff, on: On<'_>) -> Result<Target> {
     match on {
         On::Local(id) => {
-            let stored = crate::alerts::load_visible(&state.db, staff, id).await?;
+            let stored = crate::services::alerts::load_visible(&state.db, staff, id).await?;
             Ok(Target {
                 uri: urls::alert(&state.config, &stored.row.id),
                 status: parse(&stored.row.status, "status")?,
@@ -369,7 +369,7 @@ async fn groups_of(state: &AppState, target: &Target) -> Result<(Vec<Url>, Vec<(
     let row = match &target.which {
         // Our own alert: the groups' nodes are among its recipients already.
         Which::Local(stored) => {
-            let groups = crate::alerts::content_of(stored)?
+            let groups = crate::services::alerts::content_of(stored)?
                 .content
                 .groups
                 .iter()
@@ -382,20 +382,20 @@ async fn groups_of(state: &AppState, target: &Target) -> Result<(Vec<Url>, Vec<(
     let groups = wire_actions::groups_of_received(&row.document);
     let mut inboxes = Vec::new();
     for group in &groups {
-        let Some(host) = crate::federation::peers::host_of(group) else {
+        let Some(host) = crate::federation::urls::host_of(group) else {
             continue;
         };
         if host == row.origin_host || host == state.config.domain {
             continue;
         }
-        if let Some(peer) = crate::federation::peers::find(state, &host).await?
+        if let Some(peer) = crate::services::peers::find(state, &host).await?
             && peer
                 .trust
                 .parse::<crate::domain::vocab::Trust>()
                 .is_ok_and(|t| t.federates())
             && peer.shared_inbox.is_some()
         {
-            inboxes.push((crate::federation::peers::peer_inbox(&peer)?, host));
+            inboxes.push((crate::services::peers::peer_inbox(&peer)?, host));
         }
     }
     Ok((groups, inboxes))
@@ -707,7 +707,7 @@ pub async fn set_offer_viewers(
     alert_id: &str,
     slugs: &[String],
 ) -> Result<Vec<String>> {
-    let stored = crate::alerts::load_visible(&state.db, staff, alert_id).await?;
+    let stored = crate::services::alerts::load_visible(&state.db, staff, alert_id).await?;
     if stored.row.org_id != staff.org_id {
         return Err(Error::Forbidden(
             "only the alert's author organisation decides who sees offers of support".into(),
@@ -746,8 +746,8 @@ pub async fn set_offer_viewers(
 /// The sign-on letter of one of our alerts in `language` (English, else the
 /// first language the model text has, when none is asked for).
 pub async fn letter(state: &AppState, staff: &Staff, alert_id: &str, language: Option<&str>) -> Result<Letter> {
-    let stored = crate::alerts::load_visible(&state.db, staff, alert_id).await?;
-    let draft = crate::alerts::content_of(&stored)?;
+    let stored = crate::services::alerts::load_visible(&state.db, staff, alert_id).await?;
+    let draft = crate::services::alerts::content_of(&stored)?;
     let requested = draft
         .content
         .requested_actions

@@ -7,50 +7,17 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::actors::{INSTANCE_REF, LocalActor, RemoteActor};
-use super::outbox::{self, Outgoing};
-use super::{urls, wire};
-use crate::accounts::Staff;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{self, audit, followers, new_id};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
-use crate::server::AppState;
-
-/// `host[:port]` as one decision is made for it: lower case, punycode for
-/// international names, no trailing dot, no default port.
-pub fn host_of(url: &Url) -> Option<String> {
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
-    if host.is_empty() {
-        return None;
-    }
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
-}
-
-/// Whether an inbox is on `host`. A delivery is filed, retried and allowed by
-/// its host, so an inbox elsewhere (an actor naming another server's inbox as
-/// its own) must never be filed under it.
-pub fn inbox_is_on(inbox: &Url, host: &str) -> bool {
-    host_of(inbox).as_deref() == Some(host)
-}
-
-/// Normalises a host or URL typed by a person or found in a document.
-pub fn normalise_host(input: &str) -> Option<String> {
-    let input = input.trim();
-    let url = if input.contains("://") {
-        Url::parse(input).ok()?
-    } else {
-        Url::parse(&format!("https://{input}")).ok()?
-    };
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    host_of(&url)
-}
+use crate::federation::actors::{INSTANCE_REF, LocalActor, RemoteActor};
+use crate::federation::outbox::{self, Outgoing};
+use crate::federation::urls::{self, host_of, normalise_host};
+use crate::federation::wire;
+use crate::services::accounts::Staff;
+use crate::state::AppState;
 
 pub use crate::db::peers::PeerRow;
 
@@ -74,7 +41,7 @@ pub async fn find(state: &AppState, host: &str) -> Result<Option<PeerRow>> {
 
 /// This node's decision about a host; unknown hosts are `None`.
 pub async fn trust_of(state: &AppState, host: &str) -> Result<Option<Trust>> {
-    Ok(find(state, host).await?.and_then(|p| p.trust.parse().ok()))
+    Ok(db::peers::trust_of(&state.db.pool, host).await?)
 }
 
 /// Peers at one of these levels.
@@ -143,7 +110,7 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     if trust == Trust::Pending {
         return Err(FieldErrors::single("trust", "choose connected, trusted or blocked").into());
     }
-    let data = super::data(state).await?;
+    let data = crate::federation::data(state).await?;
     let actor_url = base.join("/actor").map_err(|e| Error::BadRequest(e.to_string()))?;
     let their_actor: RemoteActor = if trust == Trust::Blocked {
         // Blocking needs nothing from the other node.
@@ -193,7 +160,7 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     )
     .await?;
     tx.commit().await?;
-    super::alert_delivery::reconcile_host(state, &host).await?;
+    crate::services::alert_delivery::reconcile_host(state, &host).await?;
     get(state, &host).await
 }
 
@@ -222,7 +189,7 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     )
     .await?;
     tx.commit().await?;
-    super::alert_delivery::reconcile_host(state, &host).await?;
+    crate::services::alert_delivery::reconcile_host(state, &host).await?;
     get(state, &host).await
 }
 
@@ -317,7 +284,7 @@ pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::O
     }
     let followers = followers::accepted_of(&state.db.pool, &actor.actor_ref).await?;
     for (actor_id, host) in followers {
-        if let Some(follower) = super::actors::find_remote_actor(state, &actor_id).await? {
+        if let Some(follower) = crate::federation::actors::find_remote_actor(state, &actor_id).await? {
             inboxes.push((follower.delivery_inbox()?, host));
         }
     }

@@ -8,16 +8,17 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 use url::Url;
 
-use super::actors::RemoteActor;
-use super::outbox::{self, Outgoing};
-use super::wire::{self, AlertObject};
-use super::{integrity, peers, urls};
 use crate::db::alert_recipients as recipients;
 use crate::db::new_id;
 use crate::domain::alert::AlertContent;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Trust, Urgency};
 use crate::error::{Error, Result};
-use crate::server::AppState;
+use crate::federation::actors::RemoteActor;
+use crate::federation::outbox::{self, Outgoing};
+use crate::federation::wire::{self, AlertObject};
+use crate::federation::{integrity, urls};
+use crate::services::peers;
+use crate::state::AppState;
 
 /// Recipients of an alert at its current audience, in groups that share one
 /// addressing (`to`): everyone for public, network and trusted alerts; one
@@ -41,7 +42,7 @@ impl Group {
     /// Adds an inbox of `host`, unless it is on another host: trust was
     /// decided for `host`, and only its own inboxes are delivered to under it.
     fn add(&mut self, inbox: Url, host: String) {
-        if peers::inbox_is_on(&inbox, &host) {
+        if crate::federation::urls::inbox_is_on(&inbox, &host) {
             self.inboxes.push((inbox, host));
         } else {
             tracing::warn!(%inbox, %host, "leaving out an inbox that is not on its recipient's host");
@@ -113,7 +114,7 @@ pub async fn plan(
             // Accepted followers (any ActivityPub software) get public and network alerts.
             let followers = crate::db::followers::accepted_on_federating_hosts(&state.db.pool, org_id).await?;
             for (actor_id, host) in followers {
-                if let Some(actor) = super::actors::find_remote_actor(state, &actor_id).await? {
+                if let Some(actor) = crate::federation::actors::find_remote_actor(state, &actor_id).await? {
                     everyone.add(actor.delivery_inbox()?, host);
                 }
             }
@@ -122,7 +123,8 @@ pub async fn plan(
             // unreachable group node delays nothing but its own relay.
             for group in groups {
                 let url = Url::parse(group).map_err(|_| Error::BadRequest(format!("{group} is not a URL")))?;
-                let host = peers::host_of(&url).ok_or_else(|| Error::BadRequest(format!("{group} has no host")))?;
+                let host = crate::federation::urls::host_of(&url)
+                    .ok_or_else(|| Error::BadRequest(format!("{group} has no host")))?;
                 if host == state.config.domain {
                     continue;
                 }
@@ -141,13 +143,14 @@ pub async fn plan(
             peer_inboxes(&mut everyone, peers::with_trust(state, &[Trust::Trusted]).await?)?;
         }
         Audience::Restricted => {
-            let data = super::data(state).await?;
+            let data = crate::federation::data(state).await?;
             for named in restricted_to {
                 let Ok(url) = Url::parse(named) else {
                     // A local organisation: it sees the alert on this node.
                     continue;
                 };
-                let host = peers::host_of(&url).ok_or_else(|| Error::BadRequest(format!("{named} has no host")))?;
+                let host = crate::federation::urls::host_of(&url)
+                    .ok_or_else(|| Error::BadRequest(format!("{named} has no host")))?;
                 if !peers::trust_of(state, &host).await?.is_some_and(|t| t.federates()) {
                     if unfederated == Unfederated::LeaveOut {
                         continue;
@@ -379,7 +382,7 @@ async fn federate_to(
                 let tombstone = wire::alert_removal(&object_id, now, wire::Removal::Withdrawn, alert.version);
                 let mut body = wire::activity("Delete", &id, &actor, tombstone, &[], now);
                 signer.sign(state, &mut body)?;
-                super::groups::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
+                crate::services::group_relay::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
             }
         }
     }
@@ -424,7 +427,7 @@ async fn addressed_groups(
         let kind = if had_recipients { "Update" } else { "Create" };
         let mut body = wire::activity(kind, &id, actor, object, &to, now);
         signer.sign(state, &mut body)?;
-        super::groups::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
+        crate::services::group_relay::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
     }
     Ok(())
 }
@@ -438,7 +441,7 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
         let Some(stored) = crate::db::alerts::get(&state.db, &id).await? else {
             continue;
         };
-        let (draft, row) = crate::alerts::federation_view(&stored)?;
+        let (draft, row) = crate::services::alerts::federation_view(&stored)?;
         let plan = match plan(
             state,
             &row.org_id,
@@ -461,8 +464,8 @@ pub async fn reconcile_host(state: &AppState, host: &str) -> Result<()> {
         let signer =
             integrity::Signer::load(state, &row.org_id, &urls::org_actor(&state.config, &row.org_slug)).await?;
         let mut tx = state.db.pool.begin().await?;
-        let history = crate::alerts::wire_history(&mut tx, &row.id).await?;
-        let alert = crate::alerts::alert_state(&row, &draft, history)?;
+        let history = crate::services::alerts::wire_history(&mut tx, &row.id).await?;
+        let alert = crate::services::alerts::alert_state(&row, &draft, history)?;
         federate_to(&mut tx, state, &signer, &alert, &plan, Some(host), now).await?;
         tx.commit().await?;
     }

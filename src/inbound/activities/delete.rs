@@ -1,0 +1,53 @@
+//! `Delete`: of a solidarity action this node holds (retracted by its
+//! author), or of an alert (withdrawn, or no longer for this node or one of
+//! its organisations: `removal: out_of_audience`).
+
+use url::Url;
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::federation::receiving::{Received, Receiving};
+use crate::federation::wire::{Removal, object_id};
+
+pub struct Delete {
+    pub(super) received: Received,
+    object: Url,
+    pub removal: Removal,
+}
+
+impl Delete {
+    pub fn parse(received: Received) -> Result<Self> {
+        let object =
+            object_id(&received.raw["object"]).ok_or_else(|| Error::BadRequest("Delete without object".into()))?;
+        let removal = Removal::of(&received.raw["object"]);
+        Ok(Self {
+            received,
+            object,
+            removal,
+        })
+    }
+
+    pub async fn receive(self, context: &Context<'_>, receiving: &mut Receiving) -> Result<()> {
+        let (state, data) = (context.state, context.data);
+        if crate::services::remote_actions::is_known_action(state, &self.received.raw["object"]).await? {
+            return crate::services::remote_actions::on_action_retracted(
+                state,
+                data,
+                receiving,
+                &self.received,
+                &context.host,
+                context.relay.as_ref(),
+            )
+            .await;
+        }
+        if context.relay.is_some() && self.removal == Removal::OutOfAudience {
+            // A loss of audience is told to the one node (or organisation) it
+            // is about; passed on, it would take the alert from others.
+            return Err(Error::Forbidden(
+                "a Delete for a loss of audience is never relayed".into(),
+            ));
+        }
+        crate::services::remote_alerts::on_delete(state, data, receiving, &self.received, &self.object, &context.host)
+            .await
+    }
+}

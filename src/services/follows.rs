@@ -1,0 +1,145 @@
+//! Following between nodes: a node asking to federate with this one (a
+//! `Follow` of the instance actor), organisations following ours, and the
+//! answers and `Undo`s that go with them.
+
+use activitypub_federation::config::Data;
+
+use crate::clock::to_millis;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::federation::actors::RemoteActor;
+use crate::federation::receiving::{Received, Receiving};
+use crate::federation::urls;
+use crate::federation::wire::object_id;
+use crate::services::peers;
+use crate::state::AppState;
+
+/// A `Follow`: a node asking to federate (our instance actor), an organisation
+/// following one of ours, or an organisation asking to join one of our groups.
+pub async fn on_follow(
+    state: &AppState,
+    data: &Data<AppState>,
+    activity: &Received,
+    target: &url::Url,
+    host: &str,
+) -> Result<()> {
+    let follower = activitypub_federation::fetch::object_id::ObjectId::<RemoteActor>::from(activity.actor.clone())
+        .dereference(data)
+        .await?;
+    let now = state.clock.now();
+    let trust = peers::trust_of(state, host).await?;
+    // Looked up before the transaction, which must not wait on the pool.
+    let followed_org = match urls::local_org_slug(&state.config, target) {
+        Some(slug) => Some(
+            crate::db::accounts::find_org_by_slug(&state.db, &slug)
+                .await?
+                .ok_or(Error::NotFound("organisation"))?,
+        ),
+        None => None,
+    };
+    let followed_group = match urls::local_group_slug(&state.config, target) {
+        Some(slug) => Some(
+            crate::db::groups::find_hosted(&state.db, &slug)
+                .await?
+                .ok_or(Error::NotFound("group"))?,
+        ),
+        None => None,
+    };
+    let _turn = state.db.write_turn().await;
+    let mut tx = state.db.pool.begin().await?;
+    // Any follow from a server we do not know is that server asking to federate.
+    db::peers::insert_pending_if_absent(&mut *tx, host, to_millis(now)).await?;
+    if *target == urls::instance_actor(&state.config) {
+        db::peers::record_their_follow(
+            &mut *tx,
+            host,
+            follower.id.0.as_str(),
+            follower.delivery_inbox()?.as_str(),
+            &activity.raw.to_string(),
+            to_millis(now),
+        )
+        .await?;
+    } else if let Some(org) = &followed_org {
+        db::followers::upsert_pending(
+            &mut *tx,
+            &org.id,
+            follower.id.0.as_str(),
+            host,
+            &activity.raw.to_string(),
+            to_millis(now),
+        )
+        .await?;
+    } else if let Some(group) = &followed_group {
+        // An organisation asking to join: the group's moderators decide.
+        crate::services::group_relay::on_join_request(&mut tx, group, &follower, &activity.raw, host, now).await?;
+    } else {
+        return Err(Error::NotFound("actor to follow"));
+    }
+    // A node already connected or trusted is answered at once; others wait for an admin.
+    if let Some(t) = trust.filter(|t| t.federates()) {
+        crate::services::peers::answer_pending_in(state, &mut tx, host, t, now).await?;
+    }
+    tx.commit().await?;
+    state.deliveries.notify_one();
+    Ok(())
+}
+
+/// An `Accept` or `Reject` of a `Follow`: of our request to federate, of an
+/// organisation's request to join a group, or a group's answer to ours.
+pub async fn on_answer(state: &AppState, activity: &Received, accepted: bool, host: &str) -> Result<()> {
+    let answer = if accepted { "accepted" } else { "rejected" };
+    // A moderating organisation elsewhere deciding on a request to join one of our groups.
+    if let Some(followed) = object_id(&activity.raw["object"]["object"])
+        && urls::local_group_slug(&state.config, &followed).is_some()
+    {
+        return crate::services::groups::on_remote_decision(state, &activity.actor, accepted, &activity.raw["object"])
+            .await;
+    }
+    let follow_id = object_id(&activity.raw["object"]);
+    if crate::services::group_relay::on_membership_answer(
+        state,
+        follow_id.as_ref(),
+        &activity.actor,
+        answer == "accepted",
+    )
+    .await?
+    {
+        // An answer from a group is about a membership, never about peering.
+        return Ok(());
+    }
+    let peer = peers::find(state, host).await?.ok_or(Error::NotFound("peer"))?;
+    // Some servers echo a re-serialised Follow: match on its id, or on the
+    // follow being ours when it has none.
+    let ours = match (&follow_id, &peer.our_follow_id) {
+        (Some(id), Some(our)) => id.as_str() == our,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    if ours {
+        db::peers::set_their_answer(&state.db.pool, host, answer, to_millis(state.clock.now())).await?;
+        if answer == "accepted" {
+            // What they refused before approving us goes to them now.
+            crate::services::alert_delivery::reconcile_host(state, host).await?;
+        }
+    }
+    Ok(())
+}
+
+/// An `Undo` of a `Follow` (unfollowing, leaving a group) or of an `Announce`
+/// (an organisation no longer sharing an alert).
+pub async fn on_undo(state: &AppState, receiving: &mut Receiving, activity: &Received, host: &str) -> Result<()> {
+    let inner = &activity.raw["object"];
+    let inner_kind = inner.get("type").and_then(|t| t.as_str()).unwrap_or_default();
+    if inner_kind == "Announce" {
+        return crate::services::remote_actions::on_unshared(state, receiving, activity, host).await;
+    }
+    if inner_kind != "Follow" && !inner.is_string() {
+        return Ok(());
+    }
+    if crate::services::group_relay::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await? {
+        return Ok(());
+    }
+    db::followers::delete_by_actor(&state.db.pool, activity.actor.as_str(), host).await?;
+    db::peers::clear_their_follow_by(&state.db.pool, host, activity.actor.as_str()).await?;
+    Ok(())
+}

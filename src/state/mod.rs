@@ -1,0 +1,69 @@
+//! A node's state: everything one node needs, cloned into every handler and
+//! task. Many nodes run in one process (tests, the local demo network), so
+//! nothing here is global.
+
+use std::sync::Arc;
+
+use activitypub_federation::config::FederationConfig;
+use reqwest_middleware::ClientWithMiddleware;
+use tokio::sync::{Notify, OnceCell};
+
+pub mod http_client;
+pub mod key_source;
+pub mod keystore;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::db::Db;
+use key_source::KeySource;
+use keystore::KeyCipher;
+
+/// Everything a node needs; cloned into every handler. No global state.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: SharedClock,
+    /// Where new RSA keys come from.
+    pub keys: KeySource,
+    /// The HTTP client for other servers: no redirects, timeouts, and outside
+    /// development mode no loopback, private or reserved addresses.
+    pub http: ClientWithMiddleware,
+    /// Wakes the delivery worker when the outbox has new rows.
+    pub deliveries: Arc<Notify>,
+    /// This process's name in delivery leases.
+    pub worker_id: String,
+    /// How long a delivery lease on a peer lasts unless renewed; a crashed
+    /// process's peers are taken over after it.
+    pub delivery_lease: chrono::Duration,
+    /// Whether `serve` runs the delivery worker (tests drive delivery by hand).
+    pub background_delivery: bool,
+    /// The federation crate's context, made once on first use.
+    pub federation: Arc<OnceCell<FederationConfig<AppState>>>,
+    /// Seals and opens private keys at rest, when the operator set a secret.
+    pub key_cipher: Option<Arc<KeyCipher>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        let delivery_lease = chrono::Duration::seconds(config.delivery_lease_seconds as i64);
+        let http = http_client::build(&config);
+        let key_cipher = config
+            .key_secret
+            .as_deref()
+            .map(|s| Arc::new(KeyCipher::from_secret(s)));
+        Self {
+            db,
+            config: Arc::new(config),
+            clock: Arc::new(SystemClock),
+            keys: KeySource::Generate,
+            http,
+            deliveries: Arc::new(Notify::new()),
+            worker_id: uuid::Uuid::now_v7().to_string(),
+            delivery_lease,
+            background_delivery: true,
+            federation: Arc::new(OnceCell::new()),
+            key_cipher,
+        }
+    }
+}
