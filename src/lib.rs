@@ -1,25 +1,41 @@
 //! Tadamun: the federated server that member organisations of a human-rights
 //! network run to raise and answer urgent alerts about defenders at risk.
 //!
-//! # Layout
-//! - [`bench`]: `tadamun bench`, fan-out and inbox figures against their ceilings.
-//! - [`cli`]: the `tadamun` command (serve, migrate, admin).
-//! - [`config`]: configuration from file, environment and flags.
-//! - [`server`]: a node's state, router and serve loop (many nodes per process).
-//! - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
-//! - [`web`]: pages for staff (sign-in, an alert's responses, its letter).
-//! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
-//! - [`alerts`]: the alert lifecycle and who may do what.
-//! - [`actions`]: solidarity actions, the collective response, the sign-on
-//!   letter, and what needs attention (expired alerts, overdue pledges).
-//! - [`groups`]: regional and working groups: creating, joining, moderating.
-//! - [`domain`]: vocabularies and the alert's fields and checks.
-//! - [`federation`]: ActivityPub between nodes: actors, inboxes, outbox, peers.
-//! - [`db`]: SQL for SQLite and PostgreSQL (one set of queries), migrations;
-//!   `db::group_commit` commits SQLite writes that arrive together in one transaction.
-//! - [`verify_cli`]: `tadamun verify`, checking integrity proofs of any document.
-//! - [`clock`]: time, injectable for tests.
-//! - [`error`]: the one error type and its HTTP answers.
+//! # Rings
+//! The code is in rings, and a module imports only from its own ring or the
+//! rings below it (`tests/it/rings.rs` fails on any import from above):
+//!
+//! 1. **Adapters** turn a request into a service call and its answer back:
+//!    - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
+//!    - [`web`]: pages for staff (sign-in, an alert's responses, its letter).
+//!    - [`inbound`]: what other servers ask: the inbox pipeline, one file per
+//!      activity kind (`inbound/activities/`), the federation GET routes.
+//!    - [`cli`]: the `tadamun` command (serve, migrate, admin, verify, bench).
+//!    - [`server`]: the router of all of them and the serve loop.
+//! 2. **Services** ([`services`]) hold every rule, called alike by the API,
+//!    the pages, the CLI and the inbox: accounts, peers, alerts (and who gets
+//!    them), actions, groups, and what is received from other nodes.
+//! 3. **Federation core** ([`federation`]): URLs, the wire format, integrity
+//!    proofs and keys, actor documents and fetching, the outbox and its
+//!    delivery worker, signed fetches. It knows ActivityPub, not the rules.
+//! 4. **State** ([`state`]): one node's state (many nodes run in one process).
+//! 5. **Storage** ([`db`]): all SQL, for SQLite and PostgreSQL (one set of
+//!    queries), one module per table group; `db::group_commit` commits SQLite
+//!    writes that arrive together in one transaction.
+//! 6. **Domain** ([`domain`], [`error`], [`clock`], [`config`]): vocabularies,
+//!    the alert's fields and checks, the one error type, time, configuration.
+//!
+//! # Where to change what
+//! - A new activity kind: a file in `inbound/activities/` (its struct, its
+//!   checks, the service it calls) and its arm in `inbound/activities/mod.rs`;
+//!   what we send is built in `federation/wire.rs`, with an example in
+//!   `federation/examples/`.
+//! - A new API endpoint: a handler in `api/<topic>.rs`, registered in that
+//!   file's `routes`, calling a service.
+//! - Who may see an alert: [`services::alerts`] (`visible_to`, our own alerts),
+//!   [`services::remote_alerts::may_see`] (alerts from other nodes), and for
+//!   other nodes, [`services::alert_delivery`] (who gets each alert) and
+//!   `inbound/routes.rs` (who may fetch it).
 
 pub mod api;
 pub mod cli;

@@ -202,17 +202,6 @@ async fn get_network_alert(
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    let row = remote_alerts::find_by_local_id(&state.db, &id)
-        .await?
-        .ok_or(Error::NotFound("network alert"))?;
-    if row.sharing == "restricted" && !remote_alerts::names_org(&state.db, &row.id, &staff.org_id).await? {
-        return Err(Error::NotFound("network alert"));
-    }
-    if row.deleted_at.is_some() {
-        return Err(Error::Gone(format!(
-            "alert {} was withdrawn by its author; its content was purged",
-            row.number
-        )));
-    }
+    let row = crate::services::remote_alerts::get_visible(&state, &staff, &id).await?;
     Ok(Json(view(row)?))
 }

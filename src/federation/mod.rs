@@ -1,21 +1,18 @@
-//! Federation between nodes over ActivityPub, with the `activitypub_federation`
-//! crate for HTTP signatures, fetching and sending.
+//! The federation core: ActivityPub between nodes, with the
+//! `activitypub_federation` crate for HTTP signatures, fetching and sending.
+//! It knows the protocol, not the rules: who gets what is decided by the
+//! services, what others send is handled by the inbound ring.
 //!
-//! - [`urls`]: where every actor, object and activity of this node lives.
-//! - [`keys`]: RSA keys of the instance actor and the organisations.
-//! - [`keystore`]: private keys sealed at rest with the operator's secret.
-//! - [`integrity`]: our Ed25519 keys; signing what we send, verifying what we get.
-//! - [`actions`]: solidarity actions between nodes, sent and received.
-//! - [`actors`]: actor documents, and remote actors as the crate sees them.
-//! - [`alert_delivery`]: who gets each of our alerts, and with which activity.
-//! - [`groups`]: group actors, joining, and relaying what members address to a group.
+//! - [`urls`]: where every actor, object and activity of this node lives; hosts.
 //! - [`wire`]: the documents we send and accept (`federation/README.md`).
-//! - [`http`]: WebFinger, NodeInfo, actors, objects, collections, inboxes.
-//! - [`inbox`]: what the node does with each activity it receives.
-//! - [`outbox`]: the transactional outbox and its delivery worker.
-//! - [`peers`]: other nodes and how far this one trusts them.
+//! - [`keys`]: RSA keys of the instance actor and the organisations.
+//! - [`integrity`]: our Ed25519 keys; signing what we send, verifying what we get.
 //! - [`proof`]: FEP-8b32 integrity proofs (eddsa-jcs-2022).
+//! - [`actors`]: actor documents, and remote actors as the crate sees them.
+//! - [`receiving`]: what the handling of one received activity has learnt so far.
+//! - [`http_date`]: the signed `Date` header of requests from other servers.
 //! - [`signed_get`]: verifying signed fetches of non-public objects.
+//! - [`outbox`]: the transactional outbox and its delivery worker.
 
 pub mod actors;
 pub mod http_date;

@@ -157,7 +157,7 @@ async fn resolve(state: &AppState, staff: &Staff, on: On<'_>) -> Result<Target> 
                 .await?
                 .filter(|r| r.deleted_at.is_none())
                 .ok_or(Error::NotFound("alert"))?;
-            if row.sharing == "restricted" && !remote_alerts::names_org(&state.db, &row.id, &staff.org_id).await? {
+            if !crate::services::remote_alerts::may_see(state, staff, &row).await? {
                 return Err(Error::NotFound("alert"));
             }
             Ok(Target {

@@ -668,9 +668,8 @@ pub async fn alerts(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Gro
         let Some(remote) = crate::db::remote_alerts::find_by_id(&state.db, &uri).await? else {
             continue;
         };
-        let visible = remote.deleted_at.is_none()
-            && (remote.sharing != "restricted"
-                || crate::db::remote_alerts::names_org(&state.db, &remote.id, &staff.org_id).await?);
+        let visible =
+            remote.deleted_at.is_none() && crate::services::remote_alerts::may_see(state, staff, &remote).await?;
         if visible {
             out.push(GroupAlert {
                 id: remote.local_id,

@@ -1,5 +1,17 @@
 //! The services: every rule of the node, called alike by the JSON API, the
 //! pages, the CLI and the inbound federation ring.
+//!
+//! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
+//! - [`peers`]: other nodes and how far this one trusts them.
+//! - [`alerts`]: the alert lifecycle, and who here may see and do what.
+//! - [`alert_delivery`]: who on other nodes gets each of our alerts, and how.
+//! - [`actions`]: solidarity actions, the collective response, the sign-on
+//!   letter, and what needs attention (expired alerts, overdue pledges).
+//! - [`groups`]: regional and working groups: creating, joining, moderating.
+//! - [`group_relay`]: what our groups pass on to their members.
+//! - [`follows`]: other nodes and organisations following ours, and answers.
+//! - [`remote_alerts`]: alerts received from other nodes, and who here sees them.
+//! - [`remote_actions`]: actions received from other nodes, and relaying them.
 
 pub mod accounts;
 pub mod actions;

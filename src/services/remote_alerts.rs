@@ -18,7 +18,35 @@ use crate::error::{Error, Result};
 use crate::federation::receiving::{Received, Receiving};
 use crate::federation::wire::{self, AlertObject};
 use crate::federation::{integrity, urls};
+use crate::services::accounts::Staff;
 use crate::state::AppState;
+
+/// Who on this node sees an alert received from another node: a `restricted`
+/// alert only the organisations it names, any other every organisation here.
+/// The one place of this rule (`db::remote_alerts::list` applies it in SQL,
+/// for paging; the tests hold the two to the same answers).
+pub async fn may_see(state: &AppState, staff: &Staff, row: &RemoteAlertRow) -> Result<bool> {
+    Ok(row.sharing != Audience::Restricted.as_str()
+        || remote_alerts::names_org(&state.db, &row.id, &staff.org_id).await?)
+}
+
+/// A received alert, by its id on this node, as `staff` may see it: the same
+/// 404 whether it does not exist or is not for them, and 410 once withdrawn.
+pub async fn get_visible(state: &AppState, staff: &Staff, local_id: &str) -> Result<RemoteAlertRow> {
+    let row = remote_alerts::find_by_local_id(&state.db, local_id)
+        .await?
+        .ok_or(Error::NotFound("network alert"))?;
+    if !may_see(state, staff, &row).await? {
+        return Err(Error::NotFound("network alert"));
+    }
+    if row.deleted_at.is_some() {
+        return Err(Error::Gone(format!(
+            "alert {} was withdrawn by its author; its content was purged",
+            row.number
+        )));
+    }
+    Ok(row)
+}
 
 /// Create or Update of an Alert. Only its author may make or change it, and
 /// only with integrity proofs by the author's own keys.

@@ -20,6 +20,7 @@ mod openapi;
 mod pages;
 mod proofs;
 mod protocol;
+mod rings;
 mod signed_alerts;
 mod validation;
 
@@ -44,6 +45,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(openapi::cases());
     cases.extend(pages::cases());
     cases.extend(protocol::cases());
+    cases.extend(rings::cases());
     cases.extend(proofs::cases());
     cases.extend(signed_alerts::cases());
     cases
