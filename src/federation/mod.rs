@@ -39,7 +39,7 @@ pub async fn config(state: &AppState) -> Result<FederationConfig<AppState>> {
     let mut builder = FederationConfig::builder();
     builder
         .domain(state.config.domain.clone())
-        .app_data(state.clone())
+        .app_data(state.for_federation_context())
         .debug(state.config.dev_mode)
         .http_signature_compat(true)
         .request_timeout(Duration::from_secs(10))
@@ -54,10 +54,10 @@ pub async fn config(state: &AppState) -> Result<FederationConfig<AppState>> {
 /// The node's federation context, built once per node: the crate's config
 /// starts background tasks, so it must not be rebuilt per request.
 pub async fn data(state: &AppState) -> Result<Data<AppState>> {
-    let config = state
-        .federation
-        .get_or_try_init(|| async { config(state).await })
-        .await?;
+    let cell = state
+        .federation_cell()
+        .ok_or_else(|| Error::Unavailable("this node is shutting down".into()))?;
+    let config = cell.get_or_try_init(|| async { config(state).await }).await?;
     Ok(config.to_request_data())
 }
 

@@ -2,7 +2,7 @@
 //! task. Many nodes run in one process (tests, the local demo network), so
 //! nothing here is global.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use activitypub_federation::config::FederationConfig;
 use reqwest_middleware::ClientWithMiddleware;
@@ -39,7 +39,7 @@ pub struct AppState {
     /// Whether `serve` runs the delivery worker (tests drive delivery by hand).
     pub background_delivery: bool,
     /// The federation crate's context, made once on first use.
-    pub federation: Arc<OnceCell<FederationConfig<AppState>>>,
+    federation: FederationSlot,
     /// Seals and opens private keys at rest, when the operator set a secret.
     pub key_cipher: Option<Arc<KeyCipher>>,
 }
@@ -62,8 +62,37 @@ impl AppState {
             worker_id: uuid::Uuid::now_v7().to_string(),
             delivery_lease,
             background_delivery: true,
-            federation: Arc::new(OnceCell::new()),
+            federation: FederationSlot::Owner(Arc::new(OnceCell::new())),
             key_cipher,
         }
+    }
+}
+
+/// Where a state finds the federation crate's context. The context holds a
+/// state of its own (the crate hands it to every callback), and that one
+/// refers to the context only weakly: otherwise each would keep the other
+/// alive, and a node's database pool would outlive the node.
+#[derive(Clone)]
+enum FederationSlot {
+    Owner(Arc<OnceCell<FederationConfig<AppState>>>),
+    Held(Weak<OnceCell<FederationConfig<AppState>>>),
+}
+
+impl AppState {
+    /// The cell of the federation crate's context, while the node lives.
+    pub fn federation_cell(&self) -> Option<Arc<OnceCell<FederationConfig<AppState>>>> {
+        match &self.federation {
+            FederationSlot::Owner(cell) => Some(cell.clone()),
+            FederationSlot::Held(cell) => cell.upgrade(),
+        }
+    }
+
+    /// The copy of this state that the federation crate's context holds.
+    pub fn for_federation_context(&self) -> AppState {
+        let mut held = self.clone();
+        if let FederationSlot::Owner(cell) = &self.federation {
+            held.federation = FederationSlot::Held(Arc::downgrade(cell));
+        }
+        held
     }
 }

@@ -17,6 +17,7 @@ pub fn cases() -> Vec<TestCase> {
         trust_changes_reach_alerts_already_published,
         a_loss_of_audience_is_reversible_a_withdrawal_is_not,
         restricted_alerts_reach_every_organisation_named_on_a_node,
+        a_stopped_node_lets_go_of_its_state,
     ]
 }
 
@@ -850,4 +851,24 @@ async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv
     a.set_peer(&b.node.host(), "connected").await;
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [true, true, true, false]);
+}
+
+/// Many nodes run in one process (tests, the local demo network): a node
+/// that stops must let go of its state (its database pool above all), even
+/// after the federation crate's context, which holds a state too, was made.
+async fn a_stopped_node_lets_go_of_its_state(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    // Delivering builds the crate's context, which holds the node's state.
+    node.deliver().await;
+    let context = std::sync::Arc::downgrade(&node.state.federation_cell().expect("a live node"));
+    assert!(context.upgrade().is_some_and(|cell| cell.initialized()));
+    node.stop().await;
+    // Connections the server was still closing may hold a clone for a moment.
+    for _ in 0..100 {
+        if context.upgrade().is_none() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the node's state (and its federation context) outlived the node");
 }
