@@ -519,6 +519,28 @@ pub fn announce(id: &Url, actor: &Url, activity: Value, to: &[Url], published: D
     })
 }
 
+/// What a received `Delete` says of its object: which one, why (see
+/// [`Removal`]), the version it was removed at, and what it was.
+#[derive(Debug, Clone)]
+pub struct DeletedObject {
+    pub id: Url,
+    pub removal: Removal,
+    pub version: i64,
+    pub former_type: Option<String>,
+}
+
+impl DeletedObject {
+    /// Reads a `Delete`'s object, given by reference or as a tombstone.
+    pub fn of(object: &Value) -> Option<Self> {
+        Some(Self {
+            id: object_id(object)?,
+            removal: Removal::of(object),
+            version: object.get("version").and_then(Value::as_i64).unwrap_or(0),
+            former_type: object.get("formerType").and_then(Value::as_str).map(str::to_string),
+        })
+    }
+}
+
 /// The id of an object given by reference or embedded.
 pub fn object_id(value: &Value) -> Option<Url> {
     match value {

@@ -8,9 +8,8 @@ use crate::clock::to_millis;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::federation::actors::RemoteActor;
-use crate::federation::receiving::{Received, Receiving};
+use crate::federation::receiving::Received;
 use crate::federation::urls;
-use crate::federation::wire::object_id;
 use crate::services::peers;
 use crate::state::AppState;
 
@@ -86,23 +85,22 @@ pub async fn on_follow(
 
 /// An `Accept` or `Reject` of a `Follow`: of our request to federate, of an
 /// organisation's request to join a group, or a group's answer to ours.
-pub async fn on_answer(state: &AppState, activity: &Received, accepted: bool, host: &str) -> Result<()> {
+pub async fn on_answer(
+    state: &AppState,
+    activity: &Received,
+    accepted: bool,
+    follow_id: Option<&url::Url>,
+    followed: Option<&url::Url>,
+    host: &str,
+) -> Result<()> {
     let answer = if accepted { "accepted" } else { "rejected" };
     // A moderating organisation elsewhere deciding on a request to join one of our groups.
-    if let Some(followed) = object_id(&activity.raw["object"]["object"])
-        && urls::local_group_slug(&state.config, &followed).is_some()
-    {
+    if followed.is_some_and(|followed| urls::local_group_slug(&state.config, followed).is_some()) {
         return crate::services::groups::on_remote_decision(state, &activity.actor, accepted, &activity.raw["object"])
             .await;
     }
-    let follow_id = object_id(&activity.raw["object"]);
-    if crate::services::group_relay::on_membership_answer(
-        state,
-        follow_id.as_ref(),
-        &activity.actor,
-        answer == "accepted",
-    )
-    .await?
+    if crate::services::group_relay::on_membership_answer(state, follow_id, &activity.actor, answer == "accepted")
+        .await?
     {
         // An answer from a group is about a membership, never about peering.
         return Ok(());
@@ -110,7 +108,7 @@ pub async fn on_answer(state: &AppState, activity: &Received, accepted: bool, ho
     let peer = peers::find(state, host).await?.ok_or(Error::NotFound("peer"))?;
     // Some servers echo a re-serialised Follow: match on its id, or on the
     // follow being ours when it has none.
-    let ours = match (&follow_id, &peer.our_follow_id) {
+    let ours = match (follow_id, &peer.our_follow_id) {
         (Some(id), Some(our)) => id.as_str() == our,
         (None, Some(_)) => true,
         _ => false,
@@ -125,21 +123,14 @@ pub async fn on_answer(state: &AppState, activity: &Received, accepted: bool, ho
     Ok(())
 }
 
-/// An `Undo` of a `Follow` (unfollowing, leaving a group) or of an `Announce`
-/// (an organisation no longer sharing an alert).
-pub async fn on_undo(state: &AppState, receiving: &mut Receiving, activity: &Received, host: &str) -> Result<()> {
-    let inner = &activity.raw["object"];
-    let inner_kind = inner.get("type").and_then(|t| t.as_str()).unwrap_or_default();
-    if inner_kind == "Announce" {
-        return crate::services::remote_actions::on_unshared(state, receiving, activity, host).await;
-    }
-    if inner_kind != "Follow" && !inner.is_string() {
+/// An `Undo` of a `Follow`: an organisation leaving one of our groups (when
+/// it followed one), or unfollowing one of ours, or a node no longer
+/// following this one.
+pub async fn on_unfollow(state: &AppState, actor: &url::Url, followed: Option<&url::Url>, host: &str) -> Result<()> {
+    if crate::services::group_relay::on_leave(state, actor, followed).await? {
         return Ok(());
     }
-    if crate::services::group_relay::on_leave(state, &activity.actor, object_id(&inner["object"]).as_ref()).await? {
-        return Ok(());
-    }
-    db::followers::delete_by_actor(&state.db.pool, activity.actor.as_str(), host).await?;
-    db::peers::clear_their_follow_by(&state.db.pool, host, activity.actor.as_str()).await?;
+    db::followers::delete_by_actor(&state.db.pool, actor.as_str(), host).await?;
+    db::peers::clear_their_follow_by(&state.db.pool, host, actor.as_str()).await?;
     Ok(())
 }

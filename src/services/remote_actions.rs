@@ -9,7 +9,6 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use url::Url;
@@ -28,20 +27,9 @@ use crate::federation::{integrity, urls};
 use crate::services::peers;
 use crate::state::AppState;
 
-pub fn is_action(object: &Value) -> bool {
-    object.get("type").and_then(|t| t.as_str()) == Some("SolidarityAction")
-}
-
-/// Whether a Delete's object is an action this node holds.
-pub async fn is_known_action(state: &AppState, object: &Value) -> Result<bool> {
-    let former = object.get("formerType").and_then(|t| t.as_str());
-    if former.is_some_and(|t| t != "SolidarityAction") {
-        return Ok(false);
-    }
-    match object_id(object) {
-        Some(id) => Ok(q::find_by_id(&state.db, id.as_str()).await?.is_some()),
-        None => Ok(false),
-    }
+/// Whether an object is an action this node holds.
+pub async fn is_known_action(state: &AppState, id: &Url) -> Result<bool> {
+    Ok(q::find_by_id(&state.db, id.as_str()).await?.is_some())
 }
 
 /// Whether actions on an alert of this audience are passed on to its other
@@ -263,18 +251,10 @@ pub async fn on_action(
     data: &Data<AppState>,
     receiving: &mut Receiving,
     activity: &Received,
+    action: ActionObject,
     host: &str,
     relay: Option<&Url>,
 ) -> Result<()> {
-    let object = &activity.raw["object"];
-    let action: ActionObject = ActionObject::deserialize(object)
-        .map_err(|e| Error::BadRequest(format!("the SolidarityAction is not valid: {e}")))?;
-    if crate::federation::urls::host_of(&action.id).as_deref() != Some(host) || action.attributed_to != activity.actor {
-        return Err(Error::Forbidden(format!(
-            "{} may only record or change its own actions, not {}",
-            activity.actor, action.id
-        )));
-    }
     let transport_host = match relay {
         Some(r) => crate::federation::urls::host_of(r).ok_or_else(|| Error::BadRequest("relay without host".into()))?,
         None => host.to_string(),
@@ -505,10 +485,13 @@ pub async fn unshare(
 /// `Undo` of an `Announce` of an action, from the origin of the alert it
 /// answers: the action is no longer shared with this node. Its content is
 /// dropped and a tombstone kept, so that an older copy cannot bring it back.
-pub async fn on_unshared(state: &AppState, receiving: &mut Receiving, activity: &Received, host: &str) -> Result<()> {
-    let Some(target) = object_id(&activity.raw["object"]["object"]) else {
-        return Ok(());
-    };
+pub async fn on_unshared(
+    state: &AppState,
+    receiving: &mut Receiving,
+    activity: &Received,
+    target: &Url,
+    host: &str,
+) -> Result<()> {
     let Some(existing) = q::find_by_id(&state.db, target.as_str()).await? else {
         return Ok(());
     };
@@ -522,7 +505,7 @@ pub async fn on_unshared(state: &AppState, receiving: &mut Receiving, activity: 
         ));
     }
     let now = state.clock.now();
-    let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let tombstone = wire::tombstone_of("SolidarityAction", target, now).to_string();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use activitypub_federation::config::Data;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
@@ -55,26 +54,9 @@ pub async fn on_alert(
     data: &Data<AppState>,
     receiving: &mut Receiving,
     activity: &Received,
+    alert: AlertObject,
     host: &str,
 ) -> Result<()> {
-    let object = &activity.raw["object"];
-    if object.get("type").and_then(|t| t.as_str()) != Some("Alert") {
-        tracing::debug!("ignoring a Create/Update of something other than an Alert");
-        return Ok(());
-    }
-    let alert =
-        AlertObject::deserialize(object).map_err(|e| Error::BadRequest(format!("the Alert is not valid: {e}")))?;
-    if crate::federation::urls::host_of(&alert.id).as_deref() != Some(host) || alert.attributed_to != activity.actor {
-        return Err(Error::Forbidden(format!(
-            "{} may only create or change its own alerts, not {}",
-            activity.actor, alert.id
-        )));
-    }
-    if alert.sharing == Audience::Node {
-        return Err(Error::Forbidden(
-            "an alert shared as `node` never leaves its node".into(),
-        ));
-    }
     // Groups of ours it is addressed to relay it to their members (checked first,
     // as it needs no fetch); groups elsewhere that we know list it.
     let groups = crate::services::group_relay::addressed(state, alert.to.iter().chain(alert.cc.iter())).await?;
@@ -246,11 +228,10 @@ pub async fn on_delete(
     data: &Data<AppState>,
     receiving: &mut Receiving,
     activity: &Received,
-    target: &Url,
+    deleted: &wire::DeletedObject,
     host: &str,
 ) -> Result<()> {
-    let removal = wire::Removal::of(&activity.raw["object"]);
-    let removed_version = activity.raw["object"]["version"].as_i64().unwrap_or(0);
+    let (target, removal, removed_version) = (&deleted.id, deleted.removal, deleted.version);
     let removal_name = match removal {
         wire::Removal::Withdrawn => remote_alerts::WITHDRAWN,
         wire::Removal::OutOfAudience => remote_alerts::OUT_OF_AUDIENCE,
@@ -259,8 +240,9 @@ pub async fn on_delete(
         // An alert we never got (its Create may come later, out of order, or
         // be replayed): keep a tombstone so that it can never appear here.
         // Anything else (an actor deleting itself, say) is not ours to record.
-        let is_alert = activity.raw["object"].get("formerType").and_then(|t| t.as_str()) == Some("Alert");
-        if is_alert && crate::federation::urls::host_of(target).as_deref() == Some(host) {
+        if deleted.former_type.as_deref() == Some("Alert")
+            && crate::federation::urls::host_of(target).as_deref() == Some(host)
+        {
             integrity::verify_by(state, data, receiving, &activity.raw, &activity.actor).await?;
             let now = state.clock.now();
             let tombstone = wire::tombstone(target, now).to_string();

@@ -2,34 +2,32 @@
 //! author), or of an alert (withdrawn, or no longer for this node or one of
 //! its organisations: `removal: out_of_audience`).
 
-use url::Url;
-
 use super::Context;
 use crate::error::{Error, Result};
 use crate::federation::receiving::{Received, Receiving};
-use crate::federation::wire::{Removal, object_id};
+use crate::federation::wire::{DeletedObject, Removal};
 
 pub struct Delete {
     pub(super) received: Received,
-    object: Url,
-    pub removal: Removal,
+    deleted: DeletedObject,
 }
 
 impl Delete {
     pub fn parse(received: Received) -> Result<Self> {
-        let object =
-            object_id(&received.raw["object"]).ok_or_else(|| Error::BadRequest("Delete without object".into()))?;
-        let removal = Removal::of(&received.raw["object"]);
-        Ok(Self {
-            received,
-            object,
-            removal,
-        })
+        let deleted = DeletedObject::of(&received.raw["object"])
+            .ok_or_else(|| Error::BadRequest("Delete without object".into()))?;
+        Ok(Self { received, deleted })
     }
 
     pub async fn receive(self, context: &Context<'_>, receiving: &mut Receiving) -> Result<()> {
         let (state, data) = (context.state, context.data);
-        if crate::services::remote_actions::is_known_action(state, &self.received.raw["object"]).await? {
+        if self
+            .deleted
+            .former_type
+            .as_deref()
+            .is_none_or(|t| t == "SolidarityAction")
+            && crate::services::remote_actions::is_known_action(state, &self.deleted.id).await?
+        {
             return crate::services::remote_actions::on_action_retracted(
                 state,
                 data,
@@ -40,14 +38,14 @@ impl Delete {
             )
             .await;
         }
-        if context.relay.is_some() && self.removal == Removal::OutOfAudience {
+        if context.relay.is_some() && self.deleted.removal == Removal::OutOfAudience {
             // A loss of audience is told to the one node (or organisation) it
             // is about; passed on, it would take the alert from others.
             return Err(Error::Forbidden(
                 "a Delete for a loss of audience is never relayed".into(),
             ));
         }
-        crate::services::remote_alerts::on_delete(state, data, receiving, &self.received, &self.object, &context.host)
+        crate::services::remote_alerts::on_delete(state, data, receiving, &self.received, &self.deleted, &context.host)
             .await
     }
 }

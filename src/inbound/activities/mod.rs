@@ -41,8 +41,8 @@ pub enum InboundActivity {
     Answer(answer::Answer),
     Undo(undo::Undo),
     UpdateActor(update_actor::UpdateActor),
-    Alert(alert::AlertActivity),
-    Action(action::ActionActivity),
+    Alert(Box<alert::AlertActivity>),
+    Action(Box<action::ActionActivity>),
     Delete(delete::Delete),
     Announce(announce::Announce),
     /// A type this node does not use (a `Like`, a `Create` of a `Note`, …):
@@ -90,8 +90,8 @@ impl InboundActivity {
             ("Update", Some(kind)) if update_actor::is_actor_type(kind) => {
                 Self::UpdateActor(update_actor::UpdateActor::parse(received)?)
             }
-            ("Create" | "Update", Some("SolidarityAction")) => Self::Action(action::ActionActivity::parse(received)?),
-            ("Create" | "Update", Some("Alert")) => Self::Alert(alert::AlertActivity::parse(received)?),
+            ("Create" | "Update", Some("SolidarityAction")) => Self::Action(Box::new(action::ActionActivity::parse(received)?)),
+            ("Create" | "Update", Some("Alert")) => Self::Alert(Box::new(alert::AlertActivity::parse(received)?)),
             ("Delete", _) => Self::Delete(delete::Delete::parse(received)?),
             ("Announce", _) => Self::Announce(announce::Announce::parse(received)),
             (kind, _) => Self::Unused { kind: kind.to_string() },
