@@ -25,16 +25,17 @@ pub struct UserRow {
     pub totp_secret: Option<String>,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
-    /// 1 when this user also operates the node (organisations, trust,
+    /// Whether this user also operates the node (organisations, trust,
     /// deliveries, the node-wide audit log).
-    pub node_operator: i64,
+    #[sqlx(try_from = "super::IntBool")]
+    pub node_operator: bool,
     /// The last TOTP time step accepted: a code is good once.
     pub totp_last_step: Option<i64>,
 }
 
 impl UserRow {
     pub fn is_operator(&self) -> bool {
-        self.node_operator != 0
+        self.node_operator
     }
 }
 
@@ -98,7 +99,7 @@ pub async fn insert_user<'e>(ex: impl Executor<'e, Database = Any>, user: &UserR
     .bind(&user.password_hash)
     .bind(&user.totp_secret)
     .bind(user.created_at)
-    .bind(user.node_operator)
+    .bind(super::flag(user.node_operator))
     .execute(ex)
     .await?;
     Ok(())

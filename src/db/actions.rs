@@ -14,7 +14,8 @@ pub struct ActionRow {
     pub org_name: String,
     pub org_id: Option<String>,
     pub kind: String,
-    pub shareable: i64,
+    #[sqlx(try_from = "super::IntBool")]
+    pub shareable: bool,
     pub content: String,
     pub addressee: Option<String>,
     pub due_at: Option<i64>,
@@ -67,7 +68,7 @@ pub async fn upsert(conn: &mut AnyConnection, row: &ActionRow) -> sqlx::Result<b
     .bind(&row.org_name)
     .bind(&row.org_id)
     .bind(&row.kind)
-    .bind(row.shareable)
+    .bind(super::flag(row.shareable))
     .bind(&row.content)
     .bind(&row.addressee)
     .bind(row.due_at)

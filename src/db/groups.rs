@@ -10,7 +10,9 @@ pub struct GroupRow {
     pub id: String,
     pub uri: String,
     pub slug: Option<String>,
-    pub hosted: i64,
+    /// Whether the group lives on this node.
+    #[sqlx(try_from = "super::IntBool")]
+    pub hosted: bool,
     pub name: String,
     pub description: String,
     pub kind: String,
@@ -115,7 +117,7 @@ pub async fn upsert(conn: &mut AnyConnection, row: &GroupRow) -> sqlx::Result<()
     .bind(&row.id)
     .bind(&row.uri)
     .bind(&row.slug)
-    .bind(row.hosted)
+    .bind(super::flag(row.hosted))
     .bind(&row.name)
     .bind(&row.description)
     .bind(&row.kind)

@@ -289,3 +289,34 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// A flag column: SQLite has no boolean type, so the schema stores flags as
+/// 0/1 `BIGINT` on both databases. A row field reads one as a `bool` with
+/// `#[sqlx(try_from = "IntBool")]`; a flag is written with [`flag`].
+pub struct IntBool(i64);
+
+impl sqlx::Type<sqlx::Any> for IntBool {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for IntBool {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(IntBool(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)?))
+    }
+}
+
+impl From<IntBool> for bool {
+    fn from(value: IntBool) -> bool {
+        value.0 != 0
+    }
+}
+
+/// A flag as its column stores it.
+pub fn flag(value: bool) -> i64 {
+    i64::from(value)
+}

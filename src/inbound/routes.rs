@@ -268,7 +268,7 @@ pub async fn action_object(
         .ok_or_else(not_found)?;
     let alert = Url::parse(&row.alert_uri).map_err(|_| not_found())?;
     let stored: Option<ActionObject> = serde_json::from_str(&row.document).ok();
-    let public = row.shareable == 1
+    let public = row.shareable
         && match urls::local_alert_id(&state.config, &alert) {
             Some(local) => crate::db::alerts::get(&state.db, &local)
                 .await?
@@ -284,7 +284,7 @@ pub async fn action_object(
             .map_err(|_| not_found())?
             .ok_or_else(not_found)?;
         let origin = crate::federation::urls::host_of(&alert);
-        let through_group = row.shareable == 1
+        let through_group = row.shareable
             && stored.as_ref().is_some_and(|a| {
                 a.cc.iter()
                     .any(|g| crate::federation::urls::host_of(g).as_deref() == Some(signer.host.as_str()))

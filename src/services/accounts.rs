@@ -353,7 +353,7 @@ pub async fn create_user(
         totp_secret: None,
         created_at: to_millis(now),
         disabled_at: None,
-        node_operator: i64::from(operator),
+        node_operator: operator,
         totp_last_step: None,
     };
     let mut tx = db.pool.begin().await?;

@@ -199,7 +199,7 @@ fn draft_of(row: &ActionRow) -> Result<ActionDraft> {
     Ok(ActionDraft {
         kind: parse(&row.kind, "action kind")?,
         content: serde_json::from_str(&row.content).unwrap_or_default(),
-        shareable: row.shareable == 1,
+        shareable: row.shareable,
         addressee: row.addressee.clone(),
         due: row.due_at.map(from_millis),
         support_type: row
@@ -304,7 +304,7 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
         org_name: org.name.clone(),
         org_id: Some(org.id.clone()),
         kind: draft.kind.as_str().to_string(),
-        shareable: i64::from(draft.shareable),
+        shareable: draft.shareable,
         content: serde_json::to_string(&draft.content).map_err(anyhow::Error::from)?,
         addressee: draft.addressee.clone(),
         due_at: draft.due.map(to_millis),
@@ -449,7 +449,7 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
     let signer = integrity::Signer::load(state, &staff.org_id, &actor).await?;
     row.version += 1;
     row.updated_at = to_millis(now);
-    row.shareable = i64::from(after.shareable);
+    row.shareable = after.shareable;
     row.content = serde_json::to_string(&after.content).map_err(anyhow::Error::from)?;
     row.addressee = after.addressee.clone();
     row.due_at = after.due.map(to_millis);
@@ -640,7 +640,7 @@ fn sees(staff: &Staff, target: &Target, row: &ActionRow, offer_viewer: bool) -> 
     if row.kind == "support_offer" {
         return offer_viewer;
     }
-    row.shareable == 1
+    row.shareable
 }
 
 pub async fn responses(state: &AppState, staff: &Staff, on: On<'_>) -> Result<Responses> {
@@ -782,7 +782,7 @@ pub async fn letter(state: &AppState, staff: &Staff, alert_id: &str, language: O
         .into_iter()
         // Whoever reads the letter sees the co-signatures they may see elsewhere.
         .filter(|a| a.kind == "cosign")
-        .filter(|a| author || a.shareable == 1 || a.org_id.as_deref() == Some(staff.org_id.as_str()))
+        .filter(|a| author || a.shareable || a.org_id.as_deref() == Some(staff.org_id.as_str()))
         .map(|a| Signatory {
             org: a.org_uri,
             name: a.org_name,

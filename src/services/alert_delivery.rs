@@ -406,7 +406,7 @@ async fn addressed_groups(
         let Some(group) = crate::db::groups::find_by_uri_on(conn, uri).await? else {
             continue;
         };
-        if group.hosted != 1 {
+        if !group.hosted {
             crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
                 .await?;
             continue;

@@ -29,7 +29,7 @@ pub struct Addressed {
 
 impl Addressed {
     pub fn hosted(&self) -> impl Iterator<Item = &GroupRow> {
-        self.known.iter().filter(|g| g.hosted == 1)
+        self.known.iter().filter(|g| g.hosted)
     }
 }
 

@@ -82,9 +82,9 @@ fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<Stri
         kind: row.kind.clone(),
         languages: row.language_tags(),
         moderators: row.moderator_uris(),
-        hosted: row.hosted == 1,
+        hosted: row.hosted,
         membership: membership.unwrap_or_else(|| "none".into()),
-        moderating: row.hosted == 1 && may_moderate(state, staff, row),
+        moderating: row.hosted && may_moderate(state, staff, row),
     }
 }
 
@@ -153,7 +153,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Resul
         id: new_id(),
         uri: urls::group(&state.config, &slug).to_string(),
         slug: Some(slug.clone()),
-        hosted: 1,
+        hosted: true,
         name,
         description: input.description.trim().to_string(),
         kind: input.kind.as_str().to_string(),
@@ -225,7 +225,7 @@ async fn learn_remote_group(state: &AppState, uri: &Url) -> Result<(GroupRow, Re
         id: existing.as_ref().map(|e| e.id.clone()).unwrap_or_else(new_id),
         uri: uri.to_string(),
         slug: None,
-        hosted: 0,
+        hosted: false,
         name: actor.name.clone().unwrap_or_else(|| uri.to_string()),
         description: document["summary"].as_str().unwrap_or_default().to_string(),
         kind: kind.to_string(),
@@ -360,14 +360,14 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
     let now = state.clock.now();
     let org_actor = urls::org_actor(&state.config, &staff.org_slug);
     // Looked up before the transaction, which must not wait on the pool.
-    let group_actor = if row.hosted == 1 {
+    let group_actor = if row.hosted {
         None
     } else {
         crate::federation::actors::find_remote_actor(state, &row.uri).await?
     };
     let mut tx = state.db.pool.begin().await?;
     upsert_membership(&mut tx, &row.id, &staff.org_id, &follow_id, "left", now).await?;
-    if row.hosted == 1 {
+    if row.hosted {
         q::set_member_state(&mut tx, &row.id, org_actor.as_str(), "left", to_millis(now)).await?;
     } else if current != "rejected"
         && let Some(actor) = group_actor
@@ -417,7 +417,7 @@ async fn may_see_members(state: &AppState, staff: &Staff, row: &GroupRow) -> Res
 /// with a signed fetch (it answers nodes that have a member).
 pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<MemberView>> {
     let row = find(state, id).await?;
-    if row.hosted == 1 {
+    if row.hosted {
         if !may_see_members(state, staff, &row).await? {
             return Err(Error::Forbidden(
                 "the member list is visible to the group's members".into(),
@@ -463,7 +463,7 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
 /// A moderator's decision on a member: `accepted`, `rejected` or `removed`.
 pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decision: &str) -> Result<Vec<MemberView>> {
     let row = find(state, id).await?;
-    if row.hosted != 1 {
+    if !row.hosted {
         // A moderating organisation of ours, of a group elsewhere: the decision
         // goes to the group's node, which applies it.
         tell_group_node(state, staff, &row, org.trim(), decision).await?;

@@ -215,7 +215,7 @@ async fn hosted_group_relaying(
 ) -> Result<Option<crate::db::groups::GroupRow>> {
     for group in action_cc.iter().filter(|g| alert_groups.contains(g)) {
         if let Some(row) = crate::db::groups::find_by_uri(&state.db, group.as_str()).await?
-            && row.hosted == 1
+            && row.hosted
             && crate::db::groups::member(&state.db, &row.id, actor.as_str())
                 .await?
                 .is_some_and(|m| m.state == "accepted")
@@ -304,7 +304,7 @@ pub async fn on_action(
             }
             may_act(state, &activity.actor, host, *audience, named).await?;
             check_open(*status, action.action_kind, existing.is_some())?;
-            let was_shared = existing.as_ref().is_some_and(|e| e.shareable == 1);
+            let was_shared = existing.as_ref().is_some_and(|e| e.shareable);
             if relayed_for(*audience, action.action_kind) && (action.shareable || was_shared) {
                 // Shared: the activity itself goes on. No longer shared: only
                 // the news that it is withdrawn, never its new (private) content.
@@ -371,7 +371,7 @@ pub async fn on_action(
         org_name: author.name.clone().unwrap_or_else(|| action.attributed_to.to_string()),
         org_id: None,
         kind: action.action_kind.as_str().to_string(),
-        shareable: i64::from(action.shareable),
+        shareable: action.shareable,
         content: serde_json::to_string(&draft.content).map_err(anyhow::Error::from)?,
         addressee: draft.addressee.clone(),
         due_at: draft.due.map(to_millis),
@@ -564,7 +564,7 @@ pub async fn on_action_retracted(
             ));
         }
         let kind: ActionKind = existing.kind.parse().unwrap_or(ActionKind::SupportOffer);
-        if existing.shareable == 1 && relayed_for(*audience, kind) {
+        if existing.shareable && relayed_for(*audience, kind) {
             relay_to = Some((
                 alert_id.clone(),
                 org_id.clone(),

@@ -129,7 +129,7 @@ pub async fn on_alert(
     let listed_under: Vec<String> = groups
         .known
         .iter()
-        .filter(|g| g.hosted == 0 || relaying.iter().any(|r| r.id == g.id))
+        .filter(|g| !g.hosted || relaying.iter().any(|r| r.id == g.id))
         .map(|g| g.id.clone())
         .collect();
     let relayed = (!relaying.is_empty()).then(|| activity.raw.clone());

@@ -90,7 +90,9 @@ impl InboundActivity {
             ("Update", Some(kind)) if update_actor::is_actor_type(kind) => {
                 Self::UpdateActor(update_actor::UpdateActor::parse(received)?)
             }
-            ("Create" | "Update", Some("SolidarityAction")) => Self::Action(Box::new(action::ActionActivity::parse(received)?)),
+            ("Create" | "Update", Some("SolidarityAction")) => {
+                Self::Action(Box::new(action::ActionActivity::parse(received)?))
+            }
             ("Create" | "Update", Some("Alert")) => Self::Alert(Box::new(alert::AlertActivity::parse(received)?)),
             ("Delete", _) => Self::Delete(delete::Delete::parse(received)?),
             ("Announce", _) => Self::Announce(announce::Announce::parse(received)),
