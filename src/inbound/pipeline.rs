@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::activities::{Context, InboundActivity};
+use super::activities::{ActorRef, Context, Envelope, InboundActivity};
 use crate::domain::vocab::Trust;
 use crate::error::{Error, Result};
 use crate::federation::actors::{ActorDocument, RemoteActor, UrlText};
@@ -38,45 +38,6 @@ pub async fn post_inbox(State(state): State<AppState>, request: Request) -> Resp
         Err(err) => {
             span.in_scope(|| tracing::info!(error = %err, "inbox refused an activity"));
             err.into_response()
-        }
-    }
-}
-
-/// The few fields read before anything else is trusted.
-#[derive(Deserialize)]
-struct Envelope {
-    id: Url,
-    #[serde(rename = "type")]
-    kind: String,
-    actor: ActorRef,
-    /// Only to look its key up with the rest (it is checked later, in full,
-    /// where it must be: here anything goes, a proof set or none).
-    #[serde(default)]
-    proof: Option<Value>,
-}
-
-impl Envelope {
-    /// The verification method of the activity's one proof, if it has one.
-    fn proof_method(&self) -> Option<String> {
-        self.proof
-            .as_ref()
-            .and_then(|proof| proof.get("verificationMethod"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ActorRef {
-    Id(Url),
-    Object { id: Url },
-}
-
-impl ActorRef {
-    fn id(&self) -> &Url {
-        match self {
-            ActorRef::Id(id) | ActorRef::Object { id } => id,
         }
     }
 }

@@ -52,20 +52,43 @@ pub enum InboundActivity {
     },
 }
 
-/// The fields every activity has, as the pipeline checked them.
+/// The few fields read before anything else is trusted.
 #[derive(Deserialize)]
-struct Envelope {
-    id: Url,
+pub struct Envelope {
+    pub id: Url,
     #[serde(rename = "type")]
-    kind: String,
-    actor: ActorRef,
+    pub kind: String,
+    pub actor: ActorRef,
+    /// Only to look its key up with the rest (it is checked later, in full,
+    /// where it must be: here anything goes, a proof set or none).
+    #[serde(default)]
+    proof: Option<Value>,
+}
+
+impl Envelope {
+    /// The verification method of the activity's one proof, if it has one.
+    pub fn proof_method(&self) -> Option<String> {
+        self.proof
+            .as_ref()
+            .and_then(|proof| proof.get("verificationMethod"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum ActorRef {
+pub enum ActorRef {
     Id(Url),
     Object { id: Url },
+}
+
+impl ActorRef {
+    pub fn id(&self) -> &Url {
+        match self {
+            ActorRef::Id(id) | ActorRef::Object { id } => id,
+        }
+    }
 }
 
 impl InboundActivity {
@@ -73,9 +96,7 @@ impl InboundActivity {
     pub fn parse(raw: Value) -> Result<Self> {
         let envelope = Envelope::deserialize(&raw)
             .map_err(|e| Error::BadRequest(format!("not an ActivityPub activity (needs id, type and actor): {e}")))?;
-        let actor = match envelope.actor {
-            ActorRef::Id(id) | ActorRef::Object { id } => id,
-        };
+        let actor = envelope.actor.id().clone();
         let object_type = raw["object"].get("type").and_then(Value::as_str).map(str::to_string);
         let received = Received {
             id: envelope.id,
