@@ -27,6 +27,15 @@ macro_rules! vocabulary {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Reads a stored value: a row field of this type is declared with
+        /// `#[sqlx(try_from = "String")]`, and an unknown value fails the read.
+        impl TryFrom<String> for $name {
+            type Error = strum::ParseError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
     };
 }
 
@@ -48,6 +57,13 @@ impl Role {
         self.can_publish()
     }
 }
+
+vocabulary!(
+    /// An organisation's membership of a group: `pending` until the group's
+    /// moderators decide (`accepted` or `rejected`); an accepted member may be
+    /// `removed`, or leave (`left`).
+    MemberState { Pending, Accepted, Rejected, Removed, Left }
+);
 
 vocabulary!(
     /// `draft → in_review → open → closed | withdrawn`.

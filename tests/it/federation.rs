@@ -550,6 +550,14 @@ async fn a_follow_from_other_software_asks_to_federate(env: TestEnv) {
     a.set_peer(&other_host, "connected").await;
     deliver_all(&[&a.node]).await;
     assert_eq!(other.received_types(), ["Accept"]);
+    // Once connected, a type this node does not use is taken, and ignored.
+    assert_eq!(
+        other
+            .sender
+            .post_to(&a.node, "/inbox", &sneaky, crate::inbox_security::GOOD)
+            .await,
+        StatusCode::ACCEPTED
+    );
     assert_eq!(
         other.received.lock().unwrap()[0]["object"]["id"],
         follow["id"],

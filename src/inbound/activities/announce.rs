@@ -24,8 +24,8 @@ impl Announce {
         if !inner_value.is_object() {
             return Ok(());
         }
-        let inner = InboundActivity::parse(inner_value.clone())
-            .map_err(|e| Error::BadRequest(format!("relayed activity: {e}")))?;
+        // Read, and refused, as if its author had sent it here.
+        let inner = InboundActivity::parse(inner_value.clone())?;
         let relay = self.received.actor.clone();
         // Only alerts, actions and their deletion travel through relays.
         let inner_received = match &inner {
