@@ -1,4 +1,5 @@
-//! The OpenAPI file documents exactly the routes the API serves.
+//! The OpenAPI document, generated from the code, describes exactly the
+//! routes the API serves.
 
 use std::collections::BTreeSet;
 
@@ -41,12 +42,25 @@ async fn openapi_matches_the_routes(env: TestEnv) {
     let missing: Vec<_> = documented.difference(&served).collect();
     assert!(
         undocumented.is_empty(),
-        "routes missing from openapi.json: {undocumented:?}"
+        "routes missing from the OpenAPI document: {undocumented:?}"
     );
     assert!(
         missing.is_empty(),
-        "openapi.json documents routes that do not exist: {missing:?}"
+        "the OpenAPI document describes routes that do not exist: {missing:?}"
     );
+    // The served document is the one the code generates.
+    let generated = serde_json::to_value(tadamun::api::openapi_document()).unwrap();
+    assert_eq!(spec, generated);
+    // Operation ids name operations apart.
+    let ids: Vec<&str> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str())
+        .collect();
+    let distinct: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), distinct.len(), "operation ids repeat: {ids:?}");
 
     // Every documented route is really routed: without a token it is 401 (or
     // public), never 404 or 405.
