@@ -93,6 +93,8 @@ pub struct HistoryEntry {
 pub enum HistoryAction {
     Created,
     Edited,
+    /// The defender's consent was recorded anew (`PUT /alerts/{id}/consent`).
+    ConsentRecorded,
     Submitted,
     ReturnedToDraft,
     Published,

@@ -179,7 +179,21 @@ struct NetworkAlertView {
     #[schema(nullable = false)]
     closing_note: Option<String>,
     /// The alert's changes since it was published, as its origin sent them.
-    history: Vec<crate::alerts::HistoryEntry>,
+    history: Vec<ReceivedChange>,
+}
+
+/// One change of a received alert, as its origin node sent it.
+#[derive(Serialize, ToSchema)]
+struct ReceivedChange {
+    version: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    /// The author organisation's actor id.
+    by: String,
+    /// What changed, as the origin names it (`published`, `edited`, `closed`…):
+    /// another node's software may name changes this one does not know.
+    action: String,
+    status: AlertStatus,
+    changed_fields: Vec<String>,
 }
 
 fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
@@ -193,14 +207,13 @@ fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
         history: object
             .history
             .iter()
-            .map(|h| crate::alerts::HistoryEntry {
+            .map(|h| ReceivedChange {
                 version: h.version,
                 at: h.published,
                 by: row.attributed_to.clone(),
                 action: h.change.clone(),
-                status: h.alert_status.as_str().to_string(),
+                status: h.alert_status,
                 changed_fields: h.changed_fields.clone(),
-                note: None,
             })
             .collect(),
         id: row.local_id,

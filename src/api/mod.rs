@@ -92,7 +92,41 @@ fn routes() -> ApiRoutes {
     let r = deliveries::routes(r);
     let r = actions::routes(r);
     let r = groups::routes(r);
-    alerts::routes(r)
+    let mut r = alerts::routes(r);
+    describe_nul_refusal(r.0.get_openapi_mut());
+    r
+}
+
+/// Every operation answers 422 to a path or query with NUL in it: the server
+/// refuses those before routing (`server::refuse_nul_in_uri`), so no handler's
+/// description can say so itself.
+fn describe_nul_refusal(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let refusal = ResponseBuilder::new()
+        .description("The path or a query parameter contains the NUL character")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ValidationErrorBody::name())))
+                .build(),
+        )
+        .build();
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("422".to_string())
+                .or_insert_with(|| refusal.clone().into());
+        }
+    }
 }
 
 /// The API's router.

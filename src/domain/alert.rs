@@ -127,14 +127,39 @@ pub struct Addressee {
 /// named_addressees_only restricted; anonymised requires every defender to be
 /// anonymised before sharing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ConsentInput", deny_unknown_fields)]
 pub struct Consent {
     /// Who gave consent (the defender, a relative, their organisation…).
     pub given_by: String,
     pub given_at: DateTime<Utc>,
     pub allowed_uses: Vec<ConsentUse>,
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// When the defender withdrew consent: set by recording the withdrawal
+    /// only, never read from a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(read_only, nullable = false)]
     pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// [`Consent`] as a client sends it: without `withdrawn_at`, which is refused
+/// as an unknown field. (Read through this type rather than by skipping the
+/// field, so that the API description still shows `withdrawn_at` in answers.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsentInput {
+    given_by: String,
+    given_at: DateTime<Utc>,
+    allowed_uses: Vec<ConsentUse>,
+}
+
+impl From<ConsentInput> for Consent {
+    fn from(input: ConsentInput) -> Self {
+        Consent {
+            given_by: input.given_by,
+            given_at: input.given_at,
+            allowed_uses: input.allowed_uses,
+            withdrawn_at: None,
+        }
+    }
 }
 
 impl Consent {
