@@ -34,8 +34,10 @@ pub struct GroupInput {
     pub kind: GroupKind,
     #[serde(default)]
     pub languages: Vec<String>,
-    /// Moderating organisations: slugs of this node's, or actor ids of other nodes'.
+    /// Moderating organisations: slugs of this node's, or actor ids of other
+    /// nodes'. At least one; left out, it is refused by name like an empty list.
     #[serde(default)]
+    #[schema(required = true, min_items = 1)]
     pub moderators: Vec<String>,
 }
 
