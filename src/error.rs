@@ -5,9 +5,27 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::FieldErrors;
+
+/// The body of every error answer but 422.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What is wrong, for a person.
+    pub error: String,
+}
+
+/// The body of a 422 answer: what is wrong, and one message per field.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ValidationError)]
+pub struct ValidationErrorBody {
+    pub error: String,
+    /// One message per field path, such as `defenders[0].name`.
+    pub fields: FieldErrors,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -94,22 +112,36 @@ impl Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let body = match &self {
-            Error::Validation(fields) => json!({
-                "error": "the request has invalid fields; see `fields`",
-                "fields": fields,
-            }),
+        let mut response = match &self {
+            Error::Validation(fields) => {
+                let body = ValidationErrorBody {
+                    error: "the request has invalid fields; see `fields`".into(),
+                    fields: fields.clone(),
+                };
+                (status, Json(body)).into_response()
+            }
             Error::Federation(cause) => {
                 tracing::error!(error = %cause, "internal error in federation");
-                json!({"error": "internal server error; the cause is in the node's log"})
+                let body = ErrorBody {
+                    error: "internal server error; the cause is in the node's log".into(),
+                };
+                (status, Json(body)).into_response()
             }
             Error::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                json!({"error": "internal server error; the cause is in the node's log"})
+                let body = ErrorBody {
+                    error: "internal server error; the cause is in the node's log".into(),
+                };
+                (status, Json(body)).into_response()
             }
-            other => json!({"error": other.to_string()}),
+            other => (
+                status,
+                Json(ErrorBody {
+                    error: other.to_string(),
+                }),
+            )
+                .into_response(),
         };
-        let mut response = (status, Json(body)).into_response();
         if let Some(value) = self.retry_after() {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }

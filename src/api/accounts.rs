@@ -2,45 +2,47 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
-use super::{ApiJson, ApiRoutes, created};
+use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, Window, created};
 use crate::clock::from_millis;
 use crate::db::accounts::{self as q, OrgRow, TokenRow, UserRow};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result, ValidationErrorBody};
 use crate::server::ClientAddr;
 use crate::services::accounts::{self, NewOrg, NewUser, Staff};
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(Method::POST, "/auth/token", sign_in)
-        .add(Method::GET, "/me", me)
-        .add(Method::POST, "/me/two-factor", re_enrol)
-        .add(Method::POST, "/me/sign-out", sign_out_everywhere)
-        .add(Method::GET, "/tokens", list_tokens)
-        .add(Method::POST, "/tokens", create_token)
-        .add(Method::DELETE, "/tokens/{id}", revoke_token)
-        .add(Method::GET, "/orgs", list_orgs)
-        .add(Method::POST, "/orgs", create_org)
-        .add(Method::GET, "/users", list_users)
-        .add(Method::POST, "/users", create_user)
-        .add(Method::PATCH, "/users/{id}", update_user)
-        .add(Method::GET, "/users/{id}/tokens", list_user_tokens)
-        .add(Method::DELETE, "/users/{id}/tokens/{token_id}", revoke_user_token)
-        .add(Method::POST, "/users/{id}/sign-out", sign_out_user)
-        .add(Method::GET, "/audit", list_audit)
+    r.add(routes!(sign_in))
+        .add(routes!(me))
+        .add(routes!(re_enrol))
+        .add(routes!(sign_out_everywhere))
+        .add(routes!(list_tokens, create_token))
+        .add(routes!(revoke_token))
+        .add(routes!(list_orgs, create_org))
+        .add(routes!(list_users, create_user))
+        .add(routes!(update_user))
+        .add(routes!(list_user_tokens))
+        .add(routes!(revoke_user_token))
+        .add(routes!(sign_out_user))
+        .add(routes!(list_audit))
 }
 
-#[derive(Serialize)]
+/// An organisation hosted on this node.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Org)]
 struct OrgView {
     id: String,
     slug: String,
     name: String,
+    /// Starts the numbers of its alerts.
+    #[schema(example = "SOS")]
     alert_prefix: String,
     created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -57,13 +59,18 @@ impl From<OrgRow> for OrgView {
     }
 }
 
-#[derive(Serialize)]
+/// A staff account.
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 struct UserView {
     id: String,
     username: String,
     display_name: String,
     org_id: String,
+    #[schema(value_type = Role)]
     role: String,
+    /// Also operates the node: organisations, trust in other nodes,
+    /// deliveries, the node-wide audit log.
     node_operator: bool,
     two_factor: bool,
     disabled: bool,
@@ -86,12 +93,16 @@ impl From<UserRow> for UserView {
     }
 }
 
-#[derive(Serialize)]
+/// An API token, without its secret.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Token)]
 struct TokenView {
     id: String,
     name: String,
     created_at: chrono::DateTime<chrono::Utc>,
+    #[schema(required = true)]
     last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[schema(required = true)]
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
     revoked: bool,
 }
@@ -109,26 +120,96 @@ impl From<TokenRow> for TokenView {
     }
 }
 
-/// A second factor, shown once: what to load into the authenticator app and
-/// the recovery codes to keep somewhere safe.
-fn enrolment_json(enrolment: Option<accounts::Enrolment>) -> serde_json::Value {
-    match enrolment {
-        Some(e) => json!({"totp_uri": e.totp_uri, "recovery_codes": e.recovery_codes}),
-        None => json!({"totp_uri": null, "recovery_codes": null}),
+/// A new token: its secret, shown once, and what is kept of it.
+#[derive(Serialize, ToSchema)]
+struct NewToken {
+    /// Shown once.
+    #[schema(example = "tdm_…")]
+    token: String,
+    token_info: TokenView,
+}
+
+impl NewToken {
+    fn new(token: String, row: TokenRow) -> Self {
+        NewToken {
+            token,
+            token_info: row.into(),
+        }
     }
 }
 
-#[derive(Deserialize)]
+/// A second factor, shown once: what to load into the authenticator app and
+/// the recovery codes to keep somewhere safe.
+#[derive(Serialize, ToSchema)]
+struct TwoFactorEnrolment {
+    /// otpauth:// URI for the authenticator app.
+    totp_uri: String,
+    /// Single-use recovery codes for when the app is lost.
+    recovery_codes: Vec<String>,
+}
+
+/// A staff account and, when the account got a new second factor, its
+/// enrolment (shown once).
+#[derive(Serialize, ToSchema)]
+struct UserWithEnrolment {
+    /// otpauth:// URI for a new second factor; shown once.
+    #[schema(required = true)]
+    totp_uri: Option<String>,
+    /// Single-use recovery codes for the second factor, shown once.
+    #[schema(required = true)]
+    recovery_codes: Option<Vec<String>>,
+    user: UserView,
+}
+
+impl UserWithEnrolment {
+    fn new(user: UserRow, enrolment: Option<accounts::Enrolment>) -> Self {
+        let (totp_uri, recovery_codes) = match enrolment {
+            Some(e) => (Some(e.totp_uri), Some(e.recovery_codes)),
+            None => (None, None),
+        };
+        UserWithEnrolment {
+            totp_uri,
+            recovery_codes,
+            user: user.into(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
     username: String,
     password: String,
-    /// A six-digit code from the authenticator app, or a recovery code.
+    /// Six digits from the authenticator app (each code is accepted once), or
+    /// a single-use recovery code.
     totp_code: Option<String>,
     token_name: Option<String>,
+    /// Days until the token ends; the node's default (90) when absent, at
+    /// most its maximum (365).
+    #[schema(minimum = 1)]
     expires_in_days: Option<i64>,
 }
 
+/// Sign in with password (and, for coordinators, admins and operators, a code
+/// from the authenticator app or a recovery code) to get a token.
+#[utoipa::path(
+    post,
+    path = "/auth/token",
+    security(),
+    request_body = SignIn,
+    responses(
+        (status = 201, description = "A new token", body = NewToken),
+        BodyRefused,
+        (status = 401, description = "Sign-in refused: the same answer whatever was wrong", body = ErrorBody),
+        (
+            status = 429,
+            description = "Too many failed sign-ins for this account or from this address; try again after \
+                Retry-After seconds",
+            body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))
+        ),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -142,9 +223,29 @@ async fn sign_in(
         client,
     };
     let (token, row) = accounts::sign_in(&state, credentials, &name, body.expires_in_days).await?;
-    Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
+    Ok(created(NewToken::new(token, row)))
 }
 
+/// The signed-in staff member, their organisation's slug, and how many
+/// recovery codes they have left (null without a second factor).
+#[derive(Serialize, ToSchema)]
+struct Me {
+    user: UserView,
+    org: String,
+    #[schema(required = true)]
+    recovery_codes_left: Option<i64>,
+}
+
+/// The signed-in staff member.
+#[utoipa::path(
+    get,
+    path = "/me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "User and organisation", body = Me),
+        Unauthorized,
+    )
+)]
 async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     let user = q::find_user_by_id(&state.db, &staff.user_id)
         .await?
@@ -154,53 +255,99 @@ async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResp
     } else {
         None
     };
-    Ok(Json(json!({
-        "user": UserView::from(user),
-        "org": staff.org_slug,
-        "recovery_codes_left": recovery_codes_left,
-    })))
+    Ok(Json(Me {
+        user: user.into(),
+        org: staff.org_slug,
+        recovery_codes_left,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ReEnrol {
     password: String,
 }
 
+/// Enrol a new second factor (a new phone, or after signing in with a
+/// recovery code); the old secret and recovery codes end.
+#[utoipa::path(
+    post,
+    path = "/me/two-factor",
+    security(("bearer" = [])),
+    request_body = ReEnrol,
+    responses(
+        (status = 200, description = "The new enrolment, shown once", body = TwoFactorEnrolment),
+        Unauthorized,
+        BodyRefused,
+    )
+)]
 async fn re_enrol(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(body): ApiJson<ReEnrol>,
 ) -> Result<impl IntoResponse> {
     let enrolment = accounts::re_enrol(&state, &staff, &body.password).await?;
-    Ok(Json(enrolment_json(Some(enrolment))))
+    Ok(Json(TwoFactorEnrolment {
+        totp_uri: enrolment.totp_uri,
+        recovery_codes: enrolment.recovery_codes,
+    }))
 }
 
+/// End every token and browser session of yours.
+#[utoipa::path(
+    post,
+    path = "/me/sign-out",
+    security(("bearer" = [])),
+    responses((status = 204, description = "Signed out everywhere"), Unauthorized)
+)]
 async fn sign_out_everywhere(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     accounts::sign_out_everywhere(&state.db, &staff.user_id, state.clock.now(), &staff).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Your API tokens.
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Tokens", body = Items<TokenView>), Unauthorized)
+)]
 async fn list_tokens(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
-    let tokens: Vec<TokenView> = q::list_tokens(&state.db, &staff.user_id)
+    let items = q::list_tokens(&state.db, &staff.user_id)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(TokenView::from)
         .collect();
-    Ok(Json(json!({"items": tokens})))
+    Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+struct CreateToken {
+    #[schema(max_length = 100)]
     name: String,
+    /// Days until the token ends; the node's default (90) when absent, at
+    /// most its maximum (365).
+    #[schema(minimum = 1)]
     expires_in_days: Option<i64>,
 }
 
+/// Issue another API token.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    security(("bearer" = [])),
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "The token, shown once", body = NewToken),
+        Unauthorized,
+        BodyRefused,
+    )
+)]
 async fn create_token(
     State(state): State<AppState>,
     staff: Staff,
-    ApiJson(body): ApiJson<NewToken>,
+    ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<impl IntoResponse> {
     let (token, row) = accounts::issue_token(
         &state,
@@ -210,9 +357,21 @@ async fn create_token(
         state.clock.now(),
     )
     .await?;
-    Ok(created(json!({"token": token, "token_info": TokenView::from(row)})))
+    Ok(created(NewToken::new(token, row)))
 }
 
+/// Revoke one of your tokens.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        Unauthorized,
+        (status = 404, description = "No such active token of yours", body = ErrorBody),
+    )
+)]
 async fn revoke_token(
     State(state): State<AppState>,
     staff: Staff,
@@ -222,19 +381,41 @@ async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Organisations hosted on this node.
+#[utoipa::path(
+    get,
+    path = "/orgs",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Organisations", body = Items<OrgView>), Unauthorized)
+)]
 async fn list_orgs(State(state): State<AppState>, _staff: Staff) -> Result<impl IntoResponse> {
-    let orgs: Vec<OrgView> = q::list_orgs(&state.db).await?.into_iter().map(Into::into).collect();
-    Ok(Json(json!({"items": orgs})))
+    let items = q::list_orgs(&state.db).await?.into_iter().map(OrgView::from).collect();
+    Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateOrg {
     slug: String,
     name: String,
+    #[schema(example = "SOS")]
     alert_prefix: Option<String>,
 }
 
+/// Add an organisation (the node's operator).
+#[utoipa::path(
+    post,
+    path = "/orgs",
+    security(("bearer" = [])),
+    request_body = CreateOrg,
+    responses(
+        (status = 201, description = "Created", body = OrgView),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator adds organisations", body = ErrorBody),
+        BodyRefused,
+        (status = 409, description = "Slug taken", body = ErrorBody),
+    )
+)]
 async fn create_org(
     State(state): State<AppState>,
     staff: Staff,
@@ -254,25 +435,57 @@ async fn create_org(
     Ok(created(OrgView::from(org)))
 }
 
+/// Your organisation's staff (its admins).
+#[utoipa::path(
+    get,
+    path = "/users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Users", body = Items<UserView>),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+    )
+)]
 async fn list_users(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
-    let users: Vec<UserView> = accounts::list_staff(&state.db, &staff)
+    let items = accounts::list_staff(&state.db, &staff)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(UserView::from)
         .collect();
-    Ok(Json(json!({"items": users})))
+    Ok(Json(Items { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateUser {
     username: String,
     display_name: Option<String>,
+    /// The organisation's slug.
     org: String,
     role: Role,
+    #[schema(min_length = 12)]
     password: String,
 }
 
+/// Add a staff account: your organisation's admins add its staff; the node's
+/// operator adds the first admin of an organisation that has none.
+#[utoipa::path(
+    post,
+    path = "/users",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (
+            status = 201,
+            description = "Created; coordinators and admins get a TOTP enrolment URI",
+            body = UserWithEnrolment
+        ),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 409, description = "Username taken", body = ErrorBody),
+    )
+)]
 async fn create_user(
     State(state): State<AppState>,
     staff: Staff,
@@ -291,18 +504,35 @@ async fn create_user(
         Some(&staff),
     )
     .await?;
-    let mut body = enrolment_json(made.enrolment);
-    body["user"] = serde_json::to_value(UserView::from(made.user)).map_err(|e| Error::Internal(e.into()))?;
-    Ok(created(body))
+    Ok(created(UserWithEnrolment::new(made.user, made.enrolment)))
 }
 
-#[derive(Deserialize)]
+/// Give `role`, `disabled`, or both.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateUser {
     role: Option<Role>,
+    /// Only `true`: a disabled account is not re-enabled.
     disabled: Option<bool>,
 }
 
+/// Change a staff member's role or disable the account (their organisation's
+/// admins; others get 404).
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Updated", body = UserWithEnrolment),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "Not on your own account", body = ErrorBody),
+    )
+)]
 async fn update_user(
     State(state): State<AppState>,
     staff: Staff,
@@ -326,24 +556,55 @@ async fn update_user(
     let user = q::find_user_by_id(&state.db, &id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    let mut body = enrolment_json(enrolment);
-    body["user"] = serde_json::to_value(UserView::from(user)).map_err(|e| Error::Internal(e.into()))?;
-    Ok(Json(body))
+    Ok(Json(UserWithEnrolment::new(user, enrolment)))
 }
 
+/// A staff member's API tokens (their organisation's admins).
+#[utoipa::path(
+    get,
+    path = "/users/{id}/tokens",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Tokens", body = Items<TokenView>),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (status = 404, description = "No such user in your organisation", body = ErrorBody),
+    )
+)]
 async fn list_user_tokens(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
-    let tokens: Vec<TokenView> = accounts::tokens_of(&state.db, &id, &staff)
+    let items = accounts::tokens_of(&state.db, &id, &staff)
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(TokenView::from)
         .collect();
-    Ok(Json(json!({"items": tokens})))
+    Ok(Json(Items { items }))
 }
 
+/// Revoke a staff member's token (their organisation's admins).
+#[utoipa::path(
+    delete,
+    path = "/users/{id}/tokens/{token_id}",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The user's id"),
+        ("token_id" = String, Path, description = "The token's id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (
+            status = 404,
+            description = "No such user in your organisation, or no such active token",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn revoke_user_token(
     State(state): State<AppState>,
     staff: Staff,
@@ -353,6 +614,20 @@ async fn revoke_user_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// End every token and browser session of a staff member (their
+/// organisation's admins).
+#[utoipa::path(
+    post,
+    path = "/users/{id}/sign-out",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Signed out everywhere"),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (status = 404, description = "No such user in your organisation", body = ErrorBody),
+    )
+)]
 async fn sign_out_user(
     State(state): State<AppState>,
     staff: Staff,
@@ -362,34 +637,71 @@ async fn sign_out_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct Page {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AuditParams {
+    /// 1–500, default 100.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// Default 0.
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
+/// An entry of the audit log.
+#[derive(Serialize, ToSchema)]
+#[schema(as = AuditEntry)]
+struct AuditEntryView {
+    at: chrono::DateTime<chrono::Utc>,
+    #[schema(required = true)]
+    user_id: Option<String>,
+    /// The organisation whose entry this is; null for the node's own (trust,
+    /// deliveries).
+    #[schema(required = true)]
+    org: Option<String>,
+    #[schema(example = "alert.publish")]
+    action: String,
+    subject: String,
+    /// Null on other organisations' entries in the operator's node-wide log.
+    #[schema(required = true)]
+    detail: Option<String>,
+}
+
+/// The audit log, newest first: an organisation's admins read its entries;
+/// the node's operator reads the node-wide log, other organisations' entries
+/// without details.
+#[utoipa::path(
+    get,
+    path = "/audit",
+    security(("bearer" = [])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "Entries", body = Window<AuditEntryView>),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (status = 422, description = "Bad paging", body = ValidationErrorBody),
+    )
+)]
 async fn list_audit(
     State(state): State<AppState>,
     staff: Staff,
-    Query(page): Query<Page>,
+    Query(page): Query<AuditParams>,
 ) -> Result<impl IntoResponse> {
     let mut errors = FieldErrors::default();
     let (limit, offset) =
         super::alerts::page_params_within(&mut errors, page.limit.as_deref(), page.offset.as_deref(), 100, 500);
     errors.into_result()?;
     let entries = accounts::audit_log(&state.db, &staff, limit, offset).await?;
-    let items: Vec<_> = entries
+    let items = entries
         .into_iter()
-        .map(|e| {
-            json!({
-                "at": from_millis(e.row.at),
-                "user_id": e.row.user_id,
-                "org": e.org_slug,
-                "action": e.row.action,
-                "subject": e.row.subject,
-                "detail": e.detail_shown.then_some(e.row.detail),
-            })
+        .map(|e| AuditEntryView {
+            at: from_millis(e.row.at),
+            user_id: e.row.user_id,
+            org: e.org_slug,
+            action: e.row.action,
+            subject: e.row.subject,
+            detail: e.detail_shown.then_some(e.row.detail),
         })
         .collect();
-    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})))
+    Ok(Json(Window { items, limit, offset }))
 }

@@ -2,39 +2,51 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::IntoResponse;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
-use super::{ApiJson, ApiRoutes, created, vocabulary_param};
+use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, created, vocabulary_param};
 use crate::db::alerts::AlertFilter;
 use crate::domain::FieldErrors;
 use crate::domain::alert::{AlertInput, Consent};
 use crate::domain::vocab::{AlertStatus, Outcome, Urgency, ViolationType};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorBody, Result, ValidationErrorBody};
 use crate::services::accounts::Staff;
-use crate::services::alerts::{self, Transition};
+use crate::services::alerts::{self, AlertPage, AlertView, HistoryEntry, Transition};
 use crate::state::AppState;
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(Method::GET, "/alerts", list)
-        .add(Method::POST, "/alerts", create)
-        .add(Method::GET, "/alerts/{id}", get)
-        .add(Method::PATCH, "/alerts/{id}", edit)
-        .add(Method::GET, "/alerts/{id}/history", history)
-        .add(Method::POST, "/alerts/{id}/submit", submit)
-        .add(Method::POST, "/alerts/{id}/return", return_to_draft)
-        .add(Method::POST, "/alerts/{id}/publish", publish)
-        .add(Method::POST, "/alerts/{id}/close", close)
-        .add(Method::POST, "/alerts/{id}/withdraw", withdraw)
-        .add(Method::PUT, "/alerts/{id}/consent", record_consent)
-        .add(Method::POST, "/alerts/{id}/consent/withdraw", withdraw_consent)
+    r.add(routes!(list_alerts, create_alert))
+        .add(routes!(get_alert, edit_alert))
+        .add(routes!(alert_history))
+        .add(routes!(submit_alert))
+        .add(routes!(return_to_draft))
+        .add(routes!(publish_alert))
+        .add(routes!(close_alert))
+        .add(routes!(withdraw_alert))
+        .add(routes!(record_consent))
+        .add(routes!(withdraw_consent))
 }
 
-async fn create(
+/// Draft a new alert (member or above); private to this node by default.
+#[utoipa::path(
+    post,
+    path = "/alerts",
+    security(("bearer" = [])),
+    request_body = AlertInput,
+    responses(
+        (status = 201, description = "The draft", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+    )
+)]
+async fn create_alert(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(input): ApiJson<AlertInput>,
@@ -43,7 +55,29 @@ async fn create(
     Ok(created(view))
 }
 
-async fn edit(
+/// Edit an alert: drafts by members, published ones by coordinators.
+#[utoipa::path(
+    patch,
+    path = "/alerts/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = AlertInput,
+    responses(
+        (status = 200, description = "The new version", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (
+            status = 409,
+            description = "Not allowed from the alert's current status; or the edit changes the consent of a \
+                published alert, or changes consent and widens the audience at once (record the consent first \
+                with PUT /alerts/{id}/consent)",
+            body = ErrorBody
+        ),
+    )
+)]
+async fn edit_alert(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
@@ -52,34 +86,127 @@ async fn edit(
     Ok(Json(alerts::edit(&state, &staff, &id, input).await?))
 }
 
-async fn get(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
+/// How an alert that is missing, or that the viewer's organisation may not see,
+/// is answered.
+const NOT_VISIBLE: &str = "No such alert, or not visible to your organisation";
+
+/// How a lifecycle step from the wrong status is answered.
+const WRONG_STATUS: &str = "Not allowed from the alert's current status";
+
+/// One alert.
+#[utoipa::path(
+    get,
+    path = "/alerts/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "The alert", body = AlertView),
+        Unauthorized,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+    )
+)]
+async fn get_alert(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
     Ok(Json(alerts::get(&state, &staff, &id).await?))
 }
 
-async fn history(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
-    Ok(Json(
-        serde_json::json!({"items": alerts::history(&state, &staff, &id).await?}),
-    ))
+/// The alert's versions.
+#[utoipa::path(
+    get,
+    path = "/alerts/{id}/history",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "History", body = Items<HistoryEntry>),
+        Unauthorized,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+    )
+)]
+async fn alert_history(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    Ok(Json(Items {
+        items: alerts::history(&state, &staff, &id).await?,
+    }))
 }
 
-async fn step(state: &AppState, staff: &Staff, id: &str, change: Transition) -> Result<Json<alerts::AlertView>> {
+async fn step(state: &AppState, staff: &Staff, id: &str, change: Transition) -> Result<Json<AlertView>> {
     Ok(Json(alerts::transition(state, staff, id, change).await?))
 }
 
-async fn submit(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
+/// Submit a draft for review (member or above).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/submit",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "In review", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (status = 409, description = WRONG_STATUS, body = ErrorBody),
+    )
+)]
+async fn submit_alert(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
     step(&state, &staff, &id, Transition::Submit).await
 }
 
-async fn publish(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Result<impl IntoResponse> {
+/// Publish an alert in review (coordinator).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/publish",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "Open", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (status = 409, description = WRONG_STATUS, body = ErrorBody),
+        (
+            status = 422,
+            description = "The alert no longer passes its checks (its consent or expiry)",
+            body = ValidationErrorBody
+        ),
+    )
+)]
+async fn publish_alert(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
     step(&state, &staff, &id, Transition::Publish).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
+    #[schema(max_length = 5000)]
     note: Option<String>,
 }
 
+/// Return an alert in review to its drafters (coordinator).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/return",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = NoteBody,
+    responses(
+        (status = 200, description = "Draft again", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (status = 409, description = WRONG_STATUS, body = ErrorBody),
+    )
+)]
 async fn return_to_draft(
     State(state): State<AppState>,
     staff: Staff,
@@ -89,6 +216,35 @@ async fn return_to_draft(
     step(&state, &staff, &id, Transition::ReturnToDraft { note: body.note }).await
 }
 
+/// Record the defender's consent anew (who gave it, when, its allowed uses):
+/// audited with the old and new consent and who recorded it. Members for
+/// drafts, coordinators for published alerts; a withdrawn consent cannot be
+/// recorded again.
+#[utoipa::path(
+    put,
+    path = "/alerts/{id}/consent",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = Consent,
+    responses(
+        (status = 200, description = "Consent recorded", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (
+            status = 422,
+            description = "Invalid fields, or consent narrower than the alert's current audience (narrow the \
+                audience first)",
+            body = ValidationErrorBody
+        ),
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (
+            status = 409,
+            description = "The alert is closed or withdrawn, or its consent was withdrawn",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn record_consent(
     State(state): State<AppState>,
     staff: Staff,
@@ -98,6 +254,27 @@ async fn record_consent(
     Ok(Json(alerts::record_consent(&state, &staff, &id, consent).await?))
 }
 
+/// Record that the defender withdrew consent; withdraws the alert (member or
+/// above).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/consent/withdraw",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = NoteBody,
+    responses(
+        (status = 200, description = "Withdrawn", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (
+            status = 409,
+            description = "The alert has no recorded consent, or it was withdrawn already",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn withdraw_consent(
     State(state): State<AppState>,
     staff: Staff,
@@ -107,14 +284,34 @@ async fn withdraw_consent(
     step(&state, &staff, &id, Transition::WithdrawConsent { note: body.note }).await
 }
 
-#[derive(Deserialize)]
+/// `outcome` is required; it is optional here so that its absence is
+/// answered as a 422 naming the field.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CloseBody {
+    #[schema(required = true, nullable = false)]
     outcome: Option<Outcome>,
+    #[schema(max_length = 5000)]
     note: Option<String>,
 }
 
-async fn close(
+/// Close an open alert with its outcome (coordinator).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/close",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = CloseBody,
+    responses(
+        (status = 200, description = "Closed", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (status = 409, description = WRONG_STATUS, body = ErrorBody),
+    )
+)]
+async fn close_alert(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
@@ -141,13 +338,30 @@ async fn close(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct WithdrawBody {
+    #[schema(max_length = 5000)]
     reason: Option<String>,
 }
 
-async fn withdraw(
+/// Withdraw an alert (coordinator).
+#[utoipa::path(
+    post,
+    path = "/alerts/{id}/withdraw",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The alert's id")),
+    request_body = WithdrawBody,
+    responses(
+        (status = 200, description = "Withdrawn", body = AlertView),
+        Unauthorized,
+        (status = 403, description = "Your role may not do this", body = ErrorBody),
+        BodyRefused,
+        (status = 404, description = NOT_VISIBLE, body = ErrorBody),
+        (status = 409, description = WRONG_STATUS, body = ErrorBody),
+    )
+)]
+async fn withdraw_alert(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<String>,
@@ -156,19 +370,49 @@ async fn withdraw(
     step(&state, &staff, &id, Transition::Withdraw { reason: body.reason }).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// Filter by status.
+    #[param(value_type = Option<AlertStatus>)]
     status: Option<String>,
+    /// ISO 3166-1 alpha-2.
     country: Option<String>,
+    /// Has this violation type.
+    #[param(value_type = Option<ViolationType>)]
     violation: Option<String>,
+    /// Filter by urgency.
+    #[param(value_type = Option<Urgency>)]
     urgency: Option<String>,
+    /// Author organisation slug.
     org: Option<String>,
+    /// Text in title, summary, body or defender names.
     q: Option<String>,
+    /// 1–200, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// Default 0.
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> Result<impl IntoResponse> {
+/// Alerts your organisation may see, newest first.
+#[utoipa::path(
+    get,
+    path = "/alerts",
+    security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of alerts", body = AlertPage),
+        Unauthorized,
+        (status = 422, description = "Invalid parameters", body = ValidationErrorBody),
+    )
+)]
+async fn list_alerts(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(p): Query<ListParams>,
+) -> Result<impl IntoResponse> {
     let mut errors = FieldErrors::default();
     let status: Option<AlertStatus> = vocabulary_param(&mut errors, "status", p.status.as_deref());
     let urgency: Option<Urgency> = vocabulary_param(&mut errors, "urgency", p.urgency.as_deref());

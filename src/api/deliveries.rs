@@ -3,40 +3,101 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{Method, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
-use super::{ApiJson, ApiRoutes};
+use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, Window};
 use crate::clock::{from_millis, to_millis};
 use crate::db::outbox;
 use crate::domain::FieldErrors;
-use crate::error::Result;
+use crate::error::{ErrorBody, Result, ValidationErrorBody};
 use crate::federation::outbox::UNREACHABLE_AFTER;
 use crate::services::accounts::Staff;
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(Method::GET, "/deliveries", list)
-        .add(Method::GET, "/deliveries/summary", summary)
-        .add(Method::POST, "/deliveries/retry", retry)
-        .add(Method::GET, "/metrics", metrics)
+    r.add(routes!(list_deliveries))
+        .add(routes!(delivery_summary))
+        .add(routes!(retry_deliveries))
+        .add(routes!(metrics))
 }
 
 fn require_admin(staff: &Staff) -> Result<()> {
     staff.require_operator("see or retry deliveries")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// `undelivered` (the default: pending and failed), `pending`, `failed`
+    /// or `delivered`.
     state: Option<String>,
+    /// Only this peer.
     host: Option<String>,
+    /// 1–500, default 100.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// Default 0.
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> Result<impl IntoResponse> {
+/// One activity on its way to one peer's inbox.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Delivery)]
+struct DeliveryView {
+    id: String,
+    /// The activity's id.
+    activity: String,
+    /// The activity's type.
+    kind: String,
+    host: String,
+    inbox: String,
+    #[schema(value_type = DeliveryState)]
+    state: String,
+    attempts: i64,
+    /// When it is tried next, while pending.
+    #[schema(required = true)]
+    next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the last attempt failed.
+    #[schema(required = true)]
+    reason: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[schema(required = true)]
+    delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where a delivery stands: the values of [`DeliveryView::state`].
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code, reason = "it describes the values of a string field and is never built")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// Deliveries in the outbox, in sending order (the node's operator).
+#[utoipa::path(
+    get,
+    path = "/deliveries",
+    security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "Deliveries", body = Window<DeliveryView>),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+        (status = 422, description = "Invalid parameters", body = ValidationErrorBody),
+    )
+)]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(p): Query<ListParams>,
+) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     let wanted = p.state.unwrap_or_else(|| "undelivered".into());
     let states: &[&str] = match wanted.as_str() {
@@ -65,33 +126,41 @@ async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListP
         offset,
     )
     .await?;
-    let items: Vec<_> = rows
+    let items = rows
         .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id, "activity": r.activity_id, "kind": r.kind, "host": r.host, "inbox": r.inbox,
-                "state": r.state, "attempts": r.attempts,
-                "next_attempt_at": (r.state == "pending").then(|| from_millis(r.next_attempt_at)),
-                "reason": r.last_error, "created_at": from_millis(r.created_at),
-                "delivered_at": r.delivered_at.map(from_millis),
-            })
+        .map(|r| DeliveryView {
+            next_attempt_at: (r.state == "pending").then(|| from_millis(r.next_attempt_at)),
+            id: r.id,
+            activity: r.activity_id,
+            kind: r.kind,
+            host: r.host,
+            inbox: r.inbox,
+            state: r.state,
+            attempts: r.attempts,
+            reason: r.last_error,
+            created_at: from_millis(r.created_at),
+            delivered_at: r.delivered_at.map(from_millis),
         })
         .collect();
-    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})))
+    Ok(Json(Window { items, limit, offset }))
 }
 
 /// One peer's queue, as admins and metrics see it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PeerQueue {
     pub host: String,
     pub pending: i64,
     pub failed: i64,
     /// Age of the oldest activity not yet delivered, in seconds.
+    #[schema(required = true)]
     pub oldest_pending_seconds: Option<i64>,
+    #[schema(required = true)]
     pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Failing for more than a day.
     pub unreachable: bool,
+    #[schema(required = true)]
     pub last_error: Option<String>,
+    #[schema(required = true)]
     pub last_success: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -116,20 +185,55 @@ pub async fn queues(state: &AppState) -> Result<Vec<PeerQueue>> {
     Ok(queues)
 }
 
-async fn summary(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
+/// Per peer: queue depth, oldest undelivered activity, whether unreachable
+/// (the node's operator).
+#[utoipa::path(
+    get,
+    path = "/deliveries/summary",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Queues", body = Items<PeerQueue>),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+    )
+)]
+async fn delivery_summary(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
-    Ok(Json(json!({"items": queues(&state).await?})))
+    Ok(Json(Items {
+        items: queues(&state).await?,
+    }))
 }
 
-#[derive(Deserialize)]
+/// All undelivered activities when empty; `host` narrows to one peer's, `id`
+/// to one delivery.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RetryBody {
     host: Option<String>,
     id: Option<String>,
 }
 
-/// Puts undelivered activities (all, one peer's, or one) back in the queue, due now.
-async fn retry(
+/// How many deliveries went back in the queue.
+#[derive(Serialize, ToSchema)]
+struct Requeued {
+    requeued: u64,
+}
+
+/// Put undelivered activities back in the queue, due now: all, one peer's, or
+/// one (the node's operator).
+#[utoipa::path(
+    post,
+    path = "/deliveries/retry",
+    security(("bearer" = [])),
+    request_body = RetryBody,
+    responses(
+        (status = 200, description = "How many", body = Requeued),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+        BodyRefused,
+    )
+)]
+async fn retry_deliveries(
     State(state): State<AppState>,
     staff: Staff,
     ApiJson(body): ApiJson<RetryBody>,
@@ -161,10 +265,21 @@ async fn retry(
     )
     .await?;
     state.deliveries.notify_one();
-    Ok(Json(json!({"requeued": requeued})))
+    Ok(Json(Requeued { requeued }))
 }
 
-/// Prometheus text format, for an admin token (peers' names are not public).
+/// Queue metrics in Prometheus text format (the node's operator: peers' names
+/// are not public).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4"),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+    )
+)]
 async fn metrics(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     let mut out = String::new();

@@ -2,54 +2,105 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
-use super::{ApiJson, ApiRoutes, created, vocabulary_param};
+use super::{ApiJson, ApiRoutes, BodyRefused, Items, Page, Unauthorized, created, vocabulary_param};
 use crate::clock::from_millis;
 use crate::db::alerts::AlertFilter;
 use crate::db::remote_alerts::{self, RemoteAlertRow};
 use crate::domain::FieldErrors;
 use crate::domain::alert::AlertContent;
-use crate::domain::vocab::{AlertStatus, Trust, Urgency, ViolationType};
-use crate::error::{Error, Result};
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Trust, Urgency, ViolationType};
+use crate::error::{Error, ErrorBody, Result, ValidationErrorBody};
 use crate::federation::wire::AlertObject;
 use crate::services::accounts::Staff;
 use crate::services::peers;
+use crate::services::peers::PeerView;
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(Method::GET, "/peers", list_peers)
-        .add(Method::POST, "/peers", add_peer)
-        .add(Method::GET, "/peers/{host}", get_peer)
-        .add(Method::PATCH, "/peers/{host}", set_peer)
-        .add(Method::GET, "/network/alerts", list_network_alerts)
-        .add(Method::GET, "/network/alerts/{id}", get_network_alert)
+    r.add(routes!(list_peers, add_peer))
+        .add(routes!(get_peer, set_peer))
+        .add(routes!(list_network_alerts))
+        .add(routes!(get_network_alert))
 }
 
 fn require_admin(staff: &Staff) -> Result<()> {
     staff.require_operator("decide which nodes this one federates with")
 }
 
+/// Other nodes and this node's trust in each (the node's operator).
+#[utoipa::path(
+    get,
+    path = "/peers",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Peers", body = Items<PeerView>),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+    )
+)]
 async fn list_peers(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
-    Ok(Json(json!({"items": peers::list(&state).await?})))
+    Ok(Json(Items {
+        items: peers::list(&state).await?,
+    }))
 }
 
+/// One peer (the node's operator).
+#[utoipa::path(
+    get,
+    path = "/peers/{host}",
+    security(("bearer" = [])),
+    params(("host" = String, Path, description = HOST_PARAM)),
+    responses(
+        (status = 200, description = "The peer", body = PeerView),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+        (status = 404, description = "Unknown host", body = ErrorBody),
+        (status = 422, description = "Not a host name", body = ValidationErrorBody),
+    )
+)]
 async fn get_peer(State(state): State<AppState>, staff: Staff, Path(host): Path<String>) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     Ok(Json(peers::get(&state, &host).await?))
 }
 
-#[derive(Deserialize)]
+/// How a peer's host is written in a path.
+const HOST_PARAM: &str = "host[:port]; case, a trailing dot, default ports and IDN are normalised";
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AddPeer {
+    /// The other node's address.
+    #[schema(example = "https://node.example")]
     url: String,
+    /// `connected` unless given.
     trust: Option<Trust>,
 }
 
+/// Ask another node to federate: fetches its /actor and sends a Follow (the
+/// node's operator).
+#[utoipa::path(
+    post,
+    path = "/peers",
+    security(("bearer" = [])),
+    request_body = AddPeer,
+    responses(
+        (status = 201, description = "The peer", body = PeerView),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+        BodyRefused,
+        (
+            status = 502,
+            description = "The other node could not be reached or sent a document that is not accepted",
+            body = ErrorBody
+        ),
+    )
+)]
 async fn add_peer(
     State(state): State<AppState>,
     staff: Staff,
@@ -60,12 +111,27 @@ async fn add_peer(
     Ok(created(peer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SetPeer {
     trust: Trust,
 }
 
+/// Set this node's trust in a host; answers its waiting Follow with Accept or
+/// Reject (the node's operator).
+#[utoipa::path(
+    patch,
+    path = "/peers/{host}",
+    security(("bearer" = [])),
+    params(("host" = String, Path, description = HOST_PARAM)),
+    request_body = SetPeer,
+    responses(
+        (status = 200, description = "The peer", body = PeerView),
+        Unauthorized,
+        (status = 403, description = "Only the node's operator", body = ErrorBody),
+        BodyRefused,
+    )
+)]
 async fn set_peer(
     State(state): State<AppState>,
     staff: Staff,
@@ -77,18 +143,26 @@ async fn set_peer(
 }
 
 /// An alert received from another node, as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = NetworkAlert)]
 struct NetworkAlertView {
     id: String,
     /// The alert's id on its own node.
     uri: String,
+    /// The host of the node it came from.
     origin: String,
+    /// The author organisation's actor id.
     org: String,
     number: String,
+    #[schema(value_type = AlertStatus)]
     status: String,
+    #[schema(value_type = Audience)]
     audience: String,
+    #[schema(value_type = Urgency)]
     urgency: String,
+    #[schema(value_type = Severity)]
     severity: String,
+    #[schema(value_type = Certainty)]
     certainty: String,
     country: String,
     #[serde(flatten)]
@@ -97,13 +171,30 @@ struct NetworkAlertView {
     published_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
     received_at: chrono::DateTime<chrono::Utc>,
+    #[schema(required = true)]
     expires: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Outcome>, nullable = false)]
     outcome: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     closing_note: Option<String>,
     /// The alert's changes since it was published, as its origin sent them.
-    history: Vec<crate::services::alerts::HistoryEntry>,
+    history: Vec<ReceivedChange>,
+}
+
+/// One change of a received alert, as its origin node sent it.
+#[derive(Serialize, ToSchema)]
+struct ReceivedChange {
+    version: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    /// The author organisation's actor id.
+    by: String,
+    /// What changed, as the origin names it (`published`, `edited`, `closed`…):
+    /// another node's software may name changes this one does not know.
+    action: String,
+    status: AlertStatus,
+    changed_fields: Vec<String>,
 }
 
 fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
@@ -117,14 +208,13 @@ fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
         history: object
             .history
             .iter()
-            .map(|h| crate::services::alerts::HistoryEntry {
+            .map(|h| ReceivedChange {
                 version: h.version,
                 at: h.published,
                 by: row.attributed_to.clone(),
                 action: h.change.clone(),
-                status: h.alert_status.as_str().to_string(),
+                status: h.alert_status,
                 changed_fields: h.changed_fields.clone(),
-                note: None,
             })
             .collect(),
         id: row.local_id,
@@ -145,18 +235,44 @@ fn view(row: RemoteAlertRow) -> Result<NetworkAlertView> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NetworkListParams {
+    /// Filter by status.
+    #[param(value_type = Option<AlertStatus>)]
     status: Option<String>,
+    /// ISO 3166-1 alpha-2.
     country: Option<String>,
+    /// Has this violation type.
+    #[param(value_type = Option<ViolationType>)]
     violation: Option<String>,
+    /// Filter by urgency.
+    #[param(value_type = Option<Urgency>)]
     urgency: Option<String>,
+    /// Host of the node it came from.
     origin: Option<String>,
+    /// Text in title, summary or body.
     q: Option<String>,
+    /// 1–200, default 50.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// Default 0.
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
+/// Alerts received from other nodes, newest first.
+#[utoipa::path(
+    get,
+    path = "/network/alerts",
+    security(("bearer" = [])),
+    params(NetworkListParams),
+    responses(
+        (status = 200, description = "A page of network alerts", body = Page<NetworkAlertView>),
+        Unauthorized,
+        (status = 422, description = "Invalid parameters", body = ValidationErrorBody),
+    )
+)]
 async fn list_network_alerts(
     State(state): State<AppState>,
     staff: Staff,
@@ -192,11 +308,27 @@ async fn list_network_alerts(
     };
     let (rows, total) = remote_alerts::list(&state.db, &staff.org_id, &filter, origin.as_deref()).await?;
     let items = rows.into_iter().map(view).collect::<Result<Vec<_>>>()?;
-    Ok(Json(
-        json!({"items": items, "total": total, "limit": limit, "offset": offset}),
-    ))
+    Ok(Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
+/// One network alert.
+#[utoipa::path(
+    get,
+    path = "/network/alerts/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "This node's id for the alert")),
+    responses(
+        (status = 200, description = "The alert", body = NetworkAlertView),
+        Unauthorized,
+        (status = 404, description = "Unknown, or restricted to other organisations", body = ErrorBody),
+        (status = 410, description = "Withdrawn by its author; content purged", body = ErrorBody),
+    )
+)]
 async fn get_network_alert(
     State(state): State<AppState>,
     staff: Staff,

@@ -7,23 +7,29 @@ use serde::{Deserialize, Serialize};
 
 use super::alert::{MAX_LONG_TEXT, MAX_SHORT_TEXT, check_lang_map, check_optional_text};
 use super::vocab::{ActionKind, ReportOutcome, SupportType};
-use super::{FieldErrors, LangMap};
+use super::{FieldErrors, LangMap, LangMapSchema};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// To record: `kind` and what the kind needs. To correct: any field but `kind`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionInput {
     pub kind: Option<ActionKind>,
-    /// The statement, the report, or a note, per language.
+    /// The statement, the report, or a note, per language: HTML, sanitised on
+    /// input; required for `statement` and `report`.
+    #[schema(value_type = Option<LangMapSchema>)]
     pub content: Option<LangMap>,
-    /// Whether the alert's other recipients may see it (the origin always does).
+    /// Whether the alert's other recipients may see it (the origin always
+    /// does); never for `support_offer`.
+    #[schema(default = false)]
     pub shareable: Option<bool>,
-    /// `letter_sent`: to whom the letter went.
+    /// `letter_sent` only, required: to whom the letter went.
+    #[schema(max_length = 300)]
     pub addressee: Option<String>,
-    /// `pledge`: when the commitment is due.
+    /// `pledge` only, required, in the future: when the commitment is due.
     pub due: Option<DateTime<Utc>>,
-    /// `support_offer`: what is offered.
+    /// `support_offer` only, required: what is offered.
     pub support_type: Option<SupportType>,
-    /// `report`: what came of it.
+    /// `report` only, required: what came of it.
     pub outcome: Option<ReportOutcome>,
 }
 

@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::vocab::*;
-use super::{FieldErrors, LangMap};
+use super::{FieldErrors, LangMap, LangMapSchema};
 
 pub const MAX_TITLE: usize = 300;
 pub const MAX_SUMMARY: usize = 2_000;
@@ -19,14 +20,21 @@ pub const MAX_LIST: usize = 100;
 
 /// The parts of an alert that may be shared with other nodes (subject to its
 /// audience). Stored as one JSON document.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AlertContent {
+    #[schema(value_type = LangMapSchema)]
     pub title: LangMap,
     #[serde(default)]
+    #[schema(value_type = LangMapSchema)]
     pub summary: LangMap,
+    /// HTML, sanitised on input.
     #[serde(default)]
+    #[schema(value_type = LangMapSchema)]
     pub body: LangMap,
+    /// How the attack links to the defender's rights work.
+    #[schema(value_type = LangMapSchema)]
     pub link_to_work: LangMap,
+    #[schema(max_items = 100)]
     pub defenders: Vec<Defender>,
     #[serde(default)]
     pub region: Option<String>,
@@ -41,35 +49,41 @@ pub struct AlertContent {
     pub rights_concerned: Vec<Right>,
     #[serde(default)]
     pub requested_actions: Vec<RequestedAction>,
-    /// Groups (their actor ids) the alert is addressed to; they relay it to their members.
+    /// Groups (their actor ids) the alert is addressed to; only for `public` and
+    /// `network` alerts. The group's node relays the alert to its members.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defender {
     /// A name or a pseudonym; with `anonymised` it is always a pseudonym.
+    #[schema(max_length = 300)]
     pub name: String,
     pub kind: DefenderKind,
     #[serde(default)]
+    #[schema(default = false)]
     pub woman_defender: bool,
     pub relationship: DefenderRelationship,
+    /// The name is a pseudonym.
     #[serde(default)]
+    #[schema(default = false)]
     pub anonymised: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Perpetrator {
     pub category: PerpetratorCategory,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub involvement: Option<Involvement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 5000)]
     pub details: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessLink {
     pub sector: BusinessSector,
@@ -81,22 +95,25 @@ pub struct BusinessLink {
     pub financier: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestedAction {
     pub kind: RequestedActionKind,
     #[serde(default)]
+    #[schema(value_type = LangMapSchema)]
     pub description: LangMap,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub addressees: Vec<Addressee>,
     /// Model letter text per language.
     #[serde(default)]
+    #[schema(value_type = LangMapSchema)]
     pub model_text: LangMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Addressee {
     pub name: String,
@@ -105,16 +122,44 @@ pub struct Addressee {
     pub kind: AddresseeKind,
 }
 
-/// The defender's consent: local only, never federated. The audience obeys it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The defender's consent: local only, never federated. The audience may not
+/// exceed it: public_appeal allows public, private_advocacy network,
+/// named_addressees_only restricted; anonymised requires every defender to be
+/// anonymised before sharing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(from = "ConsentInput", deny_unknown_fields)]
 pub struct Consent {
     /// Who gave consent (the defender, a relative, their organisation…).
     pub given_by: String,
     pub given_at: DateTime<Utc>,
     pub allowed_uses: Vec<ConsentUse>,
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// When the defender withdrew consent: set by recording the withdrawal
+    /// only, never read from a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(read_only, nullable = false)]
     pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// [`Consent`] as a client sends it: without `withdrawn_at`, which is refused
+/// as an unknown field. (Read through this type rather than by skipping the
+/// field, so that the API description still shows `withdrawn_at` in answers.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConsentInput {
+    given_by: String,
+    given_at: DateTime<Utc>,
+    allowed_uses: Vec<ConsentUse>,
+}
+
+impl From<ConsentInput> for Consent {
+    fn from(input: ConsentInput) -> Self {
+        Consent {
+            given_by: input.given_by,
+            given_at: input.given_at,
+            allowed_uses: input.allowed_uses,
+            withdrawn_at: None,
+        }
+    }
 }
 
 impl Consent {
@@ -135,8 +180,9 @@ impl Consent {
 }
 
 /// Fields that never leave this node: not in any federated document, export to
-/// another node, or API answer to another organisation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// another node, or API answer to another organisation. Shown only to the
+/// author organisation's staff.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalOnly {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,30 +193,44 @@ pub struct LocalOnly {
     pub family_details: Option<String>,
 }
 
-/// What a client sends to create or edit an alert. Absent fields are left as
-/// they were (on create: as their defaults).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What a client sends to create or edit an alert. Create: title, link_to_work,
+/// country, defenders, violation_types and consent are required. Edit (PATCH):
+/// fields sent replace the stored ones; fields left out are unchanged. Setting
+/// audience to anything but `node` needs a coordinator or admin.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertInput {
+    #[schema(value_type = Option<LangMapSchema>)]
     pub title: Option<LangMap>,
+    #[schema(value_type = Option<LangMapSchema>)]
     pub summary: Option<LangMap>,
+    /// HTML, sanitised on input.
+    #[schema(value_type = Option<LangMapSchema>)]
     pub body: Option<LangMap>,
+    /// How the attack links to the defender's rights work.
+    #[schema(value_type = Option<LangMapSchema>)]
     pub link_to_work: Option<LangMap>,
     pub urgency: Option<Urgency>,
     pub severity: Option<Severity>,
     pub certainty: Option<Certainty>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "GT")]
     pub country: Option<String>,
     pub region: Option<String>,
     pub place: Option<String>,
+    #[schema(max_items = 100)]
     pub defenders: Option<Vec<Defender>>,
     pub violation_types: Option<Vec<ViolationType>>,
     pub perpetrators: Option<Vec<Perpetrator>>,
     pub business_link: Option<BusinessLink>,
     pub rights_concerned: Option<Vec<Right>>,
     pub requested_actions: Option<Vec<RequestedAction>>,
+    /// Groups (actor ids) to address; only for `public` and `network` alerts.
+    /// The group's node relays the alert to its members.
     pub groups: Option<Vec<String>>,
     pub expires: Option<DateTime<Utc>>,
     pub audience: Option<Audience>,
+    /// Organisations named for a restricted alert.
     pub restricted_to: Option<Vec<String>>,
     pub consent: Option<Consent>,
     pub local_only: Option<LocalOnly>,

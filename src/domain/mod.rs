@@ -13,6 +13,21 @@ use serde::Serialize;
 /// Text per language, keyed by BCP 47 tag (`{"en": "…", "ar": "…"}`).
 pub type LangMap = BTreeMap<String, String>;
 
+/// [`LangMap`] as the API description names it: fields holding text per
+/// language refer to this one schema (`#[schema(value_type = LangMapSchema)]`),
+/// since a type alias cannot carry a schema of its own.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(
+    as = LangMap,
+    description = "Text per language, keyed by BCP 47 tag.",
+    example = json!({"en": "…", "ar": "…"})
+)]
+pub struct LangMapSchema {
+    // A `LangMap`, spelled out: the schema derive sees a map only by its type.
+    #[serde(flatten)]
+    pub languages: BTreeMap<String, String>,
+}
+
 /// A light BCP 47 shape check: a 2–3 letter primary language and optional
 /// alphanumeric subtags of up to 8 characters (en, es-419, pt-BR, zh-Hant).
 pub fn is_language_tag(tag: &str) -> bool {
@@ -118,7 +133,7 @@ pub fn refuse_nul(bytes: &[u8]) -> Result<(), FieldErrors> {
 }
 
 /// Validation errors, one message per field path (`defenders[0].name`).
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct FieldErrors(pub BTreeMap<String, String>);
 

@@ -1,8 +1,10 @@
 //! Controlled vocabularies. Each is a closed enum: the wire and the API use the
 //! snake_case names, and anything else is refused with the list of accepted values.
+//! The API description lists the same names, derived from the same enums.
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantNames};
+use utoipa::ToSchema;
 
 /// Defines a vocabulary enum with one spelling for serde, strum and SQL.
 macro_rules! vocabulary {
@@ -10,7 +12,7 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            Serialize, Deserialize, EnumString, IntoStaticStr, VariantNames,
+            Serialize, Deserialize, EnumString, IntoStaticStr, VariantNames, ToSchema,
         )]
         #[serde(rename_all = "snake_case")]
         #[strum(serialize_all = "snake_case")]

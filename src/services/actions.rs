@@ -10,6 +10,7 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::Url;
+use utoipa::ToSchema;
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::actions::{self as q, ActionRow};
@@ -19,7 +20,7 @@ use crate::db::{audit, new_id};
 use crate::domain::action::{ActionDraft, ActionInput};
 use crate::domain::alert::Addressee;
 use crate::domain::vocab::{ActionKind, AlertStatus, Audience};
-use crate::domain::{FieldErrors, LangMap};
+use crate::domain::{FieldErrors, LangMap, LangMapSchema};
 use crate::error::{Error, Result};
 use crate::federation::actors::RemoteActor;
 use crate::federation::{integrity, urls, wire};
@@ -37,47 +38,69 @@ pub enum On<'a> {
 }
 
 /// An action as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Action)]
 pub struct ActionView {
     pub id: String,
     /// Its ActivityPub id.
     pub uri: String,
     /// The ActivityPub id of the alert it answers.
     pub alert: String,
-    /// The acting organisation's actor id, and its name.
+    /// The acting organisation's actor id (its name is `org_name`).
     pub org: String,
     pub org_name: String,
     pub kind: ActionKind,
+    #[schema(value_type = LangMapSchema)]
     pub content: LangMap,
     pub shareable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub addressee: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub due: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub support_type: Option<crate::domain::vocab::SupportType>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub outcome: Option<crate::domain::vocab::ReportOutcome>,
     /// Pledges: `pending`, `kept` (reported on since) or `overdue`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PledgeStatus>, nullable = false)]
     pub pledge_status: Option<&'static str>,
     pub version: i64,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a pledge stands: the values of [`ActionView::pledge_status`].
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PledgeStatus {
+    Pending,
+    /// Reported on since.
+    Kept,
+    Overdue,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Signatory {
+    /// The organisation's actor id.
     pub org: String,
     pub name: String,
     pub signed_at: DateTime<Utc>,
 }
 
-/// The collective response to an alert, as the viewer may see it.
-#[derive(Debug, Clone, Serialize)]
+/// The collective response to an alert, as the viewer may see it. The
+/// alert's author organisation sees every response; others see shared ones
+/// and their own, and offers of support only if the author chose them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Responses {
+    /// The alert's ActivityPub id.
     pub alert: String,
     /// Standing actions by kind (every kind listed, zero included).
+    #[schema(value_type = BTreeMap<ActionKind, i64>)]
     pub counts: BTreeMap<&'static str, i64>,
     /// Organisations that co-signed, in the order they signed.
     pub cosignatories: Vec<Signatory>,
@@ -87,15 +110,18 @@ pub struct Responses {
 }
 
 /// The sign-on letter of one of our alerts, ready to send.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Letter {
     pub alert: String,
     pub number: String,
     pub title: String,
+    /// The language of `body`.
     pub language: String,
+    /// Every language the model text is in.
     pub languages: Vec<String>,
     pub addressees: Vec<Addressee>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub deadline: Option<DateTime<Utc>>,
     pub body: String,
     /// The author organisation, first to sign.
@@ -105,7 +131,7 @@ pub struct Letter {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExpiredAlert {
     pub id: String,
     pub number: String,
@@ -115,7 +141,7 @@ pub struct ExpiredAlert {
 
 /// What an organisation should see to: its open alerts past their expiry
 /// (update or close them) and its pledges past due with no report since.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Attention {
     pub expired_alerts: Vec<ExpiredAlert>,
     pub overdue_pledges: Vec<ActionView>,

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::alerts::{self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow, PrivateRow, StoredAlert};
@@ -19,52 +20,91 @@ use crate::state::AppState;
 
 /// An alert as the API shows it. `consent` and `local_only` are present only
 /// for staff of the author organisation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Alert)]
 pub struct AlertView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(example = "SOS-2026-014")]
     pub number: String,
+    /// The author organisation's slug.
     pub org: String,
     pub status: AlertStatus,
     pub audience: Audience,
+    /// Organisations named for a restricted alert (shown to its author organisation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub restricted_to: Vec<String>,
     pub urgency: Urgency,
     pub severity: Severity,
     pub certainty: Certainty,
+    /// ISO 3166-1 alpha-2.
     pub country: String,
     #[serde(flatten)]
     pub content: AlertContent,
     pub version: i64,
+    #[schema(required = true)]
     pub expires: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub published_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub closed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub outcome: Option<Outcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub closing_note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub withdrawal_reason: Option<String>,
+    /// Author organisation only, and not in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub consent: Option<Consent>,
+    /// Author organisation only, and not in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub local_only: Option<LocalOnly>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One version of an alert: what changed, when, and by whom.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryEntry {
     pub version: i64,
     pub at: DateTime<Utc>,
+    /// The staff member's username for the author organisation; the
+    /// organisation otherwise.
     pub by: String,
+    #[schema(value_type = HistoryAction)]
     pub action: String,
+    #[schema(value_type = AlertStatus)]
     pub status: String,
     pub changed_fields: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a version of an alert did: the values of [`HistoryEntry::action`].
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum HistoryAction {
+    Created,
+    Edited,
+    /// The defender's consent was recorded anew (`PUT /alerts/{id}/consent`).
+    ConsentRecorded,
+    Submitted,
+    ReturnedToDraft,
+    Published,
+    Closed,
+    Withdrawn,
+    ConsentWithdrawn,
+}
+
+/// A page of alerts, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AlertPage {
     pub items: Vec<AlertView>,
     pub total: i64,

@@ -7,11 +7,12 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use url::Url;
+use utoipa::ToSchema;
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::groups::{self as q, GroupRow};
 use crate::db::{audit, new_id};
-use crate::domain::vocab::GroupKind;
+use crate::domain::vocab::{AlertStatus, GroupKind};
 use crate::domain::{FieldErrors, is_language_tag};
 use crate::error::{Error, Result};
 use crate::federation::actors::{RemoteActor, group_ref};
@@ -21,55 +22,91 @@ use crate::services::accounts::Staff;
 use crate::services::peers;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{1,63}$")]
     pub slug: String,
+    #[schema(max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
     pub kind: GroupKind,
     #[serde(default)]
     pub languages: Vec<String>,
-    /// Moderating organisations: slugs of this node's, or actor ids of other nodes'.
+    /// Moderating organisations: slugs of this node's, or actor ids of other
+    /// nodes'. At least one; left out, it is refused by name like an empty list.
     #[serde(default)]
+    #[schema(required = true, min_items = 1)]
     pub moderators: Vec<String>,
 }
 
 /// A group as the API shows it, with the viewer's organisation's place in it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = Group)]
 pub struct GroupView {
     pub id: String,
+    /// The group's actor id.
     pub uri: String,
     pub name: String,
     pub description: String,
+    #[schema(value_type = GroupKind)]
     pub kind: String,
     pub languages: Vec<String>,
     pub moderators: Vec<String>,
     /// Whether the group lives on this node.
     pub hosted: bool,
-    /// The viewer's organisation: `none`, `pending`, `accepted`, `rejected` or `left`.
+    /// The viewer's organisation's place in it.
+    #[schema(value_type = Membership)]
     pub membership: String,
     /// Whether the viewer may moderate it (hosted groups only).
     pub moderating: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An organisation's place in a group: the values of [`GroupView::membership`].
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum Membership {
+    None,
+    Pending,
+    Accepted,
+    Rejected,
+    Left,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = GroupMember)]
 pub struct MemberView {
+    /// The member organisation's actor id.
     pub org: String,
     pub name: String,
+    #[schema(value_type = MemberState)]
     pub state: String,
     pub since: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a member organisation stands: the values of [`MemberView::state`].
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum MemberState {
+    Pending,
+    Accepted,
+    Rejected,
+    Removed,
+    Left,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GroupAlert {
     /// The id under `/api/v1/alerts` (ours) or `/api/v1/network/alerts` (received).
     pub id: String,
     pub uri: String,
+    /// true: under /alerts; false: under /network/alerts.
     pub local: bool,
     pub number: String,
     pub title: String,
+    #[schema(value_type = AlertStatus)]
     pub status: String,
 }
 

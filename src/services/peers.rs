@@ -21,18 +21,35 @@ use crate::state::AppState;
 
 pub use crate::db::peers::PeerRow;
 
-#[derive(Debug, Clone, Serialize)]
+/// Another node and this node's trust in it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Peer)]
 pub struct PeerView {
     pub host: String,
+    #[schema(value_type = Trust)]
     pub trust: String,
+    /// Its actor id, once known.
+    #[schema(required = true)]
     pub actor: Option<String>,
-    /// Their answer to our request to federate: none, requested, accepted, rejected.
+    /// Their answer to our request to federate.
+    #[schema(value_type = TheirAnswer)]
     pub their_answer: String,
     /// They asked us to federate and await an admin's decision.
     pub awaiting_decision: bool,
     pub pending_followers: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Another node's answer to this node's request to federate: the values of
+/// [`PeerView::their_answer`].
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TheirAnswer {
+    None,
+    Requested,
+    Accepted,
+    Rejected,
 }
 
 pub async fn find(state: &AppState, host: &str) -> Result<Option<PeerRow>> {

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tadamun::domain::vocab::Role;
 
-use crate::support::{TestCase, TestEnv, TestNode};
+use crate::support::{SendChecked, TestCase, TestEnv, TestNode};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
@@ -377,7 +377,7 @@ async fn sign_in_raw(node: &TestNode, body: serde_json::Value) -> (StatusCode, O
         .http
         .post(format!("{}/api/v1/auth/token", node.base))
         .json(&body)
-        .send()
+        .send_checked()
         .await
         .unwrap();
     let status = resp.status();

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
 
-use crate::support::{TestCase, TestEnv, TestNode, alert_body};
+use crate::support::{SendChecked, TestCase, TestEnv, TestNode, alert_body};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
@@ -172,7 +172,7 @@ async fn lifecycle_by_role(env: TestEnv) {
         .http
         .post(format!("{}{second_path}/return", node.base))
         .bearer_auth(&coordinator)
-        .send()
+        .send_checked()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
@@ -470,7 +470,7 @@ async fn numbers_are_sequential_per_organisation(env: TestEnv) {
                 .post(format!("{base}/api/v1/alerts"))
                 .bearer_auth(token)
                 .json(&alert_body())
-                .send()
+                .send_checked()
                 .await
                 .unwrap();
             assert_eq!(resp.status(), StatusCode::CREATED);

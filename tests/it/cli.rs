@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{TestCase, TestEnv, alert_body};
+use crate::support::{SendChecked, TestCase, TestEnv, alert_body};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
@@ -193,7 +193,7 @@ async fn admin_commands_then_serve(env: TestEnv) {
     let me: Value = http
         .get(format!("{}/api/v1/me", served.base))
         .bearer_auth(&token)
-        .send()
+        .send_checked()
         .await
         .unwrap()
         .json()
@@ -203,7 +203,7 @@ async fn admin_commands_then_serve(env: TestEnv) {
     let signed_in = http
         .post(format!("{}/api/v1/auth/token", served.base))
         .json(&serde_json::json!({"username": "mia", "password": "a chosen long password"}))
-        .send()
+        .send_checked()
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::CREATED);
@@ -242,7 +242,7 @@ async fn killing_the_node_after_a_write_loses_nothing(env: TestEnv) {
             .post(format!("{}/api/v1/alerts", served.base))
             .bearer_auth(&token)
             .json(&alert_body())
-            .send()
+            .send_checked()
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::CREATED);
@@ -256,7 +256,7 @@ async fn killing_the_node_after_a_write_loses_nothing(env: TestEnv) {
         let resp = http
             .get(format!("{}/api/v1/alerts/{id}", served.base))
             .bearer_auth(&token)
-            .send()
+            .send_checked()
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "alert {id} lost");
@@ -268,7 +268,7 @@ async fn killing_the_node_after_a_write_loses_nothing(env: TestEnv) {
         let history: Value = http
             .get(format!("{}/api/v1/alerts/{id}/history", served.base))
             .bearer_auth(&token)
-            .send()
+            .send_checked()
             .await
             .unwrap()
             .json()

@@ -10,7 +10,7 @@ use tadamun::domain::vocab::Trust;
 
 use crate::cli::{admin, serve, serve_args, tadamun};
 use crate::federation::titled;
-use crate::support::{FakePeer, TestCase, TestEnv, TestNode, stable_port};
+use crate::support::{FakePeer, SendChecked, TestCase, TestEnv, TestNode, stable_port};
 use crate::{postgres_only, tests};
 
 pub fn cases() -> Vec<TestCase> {
@@ -88,7 +88,7 @@ async fn add_peer(http: &reqwest::Client, base: &str, admin_token: &str, peer: &
         .post(format!("{base}/api/v1/peers"))
         .bearer_auth(admin_token)
         .json(&json!({"url": peer, "trust": "connected"}))
-        .send()
+        .send_checked()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
@@ -99,7 +99,7 @@ async fn publish(http: &reqwest::Client, base: &str, token: &str, title: &str) {
         .post(format!("{base}/api/v1/alerts"))
         .bearer_auth(token)
         .json(&titled(title, "network"))
-        .send()
+        .send_checked()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
@@ -108,7 +108,7 @@ async fn publish(http: &reqwest::Client, base: &str, token: &str, title: &str) {
         let resp = http
             .post(format!("{base}/api/v1/alerts/{id}/{step}"))
             .bearer_auth(token)
-            .send()
+            .send_checked()
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK);

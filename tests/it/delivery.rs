@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::federation::{Member, peer, titled};
-use crate::support::{FakePeer, TestCase, TestEnv, TestNode};
+use crate::support::{FakePeer, SendChecked, TestCase, TestEnv, TestNode};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
@@ -231,7 +231,7 @@ async fn a_peer_down_for_fifteen_days_is_listed_not_dropped(env: TestEnv) {
         .http
         .get(format!("{}/api/v1/metrics", a.node.base))
         .bearer_auth(&a.admin)
-        .send()
+        .send_checked()
         .await
         .unwrap()
         .text()

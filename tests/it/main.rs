@@ -1,8 +1,10 @@
 //! The integration tests: one binary (one link step) with its own harness, so
 //! that a real PostgreSQL server is started once before the tests and stopped
 //! after them. Every test that touches storage runs twice, as
-//! `sqlite::…` and `postgres::…`. `TEST_LOG=1` shows the nodes' logs.
+//! `sqlite::…` and `postgres::…`. `TEST_LOG=1` shows the nodes' logs;
+//! `API_COVERAGE=1` lists the answers of the API description no test received.
 
+mod api_description;
 mod postgres;
 mod support;
 
@@ -114,6 +116,12 @@ fn main() -> std::process::ExitCode {
         }
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    if !args.list {
+        eprintln!("{}", api_description::summary());
+        if std::env::var_os("API_COVERAGE").is_some() {
+            api_description::print_unseen();
+        }
+    }
     if let Some(pg) = pg {
         match Arc::try_unwrap(pg) {
             Ok(server) => server.stop(),

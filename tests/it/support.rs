@@ -1,5 +1,7 @@
 //! What every test uses: a database of its own on either backend, nodes served
-//! over real HTTP on loopback ports, and small request helpers.
+//! over real HTTP on loopback ports, and small request helpers. Requests to the
+//! API go through [`SendChecked::send_checked`], which checks every answer
+//! against the API's description.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -346,7 +348,7 @@ impl TestNode {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req.send().await.expect("request");
+        let resp = req.send_checked().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.expect("body");
         let value = if text.is_empty() {
@@ -377,7 +379,39 @@ impl TestNode {
     }
 }
 
-/// A complete, valid alert body; tests change what they test.
+/// Sending a request whose answer, when it comes from the API, is checked
+/// against the API's description (see `api_description`): an answer that does
+/// not match fails the test that sent the request.
+pub trait SendChecked {
+    fn send_checked(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send;
+}
+
+impl SendChecked for reqwest::RequestBuilder {
+    async fn send_checked(self) -> reqwest::Result<reqwest::Response> {
+        let (client, request) = self.build_split();
+        let request = request?;
+        let method = request.method().to_string();
+        let url = request.url().clone();
+        let response = client.execute(request).await?;
+        if !url.path().starts_with(tadamun::api::PREFIX) {
+            return Ok(response);
+        }
+        // The body is read here to be checked, and handed on as it came.
+        let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
+        let body = response.bytes().await?;
+        crate::api_description::check_answer(&method, url.path(), status.as_u16(), &headers, &body);
+        let mut rebuilt = reqwest::ResponseBuilderExt::url(http::Response::builder(), url)
+            .status(status)
+            .version(version);
+        if let Some(rebuilt_headers) = rebuilt.headers_mut() {
+            *rebuilt_headers = headers;
+        }
+        Ok(reqwest::Response::from(
+            rebuilt.body(body).expect("a response from valid parts"),
+        ))
+    }
+}
+
 /// The next candidate for [`stable_port`], shared by every test in this run.
 static NEXT_STABLE_PORT: AtomicU16 = AtomicU16::new(0);
 
@@ -417,6 +451,7 @@ async fn bind_stable_port() -> tokio::net::TcpListener {
     panic!("no free loopback port below the ephemeral range")
 }
 
+/// A complete, valid alert body; tests change what they test.
 pub fn alert_body() -> Value {
     json!({
         "title": {"en": "Death threats against land defenders in Huehuetenango", "es": "Amenazas de muerte contra defensores de la tierra"},

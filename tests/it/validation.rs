@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tadamun::domain::vocab::Role;
 
-use crate::support::{TestCase, TestEnv, TestNode, alert_body};
+use crate::support::{SendChecked, TestCase, TestEnv, TestNode, alert_body};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
@@ -139,7 +139,7 @@ async fn malformed_bodies_are_refused(env: TestEnv) {
             .header("content-type", content_type)
             .body(body);
         async move {
-            let resp = req.send().await.unwrap();
+            let resp = req.send_checked().await.unwrap();
             let status = resp.status();
             (status, resp.json::<serde_json::Value>().await.unwrap())
         }
