@@ -277,7 +277,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
             .await?
             .ok_or(Error::NotFound("group"))?;
         let follow_id = urls::activity(&state.config, &new_id());
-        let follow = wire::follow(&follow_id, &org_actor, &uri);
+        let follow = wire::to_value(&wire::Follow::new(follow_id.clone(), org_actor.clone(), uri.clone()));
         let mut tx = state.db.pool.begin().await?;
         q::upsert_local_join_request(
             &mut tx,
@@ -303,7 +303,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
     }
     let (row, actor) = learn_remote_group(state, &uri).await?;
     let follow_id = urls::activity(&state.config, &new_id());
-    let follow = wire::follow(&follow_id, &org_actor, &uri);
+    let follow = wire::to_value(&wire::Follow::new(follow_id.clone(), org_actor.clone(), uri.clone()));
     let mut tx = state.db.pool.begin().await?;
     upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
     outbox::enqueue(
@@ -380,7 +380,7 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
             "id": id,
             "type": "Undo",
             "actor": org_actor,
-            "object": wire::follow(&follow_url, &org_actor, &group_uri),
+            "object": wire::Follow::new(follow_url, org_actor.clone(), group_uri),
         });
         outbox::enqueue(
             &mut tx,
@@ -613,16 +613,26 @@ async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &
         }
     } else {
         // Removal is told as a Reject of the request that made them a member.
-        let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+        let kind = if decision == "accepted" {
+            wire::AnswerType::Accept
+        } else {
+            wire::AnswerType::Reject
+        };
         let answer_id = urls::activity(&state.config, &new_id());
-        let body = wire::answer(kind, &answer_id, &group_actor, follow);
+        let body = wire::to_value(&wire::Answer {
+            context: wire::ActivityStreamsContext,
+            id: answer_id.clone(),
+            kind,
+            actor: group_actor,
+            object: follow,
+        });
         let inbox = Url::parse(&member.inbox).map_err(|e| Error::Internal(e.into()))?;
         outbox::enqueue(
             &mut tx,
             &Outgoing {
                 id: answer_id,
                 actor_ref: group_ref(&row.id),
-                kind: kind.into(),
+                kind: kind.as_str().into(),
                 object_id: Some(member.org_uri.clone()),
                 body,
                 inboxes: vec![(inbox, member.host.clone())],

@@ -1,0 +1,239 @@
+//! Every activity this node sends, one struct per kind, which serialises to
+//! exactly what goes on the wire, and the [`Tombstone`] a `Delete` carries.
+//! Activities are built here and nowhere else; callers fill in a struct and
+//! turn it into a `Value` with [`to_value`] where one is needed (to sign it,
+//! to queue it).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::Removal;
+
+/// An outgoing document as a `Value`, to sign or to queue.
+pub fn to_value(document: &impl Serialize) -> Value {
+    // Every field is a string, number, list, or an object with string keys:
+    // turning one into a `Value` cannot fail.
+    serde_json::to_value(document).expect("wire documents always serialise")
+}
+
+/// Defines a unit type that stands for one fixed JSON value (a `@context`, a
+/// `type`): it serialises to that value and parses from nothing else, so a
+/// document with another value does not parse into the struct that has it.
+macro_rules! fixed_value {
+    ($(#[$doc:meta])* $name:ident = $value:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name;
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $value.serialize(serializer)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = Value::deserialize(deserializer)?;
+                if value == $value {
+                    Ok($name)
+                } else {
+                    Err(serde::de::Error::custom(format!(
+                        "expected {}, found {value}",
+                        stringify!($name)
+                    )))
+                }
+            }
+        }
+    };
+}
+
+const ACTIVITY_STREAMS: &str = "https://www.w3.org/ns/activitystreams";
+
+fixed_value!(
+    /// Our `@context` ([`context`](super::context)): on every document that
+    /// carries our terms or an integrity proof.
+    OurContext = super::STANDARD_CONTEXT.0
+);
+fixed_value!(
+    /// The ActivityStreams `@context` alone: on activities that carry none of
+    /// our terms (following, answering, undoing).
+    ActivityStreamsContext = ACTIVITY_STREAMS
+);
+fixed_value!(FollowType = "Follow");
+fixed_value!(UndoType = "Undo");
+fixed_value!(AnnounceType = "Announce");
+fixed_value!(TombstoneType = "Tombstone");
+
+/// What an [`ObjectActivity`] does to its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObjectVerb {
+    Create,
+    Update,
+    Delete,
+}
+
+impl ObjectVerb {
+    /// The activity's `type`, as the outbox records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectVerb::Create => "Create",
+            ObjectVerb::Update => "Update",
+            ObjectVerb::Delete => "Delete",
+        }
+    }
+}
+
+/// `Create`, `Update` or `Delete` of one of our alerts or actions, by its
+/// author organisation. The object is an [`AlertObject`](super::AlertObject)
+/// or an [`ActionObject`](super::ActionObject) (each carrying its own proof),
+/// or the [`Tombstone`] of a `Delete`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectActivity<O> {
+    #[serde(rename = "@context")]
+    pub context: OurContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: ObjectVerb,
+    pub actor: Url,
+    pub object: O,
+    pub to: Vec<Url>,
+    pub published: DateTime<Utc>,
+    /// The author's integrity proof. Activities are signed as a `Value`
+    /// (`integrity::Signer::sign`), so only one parsed back has it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Value>,
+}
+
+/// What an alert or action was, as a `Tombstone` under the same id: what it
+/// was (`formerType`) and when it went. A `Delete` of an alert also says why
+/// (`removal`) and which version was removed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: TombstoneType,
+    pub former_type: FormerType,
+    pub deleted: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removal: Option<Removal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl Tombstone {
+    /// The tombstone of an object of `former_type`, which says no more.
+    pub fn new(former_type: FormerType, id: Url, deleted: DateTime<Utc>) -> Self {
+        Tombstone {
+            id,
+            kind: TombstoneType,
+            former_type,
+            deleted,
+            removal: None,
+            version: None,
+        }
+    }
+}
+
+/// The `type` of what a [`Tombstone`] replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormerType {
+    Alert,
+    SolidarityAction,
+}
+
+/// `Follow`: a node's instance actor asking another to federate, or an
+/// organisation asking to join a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Follow {
+    #[serde(rename = "@context")]
+    pub context: ActivityStreamsContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: FollowType,
+    pub actor: Url,
+    pub object: Url,
+}
+
+impl Follow {
+    /// `actor` follows `object`.
+    pub fn new(id: Url, actor: Url, object: Url) -> Self {
+        Follow {
+            context: ActivityStreamsContext,
+            id,
+            kind: FollowType,
+            actor,
+            object,
+        }
+    }
+}
+
+/// Whether an [`Answer`] accepts or rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerType {
+    Accept,
+    Reject,
+}
+
+impl AnswerType {
+    /// The activity's `type`, as the outbox records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerType::Accept => "Accept",
+            AnswerType::Reject => "Reject",
+        }
+    }
+}
+
+/// `Accept` or `Reject` of a Follow, embedded as it was received (a `Value`:
+/// other software's Follows carry fields of their own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer<O> {
+    #[serde(rename = "@context")]
+    pub context: ActivityStreamsContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: AnswerType,
+    pub actor: Url,
+    pub object: O,
+}
+
+/// `Announce`: an activity of another actor passed on, unchanged (a `Value`,
+/// so that its proofs still verify), by the alert's author or by a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Announce {
+    #[serde(rename = "@context")]
+    pub context: OurContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: AnnounceType,
+    pub actor: Url,
+    pub object: Value,
+    pub to: Vec<Url>,
+    pub published: DateTime<Utc>,
+}
+
+/// `Undo` of the `Announce`s of an action that is no longer shared: it names
+/// the action only, not the activities that carried it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoAnnounce {
+    #[serde(rename = "@context")]
+    pub context: ActivityStreamsContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: Url,
+    pub object: AnnouncementOf,
+    pub published: DateTime<Utc>,
+}
+
+/// The `Announce`s an [`UndoAnnounce`] takes back: those by `actor` of `object`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementOf {
+    #[serde(rename = "type")]
+    pub kind: AnnounceType,
+    pub actor: Url,
+    pub object: Url,
+}
