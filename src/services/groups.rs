@@ -375,13 +375,10 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
         let group_uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
         let follow_url = Url::parse(&follow_id).map_err(|e| Error::Internal(e.into()))?;
         let id = urls::activity(&state.config, &new_id());
-        let body = serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": id,
-            "type": "Undo",
-            "actor": org_actor,
-            "object": wire::Follow::new(follow_url, org_actor.clone(), group_uri),
-        });
+        let body = wire::to_value(&wire::UndoFollow::of(
+            id.clone(),
+            wire::Follow::new(follow_url, org_actor.clone(), group_uri),
+        ));
         outbox::enqueue(
             &mut tx,
             &Outgoing {
@@ -492,24 +489,32 @@ async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &
     let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
         .await?
         .ok_or(Error::NotFound("group"))?;
-    let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+    let kind = if decision == "accepted" {
+        wire::AnswerType::Accept
+    } else {
+        wire::AnswerType::Reject
+    };
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
     outbox::enqueue_new(
         &mut tx,
         state,
         &staff.org_id,
-        kind,
+        kind.as_str(),
         row.uri.as_str(),
         vec![(actor.inbox_url()?, actor.host.clone())],
         now,
         |id| {
-            Ok(serde_json::json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": id,
-                "type": kind,
-                "actor": own,
-                "object": {"type": "Follow", "actor": member, "object": group},
+            Ok(wire::to_value(&wire::Answer {
+                context: wire::ActivityStreamsContext,
+                id: id.clone(),
+                kind,
+                actor: own,
+                object: wire::JoinRequest {
+                    kind: wire::FollowType,
+                    actor: member,
+                    object: group,
+                },
             }))
         },
     )

@@ -308,13 +308,13 @@ pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::O
         }
     }
     let id = urls::activity(&state.config, &new_id());
-    let body = serde_json::json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/multikey/v1"],
-        "id": id,
-        "type": "Update",
-        "actor": actor.id,
-        "object": document,
-        "to": [url::Url::parse(urls::AS_PUBLIC).expect("constant")],
+    let body = wire::to_value(&wire::ActorUpdate {
+        context: wire::ActorUpdateContext,
+        id: id.clone(),
+        kind: wire::UpdateType,
+        actor: actor.id.clone(),
+        object: document,
+        to: vec![url::Url::parse(urls::AS_PUBLIC).expect("constant")],
     });
     let mut tx = state.db.pool.begin().await?;
     outbox::enqueue(

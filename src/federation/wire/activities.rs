@@ -4,9 +4,11 @@
 //! turn it into a `Value` with [`to_value`] where one is needed (to sign it,
 //! to queue it).
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 
 use super::Removal;
@@ -51,6 +53,9 @@ macro_rules! fixed_value {
 
 const ACTIVITY_STREAMS: &str = "https://www.w3.org/ns/activitystreams";
 
+static ACTOR_UPDATE_CONTEXT: LazyLock<Value> =
+    LazyLock::new(|| json!([ACTIVITY_STREAMS, "https://w3id.org/security/multikey/v1"]));
+
 fixed_value!(
     /// Our `@context` ([`context`](super::context)): on every document that
     /// carries our terms or an integrity proof.
@@ -61,9 +66,15 @@ fixed_value!(
     /// our terms (following, answering, undoing).
     ActivityStreamsContext = ACTIVITY_STREAMS
 );
+fixed_value!(
+    /// The `@context` of an actor's `Update`: ActivityStreams and the
+    /// Multikey terms of the keys it publishes.
+    ActorUpdateContext = *ACTOR_UPDATE_CONTEXT
+);
 fixed_value!(FollowType = "Follow");
 fixed_value!(UndoType = "Undo");
 fixed_value!(AnnounceType = "Announce");
+fixed_value!(UpdateType = "Update");
 fixed_value!(TombstoneType = "Tombstone");
 
 /// What an [`ObjectActivity`] does to its object.
@@ -187,8 +198,9 @@ impl AnswerType {
     }
 }
 
-/// `Accept` or `Reject` of a Follow, embedded as it was received (a `Value`:
-/// other software's Follows carry fields of their own).
+/// `Accept` or `Reject` of a request. The object is either a Follow embedded
+/// as it was received (a `Value`: other software's Follows carry fields of
+/// their own), or a moderator's [`JoinRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Answer<O> {
     #[serde(rename = "@context")]
@@ -198,6 +210,44 @@ pub struct Answer<O> {
     pub kind: AnswerType,
     pub actor: Url,
     pub object: O,
+}
+
+/// A member's request to join a group, as a moderating organisation on
+/// another node names it when it tells the group's node its decision: the
+/// member's `Follow` of the group, without the id only the group's node knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    #[serde(rename = "type")]
+    pub kind: FollowType,
+    /// The member organisation.
+    pub actor: Url,
+    /// The group.
+    pub object: Url,
+}
+
+/// `Undo` of one of our Follows: an organisation leaving a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UndoFollow {
+    #[serde(rename = "@context")]
+    pub context: ActivityStreamsContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub actor: Url,
+    pub object: Follow,
+}
+
+impl UndoFollow {
+    /// Takes back `follow`, in its actor's name.
+    pub fn of(id: Url, follow: Follow) -> Self {
+        UndoFollow {
+            context: ActivityStreamsContext,
+            id,
+            kind: UndoType,
+            actor: follow.actor.clone(),
+            object: follow,
+        }
+    }
 }
 
 /// `Announce`: an activity of another actor passed on, unchanged (a `Value`,
@@ -236,4 +286,18 @@ pub struct AnnouncementOf {
     pub kind: AnnounceType,
     pub actor: Url,
     pub object: Url,
+}
+
+/// `Update` of an organisation's actor, carrying its whole document (built
+/// in `federation/actors.rs`), so that receivers fetch it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorUpdate {
+    #[serde(rename = "@context")]
+    pub context: ActorUpdateContext,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: UpdateType,
+    pub actor: Url,
+    pub object: Value,
+    pub to: Vec<Url>,
 }
