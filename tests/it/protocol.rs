@@ -147,7 +147,8 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     );
 
     // Solidarity actions: Create by the acting organisation, Announce by the
-    // alert's origin wrapping it unchanged, Delete when retracted.
+    // alert's origin wrapping it unchanged, Update when corrected, Delete when
+    // retracted, and the origin's Undo of its Announce when no longer shared.
     let create = example("create-action.json");
     let action: ActionObject = serde_json::from_value(create["object"].clone()).unwrap();
     let mut parsed_action = serde_json::to_value(&action).unwrap();
@@ -166,6 +167,21 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     matches_example("create-action.json", &built);
     let announce = example("announce-action.json");
     matches_example("announce-action.json", &announced(&announce, built));
+    let update = example("update-action.json");
+    let corrected: ActionObject = serde_json::from_value(update["object"].clone()).unwrap();
+    assert_eq!(
+        corrected.id, action.id,
+        "update-action.json corrects create-action.json's action"
+    );
+    assert!(corrected.version > action.version, "a correction has a higher version");
+    matches_example(
+        "update-action.json",
+        &signed(object_activity(
+            &update,
+            ObjectVerb::Update,
+            signed(serde_json::to_value(&corrected).unwrap()),
+        )),
+    );
     let retract = example("delete-action.json");
     let tombstone = Tombstone::new(
         FormerType::SolidarityAction,
@@ -176,6 +192,40 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         "delete-action.json",
         &signed(object_activity(&retract, ObjectVerb::Delete, tombstone)),
     );
+    let unshare = example("undo-announce.json");
+    assert_eq!(
+        unshare["actor"], announce["actor"],
+        "the origin takes back its own Announce"
+    );
+    matches_example(
+        "undo-announce.json",
+        &wire::to_value(&wire::UndoAnnounce {
+            context: wire::ActivityStreamsContext,
+            id: url(&unshare["id"]),
+            kind: wire::UndoType,
+            actor: url(&unshare["actor"]),
+            object: wire::AnnouncementOf {
+                kind: wire::AnnounceType,
+                actor: url(&unshare["actor"]),
+                object: action.id.clone(),
+            },
+            published: published(&unshare),
+        }),
+    );
+
+    // A group passes an alert addressed to it on to its members: the author's
+    // Create, unchanged, in the group's Announce.
+    let relay = example("announce-alert.json");
+    let group = example("actor-group.json");
+    assert_eq!(relay["actor"], group["id"]);
+    assert_eq!(relay["to"], json!([group["followers"]]));
+    let create_alert = example("create-alert.json");
+    let mut addressed: AlertObject = serde_json::from_value(create_alert["object"].clone()).unwrap();
+    addressed.cc = vec![url(&group["id"])];
+    let addressed_value = signed(serde_json::to_value(&addressed).unwrap());
+    let addressed_create = signed(object_activity(&create_alert, ObjectVerb::Create, addressed_value));
+    matches_example("announce-alert.json", &announced(&relay, addressed_create));
+
     let follow = example("follow.json");
     matches_example(
         "follow.json",
@@ -203,8 +253,63 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         );
     }
 
-    // Every signed example verifies with the key the example actor publishes.
+    // Groups: a member leaves; a moderator on another node decides on a
+    // request to join, which it names by member and group.
+    let leave = example("undo-follow.json");
+    let group_follow = &leave["object"];
+    assert_eq!(group_follow["object"], group["id"]);
+    matches_example(
+        "undo-follow.json",
+        &wire::to_value(&wire::UndoFollow::of(
+            url(&leave["id"]),
+            wire::Follow::new(
+                url(&group_follow["id"]),
+                url(&group_follow["actor"]),
+                url(&group_follow["object"]),
+            ),
+        )),
+    );
+    for (file, kind) in [
+        ("accept-join-request.json", wire::AnswerType::Accept),
+        ("reject-join-request.json", wire::AnswerType::Reject),
+    ] {
+        let decision = example(file);
+        assert!(
+            group["attributedTo"].as_array().unwrap().contains(&decision["actor"]),
+            "{file} is sent by one of the group's moderators"
+        );
+        matches_example(
+            file,
+            &wire::to_value(&wire::Answer {
+                context: wire::ActivityStreamsContext,
+                id: url(&decision["id"]),
+                kind,
+                actor: url(&decision["actor"]),
+                object: wire::JoinRequest {
+                    kind: wire::FollowType,
+                    actor: url(&group_follow["actor"]),
+                    object: url(&group["id"]),
+                },
+            }),
+        );
+    }
+
+    // An organisation's actor changed (a key rotated): its whole document.
+    let update_actor = example("update-actor.json");
     let actor = example("actor-organization.json");
+    matches_example(
+        "update-actor.json",
+        &wire::to_value(&wire::ActorUpdate {
+            context: wire::ActorUpdateContext,
+            id: url(&update_actor["id"]),
+            kind: wire::UpdateType,
+            actor: url(&actor["id"]),
+            object: actor.clone(),
+            to: vec![Url::parse("https://www.w3.org/ns/activitystreams#Public").unwrap()],
+        }),
+    );
+
+    // Every signed example verifies with the key the example actor publishes.
     let keys = tadamun::federation::integrity::published_keys(&actor);
     assert_eq!(keys[0].0, EXAMPLE_METHOD);
     let key = tadamun::federation::proof::parse_public_key_multibase(&keys[0].1).unwrap();
@@ -214,6 +319,7 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         "update-alert.json",
         "delete-alert.json",
         "create-action.json",
+        "update-action.json",
         "delete-action.json",
     ] {
         let document = example(file);
@@ -224,9 +330,11 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         }
     }
     // A relay carries the author's proofs unchanged.
-    let relayed = &example("announce-action.json")["object"];
-    tadamun::federation::proof::verify(relayed, &key).unwrap();
-    tadamun::federation::proof::verify(&relayed["object"], &key).unwrap();
+    for file in ["announce-action.json", "announce-alert.json"] {
+        let relayed = &example(file)["object"];
+        tadamun::federation::proof::verify(relayed, &key).unwrap_or_else(|e| panic!("{file}: {e}"));
+        tadamun::federation::proof::verify(&relayed["object"], &key).unwrap_or_else(|e| panic!("{file} object: {e}"));
+    }
     let parsed_actor = tadamun::federation::actors::parse_actor_document(&actor).unwrap();
     assert_eq!(parsed_actor.id.as_str(), "https://node-a.example/orgs/green-advocates");
 
@@ -234,7 +342,12 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     let context: Value = serde_json::from_str(wire::CONTEXT_JSONLD).unwrap();
     assert_eq!(wire::context()[2], context["@context"]);
     // No example carries a local-only field.
-    for file in ["alert.json", "create-alert.json", "update-alert.json"] {
+    for file in [
+        "alert.json",
+        "create-alert.json",
+        "update-alert.json",
+        "announce-alert.json",
+    ] {
         let text = example(file).to_string();
         for forbidden in [
             "exact_location",
