@@ -1,10 +1,15 @@
 //! `federation/`: every example parses, re-serialises without losing or
-//! renaming a field, and is exactly what the code builds; the spec names every
-//! field; and what a real node serves has the documented shape.
+//! renaming a field, and is exactly what the code builds; every kind of
+//! activity we send has an example; the spec names every field; and what a
+//! real node serves has the documented shape.
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tadamun::federation::wire::{self, ActionObject, AlertObject, FormerType, ObjectVerb, Tombstone};
+use strum::VariantArray;
+use tadamun::federation::wire::{
+    self, ActionObject, AlertObject, FormerType, ObjectActivity, ObjectVerb, OutgoingKind, Tombstone,
+};
 use url::Url;
 
 use crate::federation::{Member, titled};
@@ -12,7 +17,11 @@ use crate::support::{TestCase, TestEnv};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
-    let mut cases = once![examples_round_trip_and_match_the_code, the_spec_documents_every_field];
+    let mut cases = once![
+        examples_round_trip_and_match_the_code,
+        every_outgoing_kind_has_an_example_that_round_trips,
+        the_spec_documents_every_field
+    ];
     cases.extend(tests![served_documents_have_the_documented_shape]);
     cases
 }
@@ -359,6 +368,170 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         ] {
             assert!(!text.contains(forbidden), "{file} contains {forbidden}");
         }
+    }
+}
+
+/// The examples that are not activities we send: objects and actors.
+const NOT_ACTIVITIES: &[&str] = &["alert.json", "actor-organization.json", "actor-group.json"];
+
+/// How the examples of one kind of activity we send are checked.
+struct KindExamples {
+    files: &'static [&'static str],
+    /// The activity's `type`.
+    activity_type: &'static str,
+    /// What it carries, when embedded: the object's `type` (a tombstone's
+    /// `formerType`).
+    object_type: Option<&'static str>,
+    /// Parses an example into the kind's struct and serialises it back.
+    round_trip: fn(&Value) -> serde_json::Result<Value>,
+}
+
+fn round_trip<T: Serialize + DeserializeOwned>(document: &Value) -> serde_json::Result<Value> {
+    let typed: T = serde_json::from_value(document.clone())?;
+    serde_json::to_value(&typed)
+}
+
+/// The examples of each kind of activity we send. The match has no catch-all,
+/// so a new kind does not compile here before it is given its examples.
+fn examples_of(kind: OutgoingKind) -> KindExamples {
+    use OutgoingKind as K;
+    type Of<O> = ObjectActivity<O>;
+    type Check = (
+        &'static [&'static str],
+        &'static str,
+        Option<&'static str>,
+        fn(&Value) -> serde_json::Result<Value>,
+    );
+    let (files, activity_type, object_type, round_trip): Check = match kind {
+        K::CreateAlert => (
+            &["create-alert.json"],
+            "Create",
+            Some("Alert"),
+            round_trip::<Of<AlertObject>>,
+        ),
+        K::UpdateAlert => (
+            &["update-alert.json"],
+            "Update",
+            Some("Alert"),
+            round_trip::<Of<AlertObject>>,
+        ),
+        K::DeleteAlert => (
+            &["delete-alert.json", "delete-alert-out-of-audience.json"],
+            "Delete",
+            Some("Alert"),
+            round_trip::<Of<Tombstone>>,
+        ),
+        K::CreateAction => (
+            &["create-action.json"],
+            "Create",
+            Some("SolidarityAction"),
+            round_trip::<Of<ActionObject>>,
+        ),
+        K::UpdateAction => (
+            &["update-action.json"],
+            "Update",
+            Some("SolidarityAction"),
+            round_trip::<Of<ActionObject>>,
+        ),
+        K::DeleteAction => (
+            &["delete-action.json"],
+            "Delete",
+            Some("SolidarityAction"),
+            round_trip::<Of<Tombstone>>,
+        ),
+        K::Follow => (&["follow.json"], "Follow", None, round_trip::<wire::Follow>),
+        K::AcceptFollow => (
+            &["accept.json"],
+            "Accept",
+            Some("Follow"),
+            round_trip::<wire::Answer<Value>>,
+        ),
+        K::RejectFollow => (
+            &["reject.json"],
+            "Reject",
+            Some("Follow"),
+            round_trip::<wire::Answer<Value>>,
+        ),
+        K::AcceptJoinRequest => (
+            &["accept-join-request.json"],
+            "Accept",
+            Some("Follow"),
+            round_trip::<wire::Answer<wire::JoinRequest>>,
+        ),
+        K::RejectJoinRequest => (
+            &["reject-join-request.json"],
+            "Reject",
+            Some("Follow"),
+            round_trip::<wire::Answer<wire::JoinRequest>>,
+        ),
+        K::UndoFollow => (
+            &["undo-follow.json"],
+            "Undo",
+            Some("Follow"),
+            round_trip::<wire::UndoFollow>,
+        ),
+        K::Announce => (
+            &["announce-action.json", "announce-alert.json"],
+            "Announce",
+            None,
+            round_trip::<wire::Announce>,
+        ),
+        K::UndoAnnounce => (
+            &["undo-announce.json"],
+            "Undo",
+            Some("Announce"),
+            round_trip::<wire::UndoAnnounce>,
+        ),
+        K::UpdateActor => (
+            &["update-actor.json"],
+            "Update",
+            Some("Organization"),
+            round_trip::<wire::ActorUpdate>,
+        ),
+    };
+    KindExamples {
+        files,
+        activity_type,
+        object_type,
+        round_trip,
+    }
+}
+
+/// Every kind of activity we send has an example, which parses into the
+/// kind's struct and serialises back to the same document; and every example
+/// is of a kind we send (or is not an activity).
+async fn every_outgoing_kind_has_an_example_that_round_trips(_env: TestEnv) {
+    let mut claimed: std::collections::BTreeSet<&str> = NOT_ACTIVITIES.iter().copied().collect();
+    for &kind in OutgoingKind::VARIANTS {
+        let examples = examples_of(kind);
+        assert!(
+            !examples.files.is_empty(),
+            "{kind:?} has no example in federation/examples/"
+        );
+        for &file in examples.files {
+            let document = example(file);
+            assert_eq!(document["type"], examples.activity_type, "{file} is not a {kind:?}");
+            let object = &document["object"];
+            let object_type = object
+                .get("formerType")
+                .or_else(|| object.get("type"))
+                .and_then(Value::as_str);
+            if let Some(expected) = examples.object_type {
+                assert_eq!(object_type, Some(expected), "{file} is not a {kind:?}");
+            }
+            let again =
+                (examples.round_trip)(&document).unwrap_or_else(|e| panic!("{file} does not parse as a {kind:?}: {e}"));
+            assert_eq!(again, document, "{file} does not round-trip through its struct");
+            assert!(claimed.insert(file), "{file} is the example of two kinds");
+        }
+    }
+    let directory = format!("{}/federation/examples", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            claimed.contains(name.as_str()),
+            "examples/{name} is of no kind in wire::OutgoingKind (nor in NOT_ACTIVITIES)"
+        );
     }
 }
 

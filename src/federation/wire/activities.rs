@@ -1,8 +1,12 @@
-//! Every activity this node sends, one struct per kind, which serialises to
-//! exactly what goes on the wire, and the [`Tombstone`] a `Delete` carries.
-//! Activities are built here and nowhere else; callers fill in a struct and
-//! turn it into a `Value` with [`to_value`] where one is needed (to sign it,
-//! to queue it).
+//! Every activity this node sends, one struct per kind ([`OutgoingKind`]),
+//! which serialises to exactly what goes on the wire, and the [`Tombstone`]
+//! a `Delete` carries. Activities are built here and nowhere else; callers
+//! fill in a struct and turn it into a `Value` with [`to_value`] where one is
+//! needed (to sign it, to queue it).
+//!
+//! `federation/examples/` holds an example of every kind, and the protocol
+//! tests parse each into its struct and serialise it back unchanged; a kind
+//! without an example fails them.
 
 use std::sync::LazyLock;
 
@@ -12,6 +16,42 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::Removal;
+
+/// Every kind of activity this node sends. Adding one here makes the protocol
+/// tests ask for its example in `federation/examples/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray)]
+pub enum OutgoingKind {
+    /// [`ObjectActivity`] `Create` of an [`AlertObject`](super::AlertObject).
+    CreateAlert,
+    /// [`ObjectActivity`] `Update` of an [`AlertObject`](super::AlertObject).
+    UpdateAlert,
+    /// [`ObjectActivity`] `Delete` of an alert: a [`Tombstone`] that says why.
+    DeleteAlert,
+    /// [`ObjectActivity`] `Create` of an [`ActionObject`](super::ActionObject).
+    CreateAction,
+    /// [`ObjectActivity`] `Update` of an [`ActionObject`](super::ActionObject).
+    UpdateAction,
+    /// [`ObjectActivity`] `Delete` of an action: a [`Tombstone`].
+    DeleteAction,
+    /// [`Follow`] of another node's instance actor, or of a group.
+    Follow,
+    /// [`Answer`] `Accept` of a Follow, embedded as received.
+    AcceptFollow,
+    /// [`Answer`] `Reject` of a Follow, embedded as received.
+    RejectFollow,
+    /// [`Answer`] `Accept` of a [`JoinRequest`], from a moderator on another node.
+    AcceptJoinRequest,
+    /// [`Answer`] `Reject` of a [`JoinRequest`], from a moderator on another node.
+    RejectJoinRequest,
+    /// [`UndoFollow`]: an organisation leaves a group.
+    UndoFollow,
+    /// [`Announce`]: another actor's activity passed on unchanged.
+    Announce,
+    /// [`UndoAnnounce`]: an action passed on earlier is no longer shared.
+    UndoAnnounce,
+    /// [`ActorUpdate`]: an organisation's actor changed (its keys, say).
+    UpdateActor,
+}
 
 /// An outgoing document as a `Value`, to sign or to queue.
 pub fn to_value(document: &impl Serialize) -> Value {
