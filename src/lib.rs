@@ -28,8 +28,8 @@
 //! # Where to change what
 //! - A new activity kind: a file in `inbound/activities/` (its struct, its
 //!   checks, the service it calls) and its arm in `inbound/activities/mod.rs`;
-//!   what we send is built in `federation/wire.rs`, with an example in
-//!   `federation/examples/`.
+//!   what we send is a struct in `federation/wire/activities.rs` (a kind in
+//!   its `OutgoingKind`), with an example in `federation/examples/`.
 //! - A new API endpoint: a handler in `api/<topic>.rs`, registered in that
 //!   file's `routes`, calling a service.
 //! - Who may see an alert: [`services::alerts`] (`visible_to`, our own alerts),

@@ -121,6 +121,14 @@ impl Signer {
         proof::sign(document, &self.key, &self.method, &timestamp(state.clock.now()))
             .map_err(|e| Error::Internal(e.into()))
     }
+
+    /// The proof of a typed document that has none yet, to set as its
+    /// `proof`: made over the document as it serialises.
+    pub fn proof_of(&self, state: &AppState, document: &impl serde::Serialize) -> Result<Value> {
+        let unsigned = super::wire::to_value(document);
+        proof::create_proof(&unsigned, &self.key, &self.method, &timestamp(state.clock.now()))
+            .map_err(|e| Error::Internal(e.into()))
+    }
 }
 
 /// FEP-521a `assertionMethod` entries for an actor document: every key, the

@@ -1,7 +1,8 @@
-//! The documents nodes exchange: our `Alert` object and the activities that
-//! carry it. Field names and vocabularies are specified in
-//! `federation/README.md`; `federation/examples/` holds one example of each,
-//! which the tests parse and round-trip.
+//! The documents nodes exchange: our `Alert` and `SolidarityAction` objects
+//! here, and every activity we send, one struct per kind, in
+//! `wire/activities.rs` (re-exported here). Field names and vocabularies are
+//! specified in `federation/README.md`; `federation/examples/` holds one
+//! example of each, which the tests parse and round-trip.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,9 @@ use url::Url;
 use crate::domain::LangMap;
 use crate::domain::alert::{AlertContent, BusinessLink, Perpetrator};
 use crate::domain::vocab::*;
+
+mod activities;
+pub use activities::*;
 
 /// Our JSON-LD context, the same on every node (`federation/context.jsonld`).
 pub const CONTEXT_JSONLD: &str = include_str!("../../federation/context.jsonld");
@@ -411,47 +415,10 @@ impl AlertObject {
     }
 }
 
-/// An activity wrapping an object (Create, Update, Delete).
-pub fn activity(kind: &str, id: &Url, actor: &Url, object: Value, to: &[Url], published: DateTime<Utc>) -> Value {
-    json!({
-        "@context": context(),
-        "id": id,
-        "type": kind,
-        "actor": actor,
-        "object": object,
-        "to": to,
-        "published": published,
-    })
-}
-
-pub fn follow(id: &Url, actor: &Url, object: &Url) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": "Follow",
-        "actor": actor,
-        "object": object,
-    })
-}
-
-/// Accept or Reject of a Follow: the Follow is embedded as received.
-pub fn answer(kind: &str, id: &Url, actor: &Url, follow: Value) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": kind,
-        "actor": actor,
-        "object": follow,
-    })
-}
-
-pub fn tombstone(id: &Url, deleted: DateTime<Utc>) -> Value {
-    tombstone_of("Alert", id, deleted)
-}
-
 /// Why an alert is deleted somewhere, as its `Delete` says (`removal` on the
 /// tombstone). Only the origin knows, and only it may send the `Delete`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Removal {
     /// Withdrawn by its author (or the defender's consent withdrawn): final.
     Withdrawn,
@@ -462,13 +429,6 @@ pub enum Removal {
 }
 
 impl Removal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Removal::Withdrawn => "withdrawn",
-            Removal::OutOfAudience => "out_of_audience",
-        }
-    }
-
     /// What a received tombstone says. Anything but `out_of_audience` (a
     /// `Delete` from a node that does not say, an unknown value) is final:
     /// taking an alert back must be said explicitly.
@@ -478,45 +438,6 @@ impl Removal {
             _ => Removal::Withdrawn,
         }
     }
-}
-
-/// The tombstone a `Delete` of one of our alerts carries: why, and the
-/// alert's version when it was removed.
-pub fn alert_removal(id: &Url, deleted: DateTime<Utc>, removal: Removal, version: i64) -> Value {
-    let mut tombstone = tombstone(id, deleted);
-    tombstone["removal"] = json!(removal.as_str());
-    tombstone["version"] = json!(version);
-    tombstone
-}
-
-/// The tombstone left where an object of `former_type` was.
-pub fn tombstone_of(former_type: &str, id: &Url, deleted: DateTime<Utc>) -> Value {
-    json!({"id": id, "type": "Tombstone", "formerType": former_type, "deleted": deleted})
-}
-
-/// Withdraws an earlier `Announce` of an object (an action no longer shared).
-pub fn unshare(id: &Url, actor: &Url, object: &Url, published: DateTime<Utc>) -> Value {
-    json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": id,
-        "type": "Undo",
-        "actor": actor,
-        "object": {"type": "Announce", "actor": actor, "object": object},
-        "published": published,
-    })
-}
-
-/// A relay of another actor's activity, wrapped unchanged.
-pub fn announce(id: &Url, actor: &Url, activity: Value, to: &[Url], published: DateTime<Utc>) -> Value {
-    json!({
-        "@context": context(),
-        "id": id,
-        "type": "Announce",
-        "actor": actor,
-        "object": activity,
-        "to": to,
-        "published": published,
-    })
 }
 
 /// What a received `Delete` says of its object: which one, why (see

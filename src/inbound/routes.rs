@@ -237,10 +237,11 @@ async fn alert_object(
         }
     }
     if status == AlertStatus::Withdrawn {
-        let mut response = activity_json(wire::tombstone(
-            &urls::alert(&state.config, &id),
+        let mut response = activity_json(wire::to_value(&wire::Tombstone::new(
+            wire::FormerType::Alert,
+            urls::alert(&state.config, &id),
             crate::clock::from_millis(stored.row.updated_at),
-        ));
+        )));
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }

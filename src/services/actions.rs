@@ -351,7 +351,7 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
         Default::default()
     };
     let object = wire_actions::signed_object(state, &signer, &row, &draft, to.clone(), groups)?;
-    row.document = object.to_string();
+    row.document = wire::to_value(&object).to_string();
 
     let mut tx = state.db.pool.begin().await?;
     q::upsert(&mut tx, &row).await?;
@@ -365,7 +365,7 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
         &signer,
         &org.id,
         &actor,
-        "Create",
+        wire::ObjectVerb::Create,
         object,
         &row.local_id,
         &to,
@@ -487,7 +487,7 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
     let shared_before = before.shareable && wire_actions::relayed_for(target.audience, before.kind);
     let cc = if shared_now { groups } else { Vec::new() };
     let object = wire_actions::signed_object(state, &signer, &row, &after, to.clone(), cc)?;
-    row.document = object.to_string();
+    row.document = wire::to_value(&object).to_string();
 
     let mut tx = state.db.pool.begin().await?;
     if !q::upsert(&mut tx, &row).await? {
@@ -504,14 +504,14 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
             } else if shared_before && !group_inboxes.is_empty() {
                 // Groups' nodes passed it on: they withdraw it from the members.
                 let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
-                let tombstone = wire::tombstone_of("SolidarityAction", &action_uri, now);
+                let tombstone = wire::Tombstone::new(wire::FormerType::SolidarityAction, action_uri, now);
                 wire_actions::enqueue(
                     &mut tx,
                     state,
                     &signer,
                     &staff.org_id,
                     &actor,
-                    "Delete",
+                    wire::ObjectVerb::Delete,
                     tombstone,
                     &row.local_id,
                     &to,
@@ -526,7 +526,7 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
                 &signer,
                 &staff.org_id,
                 &actor,
-                "Update",
+                wire::ObjectVerb::Update,
                 object,
                 &row.local_id,
                 &to,
@@ -559,7 +559,7 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
                 &signer,
                 &staff.org_id,
                 &actor,
-                "Update",
+                wire::ObjectVerb::Update,
                 object,
                 &row.local_id,
                 &to,
@@ -598,10 +598,11 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
     let actor = Url::parse(&row.org_uri).map_err(|e| Error::Internal(e.into()))?;
     let signer = integrity::Signer::load(state, &staff.org_id, &actor).await?;
     let action_uri = Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?;
-    let tombstone = wire::tombstone_of("SolidarityAction", &action_uri, now);
+    let tombstone = wire::Tombstone::new(wire::FormerType::SolidarityAction, action_uri, now);
+    let stored_tombstone = wire::to_value(&tombstone).to_string();
 
     let mut tx = state.db.pool.begin().await?;
-    if !q::retract(&mut tx, &row.id, &tombstone.to_string(), to_millis(now)).await? {
+    if !q::retract(&mut tx, &row.id, &stored_tombstone, to_millis(now)).await? {
         return Err(Error::NotFound("action"));
     }
     let (inboxes, to) = match (&target, origin) {
@@ -618,7 +619,7 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
         &signer,
         &staff.org_id,
         &actor,
-        "Delete",
+        wire::ObjectVerb::Delete,
         tombstone,
         &row.local_id,
         &to,

@@ -303,8 +303,20 @@ async fn federate_to(
         for (addressee, inboxes) in by_addressee {
             let to: Vec<Url> = addressee.and_then(|a| Url::parse(a).ok()).into_iter().collect();
             let id = urls::activity(config, &new_id());
-            let tombstone = wire::alert_removal(&object_id, now, removal, alert.version);
-            let mut body = wire::activity("Delete", &id, &actor, tombstone, &to, now);
+            let mut body = wire::to_value(&wire::ObjectActivity {
+                context: wire::OurContext,
+                id: id.clone(),
+                kind: wire::ObjectVerb::Delete,
+                actor: actor.clone(),
+                object: wire::Tombstone {
+                    removal: Some(removal),
+                    version: Some(alert.version),
+                    ..wire::Tombstone::new(wire::FormerType::Alert, object_id.clone(), now)
+                },
+                to,
+                published: now,
+                proof: None,
+            });
             signer.sign(state, &mut body)?;
             let outgoing = Outgoing {
                 id,
@@ -323,12 +335,11 @@ async fn federate_to(
 
     if visible {
         for group in &plan.groups {
-            let mut object =
-                serde_json::to_value(alert.object(state, group.to.clone())).map_err(anyhow::Error::from)?;
-            signer.sign(state, &mut object)?;
-            for (kind, inboxes) in [
+            let mut object = alert.object(state, group.to.clone());
+            object.proof = Some(signer.proof_of(state, &object)?);
+            for (verb, inboxes) in [
                 (
-                    "Create",
+                    wire::ObjectVerb::Create,
                     group
                         .inboxes
                         .iter()
@@ -337,7 +348,7 @@ async fn federate_to(
                         .collect::<Vec<_>>(),
                 ),
                 (
-                    "Update",
+                    wire::ObjectVerb::Update,
                     group
                         .inboxes
                         .iter()
@@ -350,12 +361,21 @@ async fn federate_to(
                     continue;
                 }
                 let id = urls::activity(config, &new_id());
-                let mut body = wire::activity(kind, &id, &actor, object.clone(), &group.to, now);
+                let mut body = wire::to_value(&wire::ObjectActivity {
+                    context: wire::OurContext,
+                    id: id.clone(),
+                    kind: verb,
+                    actor: actor.clone(),
+                    object: object.clone(),
+                    to: group.to.clone(),
+                    published: now,
+                    proof: None,
+                });
                 signer.sign(state, &mut body)?;
                 let outgoing = Outgoing {
                     id,
                     actor_ref: alert.org_id.to_string(),
-                    kind: kind.into(),
+                    kind: verb.as_str().into(),
                     object_id: Some(alert.id.to_string()),
                     body,
                     inboxes,
@@ -379,8 +399,20 @@ async fn federate_to(
         for uri in hosted {
             if let Some(group) = crate::db::groups::find_by_uri_on(conn, &uri).await? {
                 let id = urls::activity(config, &new_id());
-                let tombstone = wire::alert_removal(&object_id, now, wire::Removal::Withdrawn, alert.version);
-                let mut body = wire::activity("Delete", &id, &actor, tombstone, &[], now);
+                let mut body = wire::to_value(&wire::ObjectActivity {
+                    context: wire::OurContext,
+                    id,
+                    kind: wire::ObjectVerb::Delete,
+                    actor: actor.clone(),
+                    object: wire::Tombstone {
+                        removal: Some(wire::Removal::Withdrawn),
+                        version: Some(alert.version),
+                        ..wire::Tombstone::new(wire::FormerType::Alert, object_id.clone(), now)
+                    },
+                    to: Vec::new(),
+                    published: now,
+                    proof: None,
+                });
                 signer.sign(state, &mut body)?;
                 crate::services::group_relay::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
             }
@@ -421,11 +453,22 @@ async fn addressed_groups(
         crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))
             .await?;
         let to = addressing(&state.config, alert.org_slug, alert.audience);
-        let mut object = serde_json::to_value(alert.object(state, to.clone())).map_err(anyhow::Error::from)?;
-        signer.sign(state, &mut object)?;
-        let id = urls::activity(&state.config, &new_id());
-        let kind = if had_recipients { "Update" } else { "Create" };
-        let mut body = wire::activity(kind, &id, actor, object, &to, now);
+        let mut object = alert.object(state, to.clone());
+        object.proof = Some(signer.proof_of(state, &object)?);
+        let mut body = wire::to_value(&wire::ObjectActivity {
+            context: wire::OurContext,
+            id: urls::activity(&state.config, &new_id()),
+            kind: if had_recipients {
+                wire::ObjectVerb::Update
+            } else {
+                wire::ObjectVerb::Create
+            },
+            actor: actor.clone(),
+            object,
+            to,
+            published: now,
+            proof: None,
+        });
         signer.sign(state, &mut body)?;
         crate::services::group_relay::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
     }

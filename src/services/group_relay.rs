@@ -99,7 +99,17 @@ pub async fn relay(
         object_id,
         inboxes,
         now,
-        |id| Ok(wire::announce(id, &group_actor, activity.clone(), &[followers], now)),
+        |id| {
+            Ok(wire::to_value(&wire::Announce {
+                context: wire::OurContext,
+                id: id.clone(),
+                kind: wire::AnnounceType,
+                actor: group_actor,
+                object: activity.clone(),
+                to: vec![followers],
+                published: now,
+            }))
+        },
     )
     .await
 }

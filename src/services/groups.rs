@@ -314,7 +314,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
             .await?
             .ok_or(Error::NotFound("group"))?;
         let follow_id = urls::activity(&state.config, &new_id());
-        let follow = wire::follow(&follow_id, &org_actor, &uri);
+        let follow = wire::to_value(&wire::Follow::new(follow_id.clone(), org_actor.clone(), uri.clone()));
         let mut tx = state.db.pool.begin().await?;
         q::upsert_local_join_request(
             &mut tx,
@@ -340,7 +340,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
     }
     let (row, actor) = learn_remote_group(state, &uri).await?;
     let follow_id = urls::activity(&state.config, &new_id());
-    let follow = wire::follow(&follow_id, &org_actor, &uri);
+    let follow = wire::to_value(&wire::Follow::new(follow_id.clone(), org_actor.clone(), uri.clone()));
     let mut tx = state.db.pool.begin().await?;
     upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
     outbox::enqueue(
@@ -412,13 +412,10 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
         let group_uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
         let follow_url = Url::parse(&follow_id).map_err(|e| Error::Internal(e.into()))?;
         let id = urls::activity(&state.config, &new_id());
-        let body = serde_json::json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": id,
-            "type": "Undo",
-            "actor": org_actor,
-            "object": wire::follow(&follow_url, &org_actor, &group_uri),
-        });
+        let body = wire::to_value(&wire::UndoFollow::of(
+            id.clone(),
+            wire::Follow::new(follow_url, org_actor.clone(), group_uri),
+        ));
         outbox::enqueue(
             &mut tx,
             &Outgoing {
@@ -529,24 +526,32 @@ async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &
     let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
         .await?
         .ok_or(Error::NotFound("group"))?;
-    let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+    let kind = if decision == "accepted" {
+        wire::AnswerType::Accept
+    } else {
+        wire::AnswerType::Reject
+    };
     let now = state.clock.now();
     let mut tx = state.db.pool.begin().await?;
     outbox::enqueue_new(
         &mut tx,
         state,
         &staff.org_id,
-        kind,
+        kind.as_str(),
         row.uri.as_str(),
         vec![(actor.inbox_url()?, actor.host.clone())],
         now,
         |id| {
-            Ok(serde_json::json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": id,
-                "type": kind,
-                "actor": own,
-                "object": {"type": "Follow", "actor": member, "object": group},
+            Ok(wire::to_value(&wire::Answer {
+                context: wire::ActivityStreamsContext,
+                id: id.clone(),
+                kind,
+                actor: own,
+                object: wire::JoinRequest {
+                    kind: wire::FollowType,
+                    actor: member,
+                    object: group,
+                },
             }))
         },
     )
@@ -650,16 +655,26 @@ async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &
         }
     } else {
         // Removal is told as a Reject of the request that made them a member.
-        let kind = if decision == "accepted" { "Accept" } else { "Reject" };
+        let kind = if decision == "accepted" {
+            wire::AnswerType::Accept
+        } else {
+            wire::AnswerType::Reject
+        };
         let answer_id = urls::activity(&state.config, &new_id());
-        let body = wire::answer(kind, &answer_id, &group_actor, follow);
+        let body = wire::to_value(&wire::Answer {
+            context: wire::ActivityStreamsContext,
+            id: answer_id.clone(),
+            kind,
+            actor: group_actor,
+            object: follow,
+        });
         let inbox = Url::parse(&member.inbox).map_err(|e| Error::Internal(e.into()))?;
         outbox::enqueue(
             &mut tx,
             &Outgoing {
                 id: answer_id,
                 actor_ref: group_ref(&row.id),
-                kind: kind.into(),
+                kind: kind.as_str().into(),
                 object_id: Some(member.org_uri.clone()),
                 body,
                 inboxes: vec![(inbox, member.host.clone())],

@@ -138,7 +138,11 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     let now = state.clock.now();
     let instance = LocalActor::instance(state).await?;
     let follow_id = urls::activity(&state.config, &new_id());
-    let follow = wire::follow(&follow_id, &instance.id, &their_actor.id.0);
+    let follow = wire::to_value(&wire::Follow::new(
+        follow_id.clone(),
+        instance.id.clone(),
+        their_actor.id.0.clone(),
+    ));
     let inbox = their_actor.delivery_inbox()?;
 
     let mut tx = state.db.pool.begin().await?;
@@ -220,8 +224,8 @@ pub(crate) async fn answer_pending_in(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let kind = match trust {
-        Trust::Connected | Trust::Trusted => "Accept",
-        Trust::Blocked => "Reject",
+        Trust::Connected | Trust::Trusted => wire::AnswerType::Accept,
+        Trust::Blocked => wire::AnswerType::Reject,
         Trust::Pending => return Ok(()),
     };
     let peer = db::peers::find(&mut **tx, host).await?;
@@ -235,10 +239,16 @@ pub(crate) async fn answer_pending_in(
         outbox::enqueue(
             tx,
             &Outgoing {
-                body: wire::answer(kind, &id, &instance_id, follow),
+                body: wire::to_value(&wire::Answer {
+                    context: wire::ActivityStreamsContext,
+                    id: id.clone(),
+                    kind,
+                    actor: instance_id.clone(),
+                    object: follow,
+                }),
                 id,
                 actor_ref: INSTANCE_REF.into(),
-                kind: kind.into(),
+                kind: kind.as_str().into(),
                 object_id: None,
                 inboxes: vec![(inbox, host.to_string())],
             },
@@ -262,17 +272,26 @@ pub(crate) async fn answer_pending_in(
         outbox::enqueue(
             tx,
             &Outgoing {
-                body: wire::answer(kind, &id, &urls::org_actor(&state.config, &org_slug), follow),
+                body: wire::to_value(&wire::Answer {
+                    context: wire::ActivityStreamsContext,
+                    id: id.clone(),
+                    kind,
+                    actor: urls::org_actor(&state.config, &org_slug),
+                    object: follow,
+                }),
                 id,
                 actor_ref: follower.org_id.clone(),
-                kind: kind.into(),
+                kind: kind.as_str().into(),
                 object_id: None,
                 inboxes: vec![(inbox, host.to_string())],
             },
             now,
         )
         .await?;
-        let state_name = if kind == "Accept" { "accepted" } else { "rejected" };
+        let state_name = match kind {
+            wire::AnswerType::Accept => "accepted",
+            wire::AnswerType::Reject => "rejected",
+        };
         followers::set_state(&mut **tx, &follower.org_id, &follower.actor_id, state_name).await?;
     }
     Ok(())
@@ -306,13 +325,13 @@ pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::O
         }
     }
     let id = urls::activity(&state.config, &new_id());
-    let body = serde_json::json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/multikey/v1"],
-        "id": id,
-        "type": "Update",
-        "actor": actor.id,
-        "object": document,
-        "to": [url::Url::parse(urls::AS_PUBLIC).expect("constant")],
+    let body = wire::to_value(&wire::ActorUpdate {
+        context: wire::ActorUpdateContext,
+        id: id.clone(),
+        kind: wire::UpdateType,
+        actor: actor.id.clone(),
+        object: document,
+        to: vec![url::Url::parse(urls::AS_PUBLIC).expect("constant")],
     });
     let mut tx = state.db.pool.begin().await?;
     outbox::enqueue(

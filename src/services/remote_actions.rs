@@ -9,6 +9,7 @@
 use activitypub_federation::config::Data;
 use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
 use sqlx::AnyConnection;
 use url::Url;
@@ -53,7 +54,8 @@ pub async fn alert_recipients(
         .collect())
 }
 
-/// Writes one activity carrying an action (already signed) to the outbox.
+/// Writes one activity carrying an action (signed already) or its tombstone
+/// to the outbox, signed by the acting organisation.
 #[allow(clippy::too_many_arguments)]
 pub async fn enqueue(
     conn: &mut AnyConnection,
@@ -61,15 +63,24 @@ pub async fn enqueue(
     signer: &integrity::Signer,
     org_id: &str,
     actor: &Url,
-    kind: &str,
-    object: Value,
+    verb: wire::ObjectVerb,
+    object: impl Serialize,
     action_id: &str,
     to: &[Url],
     inboxes: Vec<(Url, String)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    outbox::enqueue_new(conn, state, org_id, kind, action_id, inboxes, now, |id| {
-        let mut body = wire::activity(kind, id, actor, object, to, now);
+    outbox::enqueue_new(conn, state, org_id, verb.as_str(), action_id, inboxes, now, |id| {
+        let mut body = wire::to_value(&wire::ObjectActivity {
+            context: wire::OurContext,
+            id: id.clone(),
+            kind: verb,
+            actor: actor.clone(),
+            object,
+            to: to.to_vec(),
+            published: now,
+            proof: None,
+        });
         signer.sign(state, &mut body)?;
         Ok(body)
     })
@@ -84,7 +95,7 @@ pub fn signed_object(
     draft: &crate::domain::action::ActionDraft,
     to: Vec<Url>,
     cc: Vec<Url>,
-) -> Result<Value> {
+) -> Result<ActionObject> {
     let object = ActionObject::build(
         Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?,
         Url::parse(&row.org_uri).map_err(|e| Error::Internal(e.into()))?,
@@ -95,10 +106,9 @@ pub fn signed_object(
         row.version,
         to,
     );
-    let object = ActionObject { cc, ..object };
-    let mut value = serde_json::to_value(object).map_err(anyhow::Error::from)?;
-    signer.sign(state, &mut value)?;
-    Ok(value)
+    let mut object = ActionObject { cc, ..object };
+    object.proof = Some(signer.proof_of(state, &object)?);
+    Ok(object)
 }
 
 /// The alert an incoming action answers, and who may act on it.
@@ -460,7 +470,17 @@ async fn announce(
         action_id.as_str(),
         inboxes,
         now,
-        |id| Ok(wire::announce(id, announcer, activity.clone(), &[], now)),
+        |id| {
+            Ok(wire::to_value(&wire::Announce {
+                context: wire::OurContext,
+                id: id.clone(),
+                kind: wire::AnnounceType,
+                actor: announcer.clone(),
+                object: activity.clone(),
+                to: Vec::new(),
+                published: now,
+            }))
+        },
     )
     .await
 }
@@ -477,7 +497,18 @@ pub async fn unshare(
     now: DateTime<Utc>,
 ) -> Result<()> {
     outbox::enqueue_new(conn, state, org_id, "Undo", action_id.as_str(), inboxes, now, |id| {
-        Ok(wire::unshare(id, announcer, action_id, now))
+        Ok(wire::to_value(&wire::UndoAnnounce {
+            context: wire::ActivityStreamsContext,
+            id: id.clone(),
+            kind: wire::UndoType,
+            actor: announcer.clone(),
+            object: wire::AnnouncementOf {
+                kind: wire::AnnounceType,
+                actor: announcer.clone(),
+                object: action_id.clone(),
+            },
+            published: now,
+        }))
     })
     .await
 }
@@ -505,7 +536,12 @@ pub async fn on_unshared(
         ));
     }
     let now = state.clock.now();
-    let tombstone = wire::tombstone_of("SolidarityAction", target, now).to_string();
+    let tombstone = wire::to_value(&wire::Tombstone::new(
+        wire::FormerType::SolidarityAction,
+        target.clone(),
+        now,
+    ))
+    .to_string();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
@@ -574,7 +610,12 @@ pub async fn on_action_retracted(
     }
     integrity::verify_by(state, data, receiving, &activity.raw, &activity.actor).await?;
     let now = state.clock.now();
-    let tombstone = wire::tombstone_of("SolidarityAction", &target, now).to_string();
+    let tombstone = wire::to_value(&wire::Tombstone::new(
+        wire::FormerType::SolidarityAction,
+        target.clone(),
+        now,
+    ))
+    .to_string();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let retracted = q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;

@@ -245,7 +245,8 @@ pub async fn on_delete(
         {
             integrity::verify_by(state, data, receiving, &activity.raw, &activity.actor).await?;
             let now = state.clock.now();
-            let tombstone = wire::tombstone(target, now).to_string();
+            let tombstone =
+                wire::to_value(&wire::Tombstone::new(wire::FormerType::Alert, target.clone(), now)).to_string();
             let _turn = state.db.write_turn().await;
             let mut tx = state.db.pool.begin().await?;
             remote_alerts::insert_tombstone(
@@ -272,7 +273,7 @@ pub async fn on_delete(
     }
     integrity::verify_by(state, data, receiving, &activity.raw, &activity.actor).await?;
     let now = state.clock.now();
-    let tombstone = wire::tombstone(target, now).to_string();
+    let tombstone = wire::to_value(&wire::Tombstone::new(wire::FormerType::Alert, target.clone(), now)).to_string();
     if removal == wire::Removal::OutOfAudience {
         // The organisations of ours it names lose a restricted alert; a
         // `Delete` that names none is for the whole node.

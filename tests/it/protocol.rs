@@ -1,9 +1,15 @@
 //! `federation/`: every example parses, re-serialises without losing or
-//! renaming a field, and is exactly what the code builds; the spec names every
-//! field; and what a real node serves has the documented shape.
+//! renaming a field, and is exactly what the code builds; every kind of
+//! activity we send has an example; the spec names every field; and what a
+//! real node serves has the documented shape.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use tadamun::federation::wire::{self, ActionObject, AlertObject};
+use strum::VariantArray;
+use tadamun::federation::wire::{
+    self, ActionObject, AlertObject, FormerType, ObjectActivity, ObjectVerb, OutgoingKind, Tombstone,
+};
 use url::Url;
 
 use crate::federation::{Member, titled};
@@ -11,7 +17,11 @@ use crate::support::{TestCase, TestEnv};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
-    let mut cases = once![examples_round_trip_and_match_the_code, the_spec_documents_every_field];
+    let mut cases = once![
+        examples_round_trip_and_match_the_code,
+        every_outgoing_kind_has_an_example_that_round_trips,
+        the_spec_documents_every_field
+    ];
     cases.extend(tests![served_documents_have_the_documented_shape]);
     cases
 }
@@ -31,6 +41,34 @@ fn urls(v: &Value) -> Vec<Url> {
 
 fn published(v: &Value) -> chrono::DateTime<chrono::Utc> {
     v["published"].as_str().unwrap().parse().unwrap()
+}
+
+/// `Create`, `Update` or `Delete` of `object` with the envelope (id, actor,
+/// addressing, date) of `example`, as the code builds it.
+fn object_activity(example: &Value, kind: ObjectVerb, object: impl Serialize) -> Value {
+    wire::to_value(&wire::ObjectActivity {
+        context: wire::OurContext,
+        id: url(&example["id"]),
+        kind,
+        actor: url(&example["actor"]),
+        object,
+        to: urls(&example["to"]),
+        published: published(example),
+        proof: None,
+    })
+}
+
+/// `activity` passed on unchanged, in the `Announce` that `example` is.
+fn announced(example: &Value, activity: Value) -> Value {
+    wire::to_value(&wire::Announce {
+        context: wire::OurContext,
+        id: url(&example["id"]),
+        kind: wire::AnnounceType,
+        actor: url(&example["actor"]),
+        object: activity,
+        to: urls(&example["to"]),
+        published: published(example),
+    })
 }
 
 /// The examples are signed with the W3C vc-di-eddsa test key (its public key
@@ -75,7 +113,10 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     );
     matches_example("alert.json", &signed(serde_json::to_value(&parsed).unwrap()));
 
-    for (file, kind) in [("create-alert.json", "Create"), ("update-alert.json", "Update")] {
+    for (file, verb) in [
+        ("create-alert.json", ObjectVerb::Create),
+        ("update-alert.json", ObjectVerb::Update),
+    ] {
         let activity = example(file);
         let object: AlertObject = serde_json::from_value(activity["object"].clone()).unwrap();
         let object_value = signed(serde_json::to_value(&object).unwrap());
@@ -87,15 +128,7 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
             parsed_object, activity["object"],
             "{file}: the object does not round-trip"
         );
-        let built = wire::activity(
-            kind,
-            &url(&activity["id"]),
-            &url(&activity["actor"]),
-            object_value,
-            &urls(&activity["to"]),
-            published(&activity),
-        );
-        matches_example(file, &signed(built));
+        matches_example(file, &signed(object_activity(&activity, verb, object_value)));
     }
     // A withdrawal (final), and a loss of audience of one named organisation
     // (reversible), which names it in `to`.
@@ -105,21 +138,16 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     ] {
         let delete = example(file);
         assert_eq!(wire::Removal::of(&delete["object"]), removal, "{file}");
-        let tombstone = wire::alert_removal(
-            &url(&delete["object"]["id"]),
-            delete["object"]["deleted"].as_str().unwrap().parse().unwrap(),
-            removal,
-            delete["object"]["version"].as_i64().unwrap(),
-        );
-        let built = wire::activity(
-            "Delete",
-            &url(&delete["id"]),
-            &url(&delete["actor"]),
-            tombstone,
-            &urls(&delete["to"]),
-            published(&delete),
-        );
-        matches_example(file, &signed(built));
+        let tombstone = Tombstone {
+            removal: Some(removal),
+            version: Some(delete["object"]["version"].as_i64().unwrap()),
+            ..Tombstone::new(
+                FormerType::Alert,
+                url(&delete["object"]["id"]),
+                delete["object"]["deleted"].as_str().unwrap().parse().unwrap(),
+            )
+        };
+        matches_example(file, &signed(object_activity(&delete, ObjectVerb::Delete, tombstone)));
     }
     // A Delete from a node that does not say why is a withdrawal.
     assert_eq!(
@@ -128,7 +156,8 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     );
 
     // Solidarity actions: Create by the acting organisation, Announce by the
-    // alert's origin wrapping it unchanged, Delete when retracted.
+    // alert's origin wrapping it unchanged, Update when corrected, Delete when
+    // retracted, and the origin's Undo of its Announce when no longer shared.
     let create = example("create-action.json");
     let action: ActionObject = serde_json::from_value(create["object"].clone()).unwrap();
     let mut parsed_action = serde_json::to_value(&action).unwrap();
@@ -139,57 +168,157 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         parsed_action, create["object"],
         "create-action.json: the object does not round-trip"
     );
-    let built = signed(wire::activity(
-        "Create",
-        &url(&create["id"]),
-        &url(&create["actor"]),
+    let built = signed(object_activity(
+        &create,
+        ObjectVerb::Create,
         signed(serde_json::to_value(&action).unwrap()),
-        &urls(&create["to"]),
-        published(&create),
     ));
     matches_example("create-action.json", &built);
     let announce = example("announce-action.json");
+    matches_example("announce-action.json", &announced(&announce, built));
+    let update = example("update-action.json");
+    let corrected: ActionObject = serde_json::from_value(update["object"].clone()).unwrap();
+    assert_eq!(
+        corrected.id, action.id,
+        "update-action.json corrects create-action.json's action"
+    );
+    assert!(corrected.version > action.version, "a correction has a higher version");
     matches_example(
-        "announce-action.json",
-        &wire::announce(
-            &url(&announce["id"]),
-            &url(&announce["actor"]),
-            built,
-            &urls(&announce["to"]),
-            published(&announce),
-        ),
+        "update-action.json",
+        &signed(object_activity(
+            &update,
+            ObjectVerb::Update,
+            signed(serde_json::to_value(&corrected).unwrap()),
+        )),
     );
     let retract = example("delete-action.json");
-    let built = wire::activity(
-        "Delete",
-        &url(&retract["id"]),
-        &url(&retract["actor"]),
-        wire::tombstone_of(
-            "SolidarityAction",
-            &url(&retract["object"]["id"]),
-            retract["object"]["deleted"].as_str().unwrap().parse().unwrap(),
-        ),
-        &urls(&retract["to"]),
-        published(&retract),
+    let tombstone = Tombstone::new(
+        FormerType::SolidarityAction,
+        url(&retract["object"]["id"]),
+        retract["object"]["deleted"].as_str().unwrap().parse().unwrap(),
     );
-    matches_example("delete-action.json", &signed(built));
+    matches_example(
+        "delete-action.json",
+        &signed(object_activity(&retract, ObjectVerb::Delete, tombstone)),
+    );
+    let unshare = example("undo-announce.json");
+    assert_eq!(
+        unshare["actor"], announce["actor"],
+        "the origin takes back its own Announce"
+    );
+    matches_example(
+        "undo-announce.json",
+        &wire::to_value(&wire::UndoAnnounce {
+            context: wire::ActivityStreamsContext,
+            id: url(&unshare["id"]),
+            kind: wire::UndoType,
+            actor: url(&unshare["actor"]),
+            object: wire::AnnouncementOf {
+                kind: wire::AnnounceType,
+                actor: url(&unshare["actor"]),
+                object: action.id.clone(),
+            },
+            published: published(&unshare),
+        }),
+    );
+
+    // A group passes an alert addressed to it on to its members: the author's
+    // Create, unchanged, in the group's Announce.
+    let relay = example("announce-alert.json");
+    let group = example("actor-group.json");
+    assert_eq!(relay["actor"], group["id"]);
+    assert_eq!(relay["to"], json!([group["followers"]]));
+    let create_alert = example("create-alert.json");
+    let mut addressed: AlertObject = serde_json::from_value(create_alert["object"].clone()).unwrap();
+    addressed.cc = vec![url(&group["id"])];
+    let addressed_value = signed(serde_json::to_value(&addressed).unwrap());
+    let addressed_create = signed(object_activity(&create_alert, ObjectVerb::Create, addressed_value));
+    matches_example("announce-alert.json", &announced(&relay, addressed_create));
 
     let follow = example("follow.json");
     matches_example(
         "follow.json",
-        &wire::follow(&url(&follow["id"]), &url(&follow["actor"]), &url(&follow["object"])),
+        &wire::to_value(&wire::Follow::new(
+            url(&follow["id"]),
+            url(&follow["actor"]),
+            url(&follow["object"]),
+        )),
     );
-    for (file, kind) in [("accept.json", "Accept"), ("reject.json", "Reject")] {
+    for (file, kind) in [
+        ("accept.json", wire::AnswerType::Accept),
+        ("reject.json", wire::AnswerType::Reject),
+    ] {
         let answer = example(file);
         assert_eq!(answer["object"], follow, "{file} embeds the Follow as received");
         matches_example(
             file,
-            &wire::answer(kind, &url(&answer["id"]), &url(&answer["actor"]), follow.clone()),
+            &wire::to_value(&wire::Answer {
+                context: wire::ActivityStreamsContext,
+                id: url(&answer["id"]),
+                kind,
+                actor: url(&answer["actor"]),
+                object: follow.clone(),
+            }),
         );
     }
 
-    // Every signed example verifies with the key the example actor publishes.
+    // Groups: a member leaves; a moderator on another node decides on a
+    // request to join, which it names by member and group.
+    let leave = example("undo-follow.json");
+    let group_follow = &leave["object"];
+    assert_eq!(group_follow["object"], group["id"]);
+    matches_example(
+        "undo-follow.json",
+        &wire::to_value(&wire::UndoFollow::of(
+            url(&leave["id"]),
+            wire::Follow::new(
+                url(&group_follow["id"]),
+                url(&group_follow["actor"]),
+                url(&group_follow["object"]),
+            ),
+        )),
+    );
+    for (file, kind) in [
+        ("accept-join-request.json", wire::AnswerType::Accept),
+        ("reject-join-request.json", wire::AnswerType::Reject),
+    ] {
+        let decision = example(file);
+        assert!(
+            group["attributedTo"].as_array().unwrap().contains(&decision["actor"]),
+            "{file} is sent by one of the group's moderators"
+        );
+        matches_example(
+            file,
+            &wire::to_value(&wire::Answer {
+                context: wire::ActivityStreamsContext,
+                id: url(&decision["id"]),
+                kind,
+                actor: url(&decision["actor"]),
+                object: wire::JoinRequest {
+                    kind: wire::FollowType,
+                    actor: url(&group_follow["actor"]),
+                    object: url(&group["id"]),
+                },
+            }),
+        );
+    }
+
+    // An organisation's actor changed (a key rotated): its whole document.
+    let update_actor = example("update-actor.json");
     let actor = example("actor-organization.json");
+    matches_example(
+        "update-actor.json",
+        &wire::to_value(&wire::ActorUpdate {
+            context: wire::ActorUpdateContext,
+            id: url(&update_actor["id"]),
+            kind: wire::UpdateType,
+            actor: url(&actor["id"]),
+            object: actor.clone(),
+            to: vec![Url::parse("https://www.w3.org/ns/activitystreams#Public").unwrap()],
+        }),
+    );
+
+    // Every signed example verifies with the key the example actor publishes.
     let keys = tadamun::federation::integrity::published_keys(&actor);
     assert_eq!(keys[0].0, EXAMPLE_METHOD);
     let key = tadamun::federation::proof::parse_public_key_multibase(&keys[0].1).unwrap();
@@ -199,6 +328,7 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         "update-alert.json",
         "delete-alert.json",
         "create-action.json",
+        "update-action.json",
         "delete-action.json",
     ] {
         let document = example(file);
@@ -209,9 +339,11 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         }
     }
     // A relay carries the author's proofs unchanged.
-    let relayed = &example("announce-action.json")["object"];
-    tadamun::federation::proof::verify(relayed, &key).unwrap();
-    tadamun::federation::proof::verify(&relayed["object"], &key).unwrap();
+    for file in ["announce-action.json", "announce-alert.json"] {
+        let relayed = &example(file)["object"];
+        tadamun::federation::proof::verify(relayed, &key).unwrap_or_else(|e| panic!("{file}: {e}"));
+        tadamun::federation::proof::verify(&relayed["object"], &key).unwrap_or_else(|e| panic!("{file} object: {e}"));
+    }
     let parsed_actor = tadamun::federation::actors::parse_actor_document(&actor).unwrap();
     assert_eq!(parsed_actor.id.as_str(), "https://node-a.example/orgs/green-advocates");
 
@@ -219,7 +351,12 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
     let context: Value = serde_json::from_str(wire::CONTEXT_JSONLD).unwrap();
     assert_eq!(wire::context()[2], context["@context"]);
     // No example carries a local-only field.
-    for file in ["alert.json", "create-alert.json", "update-alert.json"] {
+    for file in [
+        "alert.json",
+        "create-alert.json",
+        "update-alert.json",
+        "announce-alert.json",
+    ] {
         let text = example(file).to_string();
         for forbidden in [
             "exact_location",
@@ -231,6 +368,170 @@ async fn examples_round_trip_and_match_the_code(_env: TestEnv) {
         ] {
             assert!(!text.contains(forbidden), "{file} contains {forbidden}");
         }
+    }
+}
+
+/// The examples that are not activities we send: objects and actors.
+const NOT_ACTIVITIES: &[&str] = &["alert.json", "actor-organization.json", "actor-group.json"];
+
+/// How the examples of one kind of activity we send are checked.
+struct KindExamples {
+    files: &'static [&'static str],
+    /// The activity's `type`.
+    activity_type: &'static str,
+    /// What it carries, when embedded: the object's `type` (a tombstone's
+    /// `formerType`).
+    object_type: Option<&'static str>,
+    /// Parses an example into the kind's struct and serialises it back.
+    round_trip: fn(&Value) -> serde_json::Result<Value>,
+}
+
+fn round_trip<T: Serialize + DeserializeOwned>(document: &Value) -> serde_json::Result<Value> {
+    let typed: T = serde_json::from_value(document.clone())?;
+    serde_json::to_value(&typed)
+}
+
+/// The examples of each kind of activity we send. The match has no catch-all,
+/// so a new kind does not compile here before it is given its examples.
+fn examples_of(kind: OutgoingKind) -> KindExamples {
+    use OutgoingKind as K;
+    type Of<O> = ObjectActivity<O>;
+    type Check = (
+        &'static [&'static str],
+        &'static str,
+        Option<&'static str>,
+        fn(&Value) -> serde_json::Result<Value>,
+    );
+    let (files, activity_type, object_type, round_trip): Check = match kind {
+        K::CreateAlert => (
+            &["create-alert.json"],
+            "Create",
+            Some("Alert"),
+            round_trip::<Of<AlertObject>>,
+        ),
+        K::UpdateAlert => (
+            &["update-alert.json"],
+            "Update",
+            Some("Alert"),
+            round_trip::<Of<AlertObject>>,
+        ),
+        K::DeleteAlert => (
+            &["delete-alert.json", "delete-alert-out-of-audience.json"],
+            "Delete",
+            Some("Alert"),
+            round_trip::<Of<Tombstone>>,
+        ),
+        K::CreateAction => (
+            &["create-action.json"],
+            "Create",
+            Some("SolidarityAction"),
+            round_trip::<Of<ActionObject>>,
+        ),
+        K::UpdateAction => (
+            &["update-action.json"],
+            "Update",
+            Some("SolidarityAction"),
+            round_trip::<Of<ActionObject>>,
+        ),
+        K::DeleteAction => (
+            &["delete-action.json"],
+            "Delete",
+            Some("SolidarityAction"),
+            round_trip::<Of<Tombstone>>,
+        ),
+        K::Follow => (&["follow.json"], "Follow", None, round_trip::<wire::Follow>),
+        K::AcceptFollow => (
+            &["accept.json"],
+            "Accept",
+            Some("Follow"),
+            round_trip::<wire::Answer<Value>>,
+        ),
+        K::RejectFollow => (
+            &["reject.json"],
+            "Reject",
+            Some("Follow"),
+            round_trip::<wire::Answer<Value>>,
+        ),
+        K::AcceptJoinRequest => (
+            &["accept-join-request.json"],
+            "Accept",
+            Some("Follow"),
+            round_trip::<wire::Answer<wire::JoinRequest>>,
+        ),
+        K::RejectJoinRequest => (
+            &["reject-join-request.json"],
+            "Reject",
+            Some("Follow"),
+            round_trip::<wire::Answer<wire::JoinRequest>>,
+        ),
+        K::UndoFollow => (
+            &["undo-follow.json"],
+            "Undo",
+            Some("Follow"),
+            round_trip::<wire::UndoFollow>,
+        ),
+        K::Announce => (
+            &["announce-action.json", "announce-alert.json"],
+            "Announce",
+            None,
+            round_trip::<wire::Announce>,
+        ),
+        K::UndoAnnounce => (
+            &["undo-announce.json"],
+            "Undo",
+            Some("Announce"),
+            round_trip::<wire::UndoAnnounce>,
+        ),
+        K::UpdateActor => (
+            &["update-actor.json"],
+            "Update",
+            Some("Organization"),
+            round_trip::<wire::ActorUpdate>,
+        ),
+    };
+    KindExamples {
+        files,
+        activity_type,
+        object_type,
+        round_trip,
+    }
+}
+
+/// Every kind of activity we send has an example, which parses into the
+/// kind's struct and serialises back to the same document; and every example
+/// is of a kind we send (or is not an activity).
+async fn every_outgoing_kind_has_an_example_that_round_trips(_env: TestEnv) {
+    let mut claimed: std::collections::BTreeSet<&str> = NOT_ACTIVITIES.iter().copied().collect();
+    for &kind in OutgoingKind::VARIANTS {
+        let examples = examples_of(kind);
+        assert!(
+            !examples.files.is_empty(),
+            "{kind:?} has no example in federation/examples/"
+        );
+        for &file in examples.files {
+            let document = example(file);
+            assert_eq!(document["type"], examples.activity_type, "{file} is not a {kind:?}");
+            let object = &document["object"];
+            let object_type = object
+                .get("formerType")
+                .or_else(|| object.get("type"))
+                .and_then(Value::as_str);
+            if let Some(expected) = examples.object_type {
+                assert_eq!(object_type, Some(expected), "{file} is not a {kind:?}");
+            }
+            let again =
+                (examples.round_trip)(&document).unwrap_or_else(|e| panic!("{file} does not parse as a {kind:?}: {e}"));
+            assert_eq!(again, document, "{file} does not round-trip through its struct");
+            assert!(claimed.insert(file), "{file} is the example of two kinds");
+        }
+    }
+    let directory = format!("{}/federation/examples", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            claimed.contains(name.as_str()),
+            "examples/{name} is of no kind in wire::OutgoingKind (nor in NOT_ACTIVITIES)"
+        );
     }
 }
 
