@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 
 use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, created};
 use crate::domain::FieldErrors;
+use crate::domain::vocab::MemberState;
 use crate::error::{ErrorBody, Result};
 use crate::services::accounts::Staff;
 use crate::services::groups::{self, GroupAlert, GroupInput, GroupView, MemberView};
@@ -198,10 +199,13 @@ async fn decide_membership(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Decision>,
 ) -> Result<impl IntoResponse> {
-    if !matches!(body.state.as_str(), "accepted" | "rejected" | "removed") {
-        return Err(FieldErrors::single("state", "one of accepted, rejected, removed").into());
-    }
-    let items = groups::decide(&state, &staff, &id, &body.org, &body.state).await?;
+    let decision = match body.state.as_str() {
+        "accepted" => MemberState::Accepted,
+        "rejected" => MemberState::Rejected,
+        "removed" => MemberState::Removed,
+        _ => return Err(FieldErrors::single("state", "one of accepted, rejected, removed").into()),
+    };
+    let items = groups::decide(&state, &staff, &id, &body.org, decision).await?;
     Ok(Json(Items { items }))
 }
 

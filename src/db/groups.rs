@@ -4,6 +4,7 @@
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
+use crate::domain::vocab::MemberState;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct GroupRow {
@@ -39,7 +40,8 @@ pub struct MemberRow {
     pub inbox: String,
     pub host: String,
     pub follow: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: MemberState,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -173,13 +175,13 @@ pub async fn set_member_state(
     conn: &mut AnyConnection,
     group_id: &str,
     org_uri: &str,
-    state: &str,
+    state: MemberState,
     now: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query("UPDATE group_members SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_uri = $2")
         .bind(group_id)
         .bind(org_uri)
-        .bind(state)
+        .bind(state.as_str())
         .bind(now)
         .execute(conn)
         .await?;
@@ -187,12 +189,20 @@ pub async fn set_member_state(
 }
 
 /// Our organisation's membership state in a group, if it ever asked.
-pub async fn membership(db: &Db, group_id: &str, org_id: &str) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT state, follow_id FROM group_memberships WHERE group_id = $1 AND org_id = $2")
-        .bind(group_id)
-        .bind(org_id)
-        .fetch_optional(&db.pool)
-        .await
+pub async fn membership(db: &Db, group_id: &str, org_id: &str) -> sqlx::Result<Option<(MemberState, String)>> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT state, follow_id FROM group_memberships WHERE group_id = $1 AND org_id = $2")
+            .bind(group_id)
+            .bind(org_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    row.map(|(state, follow)| Ok((stored_state(state)?, follow)))
+        .transpose()
+}
+
+/// A membership state as stored: the schema's CHECK allows no other values.
+fn stored_state(state: String) -> sqlx::Result<MemberState> {
+    MemberState::try_from(state).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 pub async fn record_group_alert(
@@ -242,14 +252,18 @@ pub async fn hosted_group_uris_of_alert_on(conn: &mut AnyConnection, alert_uri: 
 }
 
 /// A member's state in one of our groups, if it ever asked to join.
-pub async fn member_state_on(conn: &mut AnyConnection, group_id: &str, org_uri: &str) -> sqlx::Result<Option<String>> {
+pub async fn member_state_on(
+    conn: &mut AnyConnection,
+    group_id: &str,
+    org_uri: &str,
+) -> sqlx::Result<Option<MemberState>> {
     let member: Option<(String,)> =
         sqlx::query_as("SELECT state FROM group_members WHERE group_id = $1 AND org_uri = $2")
             .bind(group_id)
             .bind(org_uri)
             .fetch_optional(conn)
             .await?;
-    Ok(member.map(|(state,)| state))
+    member.map(|(state,)| stored_state(state)).transpose()
 }
 
 /// A request to join one of our groups from another node, pending for the
@@ -322,7 +336,7 @@ pub async fn upsert_membership(
     group_id: &str,
     org_id: &str,
     follow_id: &str,
-    state: &str,
+    state: MemberState,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -333,7 +347,7 @@ pub async fn upsert_membership(
     .bind(group_id)
     .bind(org_id)
     .bind(follow_id)
-    .bind(state)
+    .bind(state.as_str())
     .bind(now)
     .execute(conn)
     .await?;
@@ -344,13 +358,13 @@ pub async fn set_membership_state(
     conn: &mut AnyConnection,
     group_id: &str,
     org_id: &str,
-    state: &str,
+    state: MemberState,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE group_memberships SET state = $3, updated_at = $4 WHERE group_id = $1 AND org_id = $2")
         .bind(group_id)
         .bind(org_id)
-        .bind(state)
+        .bind(state.as_str())
         .bind(now)
         .execute(conn)
         .await?;
@@ -363,7 +377,7 @@ pub async fn answer_membership_by_follow(
     db: &Db,
     group_id: &str,
     follow_id: &str,
-    state: &str,
+    state: MemberState,
     now: i64,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query(
@@ -372,7 +386,7 @@ pub async fn answer_membership_by_follow(
     )
     .bind(group_id)
     .bind(follow_id)
-    .bind(state)
+    .bind(state.as_str())
     .bind(now)
     .execute(&db.pool)
     .await?;
@@ -381,12 +395,12 @@ pub async fn answer_membership_by_follow(
 
 /// A group's answer that names no request: it answers every pending request
 /// of ours to it. Returns how many.
-pub async fn answer_pending_memberships(db: &Db, group_id: &str, state: &str, now: i64) -> sqlx::Result<u64> {
+pub async fn answer_pending_memberships(db: &Db, group_id: &str, state: MemberState, now: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE group_memberships SET state = $2, updated_at = $3 WHERE group_id = $1 AND state = 'pending'",
     )
     .bind(group_id)
-    .bind(state)
+    .bind(state.as_str())
     .bind(now)
     .execute(&db.pool)
     .await?;

@@ -18,7 +18,7 @@ use url::Url;
 use super::pipeline as inbox;
 use crate::db::accounts::find_org_by_slug;
 use crate::db::remote_alerts;
-use crate::domain::vocab::{AlertStatus, Audience, Trust};
+use crate::domain::vocab::{AlertStatus, Audience, MemberState, Trust};
 use crate::error::{Error, Result};
 use crate::federation::wire::{self, ActionObject};
 use crate::federation::{signed_get, urls};
@@ -324,7 +324,7 @@ pub async fn group_followers(
         .await?
         .ok_or(Error::NotFound("group"))?;
     let all = crate::db::groups::members(&state.db, &group.id).await?;
-    let members: Vec<_> = all.iter().filter(|m| m.state == "accepted").collect();
+    let members: Vec<_> = all.iter().filter(|m| m.state == MemberState::Accepted).collect();
     let mut document = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": urls::group_followers(&state.config, &slug),

@@ -11,7 +11,7 @@ use url::Url;
 use crate::db::alert_recipients as recipients;
 use crate::db::new_id;
 use crate::domain::alert::AlertContent;
-use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Trust, Urgency};
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, MemberState, Outcome, Severity, Trust, Urgency};
 use crate::error::{Error, Result};
 use crate::federation::actors::RemoteActor;
 use crate::federation::outbox::{self, Outgoing};
@@ -447,7 +447,7 @@ async fn addressed_groups(
             continue;
         }
         let member = crate::db::groups::member_state_on(&mut *conn, &group.id, actor.as_str()).await?;
-        if member.is_none_or(|s| s != "accepted") {
+        if member != Some(MemberState::Accepted) {
             continue;
         }
         crate::db::groups::record_group_alert(conn, &group.id, object_id.as_str(), crate::clock::to_millis(now))

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::clock::to_millis;
 use crate::db::groups::{self as q, GroupRow};
-use crate::domain::vocab::Audience;
+use crate::domain::vocab::{Audience, MemberState};
 use crate::error::{Error, Result};
 use crate::federation::actors::{RemoteActor, group_ref};
 use crate::federation::outbox;
@@ -59,7 +59,7 @@ pub async fn relaying(
             )));
         }
         match q::member(&state.db, &group.id, author.as_str()).await? {
-            Some(m) if m.state == "accepted" => relaying.push(group.clone()),
+            Some(m) if m.state == MemberState::Accepted => relaying.push(group.clone()),
             _ => tracing::info!(group = %group.uri, author = %author, "not relaying an alert from a non-member"),
         }
     }
@@ -162,7 +162,11 @@ pub async fn on_membership_answer(
     let Some(group) = q::find_by_uri(&state.db, actor.as_str()).await? else {
         return Ok(false);
     };
-    let state_name = if accepted { "accepted" } else { "rejected" };
+    let state_name = if accepted {
+        MemberState::Accepted
+    } else {
+        MemberState::Rejected
+    };
     let now = to_millis(state.clock.now());
     // Some servers echo the Follow without its id: then any request of ours to this group.
     let answered = match follow_id {
@@ -190,7 +194,7 @@ pub async fn on_leave(state: &AppState, actor: &Url, followed: Option<&Url>) -> 
             &mut conn,
             &group.id,
             actor.as_str(),
-            "left",
+            MemberState::Left,
             to_millis(state.clock.now()),
         )
         .await?;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::clock::{from_millis, to_millis};
 use crate::db::groups::{self as q, GroupRow};
 use crate::db::{audit, new_id};
-use crate::domain::vocab::{AlertStatus, GroupKind};
+use crate::domain::vocab::{AlertStatus, GroupKind, MemberState};
 use crate::domain::{FieldErrors, is_language_tag};
 use crate::error::{Error, Result};
 use crate::federation::actors::{RemoteActor, group_ref};
@@ -81,20 +81,8 @@ pub struct MemberView {
     /// The member organisation's actor id.
     pub org: String,
     pub name: String,
-    #[schema(value_type = MemberState)]
-    pub state: String,
+    pub state: MemberState,
     pub since: DateTime<Utc>,
-}
-
-/// Where a member organisation stands: the values of [`MemberView::state`].
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum MemberState {
-    Pending,
-    Accepted,
-    Rejected,
-    Removed,
-    Left,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,7 +98,7 @@ pub struct GroupAlert {
     pub status: String,
 }
 
-fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<String>) -> GroupView {
+fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<MemberState>) -> GroupView {
     GroupView {
         id: row.id.clone(),
         uri: row.uri.clone(),
@@ -120,7 +108,7 @@ fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<Stri
         languages: row.language_tags(),
         moderators: row.moderator_uris(),
         hosted: row.hosted,
-        membership: membership.unwrap_or_else(|| "none".into()),
+        membership: membership.map_or("none", MemberState::as_str).to_string(),
         moderating: row.hosted && may_moderate(state, staff, row),
     }
 }
@@ -131,7 +119,7 @@ fn may_moderate(state: &AppState, staff: &Staff, group: &GroupRow) -> bool {
     staff.node_operator || (staff.role.can_publish() && group.moderator_uris().contains(&own))
 }
 
-async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Result<Option<String>> {
+async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Result<Option<MemberState>> {
     Ok(q::membership(&state.db, &group.id, &staff.org_id)
         .await?
         .map(|(s, _)| s))
@@ -289,9 +277,8 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
         && matches!(
             q::membership(&state.db, &existing.id, &staff.org_id)
                 .await?
-                .map(|(s, _)| s)
-                .as_deref(),
-            Some("pending" | "accepted")
+                .map(|(s, _)| s),
+            Some(MemberState::Pending | MemberState::Accepted)
         )
     {
         // Asked already, or in: nothing to ask again.
@@ -327,7 +314,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
             to_millis(now),
         )
         .await?;
-        upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
+        upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), MemberState::Pending, now).await?;
         tx.commit().await?;
         return get(state, staff, &row.id).await;
     }
@@ -342,7 +329,7 @@ pub async fn join(state: &AppState, staff: &Staff, group: &str) -> Result<GroupV
     let follow_id = urls::activity(&state.config, &new_id());
     let follow = wire::to_value(&wire::Follow::new(follow_id.clone(), org_actor.clone(), uri.clone()));
     let mut tx = state.db.pool.begin().await?;
-    upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), "pending", now).await?;
+    upsert_membership(&mut tx, &row.id, &org.id, follow_id.as_str(), MemberState::Pending, now).await?;
     outbox::enqueue(
         &mut tx,
         &Outgoing {
@@ -376,7 +363,7 @@ async fn upsert_membership(
     group_id: &str,
     org_id: &str,
     follow_id: &str,
-    state_name: &str,
+    state_name: MemberState,
     now: DateTime<Utc>,
 ) -> Result<()> {
     q::upsert_membership(conn, group_id, org_id, follow_id, state_name, to_millis(now)).await?;
@@ -392,7 +379,7 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
     let row = find(state, id).await?;
     let (current, follow_id) = q::membership(&state.db, &row.id, &staff.org_id)
         .await?
-        .filter(|(s, _)| s != "left")
+        .filter(|(s, _)| *s != MemberState::Left)
         .ok_or_else(|| Error::Conflict("your organisation is not in this group".into()))?;
     let now = state.clock.now();
     let org_actor = urls::org_actor(&state.config, &staff.org_slug);
@@ -403,10 +390,10 @@ pub async fn leave(state: &AppState, staff: &Staff, id: &str) -> Result<GroupVie
         crate::federation::actors::find_remote_actor(state, &row.uri).await?
     };
     let mut tx = state.db.pool.begin().await?;
-    upsert_membership(&mut tx, &row.id, &staff.org_id, &follow_id, "left", now).await?;
+    upsert_membership(&mut tx, &row.id, &staff.org_id, &follow_id, MemberState::Left, now).await?;
     if row.hosted {
-        q::set_member_state(&mut tx, &row.id, org_actor.as_str(), "left", to_millis(now)).await?;
-    } else if current != "rejected"
+        q::set_member_state(&mut tx, &row.id, org_actor.as_str(), MemberState::Left, to_millis(now)).await?;
+    } else if current != MemberState::Rejected
         && let Some(actor) = group_actor
     {
         let group_uri = Url::parse(&row.uri).map_err(|e| Error::Internal(e.into()))?;
@@ -443,7 +430,7 @@ async fn may_see_members(state: &AppState, staff: &Staff, row: &GroupRow) -> Res
     let own = urls::org_actor(&state.config, &staff.org_slug);
     Ok(q::member(&state.db, &row.id, own.as_str())
         .await?
-        .is_some_and(|m| m.state == "accepted"))
+        .is_some_and(|m| m.state == MemberState::Accepted))
 }
 
 /// Members of a group. For a group here, members see the accepted ones and
@@ -461,7 +448,7 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
         return Ok(q::members(&state.db, &row.id)
             .await?
             .into_iter()
-            .filter(|m| moderating || m.state == "accepted")
+            .filter(|m| moderating || m.state == MemberState::Accepted)
             .map(|m| MemberView {
                 org: m.org_uri,
                 name: m.org_name,
@@ -472,7 +459,7 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
     }
     let own = urls::org_actor(&state.config, &staff.org_slug).to_string();
     let moderating = staff.role.can_publish() && row.moderator_uris().contains(&own);
-    if !moderating && membership_of(state, staff, &row).await?.as_deref() != Some("accepted") {
+    if !moderating && membership_of(state, staff, &row).await? != Some(MemberState::Accepted) {
         return Err(Error::Forbidden(
             "the member list is visible to the group's members".into(),
         ));
@@ -487,7 +474,12 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
             Some(MemberView {
                 org: i["id"].as_str()?.to_string(),
                 name: i["name"].as_str().unwrap_or_default().to_string(),
-                state: i["state"].as_str().unwrap_or("accepted").to_string(),
+                // The group's node lists accepted members, with their state
+                // only to moderators; a state this node cannot name is left out.
+                state: match i["state"].as_str() {
+                    None => MemberState::Accepted,
+                    Some(state) => state.parse().ok()?,
+                },
                 since: from_millis(row.updated_at),
             })
         })
@@ -495,7 +487,13 @@ pub async fn members(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Me
 }
 
 /// A moderator's decision on a member: `accepted`, `rejected` or `removed`.
-pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decision: &str) -> Result<Vec<MemberView>> {
+pub async fn decide(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    org: &str,
+    decision: MemberState,
+) -> Result<Vec<MemberView>> {
     let row = find(state, id).await?;
     if !row.hosted {
         // A moderating organisation of ours, of a group elsewhere: the decision
@@ -514,7 +512,13 @@ pub async fn decide(state: &AppState, staff: &Staff, id: &str, org: &str, decisi
 
 /// Sends a moderator's decision on a group of another node to that node:
 /// `Accept` or `Reject` (a removal too) of the member's request to join.
-async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &str, decision: &str) -> Result<()> {
+async fn tell_group_node(
+    state: &AppState,
+    staff: &Staff,
+    row: &GroupRow,
+    org: &str,
+    decision: MemberState,
+) -> Result<()> {
     let own = urls::org_actor(&state.config, &staff.org_slug);
     if !(staff.role.can_publish() && row.moderator_uris().contains(&own.to_string())) {
         return Err(Error::Forbidden(
@@ -526,7 +530,7 @@ async fn tell_group_node(state: &AppState, staff: &Staff, row: &GroupRow, org: &
     let actor = crate::federation::actors::find_remote_actor(state, &row.uri)
         .await?
         .ok_or(Error::NotFound("group"))?;
-    let kind = if decision == "accepted" {
+    let kind = if decision == MemberState::Accepted {
         wire::AnswerType::Accept
     } else {
         wire::AnswerType::Reject
@@ -599,22 +603,30 @@ pub async fn on_remote_decision(
     let member = q::member(&state.db, &row.id, member_uri)
         .await?
         .ok_or(Error::NotFound("member"))?;
-    let decision = match (accepted, member.state.as_str()) {
-        (true, _) => "accepted",
-        (false, "accepted") => "removed",
-        (false, _) => "rejected",
+    let decision = match (accepted, member.state) {
+        (true, _) => MemberState::Accepted,
+        (false, MemberState::Accepted) => MemberState::Removed,
+        (false, _) => MemberState::Rejected,
     };
     apply_decision(state, &row, member_uri, decision, None).await
 }
 
 /// Applies a decision on a member of one of our groups and tells the member.
-async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &str, by: Option<&Staff>) -> Result<()> {
+async fn apply_decision(
+    state: &AppState,
+    row: &GroupRow,
+    org: &str,
+    decision: MemberState,
+    by: Option<&Staff>,
+) -> Result<()> {
     let member = q::member(&state.db, &row.id, org)
         .await?
         .ok_or(Error::NotFound("member"))?;
     let allowed = matches!(
-        (member.state.as_str(), decision),
-        ("pending", "accepted" | "rejected") | ("rejected", "accepted") | ("accepted", "removed")
+        (member.state, decision),
+        (MemberState::Pending, MemberState::Accepted | MemberState::Rejected)
+            | (MemberState::Rejected, MemberState::Accepted)
+            | (MemberState::Accepted, MemberState::Removed)
     );
     if !allowed {
         return Err(Error::Conflict(format!(
@@ -623,7 +635,7 @@ async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &
         )));
     }
     let local = member.host == state.config.domain;
-    if decision == "accepted"
+    if decision == MemberState::Accepted
         && !local
         && !peers::trust_of(state, &member.host)
             .await?
@@ -650,12 +662,16 @@ async fn apply_decision(state: &AppState, row: &GroupRow, org: &str, decision: &
     if local {
         // One of our organisations: its membership is on this node too.
         if let Some(org) = &local_org {
-            let membership = if decision == "accepted" { "accepted" } else { "rejected" };
+            let membership = if decision == MemberState::Accepted {
+                MemberState::Accepted
+            } else {
+                MemberState::Rejected
+            };
             q::set_membership_state(&mut tx, &row.id, &org.id, membership, to_millis(now)).await?;
         }
     } else {
         // Removal is told as a Reject of the request that made them a member.
-        let kind = if decision == "accepted" {
+        let kind = if decision == MemberState::Accepted {
             wire::AnswerType::Accept
         } else {
             wire::AnswerType::Reject

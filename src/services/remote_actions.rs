@@ -17,7 +17,7 @@ use url::Url;
 use crate::clock::to_millis;
 use crate::db::actions::{self as q, ActionRow};
 use crate::db::{new_id, remote_alerts};
-use crate::domain::vocab::{ActionKind, AlertStatus, Audience, Trust};
+use crate::domain::vocab::{ActionKind, AlertStatus, Audience, MemberState, Trust};
 use crate::error::{Error, Result};
 use crate::federation::actors::RemoteActor;
 use crate::federation::outbox;
@@ -228,7 +228,7 @@ async fn hosted_group_relaying(
             && row.hosted
             && crate::db::groups::member(&state.db, &row.id, actor.as_str())
                 .await?
-                .is_some_and(|m| m.state == "accepted")
+                .is_some_and(|m| m.state == MemberState::Accepted)
         {
             return Ok(Some(row));
         }
