@@ -67,8 +67,7 @@ struct UserView {
     username: String,
     display_name: String,
     org_id: String,
-    #[schema(value_type = Role)]
-    role: String,
+    role: Role,
     /// Also operates the node: organisations, trust in other nodes,
     /// deliveries, the node-wide audit log.
     node_operator: bool,

@@ -1,5 +1,6 @@
 //! Organisations, staff accounts and API tokens.
 
+use crate::domain::vocab::Role;
 use sqlx::{Any, Executor, FromRow};
 
 use super::Db;
@@ -19,7 +20,8 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub org_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub password_hash: String,
     /// Sealed (when the node has a key secret) like private keys.
     pub totp_secret: Option<String>,
@@ -95,7 +97,7 @@ pub async fn insert_user<'e>(ex: impl Executor<'e, Database = Any>, user: &UserR
     .bind(&user.username)
     .bind(&user.display_name)
     .bind(&user.org_id)
-    .bind(&user.role)
+    .bind(user.role.as_str())
     .bind(&user.password_hash)
     .bind(&user.totp_secret)
     .bind(user.created_at)
@@ -282,11 +284,11 @@ pub async fn find_session_user(db: &Db, token_hash: &str, now: i64) -> sqlx::Res
 pub async fn update_user_role<'e>(
     ex: impl Executor<'e, Database = Any>,
     user_id: &str,
-    role: &str,
+    role: Role,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
         .bind(user_id)
-        .bind(role)
+        .bind(role.as_str())
         .execute(ex)
         .await?;
     Ok(())

@@ -2,10 +2,13 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use crate::domain::vocab::Trust;
+
 #[derive(Debug, Clone, FromRow)]
 pub struct PeerRow {
     pub host: String,
-    pub trust: String,
+    #[sqlx(try_from = "String")]
+    pub trust: Trust,
     pub actor_id: Option<String>,
     pub shared_inbox: Option<String>,
     pub their_answer: String,
@@ -36,7 +39,7 @@ pub async fn all<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Result<Vec<
 pub async fn upsert_requested<'e>(
     ex: impl Executor<'e, Database = Any>,
     host: &str,
-    trust: &str,
+    trust: Trust,
     actor_id: &str,
     shared_inbox: &str,
     our_follow_id: &str,
@@ -49,7 +52,7 @@ pub async fn upsert_requested<'e>(
          our_follow_id = $5, updated_at = $6",
     )
     .bind(host)
-    .bind(trust)
+    .bind(trust.as_str())
     .bind(actor_id)
     .bind(shared_inbox)
     .bind(our_follow_id)
@@ -63,7 +66,7 @@ pub async fn upsert_requested<'e>(
 pub async fn upsert_trust<'e>(
     ex: impl Executor<'e, Database = Any>,
     host: &str,
-    trust: &str,
+    trust: Trust,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
@@ -71,7 +74,7 @@ pub async fn upsert_trust<'e>(
          ON CONFLICT (host) DO UPDATE SET trust = $2, updated_at = $3",
     )
     .bind(host)
-    .bind(trust)
+    .bind(trust.as_str())
     .bind(now)
     .execute(ex)
     .await?;
@@ -170,9 +173,6 @@ pub async fn count_trusted<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::R
 }
 
 /// This node's decision about a host; unknown hosts (and unreadable rows) are `None`.
-pub async fn trust_of<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    host: &str,
-) -> sqlx::Result<Option<crate::domain::vocab::Trust>> {
-    Ok(find(ex, host).await?.and_then(|p| p.trust.parse().ok()))
+pub async fn trust_of<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Option<Trust>> {
+    Ok(find(ex, host).await?.map(|p| p.trust))
 }

@@ -348,7 +348,7 @@ pub async fn create_user(
             .unwrap_or_else(|| new.username.clone()),
         username: new.username,
         org_id: org.id.clone(),
-        role: new.role.as_str().to_string(),
+        role: new.role,
         password_hash: hash_password(&new.password)?,
         totp_secret: None,
         created_at: to_millis(now),
@@ -442,7 +442,7 @@ pub async fn set_role(
         ));
     }
     let mut tx = state.db.pool.begin().await?;
-    q::update_user_role(&mut *tx, &user.id, role.as_str()).await?;
+    q::update_user_role(&mut *tx, &user.id, role).await?;
     let gains_second_factor = needs_second_factor(role, user.is_operator()) && user.totp_secret.is_none();
     let enrolment = if gains_second_factor {
         // Tokens and sessions made without a second factor must not gain publishing rights.
@@ -801,10 +801,7 @@ async fn proves_identity(
     if user.disabled_at.is_some() || !verify_password(credentials.password, &user.password_hash) {
         return Ok(false);
     }
-    let Ok(role) = user.role.parse::<Role>() else {
-        return Ok(false);
-    };
-    if !needs_second_factor(role, user.is_operator()) {
+    if !needs_second_factor(user.role, user.is_operator()) {
         return Ok(true);
     }
     let (Some(stored), Some(code)) = (
@@ -908,10 +905,7 @@ async fn staff_of(db: &Db, user: q::UserRow) -> Result<Staff> {
         .await?
         .ok_or(Error::Internal(anyhow::anyhow!("user {} has no organisation", user.id)))?;
     Ok(Staff {
-        role: user
-            .role
-            .parse()
-            .map_err(|_| Error::Internal(anyhow::anyhow!("unknown role {}", user.role)))?,
+        role: user.role,
         node_operator: user.is_operator(),
         user_id: user.id,
         username: user.username,

@@ -415,10 +415,7 @@ async fn groups_of(state: &AppState, target: &Target) -> Result<(Vec<Url>, Vec<(
             continue;
         }
         if let Some(peer) = crate::services::peers::find(state, &host).await?
-            && peer
-                .trust
-                .parse::<crate::domain::vocab::Trust>()
-                .is_ok_and(|t| t.federates())
+            && peer.trust.federates()
             && peer.shared_inbox.is_some()
         {
             inboxes.push((crate::services::peers::peer_inbox(&peer)?, host));

@@ -130,7 +130,7 @@ pub async fn plan(
                 }
                 let peer = peers::find(state, &host)
                     .await?
-                    .filter(|p| p.trust.parse::<Trust>().is_ok_and(|t| t.federates()) && p.shared_inbox.is_some())
+                    .filter(|p| p.trust.federates() && p.shared_inbox.is_some())
                     .ok_or_else(|| {
                         Error::Conflict(format!(
                             "the group {group} is on {host}, which this node does not federate with; an admin must connect it first"

@@ -26,8 +26,7 @@ pub use crate::db::peers::PeerRow;
 #[schema(as = Peer)]
 pub struct PeerView {
     pub host: String,
-    #[schema(value_type = Trust)]
-    pub trust: String,
+    pub trust: Trust,
     /// Its actor id, once known.
     #[schema(required = true)]
     pub actor: Option<String>,
@@ -64,10 +63,7 @@ pub async fn trust_of(state: &AppState, host: &str) -> Result<Option<Trust>> {
 /// Peers at one of these levels.
 pub async fn with_trust(state: &AppState, levels: &[Trust]) -> Result<Vec<PeerRow>> {
     let all = db::peers::all(&state.db.pool).await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| p.trust.parse::<Trust>().is_ok_and(|t| levels.contains(&t)))
-        .collect())
+    Ok(all.into_iter().filter(|p| levels.contains(&p.trust)).collect())
 }
 
 pub async fn list(state: &AppState) -> Result<Vec<PeerView>> {
@@ -82,7 +78,7 @@ pub async fn list(state: &AppState) -> Result<Vec<PeerView>> {
 
 fn view(row: PeerRow, pending_followers: i64) -> PeerView {
     PeerView {
-        awaiting_decision: row.trust == "pending" && (row.their_follow.is_some() || pending_followers > 0),
+        awaiting_decision: row.trust == Trust::Pending && (row.their_follow.is_some() || pending_followers > 0),
         host: row.host,
         trust: row.trust,
         actor: row.actor_id,
@@ -149,7 +145,7 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     db::peers::upsert_requested(
         &mut *tx,
         &host,
-        trust.as_str(),
+        trust,
         their_actor.id.0.as_str(),
         inbox.as_str(),
         follow_id.as_str(),
@@ -194,11 +190,11 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     let now = state.clock.now();
     let before = find(state, &host).await?;
     let mut tx = state.db.pool.begin().await?;
-    db::peers::upsert_trust(&mut *tx, &host, trust.as_str(), to_millis(now)).await?;
+    db::peers::upsert_trust(&mut *tx, &host, trust, to_millis(now)).await?;
     // What was queued under the old decision is re-planned under the new one.
     db::outbox::cancel_pending_alerts_to(&mut *tx, &host).await?;
     answer_pending_in(state, &mut tx, &host, trust, now).await?;
-    let from = before.map(|p| p.trust).unwrap_or_else(|| "unknown".into());
+    let from = before.map_or("unknown", |p| p.trust.as_str());
     audit::record(
         &mut *tx,
         to_millis(now),

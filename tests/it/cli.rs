@@ -460,7 +460,7 @@ async fn peers_commands_drive_a_running_node(env: TestEnv) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(peer) = tadamun::services::peers::get(&other.state, &domain).await {
-            assert_eq!(peer.trust, "pending");
+            assert_eq!(peer.trust, tadamun::domain::vocab::Trust::Pending);
             assert!(peer.awaiting_decision);
             break;
         }
