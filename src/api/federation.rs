@@ -154,16 +154,11 @@ struct NetworkAlertView {
     /// The author organisation's actor id.
     org: String,
     number: String,
-    #[schema(value_type = AlertStatus)]
-    status: String,
-    #[schema(value_type = Audience)]
-    audience: String,
-    #[schema(value_type = Urgency)]
-    urgency: String,
-    #[schema(value_type = Severity)]
-    severity: String,
-    #[schema(value_type = Certainty)]
-    certainty: String,
+    status: AlertStatus,
+    audience: Audience,
+    urgency: Urgency,
+    severity: Severity,
+    certainty: Certainty,
     country: String,
     #[serde(flatten)]
     content: AlertContent,

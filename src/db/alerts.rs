@@ -2,6 +2,8 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, Severity, Urgency};
+
 use super::Db;
 
 #[derive(Debug, Clone, FromRow)]
@@ -11,11 +13,16 @@ pub struct AlertRow {
     /// Read through a join; ignored on insert and update.
     pub org_slug: String,
     pub number: String,
-    pub status: String,
-    pub audience: String,
-    pub urgency: String,
-    pub severity: String,
-    pub certainty: String,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
+    #[sqlx(try_from = "String")]
+    pub audience: Audience,
+    #[sqlx(try_from = "String")]
+    pub urgency: Urgency,
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
+    #[sqlx(try_from = "String")]
+    pub certainty: Certainty,
     pub country: String,
     pub title: String,
     pub search_text: String,
@@ -99,11 +106,11 @@ pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Resu
     .bind(&r.id)
     .bind(&r.org_id)
     .bind(&r.number)
-    .bind(&r.status)
-    .bind(&r.audience)
-    .bind(&r.urgency)
-    .bind(&r.severity)
-    .bind(&r.certainty)
+    .bind(r.status.as_str())
+    .bind(r.audience.as_str())
+    .bind(r.urgency.as_str())
+    .bind(r.severity.as_str())
+    .bind(r.certainty.as_str())
     .bind(&r.country)
     .bind(&r.title)
     .bind(&r.search_text)
@@ -131,11 +138,11 @@ pub async fn update(conn: &mut AnyConnection, alert: &StoredAlert, previous_vers
     )
     .bind(&r.id)
     .bind(previous_version)
-    .bind(&r.status)
-    .bind(&r.audience)
-    .bind(&r.urgency)
-    .bind(&r.severity)
-    .bind(&r.certainty)
+    .bind(r.status.as_str())
+    .bind(r.audience.as_str())
+    .bind(r.urgency.as_str())
+    .bind(r.severity.as_str())
+    .bind(r.certainty.as_str())
     .bind(&r.country)
     .bind(&r.title)
     .bind(&r.search_text)

@@ -2,6 +2,8 @@
 
 use sqlx::{AnyConnection, FromRow};
 
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, Severity, Urgency};
+
 use super::Db;
 use super::alerts::AlertFilter;
 
@@ -12,11 +14,16 @@ pub struct RemoteAlertRow {
     pub origin_host: String,
     pub attributed_to: String,
     pub number: String,
-    pub status: String,
-    pub sharing: String,
-    pub urgency: String,
-    pub severity: String,
-    pub certainty: String,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
+    #[sqlx(try_from = "String")]
+    pub sharing: Audience,
+    #[sqlx(try_from = "String")]
+    pub urgency: Urgency,
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
+    #[sqlx(try_from = "String")]
+    pub certainty: Certainty,
     pub country: String,
     pub title: String,
     pub search_text: String,
@@ -102,11 +109,11 @@ pub async fn upsert(
     .bind(&row.origin_host)
     .bind(&row.attributed_to)
     .bind(&row.number)
-    .bind(&row.status)
-    .bind(&row.sharing)
-    .bind(&row.urgency)
-    .bind(&row.severity)
-    .bind(&row.certainty)
+    .bind(row.status.as_str())
+    .bind(row.sharing.as_str())
+    .bind(row.urgency.as_str())
+    .bind(row.severity.as_str())
+    .bind(row.certainty.as_str())
     .bind(&row.country)
     .bind(&row.title)
     .bind(&row.search_text)
@@ -117,7 +124,7 @@ pub async fn upsert(
     .bind(row.received_at)
     .fetch_optional(&mut *conn)
     .await?;
-    let restricted = row.sharing == "restricted";
+    let restricted = row.sharing == Audience::Restricted;
     let Some((stored_local_id,)) = written else {
         return Ok(match author_of(conn, &row.id).await? {
             Some(author) if author != row.attributed_to => Upserted::OtherAuthor,

@@ -207,8 +207,7 @@ async fn alert_object(
 ) -> Result<Response> {
     let not_found = || Error::NotFound("alert");
     let stored = crate::db::alerts::get(&state.db, &id).await?.ok_or_else(not_found)?;
-    let status: AlertStatus = stored.row.status.parse().map_err(|_| not_found())?;
-    let audience: Audience = stored.row.audience.parse().map_err(|_| not_found())?;
+    let (status, audience) = (stored.row.status, stored.row.audience);
     if !matches!(status, AlertStatus::Open | AlertStatus::Closed | AlertStatus::Withdrawn) || audience == Audience::Node
     {
         return Err(not_found());
@@ -273,10 +272,10 @@ pub async fn action_object(
         && match urls::local_alert_id(&state.config, &alert) {
             Some(local) => crate::db::alerts::get(&state.db, &local)
                 .await?
-                .is_some_and(|a| a.row.audience == "public"),
+                .is_some_and(|a| a.row.audience == Audience::Public),
             None => remote_alerts::find_by_id(&state.db, alert.as_str())
                 .await?
-                .is_some_and(|a| a.sharing == "public"),
+                .is_some_and(|a| a.sharing == Audience::Public),
         };
     if !public {
         let data = crate::federation::data(&state).await?;

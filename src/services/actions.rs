@@ -173,8 +173,8 @@ async fn resolve(state: &AppState, staff: &Staff, on: On<'_>) -> Result<Target> 
             let stored = crate::services::alerts::load_visible(&state.db, staff, id).await?;
             Ok(Target {
                 uri: urls::alert(&state.config, &stored.row.id),
-                status: parse(&stored.row.status, "status")?,
-                audience: parse(&stored.row.audience, "audience")?,
+                status: stored.row.status,
+                audience: stored.row.audience,
                 which: Which::Local(Box::new(stored)),
             })
         }
@@ -188,8 +188,8 @@ async fn resolve(state: &AppState, staff: &Staff, on: On<'_>) -> Result<Target> 
             }
             Ok(Target {
                 uri: Url::parse(&row.id).map_err(|e| Error::Internal(e.into()))?,
-                status: parse(&row.status, "status")?,
-                audience: parse(&row.sharing, "audience")?,
+                status: row.status,
+                audience: row.sharing,
                 which: Which::Remote(Box::new(row)),
             })
         }

@@ -168,12 +168,12 @@ fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
         .transpose()?;
     Ok(AlertDraft {
         content,
-        urgency: parse(&r.urgency, "urgency")?,
-        severity: parse(&r.severity, "severity")?,
-        certainty: parse(&r.certainty, "certainty")?,
+        urgency: r.urgency,
+        severity: r.severity,
+        certainty: r.certainty,
         country: r.country.clone(),
         expires: r.expires_at.map(from_millis),
-        audience: parse(&r.audience, "audience")?,
+        audience: r.audience,
         restricted_to: stored.named_orgs.clone(),
         consent,
         local_only: LocalOnly {
@@ -189,7 +189,7 @@ fn view_of(row: &AlertRow, draft: AlertDraft, with_private: bool) -> Result<Aler
         id: row.id.clone(),
         number: row.number.clone(),
         org: row.org_slug.clone(),
-        status: parse(&row.status, "status")?,
+        status: row.status,
         audience: draft.audience,
         restricted_to: draft.restricted_to,
         urgency: draft.urgency,
@@ -214,8 +214,8 @@ fn view_of(row: &AlertRow, draft: AlertDraft, with_private: bool) -> Result<Aler
 /// Whether staff of `staff`'s organisation may see this alert at all.
 fn visible_to(staff: &Staff, row: &AlertRow, named_orgs: &[String]) -> bool {
     row.org_id == staff.org_id
-        || (matches!(row.status.as_str(), "open" | "closed")
-            && (row.audience != "restricted" || named_orgs.iter().any(|o| o == &staff.org_slug)))
+        || (matches!(row.status, AlertStatus::Open | AlertStatus::Closed)
+            && (row.audience != Audience::Restricted || named_orgs.iter().any(|o| o == &staff.org_slug)))
 }
 
 async fn load(db: &Db, staff: &Staff, id: &str) -> Result<Loaded> {
@@ -225,7 +225,7 @@ async fn load(db: &Db, staff: &Staff, id: &str) -> Result<Loaded> {
         return Err(Error::NotFound("alert"));
     }
     let draft = draft_of(&stored)?;
-    let status = parse(&stored.row.status, "status")?;
+    let status = stored.row.status;
     Ok(Loaded { stored, draft, status })
 }
 
@@ -264,10 +264,10 @@ fn require_audience_permission(staff: &Staff, before: &AlertDraft, after: &Alert
 
 fn stored_from(row: AlertRow, draft: &AlertDraft) -> Result<StoredAlert> {
     let mut row = row;
-    row.audience = draft.audience.as_str().to_string();
-    row.urgency = draft.urgency.as_str().to_string();
-    row.severity = draft.severity.as_str().to_string();
-    row.certainty = draft.certainty.as_str().to_string();
+    row.audience = draft.audience;
+    row.urgency = draft.urgency;
+    row.severity = draft.severity;
+    row.certainty = draft.certainty;
     row.country = draft.country.clone();
     row.title = draft.display_title();
     row.search_text = draft.search_text();
@@ -359,11 +359,12 @@ pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Resul
         org_id: org.id.clone(),
         org_slug: org.slug.clone(),
         number: format!("{}-{year}-{serial:03}", org.alert_prefix),
-        status: AlertStatus::Draft.as_str().to_string(),
-        audience: String::new(),
-        urgency: String::new(),
-        severity: String::new(),
-        certainty: String::new(),
+        status: AlertStatus::Draft,
+        // Set from the draft by `stored_from` before the row is written.
+        audience: draft.audience,
+        urgency: draft.urgency,
+        severity: draft.severity,
+        certainty: draft.certainty,
         country: String::new(),
         title: String::new(),
         search_text: String::new(),
@@ -680,7 +681,7 @@ pub(crate) fn alert_state<'a>(
         number: &row.number,
         org_id: &row.org_id,
         org_slug: &row.org_slug,
-        status: parse(&row.status, "status")?,
+        status: row.status,
         audience: draft.audience,
         urgency: draft.urgency,
         severity: draft.severity,
@@ -831,7 +832,7 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
         }
     };
     let previous_version = row.version;
-    row.status = to.as_str().to_string();
+    row.status = to;
     row.version += 1;
     row.updated_at = to_millis(now);
     let stored = stored_from(row, &draft)?;

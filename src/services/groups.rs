@@ -94,8 +94,7 @@ pub struct GroupAlert {
     pub local: bool,
     pub number: String,
     pub title: String,
-    #[schema(value_type = AlertStatus)]
-    pub status: String,
+    pub status: AlertStatus,
 }
 
 fn view(state: &AppState, staff: &Staff, row: &GroupRow, membership: Option<MemberState>) -> GroupView {
@@ -728,7 +727,7 @@ pub async fn alerts(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Gro
                     local: true,
                     number: alert.number,
                     title: alert.content.title.values().next().cloned().unwrap_or_default(),
-                    status: alert.status.as_str().to_string(),
+                    status: alert.status,
                 });
             }
             continue;

@@ -127,7 +127,7 @@ enum Answered {
     /// pass actions on to us. `via_group` is our own group, when the acting
     /// organisation sent the action to us as that group's node.
     Received {
-        status: String,
+        status: AlertStatus,
         via_group: Option<crate::db::groups::GroupRow>,
     },
 }
@@ -151,16 +151,7 @@ async fn answered(
         let stored = crate::db::alerts::get(&state.db, &id)
             .await?
             .ok_or(Error::NotFound("alert"))?;
-        let audience: Audience = stored
-            .row
-            .audience
-            .parse()
-            .map_err(|_| Error::Internal(anyhow::anyhow!("stored audience unreadable")))?;
-        let status: AlertStatus = stored
-            .row
-            .status
-            .parse()
-            .map_err(|_| Error::Internal(anyhow::anyhow!("stored status unreadable")))?;
+        let (audience, status) = (stored.row.audience, stored.row.status);
         // Unpublished alerts, and those for this node only, do not exist for other nodes.
         if audience == Audience::Node || matches!(status, AlertStatus::Draft | AlertStatus::InReview) {
             return Err(Error::NotFound("alert"));
@@ -339,7 +330,7 @@ pub async fn on_action(
             }
         }
         Answered::Received { status, via_group } => {
-            if status == "withdrawn" {
+            if *status == AlertStatus::Withdrawn {
                 return Ok(());
             }
             if let Some(group) = via_group

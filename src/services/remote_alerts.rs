@@ -25,8 +25,7 @@ use crate::state::AppState;
 /// The one place of this rule (`db::remote_alerts::list` applies it in SQL,
 /// for paging; the tests hold the two to the same answers).
 pub async fn may_see(state: &AppState, staff: &Staff, row: &RemoteAlertRow) -> Result<bool> {
-    Ok(row.sharing != Audience::Restricted.as_str()
-        || remote_alerts::names_org(&state.db, &row.id, &staff.org_id).await?)
+    Ok(row.sharing != Audience::Restricted || remote_alerts::names_org(&state.db, &row.id, &staff.org_id).await?)
 }
 
 /// A received alert, by its id on this node, as `staff` may see it: the same
@@ -109,11 +108,11 @@ pub async fn on_alert(
         origin_host: host.to_string(),
         attributed_to: alert.attributed_to.to_string(),
         number: alert.number.clone(),
-        status: alert.alert_status.as_str().to_string(),
-        sharing: alert.sharing.as_str().to_string(),
-        urgency: alert.urgency.as_str().to_string(),
-        severity: alert.severity.as_str().to_string(),
-        certainty: alert.certainty.as_str().to_string(),
+        status: alert.alert_status,
+        sharing: alert.sharing,
+        urgency: alert.urgency,
+        severity: alert.severity,
+        certainty: alert.certainty,
         country: alert.location.country.to_ascii_uppercase(),
         title: alert.name.clone(),
         search_text: search,
