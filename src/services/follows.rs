@@ -93,15 +93,12 @@ pub async fn on_answer(
     followed: Option<&url::Url>,
     host: &str,
 ) -> Result<()> {
-    let answer = if accepted { "accepted" } else { "rejected" };
     // A moderating organisation elsewhere deciding on a request to join one of our groups.
     if followed.is_some_and(|followed| urls::local_group_slug(&state.config, followed).is_some()) {
         return crate::services::groups::on_remote_decision(state, &activity.actor, accepted, &activity.raw["object"])
             .await;
     }
-    if crate::services::group_relay::on_membership_answer(state, follow_id, &activity.actor, answer == "accepted")
-        .await?
-    {
+    if crate::services::group_relay::on_membership_answer(state, follow_id, &activity.actor, accepted).await? {
         // An answer from a group is about a membership, never about peering.
         return Ok(());
     }
@@ -114,8 +111,10 @@ pub async fn on_answer(
         _ => false,
     };
     if ours {
+        // Stored as the peer's `their_answer` (`requested`, `accepted`, `rejected`).
+        let answer = if accepted { "accepted" } else { "rejected" };
         db::peers::set_their_answer(&state.db.pool, host, answer, to_millis(state.clock.now())).await?;
-        if answer == "accepted" {
+        if accepted {
             // What they refused before approving us goes to them now.
             crate::services::alert_delivery::reconcile_host(state, host).await?;
         }
