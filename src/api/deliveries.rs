@@ -13,6 +13,7 @@ use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, Window};
 use crate::clock::{from_millis, to_millis};
 use crate::db::outbox;
 use crate::domain::FieldErrors;
+use crate::domain::vocab::DeliveryState;
 use crate::error::{ErrorBody, Result, ValidationErrorBody};
 use crate::federation::outbox::UNREACHABLE_AFTER;
 use crate::services::accounts::Staff;
@@ -56,8 +57,7 @@ struct DeliveryView {
     kind: String,
     host: String,
     inbox: String,
-    #[schema(value_type = DeliveryState)]
-    state: String,
+    state: DeliveryState,
     attempts: i64,
     /// When it is tried next, while pending.
     #[schema(required = true)]
@@ -68,16 +68,6 @@ struct DeliveryView {
     created_at: chrono::DateTime<chrono::Utc>,
     #[schema(required = true)]
     delivered_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-/// Where a delivery stands: the values of [`DeliveryView::state`].
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code, reason = "it describes the values of a string field and is never built")]
-pub enum DeliveryState {
-    Pending,
-    Delivered,
-    Failed,
 }
 
 /// Deliveries in the outbox, in sending order (the node's operator).
@@ -100,11 +90,11 @@ async fn list_deliveries(
 ) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     let wanted = p.state.unwrap_or_else(|| "undelivered".into());
-    let states: &[&str] = match wanted.as_str() {
-        "undelivered" => &["pending", "failed"],
-        "pending" => &["pending"],
-        "failed" => &["failed"],
-        "delivered" => &["delivered"],
+    let states: &[DeliveryState] = match wanted.as_str() {
+        "undelivered" => &[DeliveryState::Pending, DeliveryState::Failed],
+        "pending" => &[DeliveryState::Pending],
+        "failed" => &[DeliveryState::Failed],
+        "delivered" => &[DeliveryState::Delivered],
         other => {
             return Err(FieldErrors::single(
                 "state",
@@ -129,7 +119,7 @@ async fn list_deliveries(
     let items = rows
         .into_iter()
         .map(|r| DeliveryView {
-            next_attempt_at: (r.state == "pending").then(|| from_millis(r.next_attempt_at)),
+            next_attempt_at: (r.state == DeliveryState::Pending).then(|| from_millis(r.next_attempt_at)),
             id: r.id,
             activity: r.activity_id,
             kind: r.kind,

@@ -1,6 +1,7 @@
 //! The outbox: activities to send, one delivery per activity and inbox, the
 //! per-host delivery state, and the leases that let one worker send to a host.
 
+use crate::domain::vocab::DeliveryState;
 use sqlx::{Any, Executor, FromRow};
 
 /// A pending delivery with what is needed to send it.
@@ -241,7 +242,8 @@ pub struct DeliveryRow {
     pub kind: String,
     pub host: String,
     pub inbox: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: DeliveryState,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_error: Option<String>,
@@ -254,7 +256,7 @@ pub struct DeliveryRow {
 pub async fn list_deliveries<'e>(
     ex: impl Executor<'e, Database = Any>,
     host: &str,
-    states: &[&str],
+    states: &[DeliveryState],
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<DeliveryRow>> {
@@ -267,7 +269,7 @@ pub async fn list_deliveries<'e>(
     );
     let mut query = sqlx::query_as::<_, DeliveryRow>(&sql).bind(host);
     for s in states {
-        query = query.bind(*s);
+        query = query.bind(s.as_str());
     }
     query.fetch_all(ex).await
 }

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use crate::domain::vocab::Trust;
+use crate::domain::vocab::{TheirAnswer, Trust};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PeerRow {
@@ -11,7 +11,8 @@ pub struct PeerRow {
     pub trust: Trust,
     pub actor_id: Option<String>,
     pub shared_inbox: Option<String>,
-    pub their_answer: String,
+    #[sqlx(try_from = "String")]
+    pub their_answer: TheirAnswer,
     pub our_follow_id: Option<String>,
     pub their_follow: Option<String>,
     pub created_at: i64,
@@ -132,12 +133,12 @@ pub async fn record_their_follow<'e>(
 pub async fn set_their_answer<'e>(
     ex: impl Executor<'e, Database = Any>,
     host: &str,
-    answer: &str,
+    answer: TheirAnswer,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE peers SET their_answer = $2, updated_at = $3 WHERE host = $1")
         .bind(host)
-        .bind(answer)
+        .bind(answer.as_str())
         .bind(now)
         .execute(ex)
         .await?;

@@ -61,6 +61,17 @@ impl Role {
 }
 
 vocabulary!(
+    /// Where one delivery of an activity to one inbox stands.
+    DeliveryState { Pending, Delivered, Failed }
+);
+
+vocabulary!(
+    /// Another node's answer to this node's request to federate (`none` until
+    /// this node asks).
+    TheirAnswer { None, Requested, Accepted, Rejected }
+);
+
+vocabulary!(
     /// An organisation's membership of a group: `pending` until the group's
     /// moderators decide (`accepted` or `rejected`); an accepted member may be
     /// `removed`, or leave (`left`).

@@ -6,6 +6,7 @@ use activitypub_federation::config::Data;
 
 use crate::clock::to_millis;
 use crate::db;
+use crate::domain::vocab::TheirAnswer;
 use crate::error::{Error, Result};
 use crate::federation::actors::RemoteActor;
 use crate::federation::receiving::Received;
@@ -111,8 +112,11 @@ pub async fn on_answer(
         _ => false,
     };
     if ours {
-        // Stored as the peer's `their_answer` (`requested`, `accepted`, `rejected`).
-        let answer = if accepted { "accepted" } else { "rejected" };
+        let answer = if accepted {
+            TheirAnswer::Accepted
+        } else {
+            TheirAnswer::Rejected
+        };
         db::peers::set_their_answer(&state.db.pool, host, answer, to_millis(state.clock.now())).await?;
         if accepted {
             // What they refused before approving us goes to them now.

@@ -10,7 +10,7 @@ use url::Url;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{self, audit, followers, new_id};
 use crate::domain::FieldErrors;
-use crate::domain::vocab::Trust;
+use crate::domain::vocab::{TheirAnswer, Trust};
 use crate::error::{Error, Result};
 use crate::federation::actors::{INSTANCE_REF, LocalActor, RemoteActor};
 use crate::federation::outbox::{self, Outgoing};
@@ -31,24 +31,12 @@ pub struct PeerView {
     #[schema(required = true)]
     pub actor: Option<String>,
     /// Their answer to our request to federate.
-    #[schema(value_type = TheirAnswer)]
-    pub their_answer: String,
+    pub their_answer: TheirAnswer,
     /// They asked us to federate and await an admin's decision.
     pub awaiting_decision: bool,
     pub pending_followers: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// Another node's answer to this node's request to federate: the values of
-/// [`PeerView::their_answer`].
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum TheirAnswer {
-    None,
-    Requested,
-    Accepted,
-    Rejected,
 }
 
 pub async fn find(state: &AppState, host: &str) -> Result<Option<PeerRow>> {
