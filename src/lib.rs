@@ -11,6 +11,8 @@
 //!    - [`inbound`]: what other servers ask: the inbox pipeline, one file per
 //!      activity kind (`inbound/activities/`), the federation GET routes.
 //!    - [`cli`]: the `tadamun` command (serve, migrate, admin, verify, bench).
+//!    - [`request`]: what they all read from a request alike (the body within
+//!      its limit, the client's address).
 //!    - [`server`]: the router of all of them and the serve loop.
 //! 2. **Services** ([`services`]) hold every rule, called alike by the API,
 //!    the pages, the CLI and the inbox: accounts, peers, alerts (and who gets
@@ -46,6 +48,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod inbound;
+pub mod request;
 pub mod server;
 pub mod services;
 pub mod state;

@@ -20,7 +20,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::server::ClientAddr;
+use crate::request::ClientAddr;
 use crate::services::accounts::{self, Staff};
 use crate::services::actions::{self, On};
 use crate::state::AppState;

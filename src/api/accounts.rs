@@ -14,7 +14,7 @@ use crate::db::accounts::{self as q, OrgRow, TokenRow, UserRow};
 use crate::domain::FieldErrors;
 use crate::domain::vocab::Role;
 use crate::error::{Error, ErrorBody, Result, ValidationErrorBody};
-use crate::server::ClientAddr;
+use crate::request::ClientAddr;
 use crate::services::accounts::{self, NewOrg, NewUser, Staff};
 use crate::state::AppState;
 

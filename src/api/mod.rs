@@ -234,7 +234,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-        let bytes = crate::server::read_body(req.into_body()).await?;
+        let bytes = crate::request::read_body(req.into_body()).await?;
         // An empty body is an empty object: steps whose fields are all optional
         // can be posted with no body at all.
         let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {

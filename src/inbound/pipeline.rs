@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::federation::actors::{ActorDocument, RemoteActor, UrlText};
 use crate::federation::http_date::check_date;
 use crate::federation::receiving::Receiving;
-use crate::server::read_body;
+use crate::request::read_body;
 use crate::state::AppState;
 
 /// `POST /inbox` and `POST /orgs/{slug}/inbox`.

@@ -22,7 +22,7 @@ const RINGS: &[(&str, &[&str])] = &[
     ("state", &["state"]),
     ("federation core", &["federation"]),
     ("services", &["services"]),
-    ("adapters", &["api", "web", "inbound", "cli", "server"]),
+    ("adapters", &["api", "web", "inbound", "cli", "server", "request"]),
 ];
 
 fn ring_of(first_segment: &str) -> Option<usize> {
