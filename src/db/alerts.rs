@@ -2,7 +2,7 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
-use crate::domain::vocab::{AlertStatus, Audience, Certainty, Severity, Urgency};
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, HistoryAction, Severity, Urgency};
 
 use super::Db;
 
@@ -65,8 +65,10 @@ pub struct HistoryRow {
     pub version: i64,
     pub at: i64,
     pub user_id: String,
-    pub action: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub action: HistoryAction,
+    #[sqlx(try_from = "String")]
+    pub status: AlertStatus,
     pub changed_fields: String,
     pub note: Option<String>,
 }
@@ -225,8 +227,8 @@ pub async fn insert_history<'e>(
     .bind(entry.version)
     .bind(entry.at)
     .bind(&entry.user_id)
-    .bind(&entry.action)
-    .bind(&entry.status)
+    .bind(entry.action.as_str())
+    .bind(entry.status.as_str())
     .bind(&entry.changed_fields)
     .bind(&entry.note)
     .execute(ex)

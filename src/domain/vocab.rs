@@ -61,6 +61,23 @@ impl Role {
 }
 
 vocabulary!(
+    /// What a version of an alert did, as its history records it.
+    /// `consent_recorded`: the defender's consent was recorded anew
+    /// (`PUT /alerts/{id}/consent`).
+    HistoryAction {
+        Created,
+        Edited,
+        ConsentRecorded,
+        Submitted,
+        ReturnedToDraft,
+        Published,
+        Closed,
+        Withdrawn,
+        ConsentWithdrawn,
+    }
+);
+
+vocabulary!(
     /// Where one delivery of an activity to one inbox stands.
     DeliveryState { Pending, Delivered, Failed }
 );

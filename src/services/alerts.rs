@@ -11,7 +11,7 @@ use crate::db::alerts::{self as q, AlertFilter, AlertRow, ConsentRow, HistoryRow
 use crate::db::{Db, audit, new_id};
 use crate::domain::FieldErrors;
 use crate::domain::alert::{AlertContent, AlertDraft, AlertInput, Consent, LocalOnly, MAX_LONG_TEXT};
-use crate::domain::vocab::{AlertStatus, Audience, Certainty, Outcome, Severity, Urgency};
+use crate::domain::vocab::{AlertStatus, Audience, Certainty, HistoryAction, Outcome, Severity, Urgency};
 use crate::error::{Error, Result};
 use crate::federation::wire::WireHistoryEntry;
 use crate::services::accounts::Staff;
@@ -77,30 +77,12 @@ pub struct HistoryEntry {
     /// The staff member's username for the author organisation; the
     /// organisation otherwise.
     pub by: String,
-    #[schema(value_type = HistoryAction)]
-    pub action: String,
-    #[schema(value_type = AlertStatus)]
-    pub status: String,
+    pub action: HistoryAction,
+    pub status: AlertStatus,
     pub changed_fields: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub note: Option<String>,
-}
-
-/// What a version of an alert did: the values of [`HistoryEntry::action`].
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum HistoryAction {
-    Created,
-    Edited,
-    /// The defender's consent was recorded anew (`PUT /alerts/{id}/consent`).
-    ConsentRecorded,
-    Submitted,
-    ReturnedToDraft,
-    Published,
-    Closed,
-    Withdrawn,
-    ConsentWithdrawn,
 }
 
 /// A page of alerts, newest first.
@@ -124,14 +106,14 @@ pub enum Transition {
 }
 
 impl Transition {
-    fn action(&self) -> &'static str {
+    fn action(&self) -> HistoryAction {
         match self {
-            Transition::Submit => "submitted",
-            Transition::ReturnToDraft { .. } => "returned_to_draft",
-            Transition::Publish => "published",
-            Transition::Close { .. } => "closed",
-            Transition::Withdraw { .. } => "withdrawn",
-            Transition::WithdrawConsent { .. } => "consent_withdrawn",
+            Transition::Submit => HistoryAction::Submitted,
+            Transition::ReturnToDraft { .. } => HistoryAction::ReturnedToDraft,
+            Transition::Publish => HistoryAction::Published,
+            Transition::Close { .. } => HistoryAction::Closed,
+            Transition::Withdraw { .. } => HistoryAction::Withdrawn,
+            Transition::WithdrawConsent { .. } => HistoryAction::ConsentWithdrawn,
         }
     }
 }
@@ -313,7 +295,7 @@ fn history_row(
     version: i64,
     now: DateTime<Utc>,
     staff: &Staff,
-    action: &str,
+    action: HistoryAction,
     status: AlertStatus,
     changed: &[&str],
     note: Option<String>,
@@ -322,8 +304,8 @@ fn history_row(
         version,
         at: to_millis(now),
         user_id: staff.user_id.clone(),
-        action: action.to_string(),
-        status: status.as_str().to_string(),
+        action,
+        status,
         changed_fields: serde_json::to_string(changed).unwrap_or_else(|_| "[]".into()),
         note,
     }
@@ -385,7 +367,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Resul
     q::insert_history(
         &mut *tx,
         &stored.row.id,
-        &history_row(1, now, staff, "created", AlertStatus::Draft, &[], None),
+        &history_row(1, now, staff, HistoryAction::Created, AlertStatus::Draft, &[], None),
     )
     .await?;
     if draft.audience != Audience::Node {
@@ -462,7 +444,15 @@ pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) 
     let outgoing = prepare_federation(state, &stored, &after, loaded.status).await?;
     let mut tx = db.pool.begin().await?;
     let note = consent_changed.then(|| consent_change(&before.consent, &after.consent));
-    let history = history_row(stored.row.version, now, staff, "edited", loaded.status, &changed, note);
+    let history = history_row(
+        stored.row.version,
+        now,
+        staff,
+        HistoryAction::Edited,
+        loaded.status,
+        &changed,
+        note,
+    );
     write_change(
         &mut tx,
         state,
@@ -593,7 +583,7 @@ pub async fn record_consent(state: &AppState, staff: &Staff, id: &str, consent: 
         stored.row.version,
         now,
         staff,
-        "consent_recorded",
+        HistoryAction::ConsentRecorded,
         loaded.status,
         &["consent"],
         Some(change.clone()),
@@ -702,19 +692,19 @@ pub(crate) fn alert_state<'a>(
 /// without who made them or internal notes.
 pub(crate) async fn wire_history(conn: &mut sqlx::AnyConnection, alert_id: &str) -> Result<Vec<WireHistoryEntry>> {
     let rows = q::history_on(conn, alert_id).await?;
-    let Some(first) = rows.iter().position(|r| r.action == "published") else {
+    let Some(first) = rows.iter().position(|r| r.action == HistoryAction::Published) else {
         return Ok(Vec::new());
     };
     rows[first..]
         .iter()
         // Consent is the author organisation's business: its records are not announced.
-        .filter(|r| r.action != "consent_recorded")
+        .filter(|r| r.action != HistoryAction::ConsentRecorded)
         .map(|r| {
             Ok(WireHistoryEntry {
                 version: r.version,
                 published: from_millis(r.at),
-                change: r.action.clone(),
-                alert_status: parse(&r.status, "status")?,
+                change: r.action.as_str().to_string(),
+                alert_status: r.status,
                 changed_fields: serde_json::from_str::<Vec<String>>(&r.changed_fields)
                     .unwrap_or_default()
                     .into_iter()
