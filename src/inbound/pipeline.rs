@@ -46,7 +46,11 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
     let (parts, body) = request.into_parts();
     let bytes = read_body(body).await?;
 
-    let envelope: Envelope = serde_json::from_slice(&bytes)
+    // Read once: the envelope for the checks below, the whole document for
+    // the activity's handler (the crate reads the body again to check the signature).
+    let document: Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("not an ActivityPub activity: {e}")))?;
+    let envelope = Envelope::deserialize(&document)
         .map_err(|e| Error::BadRequest(format!("not an ActivityPub activity (needs id, type and actor): {e}")))?;
     let span = tracing::Span::current();
     span.record("activity", tracing::field::display(&envelope.id));
@@ -95,9 +99,6 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         return Ok(StatusCode::ACCEPTED);
     }
 
-    // Read before the crate takes the body: the handler gets the document as sent.
-    let document: Value =
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("not an ActivityPub activity: {e}")))?;
     let activity = InboundActivity::parse(document)?;
 
     let data = crate::federation::data(state).await?;
