@@ -87,7 +87,7 @@ pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<String, ProofError
 /// canonicalisation work. A unit test checks this against the crate's own
 /// output for every example and vector.
 pub fn canonicalize_object(object: &Map<String, Value>, absent: &str) -> Result<String, ProofError> {
-    Ok(join(&canonical_members(object, Some(absent), None)?, None))
+    Ok(join(&canonical_members(object, Some(absent), &[])?, None))
 }
 
 /// One member of an object in RFC 8785 form: `"name":value`.
@@ -96,12 +96,12 @@ struct CanonicalMember<'a> {
     text: String,
 }
 
-/// An object's members (but `absent`) in canonical order and form; the member
-/// `replaced.0`, if any, takes the canonical value `replaced.1` as it is.
+/// An object's members (but `absent`) in canonical order and form; a member
+/// named in `replaced` takes the canonical value given there, as it is.
 fn canonical_members<'a>(
     object: &'a Map<String, Value>,
     absent: Option<&str>,
-    replaced: Option<(&str, &str)>,
+    replaced: &[(&str, &str)],
 ) -> Result<Vec<CanonicalMember<'a>>, ProofError> {
     let mut members: Vec<(&String, &Value)> = object.iter().filter(|(key, _)| Some(key.as_str()) != absent).collect();
     // RFC 8785 §3.2.3: members sorted by their names' UTF-16 code units.
@@ -111,12 +111,12 @@ fn canonical_members<'a>(
         .map(|(key, value)| {
             let mut text = canonicalize(key)?;
             text.push(':');
-            match replaced {
-                Some((name, canonical)) if name == key => text.push_str(canonical),
-                _ if key == "@context" && super::wire::is_standard_context(value) => {
+            match replaced.iter().find(|(name, _)| name == key) {
+                Some((_, canonical)) => text.push_str(canonical),
+                None if key == "@context" && super::wire::is_standard_context(value) => {
                     text.push_str(super::wire::standard_context_canonical())
                 }
-                _ => text.push_str(&canonicalize(value)?),
+                None => text.push_str(&canonicalize(value)?),
             }
             Ok(CanonicalMember { name: key, text })
         })
@@ -252,11 +252,15 @@ pub fn claims(document: &Value) -> Result<ProofClaims, ProofError> {
 
 /// Verifies a document's proof with `key`; returns what the proof claims.
 pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, ProofError> {
-    let (claims, proof, signature) = proof_parts(document)?;
+    let parts = proof_parts(document)?;
     let object = document.as_object().expect("has a proof, so an object");
-    let data = hash_data(object, proof)?;
-    key.verify(&data, &signature).map_err(|_| ProofError::BadSignature)?;
-    Ok(claims)
+    let canonical = join(
+        &canonical_members(object, Some("proof"), &parts.context_replacement())?,
+        None,
+    );
+    key.verify(&hash_canonical(&canonical, &parts.config)?, &parts.signature)
+        .map_err(|_| ProofError::BadSignature)?;
+    Ok(parts.claims)
 }
 
 /// Verifies an activity's proof with `activity_key`, then the proof of the
@@ -268,64 +272,119 @@ pub fn verify_with_object(
     activity_key: &VerifyingKey,
     object_key: &VerifyingKey,
 ) -> Result<(ProofClaims, ProofClaims), ProofError> {
-    let (activity_claims, activity_proof, activity_signature) = proof_parts(activity)?;
+    let activity_parts = proof_parts(activity)?;
     let embedded = &activity["object"];
-    let (object_claims, object_proof, object_signature) = proof_parts(embedded)?;
-    let object_members = canonical_members(embedded.as_object().expect("has a proof"), None, None)?;
+    let object_parts = proof_parts(embedded)?;
+    let embedded_map = embedded.as_object().expect("has a proof");
+    let object_members = canonical_members(embedded_map, None, &[])?;
     let object_whole = join(&object_members, None);
+    let mut activity_replaced = activity_parts.context_replacement();
+    activity_replaced.push(("object", &object_whole));
     let activity_canonical = join(
         &canonical_members(
             activity.as_object().expect("has a proof"),
             Some("proof"),
-            Some(("object", &object_whole)),
+            &activity_replaced,
         )?,
         None,
     );
     activity_key
         .verify(
-            &hash_canonical(&activity_canonical, activity_proof)?,
-            &activity_signature,
+            &hash_canonical(&activity_canonical, &activity_parts.config)?,
+            &activity_parts.signature,
         )
         .map_err(|_| ProofError::BadSignature)?;
+    // The object is hashed with its own proof's @context in place of its own,
+    // when the proof carries one: then its members are made again.
+    let object_canonical = match object_parts.context_replacement().as_slice() {
+        [] => join(&object_members, Some("proof")),
+        replaced => join(&canonical_members(embedded_map, Some("proof"), replaced)?, None),
+    };
     object_key
         .verify(
-            &hash_canonical(&join(&object_members, Some("proof")), object_proof)?,
-            &object_signature,
+            &hash_canonical(&object_canonical, &object_parts.config)?,
+            &object_parts.signature,
         )
         .map_err(|_| ProofError::BadSignature)?;
-    Ok((activity_claims, object_claims))
+    Ok((activity_parts.claims, object_parts.claims))
 }
 
-/// What a document's proof claims, the proof, and its signature; checks that
-/// the proof's @context repeats the document's.
-fn proof_parts(document: &Value) -> Result<(ProofClaims, &Map<String, Value>, Signature), ProofError> {
+/// A proof read for verification, as vc-di-eddsa §3.3.2 (eddsa-jcs-2022,
+/// verify proof) prescribes.
+struct ProofParts<'a> {
+    claims: ProofClaims,
+    /// The proof configuration: the proof options (the proof without
+    /// `proofValue`, which hashing leaves out) with the `@context` the
+    /// document is hashed with.
+    config: std::borrow::Cow<'a, Map<String, Value>>,
+    /// The canonical form of the proof's own `@context` when it replaces a
+    /// longer one of the document's for hashing (§3.3.2 step 4.2).
+    document_context: Option<String>,
+    signature: Signature,
+}
+
+impl ProofParts<'_> {
+    fn context_replacement(&self) -> Vec<(&str, &str)> {
+        self.document_context
+            .as_deref()
+            .map(|canonical| vec![("@context", canonical)])
+            .unwrap_or_default()
+    }
+}
+
+fn context_items(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(items) => items,
+        other => std::slice::from_ref(other),
+    }
+}
+
+/// What a document's proof claims, its configuration and its signature.
+///
+/// - A proof with a `@context` of its own: the document's `@context` must
+///   start with the same values in the same order, and the document is then
+///   hashed with the proof's `@context` in place of its own.
+/// - A proof without one (how FEP-8b32 proofs embedded in activities are
+///   usually made): the proof configuration takes the document's `@context`.
+fn proof_parts(document: &Value) -> Result<ProofParts<'_>, ProofError> {
     let claims = claims(document)?;
     let proof = proof_object(document)?;
     let proof_value = text(proof, "proofValue")?;
     let object = document.as_object().expect("has a proof, so an object");
-    // The proof's @context must repeat the document's, in order.
-    if let Some(proof_context) = proof.get("@context") {
-        fn as_list(v: &Value) -> &[Value] {
-            match v {
-                Value::Array(items) => items,
-                other => std::slice::from_ref(other),
+    let document_context = object.get("@context");
+    let (config, replacement) = match (proof.get("@context"), document_context) {
+        (Some(proof_context), Some(document_context)) => {
+            let (wanted, have) = (context_items(proof_context), context_items(document_context));
+            if have.len() < wanted.len() || have[..wanted.len()] != wanted[..] {
+                return Err(ProofError::ContextMismatch);
             }
+            let replacement = if wanted.len() == have.len() {
+                None
+            } else {
+                Some(canonicalize(proof_context)?)
+            };
+            (std::borrow::Cow::Borrowed(proof), replacement)
         }
-        let (wanted, have) = (
-            as_list(proof_context),
-            as_list(object.get("@context").unwrap_or(&Value::Null)),
-        );
-        if have.len() < wanted.len() || have[..wanted.len()] != wanted[..] {
-            return Err(ProofError::ContextMismatch);
+        (Some(_), None) => return Err(ProofError::ContextMismatch),
+        (None, Some(document_context)) => {
+            let mut config = proof.clone();
+            config.insert("@context".into(), document_context.clone());
+            (std::borrow::Cow::Owned(config), None)
         }
-    }
+        (None, None) => (std::borrow::Cow::Borrowed(proof), None),
+    };
     let (base, signature) =
         multibase::decode(proof_value).map_err(|e| ProofError::Malformed(format!("proofValue: {e}")))?;
     if base != multibase::Base::Base58Btc {
         return Err(ProofError::Malformed("proofValue must be base58btc (z…)".into()));
     }
     let signature = Signature::from_slice(&signature).map_err(|_| ProofError::BadSignature)?;
-    Ok((claims, proof, signature))
+    Ok(ProofParts {
+        claims,
+        config,
+        document_context: replacement,
+        signature,
+    })
 }
 
 #[cfg(test)]
@@ -464,5 +523,92 @@ mod tests {
         let mut unsigned = doc.clone();
         unsigned.as_object_mut().unwrap().remove("proof");
         assert_eq!(verify(&unsigned, &key.verifying_key()), Err(ProofError::Missing));
+    }
+
+    /// Signs as vc-di-eddsa says with the proof's @context set to `proof_context`
+    /// (the document is hashed with it in place of its own), then writes the
+    /// proof with or without that @context.
+    fn sign_with_proof_context(document: &mut Value, key: &SigningKey, proof_context: Option<&Value>, keep: bool) {
+        let mut hashed = document.clone();
+        let mut config = serde_json::json!({"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE,
+            "verificationMethod": "https://a.example/actor#k", "proofPurpose": PURPOSE,
+            "created": "2026-12-04T10:00:00Z"});
+        if let Some(context) = proof_context {
+            hashed["@context"] = context.clone();
+            config["@context"] = context.clone();
+        }
+        let data = hash_data(hashed.as_object().unwrap(), config.as_object().unwrap()).unwrap();
+        let signature = key.sign(&data);
+        if !keep {
+            config.as_object_mut().unwrap().remove("@context");
+        }
+        config["proofValue"] = multibase::encode(multibase::Base::Base58Btc, signature.to_bytes()).into();
+        document["proof"] = config;
+    }
+
+    /// vc-di-eddsa §3.3.2: a proof without a @context of its own is checked
+    /// with the document's (as other software makes FEP-8b32 proofs), and a
+    /// proof's @context that is a prefix of the document's replaces it for
+    /// hashing. Anything else is refused.
+    #[test]
+    fn proofs_with_and_without_their_own_context_verify_as_the_spec_says() {
+        let key = SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = key.verifying_key();
+        let context = serde_json::json!([
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/security/data-integrity/v2"
+        ]);
+        let document = serde_json::json!({"@context": context, "id": "https://a.example/notes/1",
+            "type": "Note", "content": "hello"});
+
+        // Without its own @context: the configuration takes the document's.
+        let mut bare = document.clone();
+        sign_with_proof_context(&mut bare, &key, Some(&context), false);
+        assert!(bare["proof"].get("@context").is_none());
+        verify(&bare, &public).expect("a proof without @context uses the document's");
+        let mut changed = bare.clone();
+        changed["content"] = "changed".into();
+        assert_eq!(verify(&changed, &public), Err(ProofError::BadSignature));
+        let mut other_context = bare.clone();
+        other_context["@context"] = serde_json::json!(["https://www.w3.org/ns/activitystreams"]);
+        assert_eq!(verify(&other_context, &public), Err(ProofError::BadSignature));
+
+        // Signed over the document with no @context in the configuration (what
+        // the node did not accept before, and must not): not to the spec.
+        let mut wrong = document.clone();
+        let mut unhashed = document.clone();
+        unhashed.as_object_mut().unwrap().remove("@context");
+        sign_with_proof_context(&mut unhashed, &key, None, false);
+        wrong["proof"] = unhashed["proof"].clone();
+        assert_eq!(verify(&wrong, &public), Err(ProofError::BadSignature));
+
+        // A prefix: the document is hashed with the proof's @context.
+        let prefix = serde_json::json!(["https://www.w3.org/ns/activitystreams"]);
+        let mut prefixed = document.clone();
+        sign_with_proof_context(&mut prefixed, &key, Some(&prefix), true);
+        verify(&prefixed, &public).expect("a prefix of the document's @context");
+        let mut activity = serde_json::json!({"@context": context, "id": "https://a.example/activities/1",
+            "type": "Create", "actor": "https://a.example/actor"});
+        let mut object = prefixed.clone();
+        object.as_object_mut().unwrap().remove("@context");
+        object.as_object_mut().unwrap().remove("proof");
+        object["@context"] = context.clone();
+        sign_with_proof_context(&mut object, &key, Some(&prefix), true);
+        activity["object"] = object;
+        sign_with_proof_context(&mut activity, &key, Some(&context), false);
+        let (a, o) = verify_with_object(&activity, &public, &public).expect("both verify together");
+        assert_eq!(
+            (Ok(a), Ok(o)),
+            (verify(&activity, &public), verify(&activity["object"], &public))
+        );
+        let mut not_prefix = prefixed.clone();
+        not_prefix["@context"] = serde_json::json!([
+            "https://w3id.org/security/data-integrity/v2",
+            "https://www.w3.org/ns/activitystreams"
+        ]);
+        assert_eq!(verify(&not_prefix, &public), Err(ProofError::ContextMismatch));
+        let mut no_document_context = prefixed.clone();
+        no_document_context.as_object_mut().unwrap().remove("@context");
+        assert_eq!(verify(&no_document_context, &public), Err(ProofError::ContextMismatch));
     }
 }
