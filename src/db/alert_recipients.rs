@@ -9,10 +9,12 @@ pub struct Recipient {
     pub host: String,
     /// The named organisation this inbox got a restricted alert for.
     pub addressee: Option<String>,
+    /// The `to` of the last Create or Update sent there (JSON), if recorded.
+    pub sent_to: Option<String>,
 }
 
 pub async fn list(conn: &mut AnyConnection, alert_id: &str) -> sqlx::Result<Vec<Recipient>> {
-    sqlx::query_as("SELECT inbox, host, addressee FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
+    sqlx::query_as("SELECT inbox, host, addressee, sent_to FROM alert_recipients WHERE alert_id = $1 ORDER BY inbox")
         .bind(alert_id)
         .fetch_all(conn)
         .await
@@ -24,15 +26,17 @@ pub async fn add(
     inbox: &str,
     host: &str,
     addressee: Option<&str>,
+    sent_to: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO alert_recipients (alert_id, inbox, host, addressee) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (alert_id, inbox) DO NOTHING",
+        "INSERT INTO alert_recipients (alert_id, inbox, host, addressee, sent_to) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (alert_id, inbox) DO UPDATE SET sent_to = excluded.sent_to",
     )
     .bind(alert_id)
     .bind(inbox)
     .bind(host)
     .bind(addressee)
+    .bind(sent_to)
     .execute(conn)
     .await?;
     Ok(())

@@ -139,10 +139,7 @@ impl LocalActor {
         if let Some(group) = &self.group {
             let slug = group.slug.clone().unwrap_or_default();
             return json!({
-                "@context": [
-                    "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
-                    "https://w3id.org/security/multikey/v1", super::wire::context()[2].clone(),
-                ],
+                "@context": super::wire::actor_context(),
                 "id": self.id,
                 "type": "Group",
                 "preferredUsername": slug,
@@ -162,7 +159,7 @@ impl LocalActor {
         }
         match &self.org {
             None => json!({
-                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "https://w3id.org/security/multikey/v1"],
+                "@context": super::wire::actor_context(),
                 "id": self.id,
                 "type": "Application",
                 "preferredUsername": config.domain,
@@ -174,7 +171,7 @@ impl LocalActor {
                 "publicKey": public_key,
             }),
             Some(org) => json!({
-                "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "https://w3id.org/security/multikey/v1"],
+                "@context": super::wire::actor_context(),
                 "id": self.id,
                 "type": "Organization",
                 "preferredUsername": org.slug,

@@ -48,6 +48,96 @@ static STANDARD_CONTEXT: std::sync::LazyLock<(Value, String)> = std::sync::LazyL
     (context, canonical)
 });
 
+/// An object's `type`: first the ActivityStreams type that other software
+/// knows how to show (an alert is an `Article`: a titled document with a
+/// summary, a body and a link to its page; an action is a `Note` in reply to
+/// the alert), then ours, which says what it is to a Tadamun node.
+///
+/// Always sent as the list; a single string (what nodes sent before the
+/// ActivityStreams type was added) is read too.
+/// The `@context` of actor documents (organisations, groups, the instance
+/// actor). It defines every term they use, so that a JSON-LD processor reads
+/// the same document a plain JSON reader does: `publicKey` (security/v1),
+/// `Multikey` (multikey/v1), and inline the terms no published context of
+/// theirs defines: `assertionMethod` (as FEP-521a does; without it the
+/// Multikeys that check our proofs vanish on expansion),
+/// `manuallyApprovesFollowers` (as Mastodon does), and a group's `groupKind`
+/// and `languages` from our namespace.
+pub fn actor_context() -> Value {
+    ACTOR_CONTEXT.clone()
+}
+
+static ACTOR_CONTEXT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        "https://w3id.org/security/multikey/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id", "@container": "@set"},
+            "tdm": "https://tadamun.org/ns#",
+            "groupKind": "tdm:groupKind",
+            "languages": "tdm:languages"
+        }
+    ])
+});
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectTypes(Vec<String>);
+
+impl ObjectTypes {
+    pub const ALERT: &str = "Alert";
+    pub const ACTION: &str = "SolidarityAction";
+
+    pub fn alert() -> Self {
+        Self(vec!["Article".into(), Self::ALERT.into()])
+    }
+
+    pub fn action() -> Self {
+        Self(vec!["Note".into(), Self::ACTION.into()])
+    }
+
+    pub fn includes(&self, kind: &str) -> bool {
+        self.0.iter().any(|t| t == kind)
+    }
+
+    /// The types of a document as received: its `type` as one string or a
+    /// list of them (an absent or other `type` has none).
+    pub fn of(document: &Value) -> Self {
+        Self(match document.get("type") {
+            Some(Value::String(kind)) => vec![kind.clone()],
+            Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The first type, for messages.
+    pub fn first(&self) -> &str {
+        self.0.first().map(String::as_str).unwrap_or("?")
+    }
+}
+
+impl Serialize for ObjectTypes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectTypes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(deserializer)? {
+            OneOrMany::One(kind) => Self(vec![kind]),
+            OneOrMany::Many(kinds) => Self(kinds),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireDefender {
@@ -104,7 +194,10 @@ pub struct AlertObject {
     pub context: Option<Value>,
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ObjectTypes,
+    /// The alert's page for people (the same address: browsers get HTML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
     pub number: String,
     pub attributed_to: Url,
     pub name: String,
@@ -176,7 +269,7 @@ pub struct ActionObject {
     pub context: Option<Value>,
     pub id: Url,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ObjectTypes,
     pub action_kind: ActionKind,
     pub attributed_to: Url,
     /// The alert it answers.
@@ -220,7 +313,7 @@ impl ActionObject {
         ActionObject {
             context: Some(context()),
             id,
-            kind: "SolidarityAction".into(),
+            kind: ObjectTypes::action(),
             action_kind: draft.kind,
             attributed_to,
             in_reply_to,
@@ -288,8 +381,9 @@ impl AlertObject {
     ) -> Self {
         AlertObject {
             context: Some(context()),
+            url: Some(id.clone()),
             id,
-            kind: "Alert".into(),
+            kind: ObjectTypes::alert(),
             number,
             attributed_to,
             name: preferred(&content.title).unwrap_or_default(),

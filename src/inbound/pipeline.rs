@@ -99,6 +99,7 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         return Ok(StatusCode::ACCEPTED);
     }
 
+    let with_proof = InboundActivity::carries_proof(&document).then(|| document.clone());
     let activity = InboundActivity::parse(document)?;
 
     let data = crate::federation::data(state).await?;
@@ -133,7 +134,10 @@ async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {
         host: actor_host,
         relay: None,
     };
-    activity.receive(&context, &mut receiving).await.map_err(unverified)?;
+    activity
+        .receive(&context, &mut receiving, with_proof.as_ref())
+        .await
+        .map_err(unverified)?;
 
     // Most handlers mark the activity processed in the transaction of its
     // effect; the rest (and ignored types) are marked here.

@@ -289,19 +289,22 @@ async fn federate_to(
         } else {
             wire::Removal::Withdrawn
         };
-        // One Delete per organisation named (and one for whole nodes).
+        // Each Delete is addressed like the activity it undoes: the `to` of
+        // the last Create or Update the inbox got (for a restricted alert,
+        // the organisation named; a receiver reads a loss of audience whose
+        // `to` names none of its organisations as the whole node's). One
+        // Delete per addressing.
         type Inboxes = Vec<(Url, String)>;
-        let mut by_addressee: Vec<(Option<&str>, Inboxes)> = Vec::new();
+        let mut by_addressing: Vec<(Vec<Url>, Inboxes)> = Vec::new();
         for r in &gone {
             let Ok(inbox) = Url::parse(&r.inbox) else { continue };
-            let addressee = r.addressee.as_deref().filter(|_| visible);
-            match by_addressee.iter_mut().find(|(a, _)| *a == addressee) {
+            let to = sent_to(r, config, alert);
+            match by_addressing.iter_mut().find(|(a, _)| *a == to) {
                 Some((_, inboxes)) => inboxes.push((inbox, r.host.clone())),
-                None => by_addressee.push((addressee, vec![(inbox, r.host.clone())])),
+                None => by_addressing.push((to, vec![(inbox, r.host.clone())])),
             }
         }
-        for (addressee, inboxes) in by_addressee {
-            let to: Vec<Url> = addressee.and_then(|a| Url::parse(a).ok()).into_iter().collect();
+        for (to, inboxes) in by_addressing {
             let id = urls::activity(config, &new_id());
             let mut body = wire::to_value(&wire::ObjectActivity {
                 context: wire::OurContext,
@@ -389,7 +392,8 @@ async fn federate_to(
         for group in &plan.groups {
             for (inbox, host) in &group.inboxes {
                 let addressee = group.addressee.as_ref().map(Url::as_str);
-                recipients::add(conn, alert.id, inbox.as_str(), host, addressee).await?;
+                let sent_to = serde_json::to_string(&group.to).expect("URLs serialise");
+                recipients::add(conn, alert.id, inbox.as_str(), host, addressee, &sent_to).await?;
             }
         }
     }
@@ -409,7 +413,8 @@ async fn federate_to(
                         version: Some(alert.version),
                         ..wire::Tombstone::new(wire::FormerType::Alert, object_id.clone(), now)
                     },
-                    to: Vec::new(),
+                    // As the group passed on the alert: to its audience.
+                    to: addressing(config, alert.org_slug, alert.audience),
                     published: now,
                     proof: None,
                 });
@@ -419,6 +424,19 @@ async fn federate_to(
         }
     }
     Ok(())
+}
+
+/// The `to` of the last Create or Update `recipient` got: as recorded, else
+/// (rows from before it was) the named organisation of a restricted alert, or
+/// the alert's audience.
+fn sent_to(recipient: &recipients::Recipient, config: &crate::config::Config, alert: &AlertState<'_>) -> Vec<Url> {
+    if let Some(to) = recipient.sent_to.as_deref().and_then(|t| serde_json::from_str(t).ok()) {
+        return to;
+    }
+    match recipient.addressee.as_deref().and_then(|a| Url::parse(a).ok()) {
+        Some(addressee) => vec![addressee],
+        None => addressing(config, alert.org_slug, alert.audience),
+    }
 }
 
 /// Groups an alert is addressed to: those this node knows list it, and those

@@ -399,7 +399,7 @@ async fn actions_are_checked_and_owned(env: TestEnv) {
         }
     };
     let fetched = fetch_as(&a.node).await.expect("the origin fetches the action");
-    assert_eq!(fetched["type"], "SolidarityAction");
+    assert_eq!(fetched["type"], json!(["Note", "SolidarityAction"]));
     assert_eq!(fetched["attributedTo"], b.org_actor());
     assert!(fetched["proof"]["proofValue"].is_string());
     assert!(fetch_as(&c.node).await.is_err(), "C is neither the origin nor a group");

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
 use super::Removal;
@@ -93,8 +93,7 @@ macro_rules! fixed_value {
 
 const ACTIVITY_STREAMS: &str = "https://www.w3.org/ns/activitystreams";
 
-static ACTOR_UPDATE_CONTEXT: LazyLock<Value> =
-    LazyLock::new(|| json!([ACTIVITY_STREAMS, "https://w3id.org/security/multikey/v1"]));
+static ACTOR_UPDATE_CONTEXT: LazyLock<Value> = LazyLock::new(super::actor_context);
 
 fixed_value!(
     /// Our `@context` ([`context`](super::context)): on every document that
@@ -107,8 +106,9 @@ fixed_value!(
     ActivityStreamsContext = ACTIVITY_STREAMS
 );
 fixed_value!(
-    /// The `@context` of an actor's `Update`: ActivityStreams and the
-    /// Multikey terms of the keys it publishes.
+    /// The `@context` of an actor's `Update`: the actors' own
+    /// ([`actor_context`](super::actor_context)), which defines the terms of
+    /// the actor document it carries.
     ActorUpdateContext = *ACTOR_UPDATE_CONTEXT
 );
 fixed_value!(FollowType = "Follow");

@@ -33,7 +33,8 @@ impl Announce {
             InboundActivity::Action(a) => &a.received,
             InboundActivity::Delete(a) => &a.received,
             _ => {
-                let kind = inner_value.get("type").and_then(|t| t.as_str()).unwrap_or("?");
+                let types = crate::federation::wire::ObjectTypes::of(inner_value);
+                let kind = types.first();
                 return Err(Error::BadRequest(format!("relaying `{kind}` is not supported")));
             }
         };
@@ -56,6 +57,7 @@ impl Announce {
             host,
             relay: Some(relay),
         };
-        Box::pin(inner.receive(&inner_context, receiving)).await
+        // Only alerts, actions and deletions get here: they check their own proofs.
+        Box::pin(inner.receive(&inner_context, receiving, None)).await
     }
 }
