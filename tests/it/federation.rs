@@ -782,6 +782,32 @@ async fn a_loss_of_audience_is_reversible_a_withdrawal_is_not(env: TestEnv) {
             .await
             .unwrap();
     assert_eq!(finals, 1, "the one withdrawn while B had it is tombstoned as final");
+
+    // Every Delete is addressed like the activity it undoes: the withdrawal
+    // and the loss of a network alert to the network, the loss of a trusted
+    // alert to the trusted network; none to no one.
+    let deletes: Vec<(String,)> = sqlx::query_as("SELECT body FROM outbox_activities WHERE kind = 'Delete'")
+        .fetch_all(&a.node.db().pool)
+        .await
+        .unwrap();
+    let (network, trusted) = (
+        json!([format!("{}/network", a.node.base)]),
+        json!([format!("{}/network/trusted", a.node.base)]),
+    );
+    let mut seen = (false, false);
+    for (body,) in &deletes {
+        let delete: Value = serde_json::from_str(body).unwrap();
+        let of = delete["object"]["id"].as_str().unwrap();
+        if of.ends_with(&back) {
+            assert_eq!(delete["to"], network, "{delete}");
+            seen.0 = true;
+        } else if delete["to"] == trusted {
+            seen.1 = true;
+        } else {
+            assert_eq!(delete["to"], network, "{delete}");
+        }
+    }
+    assert_eq!(seen, (true, true), "{deletes:?}");
 }
 
 /// Whether each token's organisation sees a network alert titled `title`.
