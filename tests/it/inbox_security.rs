@@ -25,6 +25,7 @@ pub fn cases() -> Vec<TestCase> {
         outbound_fetches_never_reach_private_addresses,
         a_follower_cannot_send_deliveries_to_another_host,
         nul_in_a_received_alert_is_refused,
+        a_proof_is_checked_wherever_it_is,
     ]
 }
 
@@ -746,4 +747,54 @@ async fn nul_in_a_received_alert_is_refused(env: TestEnv) {
         );
     }
     assert_eq!(remote_count(&b.node).await, 0);
+}
+
+/// A proof is optional on a `Follow` (other software re-serialises what it
+/// embeds), but one that is there must verify: a valid HTTP signature does
+/// not make up for a document whose author's proof fails.
+async fn a_proof_is_checked_wherever_it_is(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    let blue = Sender::org_of(&b.node, "blue").await;
+    let follow = |n: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/follow-{n}", b.node.base),
+            "type": "Follow",
+            "actor": blue.actor,
+            "object": a.org_actor(),
+            "summary": "not tampered",
+        })
+    };
+    let marked = |n: &'static str| {
+        let pool = a.node.db().pool.clone();
+        async move {
+            let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM received_activities WHERE id LIKE $1")
+                .bind(format!("%/follow-{n}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            count
+        }
+    };
+
+    let mut forged = follow("forged");
+    sign_as(&b.node, "blue", &mut forged).await;
+    forged["summary"] = json!("tampered after the proof");
+    assert_eq!(blue.post(&a.node, &forged, GOOD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(marked("forged").await, 0, "a refused activity is not marked processed");
+
+    let mut by_another = follow("other");
+    sign_as(&a.node, "green", &mut by_another).await;
+    assert_eq!(blue.post(&a.node, &by_another, GOOD).await, StatusCode::UNAUTHORIZED);
+
+    let mut signed = follow("signed");
+    sign_as(&b.node, "blue", &mut signed).await;
+    assert_eq!(blue.post(&a.node, &signed, GOOD).await, StatusCode::ACCEPTED);
+    assert_eq!(marked("signed").await, 1);
+    assert_eq!(
+        blue.post(&a.node, &follow("unsigned"), GOOD).await,
+        StatusCode::ACCEPTED
+    );
 }
