@@ -1,10 +1,12 @@
 //! The `tadamun` command line: run a node, migrate its database, and the admin
 //! commands needed before anyone can sign in.
 
+pub mod backup;
 pub mod bench;
 pub mod verify;
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -60,6 +62,23 @@ pub enum Command {
         /// Run only one part: `fan-out` or `inbox` (the ceilings always run).
         #[arg(long, value_parser = ["fan-out", "inbox"])]
         only: Option<String>,
+    },
+    /// Write a consistent snapshot of the node's database to FILE, while it
+    /// runs (SQLite: an online snapshot; PostgreSQL: pg_dump). The keys in it
+    /// are sealed with the key secret, which it does not hold.
+    Backup {
+        /// A new file (never written over).
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Bring a backup back as the node's database: into a new data directory
+    /// (or an empty PostgreSQL database), never over an existing one.
+    Restore {
+        /// A file made by `tadamun backup`.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
     },
     /// Check the eddsa-jcs-2022 integrity proof(s) of a JSON document (an
     /// alert, an action, an activity, or any ActivityPub object). Exit code 0:
@@ -363,6 +382,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Backup { file, config } => crate::cli::backup::backup(&Config::load(&config)?, &file).await,
+        Command::Restore { file, config } => crate::cli::backup::restore(&Config::load(&config)?, &file).await,
         Command::Verify { document, key } => {
             let code = crate::cli::verify::run(&document, key.as_deref()).await;
             if code != 0 {

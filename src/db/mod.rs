@@ -8,6 +8,7 @@ pub mod actors;
 pub mod alert_recipients;
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod followers;
 pub mod group_commit;
@@ -83,9 +84,11 @@ impl Db {
             return Err(ConnectError::UnsupportedUrl(url.to_string()));
         };
         let mut url = url.to_string();
-        if backend == Backend::Sqlite {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-            let path = path.split('?').next().unwrap_or_default().to_string();
+        // A file opened read-only (a backup being checked) is left exactly
+        // as it is: no session settings, no file modes.
+        let read_only = backend == Backend::Sqlite && url.contains("mode=ro");
+        if backend == Backend::Sqlite && !read_only {
+            let path = sqlite_file(&url).unwrap_or_default().display().to_string();
             if path != ":memory:" {
                 private_files(Path::new(&path)).map_err(|source| ConnectError::CreateDir {
                     path: path.clone(),
@@ -106,7 +109,7 @@ impl Db {
             .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
+                    if backend == Backend::Sqlite && !read_only {
                         conn.execute(SQLITE_SESSION).await?;
                     }
                     Ok(())
@@ -115,8 +118,8 @@ impl Db {
             .connect_with(options.clone())
             .await?;
         let write_gate: std::sync::Arc<tokio::sync::Mutex<()>> = Default::default();
-        let group_commit =
-            (backend == Backend::Sqlite).then(|| group_commit::GroupCommit::start(options, write_gate.clone()));
+        let group_commit = (backend == Backend::Sqlite && !read_only)
+            .then(|| group_commit::GroupCommit::start(options, write_gate.clone()));
         Ok(Db {
             pool,
             backend,
@@ -213,6 +216,13 @@ impl Db {
         }
         self.pool.close().await;
     }
+}
+
+/// The file of a `sqlite:` database URL (without its query); `None` for
+/// another database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    Some(path.split('?').next().unwrap_or_default().into())
 }
 
 /// The SQLite database's directory and file, readable by the node's user

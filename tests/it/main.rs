@@ -11,6 +11,7 @@ mod support;
 mod accounts;
 mod actions;
 mod alerts;
+mod backup;
 mod cli;
 mod crash;
 mod delivery;
@@ -36,6 +37,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(accounts::cases());
     cases.extend(actions::cases());
     cases.extend(alerts::cases());
+    cases.extend(backup::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());
     cases.extend(delivery::cases());
