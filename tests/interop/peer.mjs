@@ -33,9 +33,11 @@ import {
   Undo,
   Update,
   createFederation,
+  detachSignature,
   exportMultibaseKey,
   generateCryptoKeyPair,
   getDocumentLoader,
+  signJsonLd,
   signObject,
   signRequest,
   verifyObject,
@@ -113,13 +115,16 @@ const received = [];
 
 const loaders = (ctx) => ({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
 
-/** Fedify's verdict on every integrity proof a received document carries. */
-async function proofReport(document, options) {
+/** Fedify's verdict on every integrity proof a received document carries.
+ * A Linked Data signature (`signature`) is added after the proof, so it is
+ * set aside first, as Fedify's own inbox does (detachSignature). */
+async function proofReport(received, options) {
+  const document = detachSignature(received);
   const report = {};
   if (document?.proof != null) report.document = await verifyDocument(document, options);
   const inner = document?.object;
   if (inner != null && typeof inner === "object" && inner.proof != null) {
-    report.object = await verifyEmbedded(inner, document["@context"], options);
+    report.object = await verifyEmbedded(detachSignature(inner), document["@context"], options);
   }
   return report;
 }
@@ -192,7 +197,12 @@ async function record(ctx, activity) {
 
 const listeners = federation.setInboxListeners("/users/{identifier}/inbox", "/inbox");
 for (const type of [Create, Update, Delete, Announce, Accept, Reject, Undo]) listeners.on(type, record);
-listeners.onError((_ctx, error) => console.error("inbox listener failed:", error));
+// What Fedify could not take, for the tests' failure messages.
+const inboxErrors = [];
+listeners.onError((_ctx, error) => {
+  inboxErrors.push(error.message);
+  console.error("inbox listener failed:", error);
+});
 
 // --- Sending ------------------------------------------------------------------------
 // What Fedify sent, by activity id, to answer `replay` with the very same request.
@@ -308,6 +318,7 @@ const routes = {
     };
   },
   "GET /control/received": async () => received,
+  "GET /control/inbox-errors": async () => inboxErrors,
   // {target}: Fedify follows an actor.
   "POST /control/follow": async (ctx, { target }) => {
     const recipient = await lookupActor(ctx, target);
@@ -332,14 +343,18 @@ const routes = {
     );
     return { status: response.status, answer: await response.text() };
   },
-  // {content}: a public Create of a Note, signed by Fedify (signObject).
-  "POST /control/sign": async (ctx, { content }) => {
+  // {content, linkedDataSignature}: a public Create of a Note, signed by
+  // Fedify (signObject); with linkedDataSignature, also signed over that the
+  // way Fedify's sendActivity does before sending (signJsonLd, RsaSignature2017).
+  "POST /control/sign": async (ctx, { content, linkedDataSignature }) => {
     const actor = ctx.getActorUri(IDENTIFIER);
-    const [, edPair] = await ctx.getActorKeyPairs(IDENTIFIER);
+    const [rsaPair, edPair] = await ctx.getActorKeyPairs(IDENTIFIER);
     const note = new Note({ id: newId(ctx), attribution: actor, content, to: PUBLIC_COLLECTION });
     const create = new Create({ id: newId(ctx), actor, object: note, to: PUBLIC_COLLECTION });
     const signed = await signObject(create, edPair.privateKey, edPair.keyId, loaders(ctx));
-    return await signed.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader });
+    const document = await signed.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader });
+    if (!linkedDataSignature) return document;
+    return await signJsonLd(document, rsaPair.privateKey, rsaPair.keyId, { contextLoader: ctx.contextLoader });
   },
   // {document}: Fedify's verdict on its proofs, keys fetched by Fedify.
   "POST /control/verify": async (ctx, { document }) => await proofReport(document, loaders(ctx)),
