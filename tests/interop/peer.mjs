@@ -118,8 +118,8 @@ const loaders = (ctx) => ({ documentLoader: ctx.documentLoader, contextLoader: c
 /** Fedify's verdict on every integrity proof a received document carries.
  * A Linked Data signature (`signature`) is added after the proof, so it is
  * set aside first, as Fedify's own inbox does (detachSignature). */
-async function proofReport(received, options) {
-  const document = detachSignature(received);
+async function proofReport(arrived, options) {
+  const document = detachSignature(arrived);
   const report = {};
   if (document?.proof != null) report.document = await verifyDocument(document, options);
   const inner = document?.object;
@@ -143,7 +143,11 @@ async function verifyDocument(document, options) {
 }
 
 /** An object embedded in an activity: Fedify reads it in the activity's
- * context and checks each of its proofs over the object as embedded. */
+ * context and checks each of its proofs over the object as embedded. (Fedify
+ * 1.5 itself checks only the activity's proofs, which cover the object; and
+ * its verifyProof writes a missing @context as a malformed proof
+ * configuration, so an embedded object without @context of its own never
+ * verifies here. The tests read this verdict but do not rely on it.) */
 async function verifyEmbedded(inner, context, options) {
   try {
     const object = await APObject.fromJsonLd({ "@context": context, ...inner }, options);
@@ -179,6 +183,7 @@ async function record(ctx, activity) {
     actor: activity.actorId?.href ?? null,
     inbox: ctx.recipient ?? "shared",
     json: entry.json ?? null,
+    objectError: entry.objectError ?? null,
     httpSignature: entry.httpSignature ?? null,
     object:
       object == null
