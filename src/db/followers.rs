@@ -90,6 +90,22 @@ pub async fn delete_by_actor<'e>(
     Ok(())
 }
 
+/// Removes the actor's follow of one organisation (it undid that Follow).
+pub async fn delete_of_org_by_actor<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+    actor_id: &str,
+    host: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM followers WHERE org_id = $1 AND actor_id = $2 AND host = $3")
+        .bind(org_id)
+        .bind(actor_id)
+        .bind(host)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 pub async fn count_accepted_of<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> sqlx::Result<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM followers WHERE org_id = $1 AND state = 'accepted'")
         .bind(org_id)

@@ -133,6 +133,17 @@ pub async fn on_unfollow(state: &AppState, actor: &url::Url, followed: Option<&u
     if crate::services::group_relay::on_leave(state, actor, followed).await? {
         return Ok(());
     }
+    // An Undo that names whom the Follow followed ends that follow only (an
+    // actor may follow several of our organisations); one that names only the
+    // Follow's id ends all of the actor's follows here.
+    let followed_org = match followed.and_then(|followed| urls::local_org_slug(&state.config, followed)) {
+        Some(slug) => crate::db::accounts::find_org_by_slug(&state.db, &slug).await?,
+        None => None,
+    };
+    if let Some(org) = followed_org {
+        db::followers::delete_of_org_by_actor(&state.db.pool, &org.id, actor.as_str(), host).await?;
+        return Ok(());
+    }
     db::followers::delete_by_actor(&state.db.pool, actor.as_str(), host).await?;
     db::peers::clear_their_follow_by(&state.db.pool, host, actor.as_str()).await?;
     Ok(())

@@ -19,6 +19,7 @@ mod federation;
 mod groups;
 mod hardening;
 mod inbox_security;
+mod interop;
 mod openapi;
 mod pages;
 mod proofs;
@@ -46,6 +47,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(groups::cases());
     cases.extend(hardening::cases());
     cases.extend(inbox_security::cases());
+    cases.extend(interop::cases());
     cases.extend(openapi::cases());
     cases.extend(pages::cases());
     cases.extend(protocol::cases());
