@@ -87,7 +87,7 @@ pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<String, ProofError
 /// canonicalisation work. A unit test checks this against the crate's own
 /// output for every example and vector.
 pub fn canonicalize_object(object: &Map<String, Value>, absent: &str) -> Result<String, ProofError> {
-    Ok(join(&canonical_members(object, Some(absent), &[])?, None))
+    Ok(join(&canonical_members(object, &[absent], &[])?, &[]))
 }
 
 /// One member of an object in RFC 8785 form: `"name":value`.
@@ -96,14 +96,17 @@ struct CanonicalMember<'a> {
     text: String,
 }
 
-/// An object's members (but `absent`) in canonical order and form; a member
+/// An object's members (but those `absent`) in canonical order and form; a member
 /// named in `replaced` takes the canonical value given there, as it is.
 fn canonical_members<'a>(
     object: &'a Map<String, Value>,
-    absent: Option<&str>,
+    absent: &[&str],
     replaced: &[(&str, &str)],
 ) -> Result<Vec<CanonicalMember<'a>>, ProofError> {
-    let mut members: Vec<(&String, &Value)> = object.iter().filter(|(key, _)| Some(key.as_str()) != absent).collect();
+    let mut members: Vec<(&String, &Value)> = object
+        .iter()
+        .filter(|(key, _)| !absent.contains(&key.as_str()))
+        .collect();
     // RFC 8785 §3.2.3: members sorted by their names' UTF-16 code units.
     members.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
     members
@@ -123,11 +126,11 @@ fn canonical_members<'a>(
         .collect()
 }
 
-/// The canonical object made of `members`, leaving out `absent`.
-fn join(members: &[CanonicalMember], absent: Option<&str>) -> String {
+/// The canonical object made of `members`, leaving out those `absent`.
+fn join(members: &[CanonicalMember], absent: &[&str]) -> String {
     let mut out = String::with_capacity(members.iter().map(|m| m.text.len() + 1).sum::<usize>() + 2);
     out.push('{');
-    for member in members.iter().filter(|m| Some(m.name) != absent) {
+    for member in members.iter().filter(|m| !absent.contains(&m.name)) {
         if out.len() > 1 {
             out.push(',');
         }
@@ -255,8 +258,8 @@ pub fn verify(document: &Value, key: &VerifyingKey) -> Result<ProofClaims, Proof
     let parts = proof_parts(document)?;
     let object = document.as_object().expect("has a proof, so an object");
     let canonical = join(
-        &canonical_members(object, Some("proof"), &parts.context_replacement())?,
-        None,
+        &canonical_members(object, left_out(object), &parts.context_replacement())?,
+        &[],
     );
     key.verify(&hash_canonical(&canonical, &parts.config)?, &parts.signature)
         .map_err(|_| ProofError::BadSignature)?;
@@ -276,17 +279,17 @@ pub fn verify_with_object(
     let embedded = &activity["object"];
     let object_parts = proof_parts(embedded)?;
     let embedded_map = embedded.as_object().expect("has a proof");
-    let object_members = canonical_members(embedded_map, None, &[])?;
-    let object_whole = join(&object_members, None);
+    let object_members = canonical_members(embedded_map, &[], &[])?;
+    let object_whole = join(&object_members, &[]);
     let mut activity_replaced = activity_parts.context_replacement();
     activity_replaced.push(("object", &object_whole));
     let activity_canonical = join(
         &canonical_members(
             activity.as_object().expect("has a proof"),
-            Some("proof"),
+            left_out(activity.as_object().expect("has a proof")),
             &activity_replaced,
         )?,
-        None,
+        &[],
     );
     activity_key
         .verify(
@@ -297,8 +300,8 @@ pub fn verify_with_object(
     // The object is hashed with its own proof's @context in place of its own,
     // when the proof carries one: then its members are made again.
     let object_canonical = match object_parts.context_replacement().as_slice() {
-        [] => join(&object_members, Some("proof")),
-        replaced => join(&canonical_members(embedded_map, Some("proof"), replaced)?, None),
+        [] => join(&object_members, left_out(embedded_map)),
+        replaced => join(&canonical_members(embedded_map, left_out(embedded_map), replaced)?, &[]),
     };
     object_key
         .verify(
@@ -307,6 +310,19 @@ pub fn verify_with_object(
         )
         .map_err(|_| ProofError::BadSignature)?;
     Ok((activity_parts.claims, object_parts.claims))
+}
+
+/// The members a document is hashed without when its proof is verified: the
+/// proof, and a Linked Data Signature (`signature`) beside it, which software
+/// that makes both (Fedify, Mastodon's LD signatures) adds after the proof, so
+/// that the proof cannot cover it (FEP-8b32, "Backward compatibility": it
+/// must be removed before the proof is verified).
+fn left_out(document: &Map<String, Value>) -> &'static [&'static str] {
+    if document.contains_key("signature") {
+        &["proof", "signature"]
+    } else {
+        &["proof"]
+    }
 }
 
 /// A proof read for verification, as vc-di-eddsa §3.3.2 (eddsa-jcs-2022,
@@ -569,6 +585,13 @@ mod tests {
         let mut changed = bare.clone();
         changed["content"] = "changed".into();
         assert_eq!(verify(&changed, &public), Err(ProofError::BadSignature));
+        // A Linked Data Signature added after the proof is not covered by it.
+        let mut with_ld_signature = bare.clone();
+        with_ld_signature["signature"] = serde_json::json!({"type": "RsaSignature2017",
+            "creator": "https://a.example/actor#main-key", "signatureValue": "c2lnbmVk"});
+        verify(&with_ld_signature, &public).expect("the LD signature is left out of the hash");
+        with_ld_signature["content"] = "changed".into();
+        assert_eq!(verify(&with_ld_signature, &public), Err(ProofError::BadSignature));
         let mut other_context = bare.clone();
         other_context["@context"] = serde_json::json!(["https://www.w3.org/ns/activitystreams"]);
         assert_eq!(verify(&other_context, &public), Err(ProofError::BadSignature));
@@ -596,6 +619,7 @@ mod tests {
         sign_with_proof_context(&mut object, &key, Some(&prefix), true);
         activity["object"] = object;
         sign_with_proof_context(&mut activity, &key, Some(&context), false);
+        activity["signature"] = serde_json::json!({"type": "RsaSignature2017", "signatureValue": "c2lnbmVk"});
         let (a, o) = verify_with_object(&activity, &public, &public).expect("both verify together");
         assert_eq!(
             (Ok(a), Ok(o)),
