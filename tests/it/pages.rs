@@ -34,11 +34,12 @@ struct Browser {
 
 impl Browser {
     async fn start() -> Browser {
-        for path in [CHROMIUM, CHROMEDRIVER] {
-            assert!(
-                std::path::Path::new(path).exists(),
-                "{path} is missing: install Debian's chromium and chromium-driver (.ci/run does)"
-            );
+        if let Err(missing) = crate::machine::ensure(
+            "Chromium and chromedriver",
+            || [CHROMIUM, CHROMEDRIVER].iter().all(|p| std::path::Path::new(p).exists()),
+            &["chromium", "chromium-driver"],
+        ) {
+            panic!("{missing}");
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

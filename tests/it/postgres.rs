@@ -83,6 +83,12 @@ fn as_user(command: &mut Command, user: Option<(u32, u32)>) {
 
 impl PgServer {
     pub fn start() -> Result<Self, String> {
+        crate::machine::ensure(
+            "PostgreSQL's server binaries",
+            || find_binary("initdb").is_some() && find_binary("postgres").is_some(),
+            &["postgresql"],
+        )
+        .map_err(|e| format!("{e}\n{INSTALL_HINT}"))?;
         let initdb = find_binary("initdb").ok_or(INSTALL_HINT)?;
         let postgres = find_binary("postgres").ok_or(INSTALL_HINT)?;
         let user = server_user()?;
