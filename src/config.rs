@@ -278,25 +278,60 @@ impl Config {
     }
 }
 
+/// Every problem of `[access]` (the proxies, zero limits, token lifetimes).
+fn access_problems(file: &AccessFile) -> Vec<ConfigError> {
+    let mut problems: Vec<ConfigError> = trusted_proxies(file.trusted_proxies.clone())
+        .into_iter()
+        .filter(|p| parse_proxy(p).is_none())
+        .map(ConfigError::TrustedProxy)
+        .collect();
+    for (value, name) in [
+        (file.token_days, "token_days"),
+        (file.token_max_days, "token_max_days"),
+        (file.failures_per_account, "failures_per_account"),
+        (file.failures_per_client, "failures_per_client"),
+    ] {
+        if value == Some(0) {
+            problems.push(ConfigError::AccessZero(name));
+        }
+    }
+    if file.failure_window_seconds == Some(0) {
+        problems.push(ConfigError::AccessZero("failure_window_seconds"));
+    }
+    let default = AccessPolicy::default();
+    let (days, max) = (
+        file.token_days.unwrap_or(default.token_days),
+        file.token_max_days.unwrap_or(default.token_max_days),
+    );
+    if days > max && days > 0 && max > 0 {
+        problems.push(ConfigError::TokenDays(days, max));
+    }
+    problems
+}
+
+/// The trusted proxies as written: the environment's list, else the file's.
+fn trusted_proxies(from_file: Option<Vec<String>>) -> Vec<String> {
+    match std::env::var("TADAMUN_TRUSTED_PROXIES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Err(_) => from_file.unwrap_or_default(),
+    }
+}
+
+fn parse_proxy(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .ok()
+}
+
 fn access_policy(file: AccessFile) -> Result<AccessPolicy, ConfigError> {
     let default = AccessPolicy::default();
-    let proxies = match std::env::var("TADAMUN_TRUSTED_PROXIES") {
-        Ok(list) => Some(
-            list.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        ),
-        Err(_) => file.trusted_proxies,
-    };
-    let trusted_proxies = proxies
-        .unwrap_or_default()
+    let trusted_proxies = trusted_proxies(file.trusted_proxies)
         .into_iter()
-        .map(|p| {
-            p.parse::<ipnet::IpNet>()
-                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ConfigError::TrustedProxy(p))
-        })
+        .map(|p| parse_proxy(&p).ok_or(ConfigError::TrustedProxy(p)))
         .collect::<Result<_, _>>()?;
     let positive = |value: Option<u32>, fallback: u32, name: &'static str| match value {
         Some(0) => Err(ConfigError::AccessZero(name)),
@@ -325,6 +360,156 @@ fn access_policy(file: AccessFile) -> Result<AccessPolicy, ConfigError> {
         return Err(ConfigError::TokenDays(policy.token_days, policy.token_max_days));
     }
     Ok(policy)
+}
+
+/// Every problem of a configuration (its file, the environment and flags),
+/// not only the first, for `tadamun config check`; none when a node would
+/// start with it and is safe to run. Beyond what stops a node from starting,
+/// it reports what an operator should not run with: development mode under
+/// a public domain, and no key secret outside development mode.
+pub fn problems(args: &ConfigArgs) -> Vec<String> {
+    let mut problems = Vec::new();
+    let file = match &args.config {
+        None => FileConfig::default(),
+        Some(path) => match file_problems(path) {
+            Ok((file, found)) => {
+                problems.extend(found);
+                file
+            }
+            Err(err) => return vec![err.to_string()],
+        },
+    };
+    // Each setting checked on its own, so that one mistake hides no other.
+    let listen = args.listen.clone().or(file.listen.clone());
+    let listen: Option<SocketAddr> = match listen {
+        Some(text) => text
+            .parse()
+            .map_err(|_| problems.push(ConfigError::Listen(text).to_string()))
+            .ok(),
+        None => DEFAULT_LISTEN.parse().ok(),
+    };
+    let domain = match args.domain.clone().or(file.domain.clone()) {
+        Some(d) => normalise_domain(&d).or_else(|| {
+            problems.push(ConfigError::Domain(d).to_string());
+            None
+        }),
+        None => listen.map(|l| format!("localhost:{}", l.port())),
+    };
+    let explicitly_dev = args.dev || file.dev.unwrap_or(false);
+    if let (Some(domain), Some(listen)) = (&domain, listen) {
+        if is_localhost(domain) && !listen.ip().is_loopback() && !explicitly_dev {
+            problems.push(ConfigError::ExposedDevelopmentMode(listen).to_string());
+        }
+        if explicitly_dev && !is_localhost(domain) {
+            problems.push(format!(
+                "`dev` is on for the public domain {domain}: development mode allows plain http and loopback \
+                 peers; never run a public node with it"
+            ));
+        }
+        let key_secret = args
+            .key_secret
+            .clone()
+            .or_else(|| std::env::var("TADAMUN_KEY_SECRET").ok())
+            .or(file.key_secret.clone())
+            .filter(|s| !s.is_empty());
+        if key_secret.is_none() && !(is_localhost(domain) || explicitly_dev) {
+            problems.push(
+                "no key secret (`key_secret`, better TADAMUN_KEY_SECRET): outside development mode the \
+                 organisations' private keys must be sealed in the database (see the README, \"Backups\")"
+                    .into(),
+            );
+        }
+    }
+    if let Some(url) = args.database_url.clone().or(file.database_url.clone()) {
+        let supported =
+            url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if !supported {
+            problems.push(format!(
+                "`database_url` must be sqlite://PATH or postgres://USER@HOST:PORT/DB, not `{url}`"
+            ));
+        } else if let Err(err) = url::Url::parse(&url).map_err(|e| e.to_string()).and_then(|u| {
+            if u.scheme() != "sqlite" && u.host_str().is_none_or(str::is_empty) {
+                Err("it names no host".to_string())
+            } else {
+                Ok(())
+            }
+        }) {
+            problems.push(format!("`database_url` `{url}` is not a valid URL: {err}"));
+        }
+    }
+    let access = file.access.unwrap_or_default();
+    problems.extend(access_problems(&access).into_iter().map(|e| e.to_string()));
+    problems
+}
+
+/// Reads the file leniently: every unknown setting and every value of the
+/// wrong type is a problem of its own, and the rest is still read.
+fn file_problems(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let mut table: toml::Table = text.parse().map_err(|source| ConfigError::Parse {
+        path: path.into(),
+        source: Box::new(source),
+    })?;
+    let mut problems = Vec::new();
+    let top: &[&str] = &[
+        "listen",
+        "domain",
+        "database_url",
+        "data_dir",
+        "dev",
+        "log_format",
+        "key_secret",
+        "delivery_lease_seconds",
+        "header_timeout_seconds",
+        "idle_timeout_seconds",
+        "max_connections",
+        "access",
+    ];
+    let access: &[&str] = &[
+        "trusted_proxies",
+        "token_days",
+        "token_max_days",
+        "failures_per_account",
+        "failures_per_client",
+        "failure_window_seconds",
+    ];
+    let mut drop_unknown = |table: &mut toml::Table, known: &[&str], prefix: &str| {
+        let unknown: Vec<String> = table.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect();
+        for key in unknown {
+            problems.push(format!(
+                "unknown setting `{prefix}{key}` in {} (known: {})",
+                path.display(),
+                known.join(", ")
+            ));
+            table.remove(&key);
+        }
+    };
+    drop_unknown(&mut table, top, "");
+    if let Some(toml::Value::Table(section)) = table.get_mut("access") {
+        drop_unknown(section, access, "access.");
+    }
+    // A value of the wrong type: said, and left out so the rest can be read.
+    let mut typed = toml::Table::new();
+    for (key, value) in table {
+        let mut one = toml::Table::new();
+        one.insert(key.clone(), value.clone());
+        match toml::Value::Table(one).try_into::<FileConfig>() {
+            Ok(_) => {
+                typed.insert(key, value);
+            }
+            Err(err) => problems.push(format!("`{key}` in {}: {}", path.display(), err.message())),
+        }
+    }
+    let file = toml::Value::Table(typed)
+        .try_into::<FileConfig>()
+        .map_err(|source| ConfigError::Parse {
+            path: path.into(),
+            source: Box::new(source),
+        })?;
+    Ok((file, problems))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

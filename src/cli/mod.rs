@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long, value_parser = ["fan-out", "inbox"])]
         only: Option<String>,
     },
+    /// Check a configuration before the node starts with it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Write a consistent snapshot of the node's database to FILE, while it
     /// runs (SQLite: an online snapshot; PostgreSQL: pg_dump). The keys in it
     /// are sealed with the key secret, which it does not hold.
@@ -91,6 +94,14 @@ pub enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Report every problem of a configuration (its file, the environment and
+    /// flags): unknown settings, values of the wrong type or form, an exposed
+    /// or public development mode, a missing key secret. Exit code 1 if any.
+    Check(#[command(flatten)] ConfigArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +393,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Config(ConfigCommand::Check(args)) => check_config(&args),
         Command::Backup { file, config } => crate::cli::backup::backup(&Config::load(&config)?, &file).await,
         Command::Restore { file, config } => crate::cli::backup::restore(&Config::load(&config)?, &file).await,
         Command::Verify { document, key } => {
@@ -391,6 +403,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+fn check_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    let problems = crate::config::problems(args);
+    if !problems.is_empty() {
+        eprintln!("{} problem(s) in this configuration:", problems.len());
+        for problem in &problems {
+            eprintln!("  - {problem}");
+        }
+        std::process::exit(1);
+    }
+    let config = Config::load(args)?;
+    println!("configuration OK");
+    println!("  domain:    {}", config.domain);
+    println!("  listen:    {}", config.listen);
+    println!("  database:  {}", redact_password(&config.database_url));
+    println!(
+        "  mode:      {}",
+        if config.dev_mode {
+            "development (plain http, loopback peers)"
+        } else {
+            "production"
+        }
+    );
+    println!(
+        "  keys:      {}",
+        if config.key_secret.is_some() {
+            "sealed with the key secret"
+        } else {
+            "not sealed (no key secret)"
+        }
+    );
+    Ok(())
+}
+
+/// A database URL fit to print: without its password.
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
