@@ -24,7 +24,29 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(refuse_nul_in_uri))
         .layer(DefaultBodyLimit::max(crate::request::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Gives each request an id of its own (in every log line about it, as the
+/// `request` span's `id`, and in the answer's `X-Request-Id`, so that a user's
+/// report can be found in the logs), and counts the answer for the metrics.
+/// The id is always made here: one a client sends could be anything.
+async fn observe(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use tracing::Instrument;
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let family = crate::state::counters::route_family(request.method(), request.uri().path());
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+    let mut response = next.run(request).instrument(span).await;
+    state.counters.response(family, response.status().as_u16());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 /// Refuses a request whose path or query carries NUL (`%00`), naming the

@@ -15,8 +15,8 @@ use crate::db::outbox;
 use crate::domain::FieldErrors;
 use crate::domain::vocab::DeliveryState;
 use crate::error::{ErrorBody, Result, ValidationErrorBody};
-use crate::federation::outbox::UNREACHABLE_AFTER;
 use crate::services::accounts::Staff;
+use crate::services::monitoring::{PeerQueue, queues};
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
@@ -135,46 +135,6 @@ async fn list_deliveries(
     Ok(Json(Window { items, limit, offset }))
 }
 
-/// One peer's queue, as admins and metrics see it.
-#[derive(Serialize, ToSchema)]
-pub struct PeerQueue {
-    pub host: String,
-    pub pending: i64,
-    pub failed: i64,
-    /// Age of the oldest activity not yet delivered, in seconds.
-    #[schema(required = true)]
-    pub oldest_pending_seconds: Option<i64>,
-    #[schema(required = true)]
-    pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Failing for more than a day.
-    pub unreachable: bool,
-    #[schema(required = true)]
-    pub last_error: Option<String>,
-    #[schema(required = true)]
-    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-pub async fn queues(state: &AppState) -> Result<Vec<PeerQueue>> {
-    let rows = outbox::queues_by_host(&state.db.pool).await?;
-    let now = state.clock.now();
-    let mut queues = Vec::with_capacity(rows.len());
-    for row in rows {
-        let health = outbox::host_health(&state.db.pool, &row.host).await?;
-        let (failing_since, last_error, last_success) = health.unwrap_or((None, None, None));
-        queues.push(PeerQueue {
-            unreachable: failing_since.is_some_and(|f| to_millis(now) - f > UNREACHABLE_AFTER.num_milliseconds()),
-            oldest_pending_seconds: row.oldest.map(|o| (to_millis(now) - o) / 1000),
-            failing_since: failing_since.map(from_millis),
-            host: row.host,
-            pending: row.pending,
-            failed: row.failed,
-            last_error,
-            last_success: last_success.map(from_millis),
-        });
-    }
-    Ok(queues)
-}
-
 /// Per peer: queue depth, oldest undelivered activity, whether unreachable
 /// (the node's operator).
 #[utoipa::path(
@@ -273,7 +233,8 @@ async fn retry_deliveries(
 async fn metrics(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     require_admin(&staff)?;
     let mut out = String::new();
-    let queues = queues(&state).await?;
+    let status = crate::services::monitoring::status(&state).await?;
+    let queues = status.queues;
     let mut family = |name: &str, help: &str, value: &dyn Fn(&PeerQueue) -> i64| {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
         for q in &queues {
@@ -304,5 +265,63 @@ async fn metrics(State(state): State<AppState>, staff: Staff) -> Result<impl Int
         "1 when deliveries to the peer have failed for over a day.",
         &|q| q.unreachable as i64,
     );
+    fn head(out: &mut String, name: &str, kind: &str, help: &str) {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    }
+    head(
+        &mut out,
+        "tadamun_alerts",
+        "gauge",
+        "This node's own alerts, by status.",
+    );
+    for (alert_status, count) in &status.alerts {
+        out.push_str(&format!("tadamun_alerts{{status=\"{alert_status}\"}} {count}\n"));
+    }
+    head(
+        &mut out,
+        "tadamun_http_responses_total",
+        "counter",
+        "Answers since start, by kind of route and HTTP status.",
+    );
+    for ((family, code), count) in state.counters.responses() {
+        out.push_str(&format!(
+            "tadamun_http_responses_total{{route=\"{family}\",status=\"{code}\"}} {count}\n"
+        ));
+    }
+    head(
+        &mut out,
+        "tadamun_inbox_activities_total",
+        "counter",
+        "Activities received since start, by the inbox's answer (202 taken, 4xx refused, 503 retry).",
+    );
+    for (code, count) in state.counters.inbox_outcomes() {
+        out.push_str(&format!(
+            "tadamun_inbox_activities_total{{status=\"{code}\"}} {count}\n"
+        ));
+    }
+    let sign_ins = &status.sign_ins;
+    for (name, kind, help, value) in [
+        (
+            "tadamun_sign_in_failures_recent",
+            "gauge",
+            "Failed sign-ins within the lockout window.",
+            sign_ins.recent_failures,
+        ),
+        (
+            "tadamun_sign_in_lockouts_recent",
+            "gauge",
+            "Lockouts within the lockout window.",
+            sign_ins.recent_lockouts,
+        ),
+        (
+            "tadamun_sign_in_lockouts_total",
+            "counter",
+            "Lockouts recorded in the audit log.",
+            sign_ins.lockouts_total,
+        ),
+    ] {
+        head(&mut out, name, kind, help);
+        out.push_str(&format!("{name} {value}\n"));
+    }
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

@@ -63,6 +63,9 @@ pub enum Command {
         #[arg(long, value_parser = ["fan-out", "inbox"])]
         only: Option<String>,
     },
+    /// The node at a glance, read from its database: readiness, peers and
+    /// their delivery queues, alerts by status, sign-in failures and lockouts.
+    Status(#[command(flatten)] ConfigArgs),
     /// Check a configuration before the node starts with it.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -394,6 +397,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Config(ConfigCommand::Check(args)) => check_config(&args),
+        Command::Status(args) => print_status(args).await,
         Command::Backup { file, config } => crate::cli::backup::backup(&Config::load(&config)?, &file).await,
         Command::Restore { file, config } => crate::cli::backup::restore(&Config::load(&config)?, &file).await,
         Command::Verify { document, key } => {
@@ -404,6 +408,105 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn print_status(args: ConfigArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args)?;
+    if let Some(file) = crate::db::sqlite_file(&config.database_url)
+        && !file.is_file()
+    {
+        anyhow::bail!(
+            "there is no database at {}: check --data-dir or --database-url",
+            file.display()
+        );
+    }
+    let db = Db::connect(&config.database_url, 2).await?;
+    let state = AppState::new(db.clone(), config);
+    let result = async {
+        let ready = state.db.is_ready().await;
+        let status = crate::services::monitoring::status(&state).await?;
+        let peers = crate::services::peers::list(&state).await?;
+        Ok::<_, Error>((ready, status, peers))
+    }
+    .await;
+    db.close().await;
+    let (ready, status, peers) = result.map_err(cli_error)?;
+    let config = &state.config;
+    println!(
+        "node      {} ({})",
+        config.domain,
+        if config.dev_mode {
+            "development mode"
+        } else {
+            "production"
+        }
+    );
+    println!("database  {}", redact_password(&config.database_url));
+    println!(
+        "schema    {}",
+        if ready {
+            "ready: every migration applied"
+        } else {
+            "NOT READY: migrations pending (tadamun migrate)"
+        }
+    );
+    let alerts: Vec<String> = status.alerts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    println!(
+        "alerts    {}",
+        if alerts.is_empty() {
+            "none".to_string()
+        } else {
+            alerts.join(", ")
+        }
+    );
+    println!(
+        "sign-ins  {} failed and {} lockouts in the last {} minutes; {} lockouts in all",
+        status.sign_ins.recent_failures,
+        status.sign_ins.recent_lockouts,
+        config.access.failure_window_seconds / 60,
+        status.sign_ins.lockouts_total
+    );
+    println!("peers     {}", if peers.is_empty() { "none" } else { "" });
+    for peer in &peers {
+        let queue = status.queues.iter().find(|q| q.host == peer.host);
+        let waiting = if peer.awaiting_decision {
+            ", asks to federate: decide with `tadamun peers set`"
+        } else {
+            ""
+        };
+        let deliveries = match queue {
+            Some(q) if q.pending > 0 => format!(
+                "{} queued (oldest {}s){}{}",
+                q.pending,
+                q.oldest_pending_seconds.unwrap_or(0),
+                if q.failed > 0 {
+                    format!(", {} refused", q.failed)
+                } else {
+                    String::new()
+                },
+                if q.unreachable {
+                    ", UNREACHABLE for over a day"
+                } else {
+                    ""
+                }
+            ),
+            Some(q) if q.failed > 0 => format!("nothing queued, {} refused", q.failed),
+            _ => "nothing queued".to_string(),
+        };
+        println!(
+            "  {:<28} {:<10} {deliveries}{waiting}",
+            peer.host,
+            peer.trust.to_string()
+        );
+    }
+    // Followers on servers that are not peers (other fediverse software).
+    for queue in status.queues.iter().filter(|q| !peers.iter().any(|p| p.host == q.host)) {
+        println!(
+            "  {:<28} {:<10} {} queued, {} refused",
+            queue.host, "follower", queue.pending, queue.failed
+        );
+    }
+    Ok(())
 }
 
 fn check_config(args: &ConfigArgs) -> anyhow::Result<()> {

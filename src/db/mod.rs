@@ -14,6 +14,7 @@ pub mod followers;
 pub mod group_commit;
 pub mod groups;
 pub mod keys;
+pub mod monitoring;
 pub mod outbox;
 pub mod peers;
 pub mod received;

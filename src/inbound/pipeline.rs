@@ -33,13 +33,15 @@ pub async fn post_inbox(State(state): State<AppState>, request: Request) -> Resp
     // Which activity, as its sender named it, goes with everything logged
     // about it (escaped by the log format: these are the sender's words).
     let span = tracing::info_span!("inbox", activity = tracing::field::Empty, kind = tracing::field::Empty);
-    match receive(&state, request).instrument(span.clone()).await {
+    let response = match receive(&state, request).instrument(span.clone()).await {
         Ok(status) => status.into_response(),
         Err(err) => {
             span.in_scope(|| tracing::info!(error = %err, "inbox refused an activity"));
             err.into_response()
         }
-    }
+    };
+    state.counters.inbox(response.status().as_u16());
+    response
 }
 
 async fn receive(state: &AppState, request: Request) -> Result<StatusCode> {

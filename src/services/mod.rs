@@ -12,6 +12,7 @@
 //! - [`follows`]: other nodes and organisations following ours, and answers.
 //! - [`remote_alerts`]: alerts received from other nodes, and who here sees them.
 //! - [`remote_actions`]: actions received from other nodes, and relaying them.
+//! - [`monitoring`]: what an operator watches (queues, alerts by status, sign-ins).
 
 pub mod accounts;
 pub mod actions;
@@ -20,6 +21,7 @@ pub mod alerts;
 pub mod follows;
 pub mod group_relay;
 pub mod groups;
+pub mod monitoring;
 pub mod peers;
 pub mod remote_actions;
 pub mod remote_alerts;

@@ -8,6 +8,7 @@ use activitypub_federation::config::FederationConfig;
 use reqwest_middleware::ClientWithMiddleware;
 use tokio::sync::{Notify, OnceCell};
 
+pub mod counters;
 pub mod http_client;
 pub mod key_source;
 pub mod keystore;
@@ -42,6 +43,8 @@ pub struct AppState {
     federation: FederationSlot,
     /// Seals and opens private keys at rest, when the operator set a secret.
     pub key_cipher: Option<Arc<KeyCipher>>,
+    /// Answers and inbox outcomes since start, for the metrics.
+    pub counters: Arc<counters::Counters>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             background_delivery: true,
             federation: FederationSlot::Owner(Arc::new(OnceCell::new())),
             key_cipher,
+            counters: Arc::default(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod groups;
 mod hardening;
 mod inbox_security;
 mod interop;
+mod monitoring;
 mod openapi;
 mod pages;
 mod proofs;
@@ -48,6 +49,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(crash::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());
+    cases.extend(monitoring::cases());
     cases.extend(hardening::cases());
     cases.extend(inbox_security::cases());
     cases.extend(interop::cases());
