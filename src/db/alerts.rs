@@ -392,16 +392,21 @@ pub async fn count_public<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Re
     Ok(n)
 }
 
-/// Ids of the organisation's 20 newest public alerts.
+/// Ids of the organisation's public alerts, newest first, `limit` of them
+/// after the first `offset`.
 pub async fn newest_public_ids_of_org<'e>(
     ex: impl Executor<'e, Database = Any>,
     org_id: &str,
+    limit: i64,
+    offset: i64,
 ) -> sqlx::Result<Vec<String>> {
     let ids: Vec<(String,)> = sqlx::query_as(
         "SELECT id FROM alerts WHERE org_id = $1 AND audience = 'public' AND status IN ('open', 'closed') \
-         ORDER BY published_at DESC LIMIT 20",
+         ORDER BY published_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(org_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await?;
     Ok(ids.into_iter().map(|(id,)| id).collect())

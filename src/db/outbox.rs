@@ -341,3 +341,51 @@ pub async fn count_pending<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::R
         .await?;
     Ok(n)
 }
+
+/// An activity this node sent (or recorded to serve), as written.
+#[derive(Debug, FromRow)]
+pub struct SentActivity {
+    pub id: String,
+    pub actor_ref: String,
+    pub kind: String,
+    pub object_id: Option<String>,
+    pub body: String,
+    pub created_at: i64,
+}
+
+pub async fn find_activity<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> sqlx::Result<Option<SentActivity>> {
+    sqlx::query_as("SELECT id, actor_ref, kind, object_id, body, created_at FROM outbox_activities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Whether an activity was queued for an inbox on `host` (whatever came of it).
+pub async fn was_sent_to<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    activity_id: &str,
+    host: &str,
+) -> sqlx::Result<bool> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox_deliveries WHERE activity_id = $1 AND host = $2")
+        .bind(activity_id)
+        .bind(host)
+        .fetch_one(ex)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The activities of one kind about one object, oldest first.
+pub async fn activities_about<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    kind: &str,
+    object_id: &str,
+) -> sqlx::Result<Vec<SentActivity>> {
+    sqlx::query_as(
+        "SELECT id, actor_ref, kind, object_id, body, created_at FROM outbox_activities \
+         WHERE kind = $1 AND object_id = $2 ORDER BY seq",
+    )
+    .bind(kind)
+    .bind(object_id)
+    .fetch_all(ex)
+    .await
+}

@@ -89,6 +89,19 @@ pub fn local_alert_id(config: &Config, id: &Url) -> Option<String> {
 
 pub const AS_PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
+/// Whether a document's `to` or `cc` names the public collection, in any of
+/// the spellings ActivityStreams allows.
+pub fn addresses_public(document: &serde_json::Value) -> bool {
+    let public = |v: &serde_json::Value| {
+        v.as_str()
+            .is_some_and(|s| matches!(s, AS_PUBLIC | "as:Public" | "Public"))
+    };
+    ["to", "cc"].iter().any(|field| match &document[*field] {
+        serde_json::Value::Array(items) => items.iter().any(public),
+        single => public(single),
+    })
+}
+
 /// `host[:port]` as one decision is made for it: lower case, punycode for
 /// international names, no trailing dot, no default port.
 pub fn host_of(url: &Url) -> Option<String> {
@@ -121,4 +134,19 @@ pub fn normalise_host(input: &str) -> Option<String> {
         return None;
     }
     host_of(&url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn public_addressing_is_recognised_in_to_or_cc_in_every_spelling() {
+        assert!(addresses_public(&json!({"to": [AS_PUBLIC]})));
+        assert!(addresses_public(&json!({"cc": "as:Public"})));
+        assert!(addresses_public(&json!({"to": [], "cc": ["Public"]})));
+        assert!(!addresses_public(&json!({"to": ["https://a.example/network"]})));
+        assert!(!addresses_public(&json!({})));
+    }
 }

@@ -6,7 +6,9 @@
 //!   and the service it calls.
 //! - [`routes`]: the federation GET routes (WebFinger, NodeInfo, actors,
 //!   objects, collections) and the inbox routes.
+//! - [`webfinger`]: discovery by `acct:` name or actor URL (RFC 7033).
 
 pub mod activities;
 pub mod pipeline;
 pub mod routes;
+pub mod webfinger;

@@ -3,13 +3,11 @@
 //! (non-public ones only to signed fetches from nodes allowed to see them),
 //! and the inboxes.
 
-use activitypub_federation::fetch::webfinger::{Webfinger, build_webfinger_response_with_type};
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::federation::actors::LocalActor;
@@ -28,7 +26,7 @@ pub const ACTIVITY_JSON: &str = "application/activity+json";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/webfinger", get(super::webfinger::webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/ns", get(context_document))
@@ -43,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/followers", get(org_followers))
         .route("/alerts/{id}", get(alert_object))
         .route("/actions/{id}", get(action_object))
+        .route("/activities/{id}", get(activity_document))
         .route("/groups/{slug}", get(group_actor))
         .route("/groups/{slug}/inbox", post(inbox::post_inbox))
         .route("/groups/{slug}/followers", get(group_followers))
@@ -56,32 +55,6 @@ pub(crate) fn activity_json(value: Value) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ACTIVITY_JSON));
     response
-}
-
-#[derive(Deserialize)]
-struct WebfingerQuery {
-    resource: String,
-}
-
-async fn webfinger(State(state): State<AppState>, Query(query): Query<WebfingerQuery>) -> Result<Json<Webfinger>> {
-    let domain = &state.config.domain;
-    let name = query
-        .resource
-        .strip_prefix("acct:")
-        .and_then(|r| r.strip_suffix(&format!("@{domain}")))
-        .ok_or(Error::NotFound("account"))?;
-    let (url, kind) = if name == domain {
-        (urls::instance_actor(&state.config), "Application")
-    } else {
-        let org = find_org_by_slug(&state.db, name)
-            .await?
-            .ok_or(Error::NotFound("account"))?;
-        (urls::org_actor(&state.config, &org.slug), "Organization")
-    };
-    Ok(Json(build_webfinger_response_with_type(
-        query.resource.clone(),
-        vec![(url, Some(kind))],
-    )))
 }
 
 async fn nodeinfo_links(State(state): State<AppState>) -> Json<Value> {
@@ -161,24 +134,88 @@ async fn trusted_collection(State(state): State<AppState>) -> Result<Response> {
     })))
 }
 
-/// Public alerts of an organisation, newest first.
-async fn org_outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
+#[derive(serde::Deserialize)]
+struct OutboxQuery {
+    page: Option<String>,
+}
+
+/// An organisation's outbox: the `Create`s of its public alerts, newest
+/// first, in pages (as Mastodon pages its outboxes): the collection names its
+/// first and last pages, `?page=N` is one page.
+async fn org_outbox(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<OutboxQuery>,
+) -> Result<Response> {
+    use crate::services::activities::{OUTBOX_PAGE_SIZE, org_outbox_page};
     let org = find_org_by_slug(&state.db, &slug)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
-    let ids = crate::db::alerts::newest_public_ids_of_org(&state.db.pool, &org.id).await?;
-    let total = crate::db::alerts::count_public_of_org(&state.db.pool, &org.id).await?;
-    let items: Vec<String> = ids
-        .into_iter()
-        .map(|id| urls::alert(&state.config, &id).to_string())
-        .collect();
-    Ok(activity_json(json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": urls::org_outbox(&state.config, &org.slug),
-        "type": "OrderedCollection",
+    let outbox = urls::org_outbox(&state.config, &org.slug);
+    let page_url = |n: i64| format!("{outbox}?page={n}");
+    let Some(page) = query.page else {
+        let total = crate::db::alerts::count_public_of_org(&state.db.pool, &org.id).await?;
+        let last = ((total + OUTBOX_PAGE_SIZE - 1) / OUTBOX_PAGE_SIZE).max(1);
+        return Ok(activity_json(json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": outbox,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": page_url(1),
+            "last": page_url(last),
+        })));
+    };
+    let page: i64 = page
+        .parse()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| Error::BadRequest(format!("page must be a whole number from 1, not {page:?}")))?;
+    let (items, total) = org_outbox_page(&state, &org.id, page).await?;
+    let mut document = json!({
+        "@context": wire::OurContext,
+        "id": page_url(page),
+        "type": "OrderedCollectionPage",
+        "partOf": outbox,
         "totalItems": total,
         "orderedItems": items,
-    })))
+    });
+    if page * OUTBOX_PAGE_SIZE < total {
+        document["next"] = json!(page_url(page + 1));
+    }
+    if page > 1 {
+        document["prev"] = json!(page_url(page - 1));
+    }
+    Ok(activity_json(document))
+}
+
+/// `GET /activities/{uuid}`: an activity this node sent, to those it was
+/// addressed to, never carrying more than its object allows now
+/// (`services::activities`).
+async fn activity_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    use crate::services::activities::{Served, served};
+    let not_found = || Error::NotFound("activity");
+    let signer = if headers.contains_key("signature") {
+        let data = crate::federation::data(&state).await?;
+        signed_get::signer(&state, &data, &headers, &method, &uri)
+            .await
+            .map_err(|_| not_found())?
+    } else {
+        None
+    };
+    Ok(match served(&state, &id, signer.as_ref()).await? {
+        Served::Found(document) => activity_json(document),
+        Served::Gone(tombstone) => {
+            let mut response = activity_json(tombstone);
+            *response.status_mut() = StatusCode::GONE;
+            response
+        }
+    })
 }
 
 /// Followers: the count only; who follows an organisation is not published.
@@ -207,40 +244,21 @@ async fn alert_object(
 ) -> Result<Response> {
     let not_found = || Error::NotFound("alert");
     let stored = crate::db::alerts::get(&state.db, &id).await?.ok_or_else(not_found)?;
-    let (status, audience) = (stored.row.status, stored.row.audience);
-    if !matches!(status, AlertStatus::Open | AlertStatus::Closed | AlertStatus::Withdrawn) || audience == Audience::Node
-    {
-        return Err(not_found());
-    }
-    if audience != Audience::Public {
+    // Only a non-public alert needs to know who asks: a public one is
+    // served without fetching any key.
+    let signer = if crate::services::activities::may_fetch_alert(&stored, None) {
+        None
+    } else {
         let data = crate::federation::data(&state).await?;
-        let signer = signed_get::signer(&state, &data, &headers, &method, &uri)
+        signed_get::signer(&state, &data, &headers, &method, &uri)
             .await
             .map_err(|_| not_found())?
-            .ok_or_else(not_found)?;
-        let allowed = match audience {
-            Audience::Restricted => {
-                signer.trust.federates()
-                    && stored.named_orgs.iter().any(|named| {
-                        url::Url::parse(named)
-                            .ok()
-                            .and_then(|u| crate::federation::urls::host_of(&u))
-                            .as_deref()
-                            == Some(signer.host.as_str())
-                    })
-            }
-            other => signer.trust.may_see(other),
-        };
-        if !allowed || signer.trust == Trust::Blocked {
-            return Err(not_found());
-        }
+    };
+    if !crate::services::activities::may_fetch_alert(&stored, signer.as_ref()) {
+        return Err(not_found());
     }
-    if status == AlertStatus::Withdrawn {
-        let mut response = activity_json(wire::to_value(&wire::Tombstone::new(
-            wire::FormerType::Alert,
-            urls::alert(&state.config, &id),
-            crate::clock::from_millis(stored.row.updated_at),
-        )));
+    if stored.row.status == AlertStatus::Withdrawn {
+        let mut response = activity_json(crate::services::activities::alert_tombstone(&state, &stored));
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }

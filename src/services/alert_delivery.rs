@@ -386,6 +386,9 @@ async fn federate_to(
                 outbox::enqueue(conn, &outgoing, now).await?;
             }
         }
+        if only_host.is_none() && alert.audience == Audience::Public {
+            record_public_create(conn, state, signer, alert, &actor, now).await?;
+        }
         if only_host.is_none() {
             addressed_groups(conn, state, signer, alert, &actor, !previous.is_empty(), now).await?;
         }
@@ -437,6 +440,49 @@ fn sent_to(recipient: &recipients::Recipient, config: &crate::config::Config, al
         Some(addressee) => vec![addressee],
         None => addressing(config, alert.org_slug, alert.audience),
     }
+}
+
+/// Records a `Create` addressed to the public for a public alert that has
+/// none yet, also when it had nobody to go to: its organisation's outbox lists
+/// it, and its id can be fetched (`services::activities`).
+async fn record_public_create(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    signer: &integrity::Signer,
+    alert: &AlertState<'_>,
+    actor: &Url,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for create in crate::db::outbox::activities_about(&mut *conn, "Create", alert.id).await? {
+        let body: serde_json::Value = serde_json::from_str(&create.body).map_err(|e| Error::Internal(e.into()))?;
+        if urls::addresses_public(&body) {
+            return Ok(());
+        }
+    }
+    let to = addressing(&state.config, alert.org_slug, alert.audience);
+    let mut object = alert.object(state, to.clone());
+    object.proof = Some(signer.proof_of(state, &object)?);
+    let id = urls::activity(&state.config, &new_id());
+    let mut body = wire::to_value(&wire::ObjectActivity {
+        context: wire::OurContext,
+        id: id.clone(),
+        kind: wire::ObjectVerb::Create,
+        actor: actor.clone(),
+        object,
+        to,
+        published: now,
+        proof: None,
+    });
+    signer.sign(state, &mut body)?;
+    let outgoing = Outgoing {
+        id,
+        actor_ref: alert.org_id.to_string(),
+        kind: wire::ObjectVerb::Create.as_str().into(),
+        object_id: Some(alert.id.to_string()),
+        body,
+        inboxes: Vec::new(),
+    };
+    outbox::enqueue(conn, &outgoing, now).await
 }
 
 /// Groups an alert is addressed to: those this node knows list it, and those

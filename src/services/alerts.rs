@@ -726,6 +726,13 @@ pub(crate) fn federation_view(stored: &StoredAlert) -> Result<(AlertDraft, Alert
 pub async fn wire_object(state: &AppState, stored: &StoredAlert) -> Result<serde_json::Value> {
     let draft = draft_of(stored)?;
     let to = alert_delivery::addressing(&state.config, &stored.row.org_slug, draft.audience);
+    wire_object_to(state, stored, to).await
+}
+
+/// As [`wire_object`], addressed to `to` (a restricted alert is addressed
+/// to each named organisation alone).
+pub async fn wire_object_to(state: &AppState, stored: &StoredAlert, to: Vec<url::Url>) -> Result<serde_json::Value> {
+    let draft = draft_of(stored)?;
     let history = {
         let mut conn = state.db.pool.acquire().await?;
         wire_history(&mut conn, &stored.row.id).await?

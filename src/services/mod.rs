@@ -1,6 +1,8 @@
 //! The services: every rule of the node, called alike by the JSON API, the
 //! pages, the CLI and the inbound federation ring.
 //!
+//! - [`activities`]: the activities we sent, as others fetch them (by id,
+//!   and in an organisation's outbox), never carrying more than is allowed now.
 //! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
 //! - [`peers`]: other nodes and how far this one trusts them.
 //! - [`alerts`]: the alert lifecycle, and who here may see and do what.
@@ -16,6 +18,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod activities;
 pub mod alert_delivery;
 pub mod alerts;
 pub mod follows;

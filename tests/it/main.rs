@@ -27,6 +27,7 @@ mod openapi;
 mod pages;
 mod proofs;
 mod protocol;
+mod public;
 mod rings;
 mod signed_alerts;
 mod validation;
@@ -56,6 +57,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(openapi::cases());
     cases.extend(pages::cases());
     cases.extend(protocol::cases());
+    cases.extend(public::cases());
     cases.extend(rings::cases());
     cases.extend(proofs::cases());
     cases.extend(signed_alerts::cases());

@@ -1,0 +1,386 @@
+//! What the wider fediverse sees of a node without an account: WebFinger by
+//! `acct:` name and by actor URL, an organisation's outbox of activities in
+//! pages, and activity ids that dereference for those they were addressed
+//! to, never carrying what was since withdrawn or narrowed.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::federation::{Member, peer, titled};
+use crate::support::{TestCase, TestEnv, TestNode, deliver_all};
+use crate::tests;
+
+pub fn cases() -> Vec<TestCase> {
+    tests![
+        webfinger_answers_by_acct_and_by_actor_url_per_rfc_7033,
+        the_outbox_lists_the_creates_of_public_alerts_in_pages,
+        activity_ids_dereference_for_their_audience_only,
+    ]
+}
+
+async fn get(node: &TestNode, path: &str, accept: &str) -> (StatusCode, String, Value) {
+    let resp = node
+        .http
+        .get(format!("{}{path}", node.base))
+        .header("accept", accept)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        content_type,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Every null anywhere in a document, by its path.
+fn nulls(value: &Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Null => found.push(path.to_string()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nulls(item, &format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(members) => {
+            for (key, item) in members {
+                nulls(item, &format!("{path}.{key}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn webfinger_answers_by_acct_and_by_actor_url_per_rfc_7033(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let host = a.node.host();
+    let (status, group) = a
+        .node
+        .post(
+            &a.admin,
+            "/api/v1/groups",
+            &json!({"slug": "sahel", "name": "Sahel", "kind": "regional", "languages": ["fr"], "moderators": ["green"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    let org_url = a.org_actor();
+    let acct = format!("acct:green@{host}");
+    let finger = |resource: String| {
+        let node = &a.node;
+        async move {
+            get(
+                node,
+                &format!("/.well-known/webfinger?resource={}", encode(&resource)),
+                "*/*",
+            )
+            .await
+        }
+    };
+
+    for (resource, other) in [(acct.clone(), org_url.clone()), (org_url.clone(), acct.clone())] {
+        let (status, content_type, jrd) = finger(resource.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{resource}: {jrd}");
+        assert_eq!(content_type, "application/jrd+json");
+        assert_eq!(jrd["subject"], resource, "the subject is the resource asked for");
+        assert_eq!(jrd["aliases"], json!([other]));
+        let mut found = Vec::new();
+        nulls(&jrd, "$", &mut found);
+        assert!(found.is_empty(), "no null members: {found:?} in {jrd}");
+        let links = jrd["links"].as_array().unwrap();
+        let by_rel = |rel: &str| links.iter().find(|l| l["rel"] == rel).cloned().unwrap_or(Value::Null);
+        assert_eq!(by_rel("self")["type"], "application/activity+json");
+        assert_eq!(by_rel("self")["href"], org_url);
+        let page = by_rel("http://webfinger.net/rel/profile-page");
+        assert_eq!(page["type"], "text/html");
+        assert_eq!(page["href"], org_url);
+    }
+    // The profile page it names is HTML.
+    let page = a
+        .node
+        .http
+        .get(&org_url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    // rel filters links (RFC 7033 §4.3), and may be given more than once.
+    let (_, _, jrd) = get(
+        &a.node,
+        &format!("/.well-known/webfinger?resource={}&rel=self", encode(&acct)),
+        "*/*",
+    )
+    .await;
+    assert_eq!(jrd["links"].as_array().unwrap().len(), 1);
+    assert_eq!(jrd["links"][0]["rel"], "self");
+    let (_, _, jrd) = get(
+        &a.node,
+        &format!(
+            "/.well-known/webfinger?resource={}&rel=self&rel={}",
+            encode(&acct),
+            encode("http://webfinger.net/rel/profile-page")
+        ),
+        "*/*",
+    )
+    .await;
+    assert_eq!(jrd["links"].as_array().unwrap().len(), 2);
+
+    // The instance actor and a group, by either form.
+    let instance = format!("{}/actor", a.node.base);
+    for resource in [format!("acct:{host}@{host}"), instance.clone()] {
+        let (status, _, jrd) = finger(resource.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{resource}");
+        assert_eq!(jrd["links"][0]["href"], instance);
+        assert_eq!(
+            jrd["links"][0]["properties"]["https://www.w3.org/ns/activitystreams#type"],
+            "Application"
+        );
+    }
+    let group_url = group["uri"].as_str().unwrap().to_string();
+    let (status, _, jrd) = finger(group_url.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{jrd}");
+    assert_eq!(jrd["subject"], group_url);
+    assert_eq!(jrd["aliases"], json!([format!("acct:sahel@{host}")]));
+    assert_eq!(
+        jrd["links"][0]["properties"]["https://www.w3.org/ns/activitystreams#type"],
+        "Group"
+    );
+    let (status, _, jrd) = finger(format!("acct:sahel@{host}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jrd["links"][0]["href"], group_url);
+
+    // Unknown resources are 404; missing or malformed ones 400 with a message.
+    for resource in [
+        format!("acct:nobody@{host}"),
+        "acct:green@elsewhere.example".to_string(),
+        format!("{}/orgs/nobody", a.node.base),
+        format!("{}/orgs/green/outbox", a.node.base),
+        "https://elsewhere.example/orgs/green".to_string(),
+    ] {
+        let (status, _, _) = finger(resource.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{resource}");
+    }
+    for query in ["", "?resource=", "?resource=acct:green", "?resource=not%20a%20uri"] {
+        let (status, _, body) = get(&a.node, &format!("/.well-known/webfinger{query}"), "*/*").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(
+            !body["error"].as_str().unwrap_or_default().is_empty(),
+            "{query}: {body}"
+        );
+    }
+}
+
+async fn the_outbox_lists_the_creates_of_public_alerts_in_pages(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    // Nobody to send to: the Creates are recorded all the same.
+    let mut public = Vec::new();
+    for n in 0..22 {
+        public.push(a.publish(titled(&format!("Public {n}"), "public")).await);
+        a.node.clock.advance(chrono::Duration::seconds(1));
+    }
+    a.publish(titled("Network only", "network")).await;
+    let (status, _, outbox) = get(&a.node, "/orgs/green/outbox", "application/activity+json").await;
+    assert_eq!(status, StatusCode::OK);
+    let outbox_url = format!("{}/orgs/green/outbox", a.node.base);
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 22);
+    assert_eq!(outbox["first"], format!("{outbox_url}?page=1"));
+    assert_eq!(outbox["last"], format!("{outbox_url}?page=2"));
+
+    let (_, _, first) = get(&a.node, "/orgs/green/outbox?page=1", "application/activity+json").await;
+    assert_eq!(first["type"], "OrderedCollectionPage");
+    assert_eq!(first["partOf"], outbox_url);
+    assert_eq!(first["next"], format!("{outbox_url}?page=2"));
+    assert!(first.get("prev").is_none());
+    let items = first["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 20);
+    let newest = &items[0];
+    assert_eq!(newest["type"], "Create");
+    assert_eq!(newest["actor"], a.org_actor());
+    assert!(
+        newest["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/activities/", a.node.base))
+    );
+    assert!(newest["published"].is_string());
+    assert!(
+        newest["to"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("https://www.w3.org/ns/activitystreams#Public"))
+    );
+    assert_eq!(newest["object"]["id"], format!("{}/alerts/{}", a.node.base, public[21]));
+    assert_eq!(newest["object"]["name"], "Public 21");
+    assert!(newest["proof"]["proofValue"].is_string() && newest["object"]["proof"]["proofValue"].is_string());
+    assert!(!first.to_string().contains("SECRET"), "nothing local-only");
+    let (_, _, second) = get(&a.node, "/orgs/green/outbox?page=2", "application/activity+json").await;
+    let rest = second["orderedItems"].as_array().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[1]["object"]["name"], "Public 0");
+    assert_eq!(second["prev"], format!("{outbox_url}?page=1"));
+    assert!(second.get("next").is_none());
+    assert!(!second.to_string().contains("Network only"));
+
+    // Each listed id serves the same activity to anyone.
+    let path = newest["id"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&a.node.base)
+        .unwrap()
+        .to_string();
+    let (status, content_type, fetched) = get(&a.node, &path, "application/activity+json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/activity+json");
+    assert_eq!(fetched["object"]["name"], "Public 21");
+    assert_eq!(fetched["id"], newest["id"]);
+
+    for bad in ["0", "-1", "x", ""] {
+        let (status, _, body) = get(&a.node, &format!("/orgs/green/outbox?page={bad}"), "*/*").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "page={bad}: {body}");
+    }
+    let (status, _, _) = get(&a.node, "/orgs/nobody/outbox", "*/*").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn activity_ids_dereference_for_their_audience_only(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    let stranger = Member::spawn(&env, "gold").await;
+    peer(&a, &b, "connected").await;
+    let network = a.publish(titled("Network activity", "network")).await;
+    let public = a.publish(titled("Public activity", "public")).await;
+    deliver_all(&[&a.node, &b.node]).await;
+    let create_of = |alert: String| {
+        let pool = a.node.db().pool.clone();
+        async move {
+            let (id,): (String,) = sqlx::query_as(
+                "SELECT id FROM outbox_activities WHERE kind = 'Create' AND object_id = $1 ORDER BY seq LIMIT 1",
+            )
+            .bind(alert)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            id
+        }
+    };
+    let network_create = create_of(network.clone()).await;
+    let public_create = create_of(public.clone()).await;
+    let fetch_as = |by: &TestNode, id: &str| {
+        let url = url::Url::parse(id).unwrap();
+        let state = by.state.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    let unsigned = |id: &str| {
+        let http = a.node.http.clone();
+        let id = id.to_string();
+        async move {
+            let resp = http
+                .get(id)
+                .header("accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status();
+            (status, resp.text().await.unwrap())
+        }
+    };
+
+    // Public: anyone. Network: only a signed GET by a node it was sent to.
+    let (status, text) = unsigned(&public_create).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("Public activity") && !text.contains("SECRET"));
+    let (status, text) = unsigned(&network_create).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!text.contains("Network activity"));
+    let fetched = fetch_as(&b.node, &network_create)
+        .await
+        .expect("B got it, so B may fetch it");
+    assert_eq!(fetched["type"], "Create");
+    assert_eq!(fetched["object"]["name"], "Network activity");
+    assert!(
+        fetch_as(&stranger.node, &network_create).await.is_err(),
+        "never sent to the stranger"
+    );
+    let (status, _) = unsigned(&format!("{}/activities/{}", a.node.base, uuid::Uuid::now_v7())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // An edit reaches the activities too: the old text is not served.
+    let edited = json!({"title": {"en": "Network activity, edited"}, "body": {"en": "<p>Corrected.</p>"}});
+    let (status, body) = a
+        .node
+        .patch(&a.coordinator, &format!("/api/v1/alerts/{network}"), &edited)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let fetched = fetch_as(&b.node, &network_create).await.unwrap();
+    assert_eq!(fetched["object"]["name"], "Network activity, edited");
+    assert!(!fetched.to_string().contains("threatened"));
+
+    // Narrowed below the public: the public Create is no longer anyone's.
+    let narrowed = json!({"audience": "network"});
+    let (status, body) = a
+        .node
+        .patch(&a.coordinator, &format!("/api/v1/alerts/{public}"), &narrowed)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, text) = unsigned(&public_create).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!text.contains("Public activity"));
+
+    // Withdrawn: 410 with the tombstone, to those it was addressed to.
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{network}/withdraw"),
+            &json!({"reason": "consent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliver_all(&[&a.node, &b.node]).await;
+    match fetch_as(&b.node, &network_create).await {
+        Err(activitypub_federation::error::Error::ObjectDeleted(_)) => {}
+        other => panic!("a withdrawn alert's Create is gone: {other:?}"),
+    }
+    let raw = a.node.http.get(&network_create).send().await.unwrap();
+    assert_eq!(raw.status(), StatusCode::NOT_FOUND, "still nobody else's");
+    // Its Delete carries no content and is served to B.
+    let (delete,): (String,) = sqlx::query_as(
+        "SELECT id FROM outbox_activities WHERE kind = 'Delete' AND object_id = $1 ORDER BY seq LIMIT 1",
+    )
+    .bind(&network)
+    .fetch_one(&a.node.db().pool)
+    .await
+    .unwrap();
+    let fetched = fetch_as(&b.node, &delete).await.expect("the Delete is B's");
+    assert_eq!(fetched["type"], "Delete");
+    assert_eq!(fetched["object"]["type"], "Tombstone");
+    assert!(!fetched.to_string().contains("Network activity"));
+
+    // A blocked node loses access to what it was sent.
+    a.set_peer(&b.node.host(), "blocked").await;
+    assert!(fetch_as(&b.node, &delete).await.is_err());
+}
