@@ -8,6 +8,8 @@
 //! 1. **Adapters** turn a request into a service call and its answer back:
 //!    - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
 //!    - [`web`]: pages for staff (sign-in, an alert's responses, its letter).
+//!    - [`pages`]: public pages for browsers at an organisation's and a public
+//!      alert's URL, in four languages.
 //!    - [`inbound`]: what other servers ask: the inbox pipeline, one file per
 //!      activity kind (`inbound/activities/`), the federation GET routes.
 //!    - [`cli`]: the `tadamun` command (serve, migrate, admin, verify, bench).
@@ -24,8 +26,9 @@
 //! 5. **Storage** ([`db`]): all SQL, for SQLite and PostgreSQL (one set of
 //!    queries), one module per table group; `db::group_commit` commits SQLite
 //!    writes that arrive together in one transaction.
-//! 6. **Domain** ([`domain`], [`error`], [`clock`], [`config`]): vocabularies,
-//!    the alert's fields and checks, the one error type, time, configuration.
+//! 6. **Domain** ([`domain`], [`error`], [`clock`], [`config`], [`i18n`]):
+//!    vocabularies, the alert's fields and checks, the one error type, time,
+//!    configuration, and the pages' words in each language (`locales/`).
 //!
 //! # Where to change what
 //! - A new activity kind: a file in `inbound/activities/` (its struct, its
@@ -47,7 +50,9 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod federation;
+pub mod i18n;
 pub mod inbound;
+pub mod pages;
 pub mod request;
 pub mod server;
 pub mod services;

@@ -125,3 +125,53 @@ mod tests {
         );
     }
 }
+
+/// Whether a request asks for a page rather than a document: `text/html`
+/// (or XHTML) weighs more in its `Accept` than every JSON type. Without an
+/// `Accept`, or with `*/*` alone, it is JSON, as other servers have always
+/// been answered.
+pub fn prefers_html(headers: &axum::http::HeaderMap) -> bool {
+    let Some(accept) = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let best = |types: &[&str]| {
+        crate::i18n::weighted(accept)
+            .iter()
+            .filter(|(media, _)| types.contains(&media.as_str()))
+            .map(|(_, q)| *q)
+            .fold(0.0_f32, f32::max)
+    };
+    let html = best(&["text/html", "application/xhtml+xml"]);
+    let json = best(&["application/activity+json", "application/ld+json", "application/json"]);
+    html > json
+}
+
+#[cfg(test)]
+mod negotiation_tests {
+    use super::prefers_html;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn with_accept(accept: Option<&'static str>) -> bool {
+        let mut headers = HeaderMap::new();
+        if let Some(accept) = accept {
+            headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
+        }
+        prefers_html(&headers)
+    }
+
+    #[test]
+    fn pages_go_to_browsers_and_documents_to_servers() {
+        assert!(with_accept(Some(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+        )));
+        assert!(with_accept(Some("application/activity+json;q=0.5, text/html")));
+        assert!(!with_accept(None));
+        assert!(!with_accept(Some("*/*")));
+        assert!(!with_accept(Some("application/activity+json")));
+        assert!(!with_accept(Some(
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+        )));
+        assert!(!with_accept(Some("text/html;q=0.5, application/activity+json")));
+        assert!(!with_accept(Some("text/html;q=0, */*")));
+    }
+}

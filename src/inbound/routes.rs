@@ -93,12 +93,38 @@ async fn instance_actor(State(state): State<AppState>) -> Result<Response> {
     Ok(activity_json(actor.document(&state).await?))
 }
 
-async fn org_actor(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response> {
-    let org = find_org_by_slug(&state.db, &slug)
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    lang: Option<String>,
+}
+
+/// Marks a document whose URL also answers a page, for caches.
+fn varies_by_accept(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
+    response
+}
+
+/// `GET /orgs/{slug}`: the actor document, or its public page for a browser.
+async fn org_actor(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    if crate::request::prefers_html(&headers) {
+        return Ok(crate::pages::org_page(&state, &slug, query.lang.as_deref(), &headers).await);
+    }
+    Ok(varies_by_accept(org_actor_document(&state, &slug).await?))
+}
+
+async fn org_actor_document(state: &AppState, slug: &str) -> Result<Response> {
+    let org = find_org_by_slug(&state.db, slug)
         .await?
         .ok_or(Error::NotFound("organisation"))?;
-    let actor = LocalActor::org(&state, org).await?;
-    Ok(activity_json(actor.document(&state).await?))
+    let actor = LocalActor::org(state, org).await?;
+    Ok(activity_json(actor.document(state).await?))
 }
 
 async fn instance_outbox(State(state): State<AppState>) -> Response {
@@ -238,19 +264,35 @@ async fn org_followers(State(state): State<AppState>, Path(slug): Path<String>) 
 async fn alert_object(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response> {
+    if crate::request::prefers_html(&headers) {
+        return Ok(crate::pages::alert_page(&state, &id, query.lang.as_deref(), &headers).await);
+    }
+    Ok(varies_by_accept(
+        alert_document(&state, &id, method, uri, headers).await?,
+    ))
+}
+
+async fn alert_document(
+    state: &AppState,
+    id: &str,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response> {
     let not_found = || Error::NotFound("alert");
-    let stored = crate::db::alerts::get(&state.db, &id).await?.ok_or_else(not_found)?;
+    let stored = crate::db::alerts::get(&state.db, id).await?.ok_or_else(not_found)?;
     // Only a non-public alert needs to know who asks: a public one is
     // served without fetching any key.
     let signer = if crate::services::activities::may_fetch_alert(&stored, None) {
         None
     } else {
-        let data = crate::federation::data(&state).await?;
-        signed_get::signer(&state, &data, &headers, &method, &uri)
+        let data = crate::federation::data(state).await?;
+        signed_get::signer(state, &data, &headers, &method, &uri)
             .await
             .map_err(|_| not_found())?
     };
@@ -258,12 +300,12 @@ async fn alert_object(
         return Err(not_found());
     }
     if stored.row.status == AlertStatus::Withdrawn {
-        let mut response = activity_json(crate::services::activities::alert_tombstone(&state, &stored));
+        let mut response = activity_json(crate::services::activities::alert_tombstone(state, &stored));
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
     Ok(activity_json(
-        crate::services::alerts::wire_object(&state, &stored).await?,
+        crate::services::alerts::wire_object(state, &stored).await?,
     ))
 }
 

@@ -131,7 +131,7 @@ struct Loaded {
     status: AlertStatus,
 }
 
-fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
+pub(crate) fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
     let r = &stored.row;
     let content: AlertContent = serde_json::from_str(&r.content)
         .map_err(|e| Error::Internal(anyhow::anyhow!("alert {} content unreadable: {e}", r.id)))?;

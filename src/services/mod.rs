@@ -12,6 +12,8 @@
 //! - [`groups`]: regional and working groups: creating, joining, moderating.
 //! - [`group_relay`]: what our groups pass on to their members.
 //! - [`follows`]: other nodes and organisations following ours, and answers.
+//! - [`public_profile`]: what anyone sees of an organisation and its public
+//!   alerts on their pages.
 //! - [`remote_alerts`]: alerts received from other nodes, and who here sees them.
 //! - [`remote_actions`]: actions received from other nodes, and relaying them.
 //! - [`monitoring`]: what an operator watches (queues, alerts by status, sign-ins).
@@ -26,5 +28,6 @@ pub mod group_relay;
 pub mod groups;
 pub mod monitoring;
 pub mod peers;
+pub mod public_profile;
 pub mod remote_actions;
 pub mod remote_alerts;

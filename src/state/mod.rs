@@ -45,6 +45,8 @@ pub struct AppState {
     pub key_cipher: Option<Arc<KeyCipher>>,
     /// Answers and inbox outcomes since start, for the metrics.
     pub counters: Arc<counters::Counters>,
+    /// The pages' words in every language, parsed once.
+    pub texts: Arc<crate::i18n::Texts>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             federation: FederationSlot::Owner(Arc::new(OnceCell::new())),
             key_cipher,
             counters: Arc::default(),
+            texts: Arc::new(crate::i18n::Texts::load()),
         }
     }
 }

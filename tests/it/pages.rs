@@ -19,7 +19,10 @@ use crate::once;
 use crate::support::{TestCase, TestEnv, deliver_all};
 
 pub fn cases() -> Vec<TestCase> {
-    once![pages_show_responses_safely_and_the_letter_with_its_signatories]
+    once![
+        pages_show_responses_safely_and_the_letter_with_its_signatories,
+        public_pages_in_english_and_arabic_at_desktop_and_phone_width
+    ]
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -403,5 +406,108 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    browser.stop().await;
+}
+
+/// Where screenshots go: `target/screenshots/` of the build's target directory.
+fn screenshot_dir() -> std::path::PathBuf {
+    let target = option_env!("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn public_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let mut body = titled("Journalist detained after reporting on a mine", "public");
+    body["title"]["ar"] = json!("اعتقال صحفي بعد تقريره عن منجم");
+    body["summary"]["ar"] = json!("اعتُقل صحفي محلي بعد نشره تقريرًا عن التلوث.");
+    let alert = a.publish(body).await;
+    a.publish(titled("Land defenders threatened", "public")).await;
+    a.publish(titled("Not for the public", "network")).await;
+
+    let browser = Browser::start().await;
+    let page = browser.client();
+    let dir = screenshot_dir();
+    for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        page.set_window_size(width, height).await.unwrap();
+        for (lang, dir_attr, translated) in [("en", "ltr", "Public alerts"), ("ar", "rtl", "النداءات العاجلة العامة")]
+        {
+            page.goto(&format!("{}/orgs/green?lang={lang}", a.node.base))
+                .await
+                .unwrap();
+            let root = page.find(Locator::Css("html")).await.unwrap();
+            assert_eq!(root.attr("lang").await.unwrap().as_deref(), Some(lang));
+            assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some(dir_attr));
+            assert_eq!(browser.texts("h2").await, vec![translated.to_string()]);
+            assert_eq!(browser.count("ul.alerts li").await, 2, "public alerts only");
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("org-{lang}-{device}.png")), png).unwrap();
+
+            page.goto(&format!("{}/alerts/{alert}?lang={lang}", a.node.base))
+                .await
+                .unwrap();
+            let root = page.find(Locator::Css("html")).await.unwrap();
+            assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some(dir_attr));
+            let heading = browser.texts("h1").await;
+            let facts = browser.texts("dl.facts dt").await;
+            if lang == "ar" {
+                assert_eq!(heading, vec!["اعتقال صحفي بعد تقريره عن منجم".to_string()]);
+                assert!(facts.contains(&"درجة الاستعجال".to_string()), "{facts:?}");
+            } else {
+                assert_eq!(
+                    heading,
+                    vec!["Journalist detained after reporting on a mine".to_string()]
+                );
+                assert!(facts.contains(&"Urgency".to_string()), "{facts:?}");
+            }
+            // Nothing is wider than the window: the page reads on a phone.
+            let overflow = page
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert!(
+                overflow.as_i64().unwrap_or(0) <= 0,
+                "{device} {lang}: {overflow} px too wide"
+            );
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("alert-{lang}-{device}.png")), png).unwrap();
+
+            // The language switcher is plain links to the same page.
+            let other = if lang == "en" { "ar" } else { "en" };
+            page.find(Locator::Css(&format!("nav.languages a[lang={other}]")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let mut shown = None;
+            for _ in 0..100 {
+                let root = page.find(Locator::Css("html")).await.unwrap();
+                shown = root.attr("lang").await.unwrap();
+                if shown.as_deref() == Some(other) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(
+                shown.as_deref(),
+                Some(other),
+                "the switcher leads to the page in {other}"
+            );
+            assert!(
+                page.current_url()
+                    .await
+                    .unwrap()
+                    .path()
+                    .ends_with(&format!("/alerts/{alert}"))
+            );
+        }
+    }
     browser.stop().await;
 }

@@ -1,7 +1,8 @@
 //! What the wider fediverse sees of a node without an account: WebFinger by
 //! `acct:` name and by actor URL, an organisation's outbox of activities in
 //! pages, and activity ids that dereference for those they were addressed
-//! to, never carrying what was since withdrawn or narrowed.
+//! to, never carrying what was since withdrawn or narrowed; and the HTML
+//! pages browsers get at organisation and alert URLs.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -15,6 +16,8 @@ pub fn cases() -> Vec<TestCase> {
         webfinger_answers_by_acct_and_by_actor_url_per_rfc_7033,
         the_outbox_lists_the_creates_of_public_alerts_in_pages,
         activity_ids_dereference_for_their_audience_only,
+        browsers_get_public_pages_and_servers_documents,
+        public_pages_show_nothing_that_is_not_public,
     ]
 }
 
@@ -383,4 +386,178 @@ async fn activity_ids_dereference_for_their_audience_only(env: TestEnv) {
     // A blocked node loses access to what it was sent.
     a.set_peer(&b.node.host(), "blocked").await;
     assert!(fetch_as(&b.node, &delete).await.is_err());
+}
+
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+async fn page(
+    node: &TestNode,
+    path: &str,
+    accept: &str,
+    language: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let mut request = node.http.get(format!("{}{path}", node.base)).header("accept", accept);
+    if let Some(language) = language {
+        request = request.header("accept-language", language);
+    }
+    let resp = request.send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    (status, headers, resp.text().await.unwrap())
+}
+
+async fn browsers_get_public_pages_and_servers_documents(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let id = a.publish(titled("Defender detained in Oaxaca", "public")).await;
+    let alert_path = format!("/alerts/{id}");
+
+    // Browsers get HTML, by q-values; servers and clients without Accept JSON.
+    for path in ["/orgs/green", alert_path.as_str()] {
+        let (status, headers, html) = page(&a.node, path, BROWSER_ACCEPT, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            headers["content-type"].to_str().unwrap().starts_with("text/html"),
+            "{path}"
+        );
+        assert!(html.contains("Defender detained in Oaxaca"), "{path}: {html}");
+        assert!(html.contains(r#"<html lang="en" dir="ltr">"#), "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert!(headers["vary"].to_str().unwrap().contains("Accept"));
+        assert!(!html.contains("<script"));
+        for accept in [
+            "application/activity+json",
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            "text/html;q=0.5, application/activity+json",
+            "*/*",
+        ] {
+            let (status, headers, body) = page(&a.node, path, accept, None).await;
+            assert_eq!(status, StatusCode::OK, "{path} {accept}");
+            assert_eq!(headers["content-type"], "application/activity+json", "{path} {accept}");
+            assert!(headers["vary"].to_str().unwrap().contains("Accept"));
+            serde_json::from_str::<Value>(&body).unwrap();
+        }
+        let resp = a.node.http.get(format!("{}{path}", a.node.base)).send().await.unwrap();
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/activity+json",
+            "no Accept: JSON as before"
+        );
+    }
+
+    // The organisation's page links its public alerts.
+    let (_, _, html) = page(&a.node, "/orgs/green", BROWSER_ACCEPT, None).await;
+    assert!(html.contains(&format!("href=\"/alerts/{id}?lang=en\"")), "{html}");
+    assert!(html.contains("Org green"));
+    assert!(html.contains("Public alerts"));
+
+    // The alert's page: its facts as translated labels, its requested action.
+    let (_, _, html) = page(&a.node, &alert_path, BROWSER_ACCEPT, None).await;
+    for shown in [
+        "Immediate",
+        "Open",
+        "Guatemala",
+        "Write a letter",
+        "Attorney General",
+        "<b>threatened</b>",
+        "href=\"/orgs/green?lang=en\"",
+    ] {
+        assert!(html.contains(shown), "{shown} in {html}");
+    }
+    assert!(
+        !html.contains(">immediate<") && !html.contains(">open<"),
+        "no raw vocabulary keys"
+    );
+
+    // Language: ?lang= first, then Accept-Language by weight, else English.
+    let (_, _, html) = page(&a.node, &format!("{alert_path}?lang=ar"), BROWSER_ACCEPT, Some("fr")).await;
+    assert!(html.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(html.contains("فوري"), "the urgency in Arabic");
+    assert!(html.contains("مفتوح"), "the status in Arabic");
+    let (_, _, html) = page(&a.node, &alert_path, BROWSER_ACCEPT, Some("de, es;q=0.9, fr;q=0.5")).await;
+    assert!(html.contains(r#"<html lang="es" dir="ltr">"#));
+    assert!(html.contains("Inmediata"));
+    let (_, _, html) = page(&a.node, "/orgs/green", BROWSER_ACCEPT, Some("fr-FR")).await;
+    assert!(html.contains(r#"<html lang="fr" dir="ltr">"#));
+    assert!(html.contains("Alertes publiques"));
+    // Every language is one plain link away.
+    for lang in ["en", "ar", "es"] {
+        assert!(html.contains(&format!("href=\"/orgs/green?lang={lang}\"")), "{lang}");
+    }
+    assert!(
+        !html.contains("href=\"/orgs/green?lang=fr\""),
+        "the language shown is not a link"
+    );
+    let (status, _, _) = page(&a.node, "/orgs/nobody", BROWSER_ACCEPT, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn public_pages_show_nothing_that_is_not_public(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let public = a.publish(titled("Public and shown", "public")).await;
+    let network = a.publish(titled("Network only NOT-PUBLIC", "network")).await;
+    let trusted = a.publish(titled("Trusted only NOT-PUBLIC", "trusted")).await;
+    let (status, draft) = a
+        .node
+        .post(&a.coordinator, "/api/v1/alerts", &titled("Draft NOT-PUBLIC", "public"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let draft = draft["id"].as_str().unwrap().to_string();
+    let withdrawn = a.publish(titled("Withdrawn NOT-PUBLIC", "public")).await;
+    let (status, _) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/alerts/{withdrawn}/withdraw"),
+            &json!({"reason": "consent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let unknown_id = uuid::Uuid::now_v7().to_string();
+    let (_, _, unknown) = page(&a.node, &format!("/alerts/{unknown_id}"), BROWSER_ACCEPT, None).await;
+    // The language switcher names the page's own path; nothing else differs.
+    let unknown = unknown.replace(&unknown_id, "ID");
+    for id in [&network, &trusted, &draft] {
+        let (status, _, html) = page(&a.node, &format!("/alerts/{id}"), BROWSER_ACCEPT, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(
+            html.replace(id.as_str(), "ID"),
+            unknown,
+            "the same page as for an alert that does not exist"
+        );
+    }
+    let (status, _, html) = page(&a.node, &format!("/alerts/{withdrawn}"), BROWSER_ACCEPT, None).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("withdrawn"), "{html}");
+    let (status, _, html) = page(&a.node, &format!("/alerts/{withdrawn}?lang=ar"), BROWSER_ACCEPT, None).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("سحب"), "{html}");
+
+    let mut everything = String::new();
+    for lang in ["en", "ar", "fr", "es"] {
+        for path in [
+            format!("/orgs/green?lang={lang}"),
+            format!("/alerts/{public}?lang={lang}"),
+            format!("/alerts/{withdrawn}?lang={lang}"),
+        ] {
+            let (_, _, html) = page(&a.node, &path, BROWSER_ACCEPT, None).await;
+            everything.push_str(&html);
+        }
+    }
+    assert!(everything.contains("Public and shown"));
+    for secret in [
+        "NOT-PUBLIC",
+        "SECRET",
+        "green-coord",
+        "green-admin",
+        "the community council",
+        "Near the river crossing",
+    ] {
+        assert!(!everything.contains(secret), "{secret} is not public");
+    }
 }

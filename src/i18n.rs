@@ -1,0 +1,220 @@
+//! The pages' words in the languages the network works in (English, Arabic,
+//! French, Spanish), from Project Fluent files under `locales/{lang}/`,
+//! built into the binary. A node loads them once into [`Texts`], immutable
+//! data held in its state; nothing here is global.
+
+use std::collections::HashMap;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+
+/// A language pages are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Ar,
+    Fr,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 4] = [Lang::En, Lang::Ar, Lang::Fr, Lang::Es];
+
+    /// The BCP 47 tag, as `lang` attributes and `?lang=` take it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ar => "ar",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+        }
+    }
+
+    /// The writing direction, as the `dir` attribute takes it.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            _ => "ltr",
+        }
+    }
+
+    /// The language of a tag (`fr`, `fr-CA`, `AR`), if pages are shown in it.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The Fluent source of each language, one file per page family.
+    fn sources(self) -> &'static [&'static str] {
+        match self {
+            Lang::En => &[include_str!("../locales/en/public.ftl")],
+            Lang::Ar => &[include_str!("../locales/ar/public.ftl")],
+            Lang::Fr => &[include_str!("../locales/fr/public.ftl")],
+            Lang::Es => &[include_str!("../locales/es/public.ftl")],
+        }
+    }
+}
+
+/// The items of a header such as `Accept` or `Accept-Language`, most
+/// wanted first (by `q`, then in the order given); items with `q=0` are
+/// refused, so left out.
+pub fn weighted(header: &str) -> Vec<(String, f32)> {
+    let mut items: Vec<(String, f32)> = header
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let value = parts.next()?.trim();
+            if value.is_empty() {
+                return None;
+            }
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q > 0.0 && q <= 1.0).then(|| (value.to_ascii_lowercase(), q))
+        })
+        .collect();
+    // A stable sort keeps the client's order among equal weights.
+    items.sort_by(|a, b| b.1.total_cmp(&a.1));
+    items
+}
+
+/// The language of a page: `?lang=` if it names one of ours, else the first
+/// of ours in `Accept-Language`, else English.
+pub fn negotiate(asked: Option<&str>, accept_language: Option<&str>) -> Lang {
+    if let Some(lang) = asked.and_then(Lang::from_tag) {
+        return lang;
+    }
+    accept_language
+        .map(weighted)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|(tag, _)| Lang::from_tag(tag))
+        .unwrap_or(Lang::En)
+}
+
+/// Every language's messages, parsed once.
+pub struct Texts {
+    bundles: HashMap<Lang, FluentBundle<FluentResource>>,
+}
+
+impl std::fmt::Debug for Texts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Texts").field("languages", &self.bundles.len()).finish()
+    }
+}
+
+impl Texts {
+    /// Parses the built-in files. They are part of the binary and checked by
+    /// the tests, so an error in one is a bug: it panics at start-up.
+    pub fn load() -> Texts {
+        let mut bundles = HashMap::new();
+        for lang in Lang::ALL {
+            let tag = lang.code().parse().expect("our language tags parse");
+            let mut bundle = FluentBundle::new_concurrent(vec![tag]);
+            // Variables keep their own direction (Fluent wraps them in
+            // Unicode isolates): `@slug@host` stays readable in Arabic.
+            bundle.set_use_isolating(true);
+            for source in lang.sources() {
+                let resource = FluentResource::try_new((*source).to_string())
+                    .unwrap_or_else(|(_, errors)| panic!("locales/{}: {errors:?}", lang.code()));
+                bundle
+                    .add_resource(resource)
+                    .unwrap_or_else(|errors| panic!("locales/{}: {errors:?}", lang.code()));
+            }
+            bundles.insert(lang, bundle);
+        }
+        Texts { bundles }
+    }
+
+    /// The message `key` in `lang`.
+    pub fn get(&self, lang: Lang, key: &str) -> String {
+        self.format(lang, key, None)
+    }
+
+    /// The message `key` in `lang`, with its variables.
+    pub fn get_with(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, *value);
+        }
+        self.format(lang, key, Some(&fluent_args))
+    }
+
+    /// Whether `lang` has the message `key`.
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        self.bundles.get(&lang).is_some_and(|b| b.has_message(key))
+    }
+
+    /// Every message key of `lang`.
+    pub fn keys(&self, lang: Lang) -> Vec<String> {
+        let source_keys = lang.sources().iter().flat_map(|source| {
+            source.lines().filter_map(|line| {
+                let (key, _) = line.split_once(" =")?;
+                let first = key.chars().next()?;
+                (first.is_ascii_alphabetic() && !key.contains(' ')).then(|| key.to_string())
+            })
+        });
+        source_keys.collect()
+    }
+
+    /// A message missing from a language falls back to English (the tests
+    /// make sure none is), and one missing from English shows its key.
+    fn format(&self, lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
+        for lang in [lang, Lang::En] {
+            let Some(bundle) = self.bundles.get(&lang) else {
+                continue;
+            };
+            if let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return bundle.format_pattern(pattern, args, &mut errors).into_owned();
+            }
+        }
+        key.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_exists_in_every_language() {
+        let texts = Texts::load();
+        let english = texts.keys(Lang::En);
+        assert!(english.len() > 20, "the English file is read: {english:?}");
+        for lang in Lang::ALL {
+            for key in &english {
+                assert!(texts.has(lang, key), "{key} is missing in {}", lang.code());
+            }
+            for key in texts.keys(lang) {
+                assert!(texts.has(Lang::En, &key), "{key} in {} is not in English", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn messages_are_translated_and_take_variables() {
+        let texts = Texts::load();
+        assert_eq!(texts.get(Lang::En, "status-open"), "Open");
+        assert_eq!(texts.get(Lang::Fr, "status-open"), "Ouverte");
+        assert_eq!(texts.get(Lang::Ar, "status-open"), "مفتوح");
+        assert_eq!(
+            texts.get_with(Lang::Es, "org-follow-hint", &[("handle", "@green@a.example")]),
+            "Siga a esta organización desde cualquier servidor del fediverso como \u{2068}@green@a.example\u{2069}."
+        );
+        assert_eq!(texts.get(Lang::Ar, "no-such-message"), "no-such-message");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_query_then_accept_language_by_weight() {
+        assert_eq!(negotiate(Some("ar"), Some("fr")), Lang::Ar);
+        assert_eq!(negotiate(Some("de"), Some("fr-CA, en;q=0.5")), Lang::Fr);
+        assert_eq!(negotiate(None, Some("de, en;q=0.2, es;q=0.8")), Lang::Es);
+        assert_eq!(negotiate(None, Some("es;q=0, fr;q=0.1")), Lang::Fr);
+        assert_eq!(negotiate(None, Some("de, ja")), Lang::En);
+        assert_eq!(negotiate(None, None), Lang::En);
+        assert_eq!(Lang::Ar.dir(), "rtl");
+        assert_eq!(Lang::Fr.dir(), "ltr");
+    }
+}
