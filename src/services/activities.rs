@@ -91,27 +91,34 @@ async fn about(state: &AppState, activity: &SentActivity) -> Result<About> {
     let Some(object) = activity.object_id.as_deref() else {
         return Ok(About::Other);
     };
-    let local_alert = match Url::parse(object) {
-        Ok(url) => urls::local_alert_id(&state.config, &url),
-        // Our own alerts' activities record the alert's id, not its URL.
-        Err(_) => Some(object.to_string()),
-    };
     let carries_content = matches!(activity.kind.as_str(), "Create" | "Update" | "Announce");
-    if let Some(id) = local_alert {
-        return Ok(match crate::db::alerts::get(&state.db, &id).await? {
-            Some(stored) => About::OurAlert(Box::new(stored)),
-            None if carries_content => About::Purged,
-            None => About::Other,
-        });
+    // Our own alerts' and actions' activities record the object's id here,
+    // not its URL; others record the URL.
+    let (local_alert, action_url) = match Url::parse(object) {
+        Ok(url) => (urls::local_alert_id(&state.config, &url), object.to_string()),
+        Err(_) => (
+            Some(object.to_string()),
+            urls::action(&state.config, object).to_string(),
+        ),
+    };
+    if let Some(id) = local_alert
+        && let Some(stored) = crate::db::alerts::get(&state.db, &id).await?
+    {
+        return Ok(About::OurAlert(Box::new(stored)));
     }
-    if let Some(action) = crate::db::actions::find_by_id(&state.db, object).await? {
+    if let Some(action) = crate::db::actions::find_by_id(&state.db, &action_url).await? {
         return Ok(About::Action(Box::new(action)));
     }
     if let Some(alert) = crate::db::remote_alerts::find_by_id(&state.db, object).await? {
         return Ok(About::RemoteAlert(Box::new(alert)));
     }
-    // A group's `Follow`, an `Undo` of one, an `Accept` naming a member…
-    Ok(About::Other)
+    // An object of ours that is no more; or a group's `Follow`, an `Undo` of
+    // one, an `Accept` naming a member…
+    Ok(if carries_content && Url::parse(object).is_err() {
+        About::Purged
+    } else {
+        About::Other
+    })
 }
 
 /// `GET /activities/{uuid}`: see the module's description. `signer` is the

@@ -16,6 +16,7 @@ pub fn cases() -> Vec<TestCase> {
         webfinger_answers_by_acct_and_by_actor_url_per_rfc_7033,
         the_outbox_lists_the_creates_of_public_alerts_in_pages,
         activity_ids_dereference_for_their_audience_only,
+        a_retracted_actions_activities_are_gone,
         browsers_get_public_pages_and_servers_documents,
         public_pages_show_nothing_that_is_not_public,
     ]
@@ -386,6 +387,61 @@ async fn activity_ids_dereference_for_their_audience_only(env: TestEnv) {
     // A blocked node loses access to what it was sent.
     a.set_peer(&b.node.host(), "blocked").await;
     assert!(fetch_as(&b.node, &delete).await.is_err());
+}
+
+async fn a_retracted_actions_activities_are_gone(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "connected").await;
+    a.publish(titled("Answered by statements", "network")).await;
+    deliver_all(&[&a.node, &b.node]).await;
+    let on_b = crate::actions::network_id(&b, "Answered by statements").await;
+    let (status, action) = b
+        .node
+        .post(
+            &b.coordinator,
+            &format!("/api/v1/network/alerts/{on_b}/actions"),
+            &json!({"kind": "statement", "shareable": true, "content": {"en": "<p>RETRACTED-TEXT</p>"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{action}");
+    deliver_all(&[&a.node, &b.node]).await;
+    let (create,): (String,) =
+        sqlx::query_as("SELECT id FROM outbox_activities WHERE kind = 'Create' AND object_id = $1")
+            // Our own actions' activities name the action by its id here.
+            .bind(action["id"].as_str().unwrap())
+            .fetch_one(&b.node.db().pool)
+            .await
+            .unwrap();
+    let fetch_by_a = || {
+        let url = url::Url::parse(&create).unwrap();
+        let state = a.node.state.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    let fetched = fetch_by_a().await.expect("the origin got it, so it may fetch it");
+    assert!(fetched.to_string().contains("RETRACTED-TEXT"));
+    let unsigned = b.node.http.get(&create).send().await.unwrap();
+    assert_eq!(unsigned.status(), StatusCode::NOT_FOUND, "not addressed to the public");
+
+    let (status, _) = b
+        .node
+        .call(
+            reqwest::Method::DELETE,
+            Some(&b.coordinator),
+            &format!("/api/v1/actions/{}", action["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    match fetch_by_a().await {
+        Err(activitypub_federation::error::Error::ObjectDeleted(_)) => {}
+        other => panic!("a retracted action's Create is gone: {other:?}"),
+    }
 }
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
