@@ -16,6 +16,9 @@ use crate::domain::vocab::*;
 mod activities;
 pub use activities::*;
 
+/// The media type of every ActivityPub document a node serves.
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
 /// Our JSON-LD context, the same on every node (`federation/context.jsonld`).
 pub const CONTEXT_JSONLD: &str = include_str!("../../federation/context.jsonld");
 

@@ -18,11 +18,9 @@ use crate::db::accounts::find_org_by_slug;
 use crate::db::remote_alerts;
 use crate::domain::vocab::{AlertStatus, Audience, MemberState, Trust};
 use crate::error::{Error, Result};
-use crate::federation::wire::{self, ActionObject};
+use crate::federation::wire::{self, ACTIVITY_JSON, ActionObject};
 use crate::federation::{signed_get, urls};
 use crate::state::AppState;
-
-pub const ACTIVITY_JSON: &str = "application/activity+json";
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -155,7 +155,7 @@ async fn describe(state: &AppState, subject: String, named: &Named) -> Result<Jr
     properties.insert(ACTIVITY_TYPE_PROPERTY.into(), kind.into());
     let mut links = vec![JrdLink {
         rel: REL_SELF,
-        media_type: crate::inbound::routes::ACTIVITY_JSON,
+        media_type: crate::federation::wire::ACTIVITY_JSON,
         href: actor.to_string(),
         properties: Some(properties),
     }];
