@@ -36,7 +36,11 @@ impl Browser {
     async fn start() -> Browser {
         if let Err(missing) = crate::machine::ensure(
             "Chromium and chromedriver",
-            || [CHROMIUM, CHROMEDRIVER].iter().all(|p| std::path::Path::new(p).exists()),
+            || {
+                [CHROMIUM, CHROMEDRIVER]
+                    .iter()
+                    .all(|p| std::path::Path::new(p).exists())
+            },
             &["chromium", "chromium-driver"],
         ) {
             panic!("{missing}");
