@@ -16,6 +16,7 @@ mod backup;
 mod cli;
 mod crash;
 mod delivery;
+mod devnet;
 mod federation;
 mod groups;
 mod hardening;
@@ -43,6 +44,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(validation::cases());
     cases.extend(cli::cases());
     cases.extend(delivery::cases());
+    cases.extend(devnet::cases());
     cases.extend(crash::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());

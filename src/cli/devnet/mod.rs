@@ -68,9 +68,20 @@ struct Account {
 struct Network {
     staff: HashMap<StaffRef, Staff>,
     accounts: Vec<Account>,
-    /// Each published alert: its id on its own node and its ActivityPub id.
-    alerts: Vec<(String, String)>,
+    alerts: Vec<Published>,
     actions: usize,
+}
+
+/// An alert as its node published it.
+struct Published {
+    node: usize,
+    /// Its id on its own node.
+    id: String,
+    /// Its ActivityPub id.
+    uri: String,
+    number: String,
+    /// Who drafted it, who sees every response to it.
+    author: &'static str,
 }
 
 /// Stops every node of the network: Ctrl-C, SIGTERM, or a failure.
@@ -237,7 +248,7 @@ async fn fill(nodes: Vec<&DevNode>) -> anyhow::Result<Network> {
     for plan in actions {
         let by = &staff[&plan.by];
         let node = nodes[plan.by.node];
-        let (local_id, uri) = &alerts[plan.on];
+        let Published { id: local_id, uri, .. } = &alerts[plan.on];
         let input: ActionInput = serde_json::from_value(plan.body).context("a demo action")?;
         let on_own_node = alert_plans[plan.on].author.node == plan.by.node;
         let local_alert_id;
@@ -429,14 +440,13 @@ async fn make_groups(nodes: &[&DevNode], staff: &HashMap<StaffRef, Staff>) -> an
     Ok(ids)
 }
 
-/// Drafts, submits and publishes one alert; returns its id and its
-/// ActivityPub id.
+/// Drafts, submits and publishes one alert.
 async fn publish(
     nodes: &[&DevNode],
     staff: &HashMap<StaffRef, Staff>,
     group_ids: &[String],
     plan: &AlertPlan,
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<Published> {
     let node = nodes[plan.author.node];
     let mut body = plan.body.clone();
     if !plan.restricted_to.is_empty() {
@@ -480,8 +490,13 @@ async fn publish(
     alerts::transition(&node.state, publisher, &draft.id, Transition::Publish)
         .await
         .map_err(cli_error)?;
-    let uri = urls::alert(&node.state.config, &draft.id).to_string();
-    Ok((draft.id, uri))
+    Ok(Published {
+        node: plan.author.node,
+        uri: urls::alert(&node.state.config, &draft.id).to_string(),
+        id: draft.id,
+        number: draft.number,
+        author: plan.author.username,
+    })
 }
 
 /// This node's id for an alert it received, once it has.
@@ -566,25 +581,35 @@ fn print_summary(nodes: &[DevNode], network: &Network, dir: &Path, kept: bool, t
     println!("coordinators and admins also give a code: a recovery code below (each works once) or their app's");
     for account in &network.accounts {
         let node = &nodes[account.node];
-        print!(
+        let line = format!(
             "  {}  {:<8} {:<21} {:<12}",
             node.letter, account.username, account.role, account.org
         );
         match &account.enrolment {
-            None => println!(),
+            None => println!("{}", line.trim_end()),
             Some(enrolment) => {
-                println!("  recovery codes: {}", enrolment.recovery_codes[..2].join(" "));
-                println!("       authenticator: {}", enrolment.totp_uri);
+                println!("{line}  recovery codes: {}", enrolment.recovery_codes[..2].join(" "));
+                println!("       authenticator app: {}", enrolment.totp_uri);
             }
         }
     }
     println!();
-    if kept {
-        println!(
-            "Databases in {} (kept; run one node alone with `tadamun serve --data-dir {}/a --listen 127.0.0.1:PORT`)",
+    let first = &network.alerts[0];
+    println!("Then look at, signed in:");
+    println!(
+        "  {}/alerts/{}/responses  ({}, as {}): answers from B and C",
+        nodes[first.node].base, first.id, first.number, first.author
+    );
+    println!("  NODE/groups, and GET NODE/api/v1/network/alerts: what each node received");
+    println!();
+    match (kept, nodes.first()) {
+        (true, Some(a)) => println!(
+            "Databases in {} (kept: `tadamun serve --data-dir {}/a --listen {}` runs node A alone later)",
             dir.display(),
-            dir.display()
-        );
+            dir.display(),
+            a.state.config.listen
+        ),
+        _ => println!("Databases in a temporary directory, removed at exit (keep them with --data-dir DIR)"),
     }
     println!("Running. Ctrl-C stops every node.");
 }
