@@ -189,8 +189,10 @@ async fn start_node(letter: char, dir: &Path, port: u16, stop: Stop) -> anyhow::
             format!("cannot listen on 127.0.0.1:{port}: choose another --base-port, or --base-port 0 for free ports")
         })?;
     let listen: SocketAddr = listener.local_addr()?;
-    // The node's own directory, laid out as `tadamun serve --data-dir` lays it
-    // out, so that one node can later be run alone on the same port.
+    // Made here, not from flags or TADAMUN_* variables: those of a real node
+    // on this machine must not point the demo at its database. The node's
+    // directory is laid out as `tadamun serve --data-dir` lays it out, so that
+    // one node can later be run alone on the same port.
     let config = Config::load(&ConfigArgs {
         listen: Some(listen.to_string()),
         data_dir: Some(dir.join(letter.to_ascii_lowercase().to_string())),
@@ -238,13 +240,13 @@ async fn fill(nodes: Vec<&DevNode>) -> anyhow::Result<Network> {
         peer(&nodes, from, to, trust).await?;
     }
     let group_ids = make_groups(&nodes, &staff).await?;
-    let mut alerts = Vec::new();
-    let actions = scenario::actions(now);
-    let action_count = actions.len();
     let alert_plans = scenario::alerts(now);
+    let mut alerts = Vec::new();
     for plan in &alert_plans {
         alerts.push(publish(&nodes, &staff, &group_ids, plan).await?);
     }
+    let actions = scenario::actions(now);
+    let action_count = actions.len();
     for plan in actions {
         let by = &staff[&plan.by];
         let node = nodes[plan.by.node];
@@ -345,27 +347,20 @@ async fn make_staff(nodes: &[&DevNode]) -> anyhow::Result<(HashMap<StaffRef, Sta
 /// part of building the network, and made one at a time when first needed
 /// (the order of the steps) it would leave a core idle.
 async fn warm_keys(nodes: &[&DevNode]) -> anyhow::Result<()> {
-    let mut keys = Vec::new();
-    for node in nodes {
-        keys.push(
-            Box::pin(async move { LocalActor::instance(&node.state).await.map(drop) })
-                as std::pin::Pin<Box<dyn Future<Output = crate::error::Result<()>> + Send>>,
-        );
-        for org in NODES
-            .iter()
-            .find(|n| n.letter == node.letter)
-            .map_or(&[][..], |n| n.orgs)
-        {
-            let state = &node.state;
-            keys.push(Box::pin(async move {
-                let row = crate::db::accounts::find_org_by_slug(&state.db, org.slug)
-                    .await?
-                    .ok_or(Error::NotFound("organisation"))?;
-                LocalActor::org(state, row).await.map(drop)
-            }));
+    let actors = nodes.iter().zip(NODES).flat_map(|(node, plan)| {
+        std::iter::once((*node, None)).chain(plan.orgs.iter().map(move |org| (*node, Some(org.slug))))
+    });
+    try_join_all(actors.map(async |(node, org)| match org {
+        None => LocalActor::instance(&node.state).await.map(drop),
+        Some(slug) => {
+            let row = crate::db::accounts::find_org_by_slug(&node.state.db, slug)
+                .await?
+                .ok_or(Error::NotFound("organisation"))?;
+            LocalActor::org(&node.state, row).await.map(drop)
         }
-    }
-    try_join_all(keys).await.map_err(cli_error)?;
+    }))
+    .await
+    .map_err(cli_error)?;
     Ok(())
 }
 
@@ -395,9 +390,8 @@ async fn peer(nodes: &[&DevNode], from: usize, to: usize, trust: crate::domain::
 /// The groups, with their members on several nodes: each asks to join, and
 /// the group's moderator accepts once the request has arrived.
 async fn make_groups(nodes: &[&DevNode], staff: &HashMap<StaffRef, Staff>) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
+    let mut made = Vec::new();
     for plan in GROUPS {
-        let home = nodes[plan.node];
         let input = groups::GroupInput {
             slug: plan.slug.into(),
             name: plan.name.into(),
@@ -406,9 +400,24 @@ async fn make_groups(nodes: &[&DevNode], staff: &HashMap<StaffRef, Staff>) -> an
             languages: plan.languages.iter().map(|l| l.to_string()).collect(),
             moderators: vec![plan.moderator.slug.into()],
         };
-        let group = groups::create(&home.state, &staff[&plan.created_by], input)
+        let group = groups::create(&nodes[plan.node].state, &staff[&plan.created_by], input)
             .await
             .map_err(cli_error)?;
+        made.push(group);
+    }
+    // A group's key is first needed when its members fetch it, one group at a time.
+    try_join_all(GROUPS.iter().zip(&made).map(async |(plan, group)| {
+        let state = &nodes[plan.node].state;
+        let row = crate::db::groups::find(&state.db, &group.id)
+            .await?
+            .ok_or(Error::NotFound("group"))?;
+        LocalActor::group(state, row).await.map(drop)
+    }))
+    .await
+    .map_err(cli_error)?;
+    let mut ids = Vec::new();
+    for (plan, group) in GROUPS.iter().zip(made) {
+        let home = nodes[plan.node];
         let moderator = &staff[&plan.decided_by];
         for joining in plan.joined_by {
             let member = &staff[joining];
@@ -538,7 +547,6 @@ async fn settle(
 }
 
 fn print_summary(nodes: &[DevNode], network: &Network, dir: &Path, kept: bool, took: Duration) {
-    let trust_word = |t: crate::domain::vocab::Trust| t.to_string();
     println!(
         "Tadamun demo network: {} nodes in this process, ready in {:.1} s",
         nodes.len(),
@@ -551,7 +559,7 @@ fn print_summary(nodes: &[DevNode], network: &Network, dir: &Path, kept: bool, t
     }
     let links: Vec<String> = PEERINGS
         .iter()
-        .map(|&(a, b, trust)| format!("{}–{} {}", nodes[a].letter, nodes[b].letter, trust_word(trust)))
+        .map(|&(a, b, trust)| format!("{}–{} {trust}", nodes[a].letter, nodes[b].letter))
         .collect();
     println!("  peers: {}", links.join(", "));
     for plan in GROUPS {
