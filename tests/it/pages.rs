@@ -36,11 +36,7 @@ impl Browser {
     async fn start() -> Browser {
         if let Err(missing) = crate::machine::ensure(
             "Chromium and chromedriver",
-            || {
-                [CHROMIUM, CHROMEDRIVER]
-                    .iter()
-                    .all(|p| std::path::Path::new(p).exists())
-            },
+            || [CHROMIUM, CHROMEDRIVER].iter().all(|p| std::path::Path::new(p).exists()),
             &["chromium", "chromium-driver"],
         ) {
             panic!("{missing}");
