@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod bench;
+pub mod devnet;
 pub mod verify;
 
 use std::io::Read;
@@ -85,6 +86,19 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         config: ConfigArgs,
+    },
+    /// Run a demo network of three nodes in this process, on loopback: member
+    /// organisations peered at different trust levels, groups, alerts and
+    /// solidarity actions in four languages, and demo accounts to sign in
+    /// with. Runs until Ctrl-C or SIGTERM.
+    Devnet {
+        /// The first node's port; the others take the next ones. 0: any free ports.
+        #[arg(long, default_value_t = 8080, value_parser = clap::value_parser!(u16).range(..=65533))]
+        base_port: u16,
+        /// Keep the nodes' databases here (a new or empty directory) instead
+        /// of in a temporary directory removed at exit.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Check the eddsa-jcs-2022 integrity proof(s) of a JSON document (an
     /// alert, an action, an activity, or any ActivityPub object). Exit code 0:
@@ -265,8 +279,16 @@ pub fn init_tracing_to<W>(format: LogFormat, writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
+    init_tracing_filtered(format, writer, "info,sqlx=warn,tower_http=info");
+}
+
+/// Logs to `writer` what `default_filter` lets through, unless `RUST_LOG` says otherwise.
+fn init_tracing_filtered<W>(format: LogFormat, writer: W, default_filter: &str)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.fmt_fields(EscapedFields).try_init(),
@@ -398,6 +420,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Config(ConfigCommand::Check(args)) => check_config(&args),
         Command::Status(args) => print_status(args).await,
+        Command::Devnet { base_port, data_dir } => {
+            // What it prints is the demo's map; the nodes' logs go to stderr,
+            // warnings only unless RUST_LOG asks for more.
+            init_tracing_filtered(LogFormat::Text, std::io::stderr, "warn");
+            crate::cli::devnet::run(crate::cli::devnet::Options { base_port, data_dir }).await
+        }
         Command::Backup { file, config } => crate::cli::backup::backup(&Config::load(&config)?, &file).await,
         Command::Restore { file, config } => crate::cli::backup::restore(&Config::load(&config)?, &file).await,
         Command::Verify { document, key } => {

@@ -17,6 +17,7 @@ mod cli;
 mod crash;
 mod delivery;
 mod deploy;
+mod devnet;
 mod federation;
 mod groups;
 mod hardening;
@@ -47,6 +48,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(cli::cases());
     cases.extend(delivery::cases());
     cases.extend(deploy::cases());
+    cases.extend(devnet::cases());
     cases.extend(crash::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());
