@@ -5,6 +5,7 @@
 
 use activitypub_federation::fetch::object_id::ObjectId;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::AnyConnection;
 use url::Url;
 
@@ -225,6 +226,71 @@ impl AlertState<'_> {
     }
 }
 
+/// The author organisation sending one alert's activities: each is signed
+/// by it, and queued in the outbox in the caller's transaction.
+struct AlertActivities<'a, 'b> {
+    state: &'a AppState,
+    signer: &'a integrity::Signer,
+    alert: &'a AlertState<'b>,
+    actor: Url,
+    now: DateTime<Utc>,
+}
+
+impl AlertActivities<'_, '_> {
+    /// `verb` of `object` (the alert, or its tombstone), addressed to `to`,
+    /// with the organisation's proof; its id and body.
+    fn signed(&self, verb: wire::ObjectVerb, object: impl Serialize, to: Vec<Url>) -> Result<(Url, serde_json::Value)> {
+        let id = urls::activity(&self.state.config, &new_id());
+        let mut body = wire::to_value(&wire::ObjectActivity {
+            context: wire::OurContext,
+            id: id.clone(),
+            kind: verb,
+            actor: self.actor.clone(),
+            object,
+            to,
+            published: self.now,
+            proof: None,
+        });
+        self.signer.sign(self.state, &mut body)?;
+        Ok((id, body))
+    }
+
+    /// As [`Self::signed`], queued for `inboxes` (none: recorded, to be
+    /// served at its id and in the outbox collection, but sent nowhere).
+    async fn enqueue(
+        &self,
+        conn: &mut AnyConnection,
+        verb: wire::ObjectVerb,
+        object: impl Serialize,
+        to: Vec<Url>,
+        inboxes: Vec<(Url, String)>,
+    ) -> Result<()> {
+        let (id, body) = self.signed(verb, object, to)?;
+        let outgoing = Outgoing {
+            id,
+            actor_ref: self.alert.org_id.to_string(),
+            kind: verb.as_str().into(),
+            object_id: Some(self.alert.id.to_string()),
+            body,
+            inboxes,
+        };
+        outbox::enqueue(conn, &outgoing, self.now).await
+    }
+
+    /// The alert's tombstone, saying why it goes.
+    fn tombstone(&self, removal: wire::Removal) -> wire::Tombstone {
+        wire::Tombstone {
+            removal: Some(removal),
+            version: Some(self.alert.version),
+            ..wire::Tombstone::new(
+                wire::FormerType::Alert,
+                urls::alert(&self.state.config, self.alert.id),
+                self.now,
+            )
+        }
+    }
+}
+
 /// Writes the activities for an alert's new state into the outbox: Create to
 /// inboxes that never had it, Update to those that did, and Delete to those
 /// that had it but may no longer see it (or to all, when it is withdrawn).
@@ -272,7 +338,13 @@ async fn federate_to(
     let visible = matches!(alert.status, AlertStatus::Open | AlertStatus::Closed);
     let had = |inbox: &Url| previous.iter().any(|r| r.inbox == inbox.as_str());
     let object_id = urls::alert(config, alert.id);
-    let actor = urls::org_actor(config, alert.org_slug);
+    let sender = AlertActivities {
+        state,
+        signer,
+        alert,
+        actor: urls::org_actor(config, alert.org_slug),
+        now,
+    };
 
     // Deletes first: an organisation taken off a restricted alert loses it
     // before the others named on its node get the new version.
@@ -305,31 +377,9 @@ async fn federate_to(
             }
         }
         for (to, inboxes) in by_addressing {
-            let id = urls::activity(config, &new_id());
-            let mut body = wire::to_value(&wire::ObjectActivity {
-                context: wire::OurContext,
-                id: id.clone(),
-                kind: wire::ObjectVerb::Delete,
-                actor: actor.clone(),
-                object: wire::Tombstone {
-                    removal: Some(removal),
-                    version: Some(alert.version),
-                    ..wire::Tombstone::new(wire::FormerType::Alert, object_id.clone(), now)
-                },
-                to,
-                published: now,
-                proof: None,
-            });
-            signer.sign(state, &mut body)?;
-            let outgoing = Outgoing {
-                id,
-                actor_ref: alert.org_id.to_string(),
-                kind: "Delete".into(),
-                object_id: Some(alert.id.to_string()),
-                body,
-                inboxes,
-            };
-            outbox::enqueue(conn, &outgoing, now).await?;
+            sender
+                .enqueue(conn, wire::ObjectVerb::Delete, sender.tombstone(removal), to, inboxes)
+                .await?;
         }
         for r in &gone {
             recipients::remove(conn, alert.id, &r.inbox).await?;
@@ -360,37 +410,16 @@ async fn federate_to(
                         .collect::<Vec<_>>(),
                 ),
             ] {
-                if inboxes.is_empty() {
-                    continue;
+                if !inboxes.is_empty() {
+                    sender.enqueue(conn, verb, &object, group.to.clone(), inboxes).await?;
                 }
-                let id = urls::activity(config, &new_id());
-                let mut body = wire::to_value(&wire::ObjectActivity {
-                    context: wire::OurContext,
-                    id: id.clone(),
-                    kind: verb,
-                    actor: actor.clone(),
-                    object: object.clone(),
-                    to: group.to.clone(),
-                    published: now,
-                    proof: None,
-                });
-                signer.sign(state, &mut body)?;
-                let outgoing = Outgoing {
-                    id,
-                    actor_ref: alert.org_id.to_string(),
-                    kind: verb.as_str().into(),
-                    object_id: Some(alert.id.to_string()),
-                    body,
-                    inboxes,
-                };
-                outbox::enqueue(conn, &outgoing, now).await?;
             }
         }
         if only_host.is_none() && alert.audience == Audience::Public {
-            record_public_create(conn, state, signer, alert, &actor, now).await?;
+            record_public_create(conn, &sender).await?;
         }
         if only_host.is_none() {
-            addressed_groups(conn, state, signer, alert, &actor, !previous.is_empty(), now).await?;
+            addressed_groups(conn, state, signer, alert, &sender.actor, !previous.is_empty(), now).await?;
         }
         for group in &plan.groups {
             for (inbox, host) in &group.inboxes {
@@ -405,23 +434,12 @@ async fn federate_to(
         let hosted = crate::db::groups::hosted_group_uris_of_alert_on(&mut *conn, object_id.as_str()).await?;
         for uri in hosted {
             if let Some(group) = crate::db::groups::find_by_uri_on(conn, &uri).await? {
-                let id = urls::activity(config, &new_id());
-                let mut body = wire::to_value(&wire::ObjectActivity {
-                    context: wire::OurContext,
-                    id,
-                    kind: wire::ObjectVerb::Delete,
-                    actor: actor.clone(),
-                    object: wire::Tombstone {
-                        removal: Some(wire::Removal::Withdrawn),
-                        version: Some(alert.version),
-                        ..wire::Tombstone::new(wire::FormerType::Alert, object_id.clone(), now)
-                    },
-                    // As the group passed on the alert: to its audience.
-                    to: addressing(config, alert.org_slug, alert.audience),
-                    published: now,
-                    proof: None,
-                });
-                signer.sign(state, &mut body)?;
+                // As the group passed on the alert: to its audience.
+                let (_, body) = sender.signed(
+                    wire::ObjectVerb::Delete,
+                    sender.tombstone(wire::Removal::Withdrawn),
+                    addressing(config, alert.org_slug, alert.audience),
+                )?;
                 crate::services::group_relay::relay(conn, state, &group, &body, &[], object_id.as_str(), now).await?;
             }
         }
@@ -445,14 +463,8 @@ fn sent_to(recipient: &recipients::Recipient, config: &crate::config::Config, al
 /// Records a `Create` addressed to the public for a public alert that has
 /// none yet, also when it had nobody to go to: its organisation's outbox lists
 /// it, and its id can be fetched (`services::activities`).
-async fn record_public_create(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    signer: &integrity::Signer,
-    alert: &AlertState<'_>,
-    actor: &Url,
-    now: DateTime<Utc>,
-) -> Result<()> {
+async fn record_public_create(conn: &mut AnyConnection, sender: &AlertActivities<'_, '_>) -> Result<()> {
+    let (state, alert) = (sender.state, sender.alert);
     for create in crate::db::outbox::activities_about(&mut *conn, "Create", alert.id).await? {
         let body: serde_json::Value = serde_json::from_str(&create.body).map_err(|e| Error::Internal(e.into()))?;
         if urls::addresses_public(&body) {
@@ -461,28 +473,10 @@ async fn record_public_create(
     }
     let to = addressing(&state.config, alert.org_slug, alert.audience);
     let mut object = alert.object(state, to.clone());
-    object.proof = Some(signer.proof_of(state, &object)?);
-    let id = urls::activity(&state.config, &new_id());
-    let mut body = wire::to_value(&wire::ObjectActivity {
-        context: wire::OurContext,
-        id: id.clone(),
-        kind: wire::ObjectVerb::Create,
-        actor: actor.clone(),
-        object,
-        to,
-        published: now,
-        proof: None,
-    });
-    signer.sign(state, &mut body)?;
-    let outgoing = Outgoing {
-        id,
-        actor_ref: alert.org_id.to_string(),
-        kind: wire::ObjectVerb::Create.as_str().into(),
-        object_id: Some(alert.id.to_string()),
-        body,
-        inboxes: Vec::new(),
-    };
-    outbox::enqueue(conn, &outgoing, now).await
+    object.proof = Some(sender.signer.proof_of(state, &object)?);
+    sender
+        .enqueue(conn, wire::ObjectVerb::Create, object, to, Vec::new())
+        .await
 }
 
 /// Groups an alert is addressed to: those this node knows list it, and those
