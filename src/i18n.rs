@@ -47,10 +47,22 @@ impl Lang {
     /// The Fluent source of each language, one file per page family.
     fn sources(self) -> &'static [&'static str] {
         match self {
-            Lang::En => &[include_str!("../locales/en/public.ftl")],
-            Lang::Ar => &[include_str!("../locales/ar/public.ftl")],
-            Lang::Fr => &[include_str!("../locales/fr/public.ftl")],
-            Lang::Es => &[include_str!("../locales/es/public.ftl")],
+            Lang::En => &[
+                include_str!("../locales/en/public.ftl"),
+                include_str!("../locales/en/staff.ftl"),
+            ],
+            Lang::Ar => &[
+                include_str!("../locales/ar/public.ftl"),
+                include_str!("../locales/ar/staff.ftl"),
+            ],
+            Lang::Fr => &[
+                include_str!("../locales/fr/public.ftl"),
+                include_str!("../locales/fr/staff.ftl"),
+            ],
+            Lang::Es => &[
+                include_str!("../locales/es/public.ftl"),
+                include_str!("../locales/es/staff.ftl"),
+            ],
         }
     }
 }

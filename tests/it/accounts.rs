@@ -394,28 +394,17 @@ async fn login_form(node: &TestNode, username: &str, password: &str) -> (StatusC
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = client
-        .post(format!("{}/login", node.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[
-            ("username", username),
-            ("password", password),
-            ("next", "/groups"),
-        ]))
-        .send()
-        .await
-        .unwrap();
+    let resp = crate::support::post_login(
+        &client,
+        &node.base,
+        &[("username", username), ("password", password), ("next", "/groups")],
+    )
+    .await;
     let retry = resp
         .headers()
         .get("retry-after")
         .map(|v| v.to_str().unwrap().to_string());
     (resp.status(), retry)
-}
-
-fn form_body(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
 }
 
 async fn user_id(node: &TestNode, username: &str) -> String {
@@ -858,25 +847,18 @@ async fn tokens_end_and_admins_end_their_staffs_sign_ins(env: TestEnv) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = browser
-        .post(format!("{}/login", node.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[
+    let resp = crate::support::post_login(
+        &browser,
+        &node.base,
+        &[
             ("username", "mia"),
             ("password", "the right password"),
             ("next", "/groups"),
-        ]))
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = crate::support::set_cookie(&resp, "tadamun_session").expect("a session cookie");
     let groups_page = || {
         browser
             .get(format!("{}/groups", node.base))

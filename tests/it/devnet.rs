@@ -306,29 +306,18 @@ async fn devnet_runs_a_federated_network_until_sigterm(env: TestEnv) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let form: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("username", author)
-        .append_pair("password", PASSWORD)
-        .finish();
-    let signed_in = browser
-        .post(format!("{}/login", printed.base('A')))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let signed_in = crate::support::post_login(
+        &browser,
+        printed.base('A'),
+        &[("username", author), ("password", PASSWORD)],
+    )
+    .await;
     assert_eq!(
         signed_in.status(),
         StatusCode::SEE_OTHER,
         "{author} signs in to the pages"
     );
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = crate::support::set_cookie(&signed_in, "tadamun_session").expect("a session cookie");
     let page = browser
         .get(responses_url)
         .header("cookie", cookie)

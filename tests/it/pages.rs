@@ -21,7 +21,8 @@ use crate::support::{TestCase, TestEnv, deliver_all};
 pub fn cases() -> Vec<TestCase> {
     once![
         pages_show_responses_safely_and_the_letter_with_its_signatories,
-        public_pages_in_english_and_arabic_at_desktop_and_phone_width
+        public_pages_in_english_and_arabic_at_desktop_and_phone_width,
+        forms_from_elsewhere_are_refused,
     ]
 }
 
@@ -247,18 +248,16 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         "https://evil.example/",
         "/\\evil.example",
     ] {
-        let form: String = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("username", "green-viewer")
-            .append_pair("password", "a long viewer password")
-            .append_pair("next", next)
-            .finish();
-        let resp = no_redirects
-            .post(format!("{}/login", a.node.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await
-            .unwrap();
+        let resp = crate::support::post_login(
+            &no_redirects,
+            &a.node.base,
+            &[
+                ("username", "green-viewer"),
+                ("password", "a long viewer password"),
+                ("next", next),
+            ],
+        )
+        .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(resp.headers()["location"], "/login", "{next}");
     }
@@ -272,10 +271,7 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     // A wrong code is refused with a message, on the same form.
     sign_in(page, "000000").await;
     page.wait().for_element(Locator::Css("p.error")).await.unwrap();
-    assert_eq!(
-        browser.texts("p.error").await,
-        [tadamun::services::accounts::SIGN_IN_REFUSED]
-    );
+    assert_eq!(browser.texts("p.error").await, ["Wrong username, password or code."]);
     let code = tadamun::services::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
     sign_in(page, &code).await;
     wait_for_path(page, "/responses").await;
@@ -382,14 +378,58 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
     page.wait().for_element(Locator::Css("section.group")).await.unwrap();
     assert_eq!(browser.texts("section.group h2").await, ["Latin America"]);
-    assert_eq!(browser.texts("section.group .membership .state").await, ["none"]);
+    assert_eq!(
+        browser.texts("section.group .membership .state").await,
+        ["Not a member"]
+    );
     assert_eq!(
         browser.texts("section.group ul.members li").await,
-        ["Org blue (accepted)"]
+        ["Org blue (Member)"]
     );
     let listed = browser.texts("section.group ul.alerts li").await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert!(listed[0].contains("Teachers' union leaders arrested"), "{listed:?}");
+
+    // The same pages in Arabic, right to left, with every label translated,
+    // at desktop and phone width; the choice is remembered.
+    let dir = screenshot_dir();
+    for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        page.set_window_size(width, height).await.unwrap();
+        for (path, name) in [
+            ("/groups?lang=ar".to_string(), "groups"),
+            (format!("/alerts/{alert}/responses"), "responses"),
+            (format!("/alerts/{alert}/letter"), "letter"),
+        ] {
+            page.goto(&format!("{}{path}", a.node.base)).await.unwrap();
+            let root = page.find(Locator::Css("html")).await.unwrap();
+            assert_eq!(root.attr("lang").await.unwrap().as_deref(), Some("ar"), "{path}");
+            assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some("rtl"), "{path}");
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("staff-{name}-ar-{device}.png")), png).unwrap();
+        }
+    }
+    page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
+    assert_eq!(browser.texts("h1").await, ["المجموعات"]);
+    assert_eq!(browser.texts("section.group .membership .state").await, ["ليست عضوًا"]);
+    assert_eq!(browser.texts("header button[type=submit]").await, ["تسجيل الخروج"]);
+    page.goto(&format!("{}/alerts/{alert}/responses", a.node.base))
+        .await
+        .unwrap();
+    let labels = browser.texts("th[scope=row]").await;
+    assert!(labels.contains(&"توقيع مشترك".to_string()), "{labels:?}");
+    assert!(
+        !labels.iter().any(|l| l.contains('_')),
+        "no vocabulary key as a label: {labels:?}"
+    );
+    page.goto(&format!("{}/groups?lang=en", a.node.base)).await.unwrap();
+    let png = page.screenshot().await.unwrap();
+    std::fs::write(dir.join("staff-groups-en-phone.png"), png).unwrap();
+    page.set_window_size(1280, 900).await.unwrap();
+    page.goto(&format!("{}/alerts/{alert}/responses", a.node.base))
+        .await
+        .unwrap();
+    let png = page.screenshot().await.unwrap();
+    std::fs::write(dir.join("staff-responses-en-desktop.png"), png).unwrap();
 
     // Signing out ends the session on the server, not just in the browser.
     page.find(Locator::Css("header button[type=submit]"))
@@ -407,6 +447,100 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     browser.stop().await;
+}
+
+/// Forms count only from the page this node gave the browser: a sign-in
+/// form without the token of its page, or a sign-out without the token of
+/// the session (what another site could make a browser send), is refused
+/// and changes nothing.
+async fn forms_from_elsewhere_are_refused(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    a.node
+        .staff_with_password("green", Role::Viewer, "green-viewer", "a long viewer password")
+        .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let fields = [("username", "green-viewer"), ("password", "a long viewer password")];
+    let forged = client
+        .post(format!("{}/login", a.node.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=green-viewer&password=a+long+viewer+password&form_token=guessed")
+        .header("cookie", "tadamun_form=another")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(crate::support::set_cookie(&forged, "tadamun_session").is_none());
+    assert!(forged.text().await.unwrap().contains("This form has expired"));
+
+    let signed_in = crate::support::post_login(&client, &a.node.base, &fields).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let session = crate::support::set_cookie(&signed_in, "tadamun_session").unwrap();
+    let groups = |cookie: String| {
+        let client = client.clone();
+        let url = format!("{}/groups", a.node.base);
+        async move { client.get(url).header("cookie", cookie).send().await.unwrap() }
+    };
+    let page = groups(session.clone()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the sign-out form carries a token") + marker.len();
+    let token = html[start..].split('"').next().unwrap().to_string();
+
+    // Another site's sign-out: refused, the session goes on.
+    let forged = client
+        .post(format!("{}/logout", a.node.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", session.clone())
+        .body("form_token=guessed")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(groups(session.clone()).await.status(), StatusCode::OK);
+    // The page's own: signed out.
+    let out = client
+        .post(format!("{}/logout", a.node.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", session.clone())
+        .body(format!("form_token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(groups(session).await.status(), StatusCode::SEE_OTHER);
+
+    // The language a person chose is remembered; the browser's is the default.
+    let login = client
+        .get(format!("{}/login", a.node.base))
+        .header("accept-language", "es-MX, en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let html = login.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="es" dir="ltr">"#), "{html}");
+    assert!(html.contains("Iniciar sesión"), "{html}");
+    let chosen = client
+        .get(format!("{}/login?lang=ar", a.node.base))
+        .send()
+        .await
+        .unwrap();
+    let remembered = crate::support::set_cookie(&chosen, "tadamun_lang").expect("the choice is kept");
+    assert_eq!(remembered, "tadamun_lang=ar");
+    let html = client
+        .get(format!("{}/login", a.node.base))
+        .header("accept-language", "es")
+        .header("cookie", remembered)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="ar" dir="rtl">"#), "{html}");
 }
 
 /// Where screenshots go: `target/screenshots/` of the build's target directory.

@@ -636,3 +636,39 @@ impl FakePeer {
         (creates.len(), creates.values().copied().max().unwrap_or(0))
     }
 }
+
+/// The `name=value` of the cookie `name` that a response sets, if it does.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+}
+
+/// Sends the sign-in form as a browser does: first the sign-in page, for the
+/// form's token and its cookie, then the form with `fields` (and the token).
+pub async fn post_login(client: &reqwest::Client, base: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let cookie = set_cookie(&page, "tadamun_form").expect("the sign-in page sets its form cookie");
+    let html = page.text().await.unwrap();
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the sign-in form has a token") + marker.len();
+    let token = html[start..].split('"').next().unwrap().to_string();
+    let body = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(fields.iter().copied());
+        form.append_pair("form_token", &token);
+        form.finish()
+    };
+    client
+        .post(format!("{base}/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
