@@ -49,15 +49,17 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Who is looking and in which language: `?lang=` (which the switcher's
-/// links set, and which is then remembered in a cookie), else the language
-/// chosen before, else the browser's `Accept-Language`, else English.
+/// links set, and which is then remembered), else the language of the
+/// signed-in person's account, else the one chosen before in this browser,
+/// else the browser's `Accept-Language`, else English.
 struct Viewer {
     lang: Lang,
     texts: std::sync::Arc<Texts>,
     /// The page's path and query without `lang`, for the switcher's links.
     path: String,
-    /// Set when `?lang=` chose the language: remembered from then on.
-    chosen: bool,
+    /// The language `?lang=` chose, if it did: remembered from then on (in a
+    /// cookie, and on the account of whoever is signed in).
+    asked: Option<Lang>,
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -93,7 +95,7 @@ impl FromRequestParts<AppState> for Viewer {
             lang,
             texts: state.texts.clone(),
             path,
-            chosen: asked.is_some(),
+            asked,
         })
     }
 }
@@ -131,7 +133,7 @@ impl Viewer {
     /// The page, with its headers; remembers a language chosen just now.
     fn respond(&self, status: StatusCode, markup: Markup) -> Response {
         let mut response = with_headers(status, markup);
-        if self.chosen {
+        if self.asked.is_some() {
             let cookie = Cookie::build((LANG_COOKIE, self.lang.code()))
                 .path("/")
                 .same_site(SameSite::Lax)
@@ -264,17 +266,35 @@ fn error_page(viewer: &Viewer, err: Error, who: Option<&SignedIn>) -> Response {
     )
 }
 
-/// The signed-in staff member, or a redirect to the sign-in page.
-async fn signed_in(state: &AppState, viewer: &Viewer, jar: &CookieJar, back_to: &str) -> Result<SignedIn, Response> {
+/// The signed-in staff member, or a redirect to the sign-in page. The page
+/// speaks the language of their account, and a language they choose with
+/// the switcher is kept on it (the same setting as `PATCH /api/v1/me`).
+async fn signed_in(
+    state: &AppState,
+    viewer: &mut Viewer,
+    jar: &CookieJar,
+    back_to: &str,
+) -> Result<SignedIn, Response> {
     let to_login = || Redirect::to(&format!("/login?next={}", urlencode(back_to))).into_response();
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Err(to_login());
     };
     match accounts::session_staff(&state.db, cookie.value(), state.clock.now()).await {
-        Ok(staff) => Ok(SignedIn {
-            staff,
-            form_token: session_form_token(cookie.value()),
-        }),
+        Ok(staff) => {
+            match (viewer.asked, staff.language) {
+                (Some(asked), kept) if kept != Some(asked) => {
+                    if let Err(err) = accounts::set_language(&state.db, &staff, Some(asked.code())).await {
+                        return Err(error_page(viewer, err, None));
+                    }
+                }
+                (None, Some(kept)) => viewer.lang = kept,
+                _ => {}
+            }
+            Ok(SignedIn {
+                staff,
+                form_token: session_form_token(cookie.value()),
+            })
+        }
         Err(Error::Unauthorized(_)) => Err(to_login()),
         Err(other) => Err(error_page(viewer, other, None)),
     }
@@ -469,11 +489,11 @@ async fn logout(
 
 async fn responses_page(
     State(state): State<AppState>,
-    viewer: Viewer,
+    mut viewer: Viewer,
     jar: CookieJar,
     Path(id): Path<String>,
 ) -> Response {
-    let who = match signed_in(&state, &viewer, &jar, &format!("/alerts/{id}/responses")).await {
+    let who = match signed_in(&state, &mut viewer, &jar, &format!("/alerts/{id}/responses")).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -543,12 +563,12 @@ struct LetterParam {
 
 async fn letter_page(
     State(state): State<AppState>,
-    viewer: Viewer,
+    mut viewer: Viewer,
     jar: CookieJar,
     Path(id): Path<String>,
     Query(p): Query<LetterParam>,
 ) -> Response {
-    let who = match signed_in(&state, &viewer, &jar, &format!("/alerts/{id}/letter")).await {
+    let who = match signed_in(&state, &mut viewer, &jar, &format!("/alerts/{id}/letter")).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -603,12 +623,12 @@ async fn letter_page(
 
 async fn letter_download(
     State(state): State<AppState>,
-    viewer: Viewer,
+    mut viewer: Viewer,
     jar: CookieJar,
     Path(id): Path<String>,
     Query(p): Query<LetterParam>,
 ) -> Response {
-    let who = match signed_in(&state, &viewer, &jar, &format!("/alerts/{id}/letter")).await {
+    let who = match signed_in(&state, &mut viewer, &jar, &format!("/alerts/{id}/letter")).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -647,8 +667,8 @@ struct GroupDetails {
     alerts: Vec<crate::services::groups::GroupAlert>,
 }
 
-async fn groups_page(State(state): State<AppState>, viewer: Viewer, jar: CookieJar) -> Response {
-    let who = match signed_in(&state, &viewer, &jar, "/groups").await {
+async fn groups_page(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar) -> Response {
+    let who = match signed_in(&state, &mut viewer, &jar, "/groups").await {
         Ok(s) => s,
         Err(r) => return r,
     };

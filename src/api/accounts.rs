@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
     r.add(routes!(sign_in))
-        .add(routes!(me))
+        .add(routes!(me, update_me))
         .add(routes!(re_enrol))
         .add(routes!(sign_out_everywhere))
         .add(routes!(list_tokens, create_token))
@@ -74,6 +74,10 @@ struct UserView {
     two_factor: bool,
     disabled: bool,
     created_at: chrono::DateTime<chrono::Utc>,
+    /// The language chosen for the pages (`en`, `ar`, `fr`, `es`); null:
+    /// the browser's.
+    #[schema(required = true)]
+    language: Option<String>,
 }
 
 impl From<UserRow> for UserView {
@@ -88,6 +92,7 @@ impl From<UserRow> for UserView {
             two_factor: u.totp_secret.is_some(),
             disabled: u.disabled_at.is_some(),
             created_at: from_millis(u.created_at),
+            language: u.language,
         }
     }
 }
@@ -259,6 +264,37 @@ async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResp
         org: staff.org_slug,
         recovery_codes_left,
     }))
+}
+
+/// What a staff member may change of their own account here.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MeChange {
+    /// The language of the pages: `en`, `ar`, `fr` or `es`; null leaves it
+    /// to the browser.
+    #[schema(required = true)]
+    language: Option<String>,
+}
+
+/// Change the signed-in staff member's own settings: the language of the pages.
+#[utoipa::path(
+    patch,
+    path = "/me",
+    security(("bearer" = [])),
+    request_body = MeChange,
+    responses(
+        (status = 200, description = "User and organisation", body = Me),
+        Unauthorized,
+        BodyRefused,
+    )
+)]
+async fn update_me(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(change): ApiJson<MeChange>,
+) -> Result<impl IntoResponse> {
+    accounts::set_language(&state.db, &staff, change.language.as_deref()).await?;
+    me(State(state), staff).await
 }
 
 #[derive(Deserialize, ToSchema)]

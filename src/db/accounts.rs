@@ -33,6 +33,8 @@ pub struct UserRow {
     pub node_operator: bool,
     /// The last TOTP time step accepted: a code is good once.
     pub totp_last_step: Option<i64>,
+    /// The language chosen for the pages, if any.
+    pub language: Option<String>,
 }
 
 impl UserRow {
@@ -53,7 +55,7 @@ pub struct TokenRow {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, u.password_hash, \
-     u.totp_secret, u.created_at, u.disabled_at, u.node_operator, u.totp_last_step";
+     u.totp_secret, u.created_at, u.disabled_at, u.node_operator, u.totp_last_step, u.language";
 const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, last_used_at, revoked_at, expires_at";
 
 pub async fn insert_org<'e>(ex: impl Executor<'e, Database = Any>, org: &OrgRow) -> sqlx::Result<()> {
@@ -385,4 +387,14 @@ pub async fn count_orgs<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::Resu
         .fetch_one(ex)
         .await?;
     Ok(n)
+}
+
+/// Sets (or, with `None`, clears) the language a user chose for the pages.
+pub async fn set_user_language(db: &Db, user_id: &str, language: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+        .bind(language)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }

@@ -49,6 +49,8 @@ pub struct Staff {
     pub role: Role,
     /// Also operates the node: organisations, trust, deliveries, node-wide audit.
     pub node_operator: bool,
+    /// The language they chose for the pages; `None`: their browser's.
+    pub language: Option<crate::i18n::Lang>,
 }
 
 impl Staff {
@@ -355,6 +357,7 @@ pub async fn create_user(
         disabled_at: None,
         node_operator: operator,
         totp_last_step: None,
+        language: None,
     };
     let mut tx = db.pool.begin().await?;
     q::insert_user(&mut *tx, &user).await.map_err(|e| {
@@ -911,7 +914,24 @@ async fn staff_of(db: &Db, user: q::UserRow) -> Result<Staff> {
         username: user.username,
         org_id: org.id,
         org_slug: org.slug,
+        language: user.language.as_deref().and_then(crate::i18n::Lang::from_tag),
     })
+}
+
+/// Sets the language a staff member sees the pages in (`en`, `ar`, `fr` or
+/// `es`), or with `None` leaves it to their browser.
+pub async fn set_language(db: &Db, staff: &Staff, language: Option<&str>) -> Result<()> {
+    let lang = match language {
+        None => None,
+        Some(tag) => Some(
+            crate::i18n::Lang::ALL
+                .into_iter()
+                .find(|l| l.code() == tag)
+                .ok_or_else(|| FieldErrors::single("language", "one of: en, ar, fr, es (or null for the browser's)"))?,
+        ),
+    };
+    q::set_user_language(db, &staff.user_id, lang.map(crate::i18n::Lang::code)).await?;
+    Ok(())
 }
 
 /// An audit entry as one reader may see it.

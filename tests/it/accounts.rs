@@ -9,6 +9,7 @@ use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
     tests![
+        a_chosen_language_is_kept_on_the_account,
         sign_in_with_password_and_second_factor,
         tokens_are_listed_and_revoked,
         admins_manage_organisations_and_staff,
@@ -960,4 +961,59 @@ async fn upgrading_keeps_everyones_access(env: TestEnv) {
         ]
     );
     db.close().await;
+}
+
+/// The language of the pages is the person's choice, kept with their
+/// account (by the switcher or `PATCH /api/v1/me`), over their browser's.
+async fn a_chosen_language_is_kept_on_the_account(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    let (token, _) = node
+        .staff_with_password("green", Role::Viewer, "lina", "a long enough password")
+        .await;
+    let (status, me) = node.patch(&token, "/api/v1/me", &json!({"language": "fr"})).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["language"], "fr");
+    let (status, refused) = node.patch(&token, "/api/v1/me", &json!({"language": "de"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.to_string().contains("language"), "{refused}");
+
+    // A browser that prefers Spanish, with no choice of its own yet.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = crate::support::post_login(
+        &browser,
+        &node.base,
+        &[("username", "lina"), ("password", "a long enough password")],
+    )
+    .await;
+    let session = crate::support::set_cookie(&signed_in, "tadamun_session").expect("signed in");
+    let page_lang = |path: &'static str| {
+        let (browser, base, session) = (browser.clone(), node.base.clone(), session.clone());
+        async move {
+            let html = browser
+                .get(format!("{base}{path}"))
+                .header("cookie", session)
+                .header("accept-language", "es")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let start = html.find("<html lang=\"").expect("a page") + 12;
+            html[start..start + 2].to_string()
+        }
+    };
+    assert_eq!(page_lang("/groups").await, "fr", "the account's language wins");
+    // The switcher's choice is kept on the account, for every browser.
+    assert_eq!(page_lang("/groups?lang=ar").await, "ar");
+    assert_eq!(page_lang("/groups").await, "ar");
+    let (_, me) = node.get(&token, "/api/v1/me").await;
+    assert_eq!(me["user"]["language"], "ar");
+    // Cleared: the browser's again.
+    let (status, me) = node.patch(&token, "/api/v1/me", &json!({"language": null})).await;
+    assert_eq!((status, me["user"]["language"].clone()), (StatusCode::OK, json!(null)));
+    assert_eq!(page_lang("/groups").await, "es");
 }
