@@ -7,25 +7,29 @@
 //!
 //! 1. **Adapters** turn a request into a service call and its answer back:
 //!    - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
-//!    - [`web`]: pages for staff (sign-in, an alert's responses, its letter).
+//!    - [`web`]: pages for staff (sign-in, an alert's responses, its letter,
+//!      groups) in four languages, with form tokens.
 //!    - [`pages`]: public pages for browsers at an organisation's and a public
 //!      alert's URL, in four languages.
 //!    - [`inbound`]: what other servers ask: the inbox pipeline, one file per
 //!      activity kind (`inbound/activities/`), the federation GET routes.
-//!    - [`cli`]: the `tadamun` command (serve, migrate, admin, verify, bench).
+//!    - [`cli`]: the `tadamun` command (serve, migrate, admin, peers, keys,
+//!      config check, status, backup and restore, devnet, verify, bench).
 //!    - [`request`]: what they all read from a request alike (the body within
 //!      its limit, the client's address).
 //!    - [`server`]: the router of all of them and the serve loop.
 //! 2. **Services** ([`services`]) hold every rule, called alike by the API,
 //!    the pages, the CLI and the inbox: accounts, peers, alerts (and who gets
-//!    them), actions, groups, and what is received from other nodes.
+//!    them), actions, groups, what is received from other nodes, what other
+//!    servers may fetch (activities, public profiles), and monitoring.
 //! 3. **Federation core** ([`federation`]): URLs, the wire format, integrity
 //!    proofs and keys, actor documents and fetching, the outbox and its
 //!    delivery worker, signed fetches. It knows ActivityPub, not the rules.
-//! 4. **State** ([`state`]): one node's state (many nodes run in one process).
+//! 4. **State** ([`state`]): one node's state (many nodes run in one
+//!    process), with what it counts as it serves.
 //! 5. **Storage** ([`db`]): all SQL, for SQLite and PostgreSQL (one set of
 //!    queries), one module per table group; `db::group_commit` commits SQLite
-//!    writes that arrive together in one transaction.
+//!    writes that arrive together in one transaction; `db::backup` snapshots.
 //! 6. **Domain** ([`domain`], [`error`], [`clock`], [`config`], [`i18n`]):
 //!    vocabularies, the alert's fields and checks, the one error type, time,
 //!    configuration, and the pages' words in each language (`locales/`).
