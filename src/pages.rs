@@ -15,10 +15,6 @@ use crate::i18n::{Lang, Texts};
 use crate::services::public_profile::{self, AlertPage};
 use crate::state::AppState;
 
-/// No scripts, no frames, no remote anything, as for the staff pages.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
-
 /// Logical properties (`inline-start`…) so that Arabic pages mirror.
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans','Noto Sans Arabic',sans-serif;max-width:48rem;\
 margin:0 auto;padding:0 1rem 2rem;line-height:1.6;color:#1a1a1a}\
@@ -77,17 +73,7 @@ impl Page<'_> {
                 body {
                     header {
                         span.site { (self.t("site-name")) }
-                        nav.languages aria-label=(self.t("language-switcher")) {
-                            @for lang in Lang::ALL {
-                                @if lang == self.lang {
-                                    span lang=(lang.code()) aria-current="true" { (self.texts.get(lang, "language-name")) }
-                                } @else {
-                                    a lang=(lang.code()) hreflang=(lang.code()) href=(format!("{}?lang={}", self.path, lang.code())) {
-                                        (self.texts.get(lang, "language-name"))
-                                    }
-                                }
-                            }
-                        }
+                        (crate::web::language_switcher(self.texts, self.lang, |lang| format!("{}?lang={}", self.path, lang.code())))
                     }
                     main { (body) }
                 }
@@ -99,9 +85,7 @@ impl Page<'_> {
 fn respond(status: StatusCode, markup: Markup) -> Response {
     let mut response = (status, markup).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    crate::web::secure_page_headers(headers);
     // The same URL answers ActivityStreams JSON to other servers.
     headers.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language"));
     response

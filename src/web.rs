@@ -160,12 +160,35 @@ fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn with_headers(status: StatusCode, markup: Markup) -> Response {
-    let mut response = (status, markup).into_response();
-    let headers = response.headers_mut();
+/// The headers every page carries, staff and public alike: no script, no
+/// sniffing, no referrer to other sites.
+pub(crate) fn secure_page_headers(headers: &mut axum::http::HeaderMap) {
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+/// The language switcher of every page: plain links (`link` makes the
+/// address of this page in a language), each language named in itself.
+pub(crate) fn language_switcher(texts: &Texts, current: Lang, link: impl Fn(Lang) -> String) -> Markup {
+    html! {
+        nav.languages aria-label=(texts.get(current, "language-switcher")) {
+            @for lang in Lang::ALL {
+                @let name = texts.get(lang, "language-name");
+                @if lang == current {
+                    span lang=(lang.code()) aria-current="true" { (name) }
+                } @else {
+                    a href=(link(lang)) lang=(lang.code()) hreflang=(lang.code()) { (name) }
+                }
+            }
+        }
+    }
+}
+
+fn with_headers(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, markup).into_response();
+    let headers = response.headers_mut();
+    secure_page_headers(headers);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
     response
@@ -196,16 +219,7 @@ fn layout(viewer: &Viewer, title: &str, who: Option<&SignedIn>, body: Markup) ->
                             a href="/groups" { (viewer.t("nav-groups")) }
                         }
                     }
-                    nav.languages aria-label=(viewer.t("language-switcher")) {
-                        @for lang in Lang::ALL {
-                            @let name = viewer.texts.get(lang, "language-name");
-                            @if lang == viewer.lang {
-                                span lang=(lang.code()) aria-current="true" { (name) }
-                            } @else {
-                                a href=(viewer.in_lang(lang)) lang=(lang.code()) hreflang=(lang.code()) { (name) }
-                            }
-                        }
-                    }
+                    (language_switcher(&viewer.texts, viewer.lang, |lang| viewer.in_lang(lang)))
                     @if let Some(who) = who {
                         span.who { (viewer.t_with("signed-in-as", &[("user", &who.staff.username), ("org", &who.staff.org_slug)])) }
                         form method="post" action="/logout" {

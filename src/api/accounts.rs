@@ -271,9 +271,17 @@ async fn me(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResp
 #[serde(deny_unknown_fields)]
 struct MeChange {
     /// The language of the pages: `en`, `ar`, `fr` or `es`; null leaves it
-    /// to the browser.
-    #[schema(required = true)]
-    language: Option<String>,
+    /// to the browser. Required: a body without it changes nothing, and is
+    /// refused rather than read as null.
+    #[schema(required = true, value_type = Option<String>)]
+    #[serde(default, deserialize_with = "present")]
+    language: Option<Option<String>>,
+}
+
+/// A member that may be null but must be there: `Some(None)` for null,
+/// `None` (the default) only when it is missing.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Change the signed-in staff member's own settings: the language of the pages.
@@ -293,7 +301,10 @@ async fn update_me(
     staff: Staff,
     ApiJson(change): ApiJson<MeChange>,
 ) -> Result<impl IntoResponse> {
-    accounts::set_language(&state.db, &staff, change.language.as_deref()).await?;
+    let Some(language) = change.language else {
+        return Err(FieldErrors::single("language", "required: en, ar, fr, es, or null for the browser's").into());
+    };
+    accounts::set_language(&state.db, &staff, language.as_deref()).await?;
     me(State(state), staff).await
 }
 

@@ -976,6 +976,14 @@ async fn a_chosen_language_is_kept_on_the_account(env: TestEnv) {
     let (status, refused) = node.patch(&token, "/api/v1/me", &json!({"language": "de"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.to_string().contains("language"), "{refused}");
+    let (status, refused) = node.patch(&token, "/api/v1/me", &json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a body without `language` changes nothing"
+    );
+    assert!(refused.to_string().contains("language"), "{refused}");
+    assert_eq!(node.get(&token, "/api/v1/me").await.1["user"]["language"], "fr");
 
     // A browser that prefers Spanish, with no choice of its own yet.
     let browser = reqwest::Client::builder()
