@@ -50,18 +50,34 @@ impl Lang {
             Lang::En => &[
                 include_str!("../locales/en/public.ftl"),
                 include_str!("../locales/en/staff.ftl"),
+                include_str!("../locales/en/vocab.ftl"),
+                include_str!("../locales/en/dashboard.ftl"),
+                include_str!("../locales/en/alert-form.ftl"),
+                include_str!("../locales/en/alert-page.ftl"),
             ],
             Lang::Ar => &[
                 include_str!("../locales/ar/public.ftl"),
                 include_str!("../locales/ar/staff.ftl"),
+                include_str!("../locales/ar/vocab.ftl"),
+                include_str!("../locales/ar/dashboard.ftl"),
+                include_str!("../locales/ar/alert-form.ftl"),
+                include_str!("../locales/ar/alert-page.ftl"),
             ],
             Lang::Fr => &[
                 include_str!("../locales/fr/public.ftl"),
                 include_str!("../locales/fr/staff.ftl"),
+                include_str!("../locales/fr/vocab.ftl"),
+                include_str!("../locales/fr/dashboard.ftl"),
+                include_str!("../locales/fr/alert-form.ftl"),
+                include_str!("../locales/fr/alert-page.ftl"),
             ],
             Lang::Es => &[
                 include_str!("../locales/es/public.ftl"),
                 include_str!("../locales/es/staff.ftl"),
+                include_str!("../locales/es/vocab.ftl"),
+                include_str!("../locales/es/dashboard.ftl"),
+                include_str!("../locales/es/alert-form.ftl"),
+                include_str!("../locales/es/alert-page.ftl"),
             ],
         }
     }

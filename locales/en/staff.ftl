@@ -1,5 +1,7 @@
 # Staff pages: signing in, the layout, an alert's responses, its letter, groups.
 nav-main = Main
+nav-alerts = Alerts
+nav-new-alert = New alert
 nav-groups = Groups
 signed-in-as = { $user }, { $org }
 sign-out = Sign out

@@ -1,5 +1,7 @@
 # Páginas del personal: inicio de sesión, diseño, respuestas a una alerta, su carta, grupos.
 nav-main = Principal
+nav-alerts = Alertas
+nav-new-alert = Nueva alerta
 nav-groups = Grupos
 signed-in-as = { $user }, { $org }
 sign-out = Cerrar sesión

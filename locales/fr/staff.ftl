@@ -1,5 +1,7 @@
 # Pages du personnel : connexion, mise en page, réponses à une alerte, sa lettre, groupes.
 nav-main = Principal
+nav-alerts = Alertes
+nav-new-alert = Nouvelle alerte
 nav-groups = Groupes
 signed-in-as = { $user }, { $org }
 sign-out = Se déconnecter

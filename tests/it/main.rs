@@ -5,6 +5,7 @@
 //! `API_COVERAGE=1` lists the answers of the API description no test received.
 
 mod api_description;
+mod browser;
 mod machine;
 mod postgres;
 mod support;

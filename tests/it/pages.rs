@@ -3,11 +3,12 @@
 //! statement from another node (no script, handler, `javascript:` link or frame
 //! reaches the page), and the sign-on letter with its download.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
+
+use crate::browser::{Browser, screenshot_dir, wait_for_path};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
@@ -26,122 +27,12 @@ pub fn cases() -> Vec<TestCase> {
     ]
 }
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// A chromedriver process and a headless Chromium session; both end on drop.
-struct Browser {
-    driver: Child,
-    client: Option<Client>,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Browser {
-        if let Err(missing) = crate::machine::ensure(
-            "Chromium and chromedriver",
-            || {
-                [CHROMIUM, CHROMEDRIVER]
-                    .iter()
-                    .all(|p| std::path::Path::new(p).exists())
-            },
-            &["chromium", "chromium-driver"],
-        ) {
-            panic!("{missing}");
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                // Without the background-networking flags Chromium keeps trying
-                // to reach Google's hosts, which a closed network refuses.
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--no-first-run", format!("--user-data-dir={}", profile.path().display()),
-                ],
-            },
-        });
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.as_object().unwrap().clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a Chromium session");
-        Browser {
-            driver,
-            client: Some(client),
-            _profile: profile,
-        }
-    }
-
-    fn client(&self) -> &Client {
-        self.client.as_ref().unwrap()
-    }
-
-    async fn texts(&self, css: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for element in self.client().find_all(Locator::Css(css)).await.unwrap() {
-            out.push(element.text().await.unwrap());
-        }
-        out
-    }
-
-    async fn count(&self, css: &str) -> usize {
-        self.client().find_all(Locator::Css(css)).await.unwrap().len()
-    }
-
-    async fn stop(mut self) {
-        if let Some(client) = self.client.take() {
-            let _ = client.close().await;
-        }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
 /// What a hostile or careless node might send as a statement.
 const HOSTILE: &str = "<p>We stand with them.</p>\
     <script>document.title='pwned'</script>\
     <img src=\"x\" onerror=\"document.title='pwned'\">\
     <a href=\"javascript:document.title='pwned'\">click</a>\
     <iframe src=\"http://127.0.0.1:1/\"></iframe>";
-
-/// Waits (up to 10 s) until the browser has navigated to a path ending so.
-async fn wait_for_path(page: &Client, suffix: &str) {
-    for _ in 0..100 {
-        if page.current_url().await.unwrap().path().ends_with(suffix) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "the browser is at {}, not at …{suffix}",
-        page.current_url().await.unwrap()
-    );
-}
 
 /// Fills in and sends the sign-in form.
 async fn sign_in(page: &Client, code: &str) {
@@ -541,16 +432,6 @@ async fn forms_from_elsewhere_are_refused(env: TestEnv) {
         .await
         .unwrap();
     assert!(html.contains(r#"<html lang="ar" dir="rtl">"#), "{html}");
-}
-
-/// Where screenshots go: `target/screenshots/` of the build's target directory.
-fn screenshot_dir() -> std::path::PathBuf {
-    let target = option_env!("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 async fn public_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv) {

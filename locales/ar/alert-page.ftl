@@ -1,0 +1,1 @@
+# An alert's page: its facts, history, and the organisation's answers.

@@ -1,0 +1,1 @@
+# The labels and short explanations of every controlled vocabulary.

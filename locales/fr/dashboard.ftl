@@ -1,0 +1,1 @@
+# The dashboard: alerts from this node and the network, and what needs attention.
