@@ -44,6 +44,44 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
 
+    /// A date as people of this language write it: `4 December 2026`,
+    /// `4 décembre 2026`, `4 de diciembre de 2026`, and in Arabic with Arabic
+    /// month names and Arabic-Indic digits (`٤ ديسمبر ٢٠٢٦`).
+    pub fn date(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let (pattern, locale) = match self {
+            Lang::En => ("%-d %B %Y", chrono::Locale::en_GB),
+            Lang::Ar => ("%-d %B %Y", chrono::Locale::ar_EG),
+            Lang::Fr => ("%-d %B %Y", chrono::Locale::fr_FR),
+            Lang::Es => ("%-d de %B de %Y", chrono::Locale::es_ES),
+        };
+        self.digits(&at.format_localized(pattern, locale).to_string())
+    }
+
+    /// A date and time (UTC, as the network coordinates across time zones).
+    pub fn date_time(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        let time = self.digits(&at.format("%H:%M").to_string());
+        format!("{} {time} UTC", self.date(at))
+    }
+
+    /// A whole number in this language's digits.
+    pub fn number(self, n: impl std::fmt::Display) -> String {
+        self.digits(&n.to_string())
+    }
+
+    /// Western digits as this language writes them (Arabic-Indic in Arabic).
+    pub fn digits(self, text: &str) -> String {
+        match self {
+            Lang::Ar => text
+                .chars()
+                .map(|c| match c.to_digit(10) {
+                    Some(d) if c.is_ascii_digit() => char::from_u32(0x0660 + d).unwrap_or(c),
+                    _ => c,
+                })
+                .collect(),
+            _ => text.to_string(),
+        }
+    }
+
     /// The Fluent source of each language, one file per page family.
     fn sources(self) -> &'static [&'static str] {
         match self {
@@ -205,6 +243,20 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_numbers_are_written_for_the_language() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-04T09:05:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(Lang::En.date(at), "4 December 2026");
+        assert_eq!(Lang::Fr.date(at), "4 décembre 2026");
+        assert_eq!(Lang::Es.date(at), "4 de diciembre de 2026");
+        assert!(Lang::Ar.date(at).starts_with("٤ "), "{}", Lang::Ar.date(at));
+        assert!(Lang::Ar.date(at).ends_with(" ٢٠٢٦"), "{}", Lang::Ar.date(at));
+        assert_eq!(Lang::Ar.number(10_000), "١٠٠٠٠");
+        assert_eq!(Lang::En.date_time(at), "4 December 2026 09:05 UTC");
+    }
 
     #[test]
     fn every_key_exists_in_every_language() {

@@ -120,6 +120,21 @@ impl Viewer {
             .unwrap_or_default()
     }
 
+    /// A date in the viewer's language (Arabic-Indic digits in Arabic).
+    fn date(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.lang.date(at)
+    }
+
+    /// A date and time in the viewer's language.
+    fn date_time(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.lang.date_time(at)
+    }
+
+    /// A count in the viewer's digits.
+    fn number(&self, n: impl std::fmt::Display) -> String {
+        self.lang.number(n)
+    }
+
     /// A link to this page in `lang`.
     fn in_lang(&self, lang: Lang) -> String {
         let separator = if self.path.contains('?') { '&' } else { '?' };
