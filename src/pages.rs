@@ -200,7 +200,7 @@ pub async fn alert_page(state: &AppState, id: &str, asked: Option<&str>, headers
                 h2 { (page.t("alert-details")) }
                 // Sanitised when written; cleaned again so that a page never
                 // depends on what an older version let through.
-                div.content lang=(lang) dir="auto" { (PreEscaped(ammonia::clean(body))) }
+                div.content lang=(lang) dir="auto" { (PreEscaped(crate::domain::html::for_page(body))) }
             }
             @if !alert.requested_actions.is_empty() {
                 h2 { (page.t("alert-requested-actions")) }

@@ -78,7 +78,7 @@ async fn responses_page(
                         @for (lang, text) in &a.content {
                             // Stored sanitised; cleaned again here, so a page never
                             // depends on what an older version let through.
-                            div.content lang=(lang) { (PreEscaped(ammonia::clean(text))) }
+                            div.content lang=(lang) { (PreEscaped(crate::domain::html::for_page(text))) }
                         }
                     }
                 }

@@ -90,6 +90,38 @@ impl Browser {
         self.client().find_all(Locator::Css(css)).await.unwrap().len()
     }
 
+    /// What axe-core (the version locked in `tests/a11y`) finds wrong with the
+    /// page shown now, against WCAG 2.1 A and AA: serious and critical
+    /// violations only, each as `rule (impact): help — where`. axe is put into
+    /// the page by the driver, which the page's policy against scripts does
+    /// not stop; the page itself still runs none.
+    pub async fn serious_accessibility_violations(&self) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
+        if let Err(message) = crate::machine::npm_packages(&dir) {
+            panic!("{message}");
+        }
+        let axe = std::fs::read_to_string(dir.join("node_modules/axe-core/axe.min.js")).expect("axe-core installed");
+        self.client()
+            .execute(&format!("{axe}\nreturn true;"), vec![])
+            .await
+            .expect("axe-core loads into the page");
+        let found = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — '
+                          + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
     pub async fn stop(mut self) {
         if let Some(client) = self.client.take() {
             let _ = client.close().await;

@@ -10,7 +10,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -35,47 +34,9 @@ fn peer_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
 }
 
-/// Installs the peer's packages (`npm ci`, exactly the locked versions) when
-/// they are missing or older than the lock file; once per test run.
+/// Installs the peer's packages, exactly the locked versions; once per run.
 fn install_peer_packages() {
-    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = INSTALLED.get_or_init(|| {
-        let dir = peer_dir();
-        let node = Command::new("node").arg("--version").output();
-        match node {
-            Ok(out) if out.status.success() => {}
-            _ => {
-                return Err(
-                    "the interoperability tests run a Fedify peer on Node.js 20 or later with npm, \
-                     and `node` cannot be run: install Node.js and npm (e.g. apt-get install nodejs npm)"
-                        .into(),
-                );
-            }
-        }
-        let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        // npm writes this copy of the lock when it installs.
-        let installed = modified(dir.join("node_modules/.package-lock.json"));
-        let locked = modified(dir.join("package-lock.json"));
-        if installed.is_some() && installed >= locked {
-            return Ok(());
-        }
-        let out = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir)
-            .output()
-            .map_err(|e| format!("cannot run npm (install Node.js and npm): {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`npm ci` in {} failed:\n{}{}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    });
-    if let Err(message) = result {
+    if let Err(message) = crate::machine::npm_packages(&peer_dir()) {
         panic!("{message}");
     }
 }

@@ -58,3 +58,52 @@ pub fn ensure(what: &str, present: impl Fn() -> bool, packages: &[&str]) -> Resu
         Err(format!("installed {list}, but {what} is still missing"))
     }
 }
+
+/// Installs the npm packages a test folder locks (`npm ci`, exactly the
+/// versions in its package-lock.json) when they are missing or older than
+/// the lock; once per folder and test run.
+pub fn npm_packages(dir: &std::path::Path) -> Result<(), String> {
+    static INSTALLED: Mutex<Vec<(std::path::PathBuf, Result<(), String>)>> = Mutex::new(Vec::new());
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, result)) = installed.iter().find(|(d, _)| d == dir) {
+        return result.clone();
+    }
+    let result = run_npm_ci(dir);
+    installed.push((dir.to_path_buf(), result.clone()));
+    result
+}
+
+fn run_npm_ci(dir: &std::path::Path) -> Result<(), String> {
+    match Command::new("node").arg("--version").output() {
+        Ok(out) if out.status.success() => {}
+        _ => {
+            return Err(format!(
+                "the tests in {} need Node.js 20 or later with npm, and `node` cannot be run: \
+                 install Node.js and npm (e.g. apt-get install nodejs npm)",
+                dir.display()
+            ));
+        }
+    }
+    let modified = |path: std::path::PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    // npm writes this copy of the lock when it installs.
+    let installed = modified(dir.join("node_modules/.package-lock.json"));
+    let locked = modified(dir.join("package-lock.json"));
+    if installed.is_some() && installed >= locked {
+        return Ok(());
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cannot run npm (install Node.js and npm): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`npm ci` in {} failed:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}

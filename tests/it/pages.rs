@@ -163,6 +163,11 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     sign_in(page, "000000").await;
     page.wait().for_element(Locator::Css("p.error")).await.unwrap();
     assert_eq!(browser.texts("p.error").await, ["Wrong username, password or code."]);
+    let violations = browser.serious_accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "the sign-in page with its error: {violations:#?}"
+    );
     let code = tadamun::services::accounts::current_totp_code(&secret, a.node.clock_now()).unwrap();
     sign_in(page, &code).await;
     wait_for_path(page, "/responses").await;
@@ -297,6 +302,8 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
             assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some("rtl"), "{path}");
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("staff-{name}-ar-{device}.png")), png).unwrap();
+            let violations = browser.serious_accessibility_violations().await;
+            assert!(violations.is_empty(), "{path} ({device}, Arabic): {violations:#?}");
         }
     }
     page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
@@ -460,6 +467,8 @@ async fn public_pages_in_english_and_arabic_at_desktop_and_phone_width(env: Test
             assert_eq!(browser.count("ul.alerts li").await, 2, "public alerts only");
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("org-{lang}-{device}.png")), png).unwrap();
+            let violations = browser.serious_accessibility_violations().await;
+            assert!(violations.is_empty(), "{device} {lang}: {violations:#?}");
 
             page.goto(&format!("{}/alerts/{alert}?lang={lang}", a.node.base))
                 .await
@@ -492,6 +501,8 @@ async fn public_pages_in_english_and_arabic_at_desktop_and_phone_width(env: Test
             );
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("alert-{lang}-{device}.png")), png).unwrap();
+            let violations = browser.serious_accessibility_violations().await;
+            assert!(violations.is_empty(), "{device} {lang}: {violations:#?}");
 
             // The language switcher is plain links to the same page.
             let other = if lang == "en" { "ar" } else { "en" };
