@@ -46,6 +46,8 @@ pub struct Staff {
     pub username: String,
     pub org_id: String,
     pub org_slug: String,
+    /// The organisation's name, as pages show it.
+    pub org_name: String,
     pub role: Role,
     /// Also operates the node: organisations, trust, deliveries, node-wide audit.
     pub node_operator: bool,
@@ -914,6 +916,7 @@ async fn staff_of(db: &Db, user: q::UserRow) -> Result<Staff> {
         username: user.username,
         org_id: org.id,
         org_slug: org.slug,
+        org_name: org.name,
         language: user.language.as_deref().and_then(crate::i18n::Lang::from_tag),
     })
 }

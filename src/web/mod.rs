@@ -236,7 +236,7 @@ fn layout(viewer: &Viewer, title: &str, who: Option<&SignedIn>, body: Markup) ->
                     }
                     (language_switcher(&viewer.texts, viewer.lang, |lang| viewer.in_lang(lang)))
                     @if let Some(who) = who {
-                        span.who { (viewer.t_with("signed-in-as", &[("user", &who.staff.username), ("org", &who.staff.org_slug)])) }
+                        span.who { (viewer.t_with("signed-in-as", &[("user", &who.staff.username), ("org", &who.staff.org_name)])) }
                         form method="post" action="/logout" {
                             input type="hidden" name="form_token" value=(who.form_token);
                             button type="submit" { (viewer.t("sign-out")) }
