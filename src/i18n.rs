@@ -286,6 +286,111 @@ mod tests {
         assert_eq!(texts.get(Lang::Ar, "no-such-message"), "no-such-message");
     }
 
+    /// A vocabulary enum, the prefix of its labels' keys, and its values.
+    macro_rules! vocabularies {
+        ($($name:ident => $prefix:literal),+ $(,)?) => {
+            &[$((stringify!($name), $prefix, <crate::domain::vocab::$name as strum::VariantNames>::VARIANTS)),+]
+        };
+    }
+
+    /// Shown with a label and a one-sentence explanation (`{prefix}-{value}-help`).
+    const EXPLAINED: &[(&str, &str, &[&str])] = vocabularies!(
+        Role => "role",
+        HistoryAction => "history-action",
+        DeliveryState => "delivery-state",
+        TheirAnswer => "their-answer",
+        AlertStatus => "status",
+        Audience => "audience",
+        Trust => "trust",
+        Urgency => "urgency",
+        Severity => "severity",
+        Certainty => "certainty",
+        DefenderKind => "defender-kind",
+        DefenderRelationship => "defender-relationship",
+        ConsentUse => "consent-use",
+        ViolationType => "violation-type",
+        PerpetratorCategory => "perpetrator-category",
+        Involvement => "involvement",
+        BusinessSector => "business-sector",
+        Right => "right",
+        RequestedActionKind => "requested-action-kind",
+        AddresseeKind => "addressee-kind",
+        Outcome => "outcome",
+    );
+
+    /// Shown with a label only, under the prefix of the pages that show them.
+    const LABELLED: &[(&str, &str, &[&str])] = vocabularies!(
+        ActionKind => "response-kind",
+        SupportType => "support-type",
+        ReportOutcome => "report-outcome",
+        GroupKind => "group-kind",
+        MemberState => "membership",
+    );
+
+    /// The names of the enums `src/domain/vocab.rs` declares with `vocabulary!`.
+    fn declared_vocabularies() -> Vec<String> {
+        let source = include_str!("domain/vocab.rs");
+        source
+            .split("vocabulary!(")
+            .skip(1)
+            .filter_map(|declaration| {
+                let code = declaration
+                    .lines()
+                    .map(str::trim)
+                    .find(|line| !line.is_empty() && !line.starts_with("///"))?;
+                let name: String = code.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                (!name.is_empty()).then_some(name)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_vocabulary_is_labelled() {
+        let declared = declared_vocabularies();
+        assert_eq!(
+            declared.len(),
+            EXPLAINED.len() + LABELLED.len(),
+            "declared: {declared:?}"
+        );
+        let labelled: Vec<&str> = EXPLAINED.iter().chain(LABELLED).map(|(name, _, _)| *name).collect();
+        for name in &declared {
+            assert!(
+                labelled.contains(&name.as_str()),
+                "{name} has no labels: add them to locales/*/vocab.ftl and to this test"
+            );
+        }
+    }
+
+    #[test]
+    fn every_vocabulary_value_has_a_label_and_an_explanation_in_every_language() {
+        let texts = Texts::load();
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            for &(_, prefix, values) in EXPLAINED.iter().chain(LABELLED) {
+                let explained = EXPLAINED.iter().any(|(_, p, _)| *p == prefix);
+                for value in values {
+                    let label = format!("{prefix}-{value}");
+                    let help = format!("{label}-help");
+                    let mut wanted = vec![label];
+                    if explained {
+                        wanted.push(help);
+                    }
+                    for key in wanted {
+                        if !texts.has(lang, &key) {
+                            missing.push(format!("{}: {key}", lang.code()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "vocabulary messages missing: {missing:#?}");
+        assert_eq!(
+            texts.get(Lang::Fr, "violation-type-judicial_harassment"),
+            "Harcèlement judiciaire"
+        );
+        assert_eq!(texts.get(Lang::Ar, "status-in_review"), "قيد المراجعة");
+    }
+
     #[test]
     fn the_language_comes_from_the_query_then_accept_language_by_weight() {
         assert_eq!(negotiate(Some("ar"), Some("fr")), Lang::Ar);
