@@ -119,7 +119,7 @@ fn attention_section(viewer: &Viewer, attention: &Attention) -> Markup {
             @if attention.new_responses > 0 {
                 p id="attention-responses" data-count=(attention.new_responses) {
                     (viewer.t_with("dash-new-responses", &[
-                        ("count", &attention.new_responses.to_string()),
+                        ("count", &viewer.number(attention.new_responses)),
                         ("since", &attention.since.map(|s| viewer.date_time(s)).unwrap_or_default()),
                     ]))
                 }
@@ -419,7 +419,7 @@ fn alert_row(viewer: &Viewer, item: &DashboardItem, now: DateTime<Utc>) -> Marku
                 }
                 " · " span.updated { (viewer.t_with("dash-updated", &[("date", &viewer.date(item.updated_at))])) }
                 " · " span.responses data-count=(item.responses) {
-                    (viewer.t_with("dash-responses", &[("count", &item.responses.to_string())]))
+                    (viewer.t_with("dash-responses", &[("count", &viewer.number(item.responses))]))
                 }
             }
         }
