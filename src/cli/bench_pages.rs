@@ -50,9 +50,15 @@ const URGENCIES: &[Urgency] = &[
 fn content(n: usize) -> AlertContent {
     let now = Utc::now();
     let mut title = crate::domain::LangMap::new();
-    title.insert("en".into(), format!("Defender {n} threatened after denouncing a land grab"));
+    title.insert(
+        "en".into(),
+        format!("Defender {n} threatened after denouncing a land grab"),
+    );
     if n % 2 == 0 {
-        title.insert("es".into(), format!("Defensora {n} amenazada tras denunciar un despojo"));
+        title.insert(
+            "es".into(),
+            format!("Defensora {n} amenazada tras denunciar un despojo"),
+        );
     }
     let mut body = crate::domain::LangMap::new();
     body.insert(
@@ -62,7 +68,11 @@ fn content(n: usize) -> AlertContent {
     let mut link = crate::domain::LangMap::new();
     link.insert("en".into(), "She leads the community's defence of its land.".into());
     let rights = [Right::Land, Right::Water, Right::Environment, Right::WorkUnions];
-    let sectors = [BusinessSector::Mining, BusinessSector::Agribusiness, BusinessSector::Logging];
+    let sectors = [
+        BusinessSector::Mining,
+        BusinessSector::Agribusiness,
+        BusinessSector::Logging,
+    ];
     AlertContent {
         title,
         summary: Default::default(),
@@ -122,7 +132,7 @@ async fn seed(
         let org = &org_ids[n % org_ids.len()];
         let (status, audience) = match n % 7 {
             0 => (AlertStatus::Draft, Audience::Node),
-            1 => (AlertStatus::Closed, Audience::Network),
+            1 => (AlertStatus::InReview, Audience::Network),
             2 => (AlertStatus::Open, Audience::Restricted),
             _ => (AlertStatus::Open, Audience::Network),
         };
@@ -147,7 +157,7 @@ async fn seed(
             updated_at: now - n as i64 * 60_000,
             published_at: Some(now - n as i64 * 60_000),
             closed_at: None,
-            outcome: (status == AlertStatus::Closed).then(|| "released".to_string()),
+            outcome: None,
             closing_note: None,
             withdrawal_reason: None,
         };

@@ -107,7 +107,13 @@ pub async fn list(db: &Db, query: &DashboardQuery) -> sqlx::Result<Vec<Dashboard
     }
     if network {
         let mut conditions = vec![super::remote_alerts::VISIBLE_TO_ORG.to_string()];
-        push_filter_conditions(&query.common, "r", "remote_alert_violations", &mut conditions, &mut binds);
+        push_filter_conditions(
+            &query.common,
+            "r",
+            "remote_alert_violations",
+            &mut conditions,
+            &mut binds,
+        );
         for facet in &query.facets {
             binds.push(contains_pattern(facet));
             conditions.push(format!("r.facets LIKE ${} ESCAPE '\\'", binds.len()));

@@ -297,9 +297,7 @@ pub async fn list(
     filter: &AlertFilter,
     origin: Option<&str>,
 ) -> sqlx::Result<(Vec<RemoteAlertRow>, i64)> {
-    let mut conditions = vec![
-        VISIBLE_TO_ORG.to_string(),
-    ];
+    let mut conditions = vec![VISIBLE_TO_ORG.to_string()];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string()];
     super::alerts::push_filter_conditions(filter, "r", "remote_alert_violations", &mut conditions, &mut binds);
     if let Some(v) = origin {

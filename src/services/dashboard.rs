@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::alerts::AlertFilter;
-use crate::db::dashboard::{self as q, DashboardQuery, DashboardRow};
 pub use crate::db::dashboard::Source;
+use crate::db::dashboard::{self as q, DashboardQuery, DashboardRow};
 use crate::domain::LangMap;
 use crate::domain::alert::facet;
 use crate::domain::vocab::{AlertStatus, BusinessSector, Right, Severity, Urgency, ViolationType};
@@ -236,7 +236,11 @@ fn titles_of(titles: &str, title: &str) -> LangMap {
 
 fn item_of(row: DashboardRow) -> Result<DashboardItem> {
     Ok(DashboardItem {
-        origin: if row.source == "own" { Origin::Own } else { Origin::Network },
+        origin: if row.source == "own" {
+            Origin::Own
+        } else {
+            Origin::Network
+        },
         titles: titles_of(&row.titles, &row.title),
         status: parse(&row.status, "status")?,
         urgency: parse(&row.urgency, "urgency")?,
@@ -365,7 +369,10 @@ pub struct Attention {
 
 impl Attention {
     pub fn is_empty(&self) -> bool {
-        self.in_review.is_empty() && self.overdue_pledges.is_empty() && self.expiring.is_empty() && self.new_responses == 0
+        self.in_review.is_empty()
+            && self.overdue_pledges.is_empty()
+            && self.expiring.is_empty()
+            && self.new_responses == 0
     }
 }
 

@@ -16,8 +16,8 @@ use super::{Viewer, error_page, layout, signed_in_or_not};
 use crate::domain::vocab::{AlertStatus, BusinessSector, Right, Urgency, ViolationType};
 use crate::i18n::Lang;
 use crate::services::dashboard::{
-    self, Attention, DashboardFilter, DashboardItem, DashboardPage, DashboardParams, GroupChoice, OrgChoice,
-    Origin, Rejected, Source,
+    self, Attention, DashboardFilter, DashboardItem, DashboardPage, DashboardParams, GroupChoice, OrgChoice, Origin,
+    Rejected, Source,
 };
 use crate::state::AppState;
 
@@ -26,8 +26,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// What only this page needs; logical properties, so that Arabic mirrors.
-const DASHBOARD_STYLE: &str = "main{max-width:60rem}\
-#filters summary{cursor:pointer;font-weight:bold}\
+const DASHBOARD_STYLE: &str = "#filters summary{cursor:pointer;font-weight:bold}\
 #filters .fields{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.5rem 1rem}\
 #filters label{display:block;font-size:.9rem}#filters select,#filters input{width:100%;box-sizing:border-box;\
 max-width:100%;padding:.25rem}#filters .actions{margin-block:.75rem}\
@@ -194,7 +193,13 @@ fn vocabulary_select(
 }
 
 fn filter_active(filter: &DashboardFilter) -> bool {
-    DashboardFilter { page: 1, ..filter.clone() } != DashboardFilter { page: 1, ..Default::default() }
+    DashboardFilter {
+        page: 1,
+        ..filter.clone()
+    } != DashboardFilter {
+        page: 1,
+        ..Default::default()
+    }
 }
 
 fn rejected_field_label(viewer: &Viewer, field: &str) -> String {

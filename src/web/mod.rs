@@ -314,7 +314,11 @@ async fn signed_in(
 
 /// The signed-in staff member, if there is one (as [`signed_in`], for a page
 /// that shows something else to everyone else).
-async fn signed_in_or_not(state: &AppState, viewer: &mut Viewer, jar: &CookieJar) -> Result<Option<SignedIn>, Response> {
+async fn signed_in_or_not(
+    state: &AppState,
+    viewer: &mut Viewer,
+    jar: &CookieJar,
+) -> Result<Option<SignedIn>, Response> {
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Ok(None);
     };

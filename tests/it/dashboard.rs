@@ -106,7 +106,9 @@ async fn dashboard_orders_ours_and_the_networks_alerts_and_filters_them(env: Tes
     deliver_all(&[&a.node, &b.node]).await;
 
     a.node.clock.advance(Duration::hours(1));
-    let a_soon = a.publish(alert("Imm soon", "network", "immediate", Some("2029-01-01T00:00:00Z"))).await;
+    let a_soon = a
+        .publish(alert("Imm soon", "network", "immediate", Some("2029-01-01T00:00:00Z")))
+        .await;
     let a_none = a.publish(alert("Imm none newer", "node", "immediate", None)).await;
     let a_future = a.publish(alert("Future", "network", "future", None)).await;
     // Another organisation here: its draft, and an alert restricted to yet
@@ -123,7 +125,10 @@ async fn dashboard_orders_ours_and_the_networks_alerts_and_filters_them(env: Tes
         assert_eq!(status, StatusCode::CREATED, "{made}");
         let id = made["id"].as_str().unwrap().to_string();
         for step in ["submit", "publish"] {
-            let (status, body) = a.node.post(&red, &format!("/api/v1/alerts/{id}/{step}"), &json!({})).await;
+            let (status, body) = a
+                .node
+                .post(&red, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+                .await;
             assert_eq!(status, StatusCode::OK, "{body}");
         }
         if visible {
@@ -190,10 +195,18 @@ async fn dashboard_orders_ours_and_the_networks_alerts_and_filters_them(env: Tes
         assert!(!html.contains("id=\"filter-errors\""), "{query}");
     }
     let by_author = dashboard(&a, &cookie, &format!("?org={}", urlencode(&blue_actor))).await;
-    assert_eq!(listed(&by_author), vec![late.clone(), none_older.clone(), expected.clone()]);
+    assert_eq!(
+        listed(&by_author),
+        vec![late.clone(), none_older.clone(), expected.clone()]
+    );
 
     // Values the list does not know: said on the page, and left out.
-    let html = dashboard(&a, &cookie, "?status=bogus&urgency=soonish&country=XX&group=nope&org=nobody").await;
+    let html = dashboard(
+        &a,
+        &cookie,
+        "?status=bogus&urgency=soonish&country=XX&group=nope&org=nobody",
+    )
+    .await;
     assert!(html.contains("id=\"filter-errors\""), "{html}");
     for field in ["status", "urgency", "country", "group", "org"] {
         assert!(html.contains(&format!("data-field=\"{field}\"")), "{field}");
@@ -206,7 +219,11 @@ async fn dashboard_pages_and_shows_what_needs_attention(env: TestEnv) {
     let b = Member::spawn(&env, "blue").await;
     peer(&a, &b, "connected").await;
     // Signed out, `/` is the sign-in form, which comes back to `/`.
-    let response = reqwest::Client::new().get(format!("{}/", a.node.base)).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .get(format!("{}/", a.node.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
     assert!(html.contains("action=\"/login\""), "{html}");
@@ -216,7 +233,11 @@ async fn dashboard_pages_and_shows_what_needs_attention(env: TestEnv) {
     for i in 0..30 {
         let (status, body) = a
             .node
-            .post(&a.coordinator, "/api/v1/alerts", &alert(&format!("Draft {i}"), "node", "unknown", None))
+            .post(
+                &a.coordinator,
+                "/api/v1/alerts",
+                &alert(&format!("Draft {i}"), "node", "unknown", None),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
@@ -224,7 +245,10 @@ async fn dashboard_pages_and_shows_what_needs_attention(env: TestEnv) {
     let first = dashboard(&a, &cookie, "?status=draft").await;
     assert_eq!(listed(&first).len(), 25);
     assert!(first.contains("data-total=\"30\""));
-    assert!(first.contains("href=\"/?status=draft&amp;page=2\""), "the next page keeps the filters");
+    assert!(
+        first.contains("href=\"/?status=draft&amp;page=2\""),
+        "the next page keeps the filters"
+    );
     assert!(!first.contains("rel=\"prev\""));
     let second = dashboard(&a, &cookie, "?status=draft&page=2").await;
     assert_eq!(listed(&second).len(), 5);
@@ -285,11 +309,18 @@ async fn dashboard_pages_and_shows_what_needs_attention(env: TestEnv) {
     // Those who can publish see what waits for their review; members do not.
     let (status, draft) = a
         .node
-        .post(&a.coordinator, "/api/v1/alerts", &alert("For review", "network", "immediate", None))
+        .post(
+            &a.coordinator,
+            "/api/v1/alerts",
+            &alert("For review", "network", "immediate", None),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let id = draft["id"].as_str().unwrap();
-    let (status, _) = a.node.post(&a.coordinator, &format!("/api/v1/alerts/{id}/submit"), &json!({})).await;
+    let (status, _) = a
+        .node
+        .post(&a.coordinator, &format!("/api/v1/alerts/{id}/submit"), &json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!dashboard(&a, &cookie, "").await.contains("id=\"attention-review\""));
     let attention = tadamun::services::dashboard::attention(
@@ -319,9 +350,15 @@ async fn dashboard_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv
     );
     body["title"]["ar"] = json!("اعتقال صحفي بعد تقريره عن منجم");
     a.publish(body).await;
-    a.publish(alert("Land defenders threatened", "network", "expected", None)).await;
-    b.publish(alert("Union leader missing", "network", "immediate", Some("2029-06-01T00:00:00Z")))
+    a.publish(alert("Land defenders threatened", "network", "expected", None))
         .await;
+    b.publish(alert(
+        "Union leader missing",
+        "network",
+        "immediate",
+        Some("2029-06-01T00:00:00Z"),
+    ))
+    .await;
     deliver_all(&[&a.node, &b.node]).await;
     a.node
         .staff_with_password("green", Role::Member, "green-member", PASSWORD)
@@ -339,7 +376,12 @@ async fn dashboard_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv
             .await
             .unwrap();
     }
-    page.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_path(page, "/").await;
     for _ in 0..100 {
         if browser.count("#dashboard-list li").await > 0 {
@@ -366,10 +408,16 @@ async fn dashboard_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv
             }
             // The filters work without script: a GET form.
             let overflow = page
-                .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
                 .await
                 .unwrap();
-            assert!(overflow.as_i64().unwrap_or(0) <= 0, "{device} {lang}: {overflow} px too wide");
+            assert!(
+                overflow.as_i64().unwrap_or(0) <= 0,
+                "{device} {lang}: {overflow} px too wide"
+            );
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("dashboard-{lang}-{device}.png")), png).unwrap();
         }
@@ -377,14 +425,24 @@ async fn dashboard_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv
     // Filtering with the form (opened first: it is folded while unused).
     page.set_window_size(1280, 900).await.unwrap();
     page.goto(&format!("{}/?lang=en", a.node.base)).await.unwrap();
-    page.find(Locator::Css("#filters summary")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Css("#filters summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     page.find(Locator::Css("input[name=source][value=network]"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    page.find(Locator::Css("#filter-submit")).await.unwrap().click().await.unwrap();
+    page.find(Locator::Css("#filter-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     for _ in 0..100 {
         if page.current_url().await.unwrap().as_str().contains("source=network") {
             break;
