@@ -54,7 +54,7 @@ fn content(n: usize) -> AlertContent {
         "en".into(),
         format!("Defender {n} threatened after denouncing a land grab"),
     );
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         title.insert(
             "es".into(),
             format!("Defensora {n} amenazada tras denunciar un despojo"),
@@ -81,7 +81,7 @@ fn content(n: usize) -> AlertContent {
         defenders: vec![Defender {
             name: format!("Defender {n}"),
             kind: DefenderKind::Individual,
-            woman_defender: n % 3 == 0,
+            woman_defender: n.is_multiple_of(3),
             relationship: DefenderRelationship::Member,
             anonymised: false,
         }],
@@ -89,7 +89,7 @@ fn content(n: usize) -> AlertContent {
         place: None,
         violation_types: vec![ViolationType::DeathThreat],
         perpetrators: Vec::new(),
-        business_link: (n % 3 != 0).then(|| BusinessLink {
+        business_link: (!n.is_multiple_of(3)).then(|| BusinessLink {
             sector: sectors[n % sectors.len()],
             company: None,
             project: None,
