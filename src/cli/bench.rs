@@ -1,7 +1,8 @@
 //! `tadamun bench`: measures, on the machine it runs on, how fast one node
 //! fans an alert out to many peers and how fast it ingests activities, and the
 //! ceilings those are bound by (RSA signing and verifying, database commits),
-//! each result as a ratio to its ceiling. All nodes run in this process on
+//! each result as a ratio to its ceiling; and how fast the staff pages answer
+//! with many alerts, and how large they are (`bench_pages`). All nodes run in this process on
 //! loopback ports with their own SQLite databases under a temporary directory.
 
 use std::sync::Arc;
@@ -150,7 +151,7 @@ async fn received_alerts(state: &AppState) -> i64 {
     crate::db::remote_alerts::count_all(&state.db).await.unwrap_or(0)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -498,7 +499,7 @@ pub struct Options {
     pub peers: Vec<usize>,
     /// Alerts in the fan-out's burst and latency runs, instead of 10 (5 when quick).
     pub alerts: Option<usize>,
-    /// `fan-out` or `inbox`: run only that part.
+    /// `fan-out`, `inbox` or `pages`: run only that part.
     pub only: Option<String>,
 }
 
@@ -517,6 +518,15 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
         "tadamun bench{} on {cores} cores, SQLite, all nodes in one process on loopback",
         if quick { " --quick" } else { "" }
     );
+    let part = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
+    if part("pages") {
+        let (alerts, requests) = if quick { (10_000, 50) } else { (10_000, 200) };
+        let figures = super::bench_pages::pages(dir, alerts, requests).await?;
+        super::bench_pages::print(alerts, requests, &figures);
+        if options.only.is_some() {
+            return Ok(());
+        }
+    }
     // Keys are not what is measured: a few, shared by all benchmark actors.
     let mut pool = Vec::new();
     for _ in 0..4 {
@@ -544,7 +554,6 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
         ([], false) => &[10, 50, 100],
         (chosen, _) => chosen,
     };
-    let part = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
     // CPU time one signature takes, from the ceiling measured on every core.
     let sign_ms = cores as f64 * 1000.0 / c.sign;
     let alerts = options.alerts.unwrap_or(if quick { 5 } else { 10 });

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod bench;
+mod bench_pages;
 pub mod devnet;
 pub mod verify;
 
@@ -60,8 +61,9 @@ pub enum Command {
         /// Alerts per fan-out run instead of 10 (5 with --quick).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         alerts: Option<u64>,
-        /// Run only one part: `fan-out` or `inbox` (the ceilings always run).
-        #[arg(long, value_parser = ["fan-out", "inbox"])]
+        /// Run only one part: `fan-out`, `inbox` (the ceilings run with
+        /// either) or `pages` (the staff pages with 10,000 alerts).
+        #[arg(long, value_parser = ["fan-out", "inbox", "pages"])]
         only: Option<String>,
     },
     /// The node at a glance, read from its database: readiness, peers and

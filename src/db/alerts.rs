@@ -2,6 +2,7 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
+use crate::domain::alert::{AlertContent, ListKeys};
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, HistoryAction, Severity, Urgency};
 
 use super::Db;
@@ -98,12 +99,22 @@ pub async fn next_number(conn: &mut AnyConnection, org_id: &str, year: i64) -> s
     Ok(value)
 }
 
+/// What the dashboard sorts and filters the alert by, from its content.
+fn list_keys(row: &AlertRow) -> ListKeys {
+    match serde_json::from_str::<AlertContent>(&row.content) {
+        Ok(content) => ListKeys::of(&content, row.urgency),
+        Err(_) => ListKeys::empty(),
+    }
+}
+
 pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Result<()> {
     let r = &alert.row;
+    let keys = list_keys(r);
     sqlx::query(
         "INSERT INTO alerts (id, org_id, number, status, audience, urgency, severity, certainty, country, \
-         title, search_text, content, version, expires_at, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+         title, search_text, content, version, expires_at, created_by, created_at, updated_at, \
+         urgency_rank, next_deadline, titles, facets) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(&r.id)
     .bind(&r.org_id)
@@ -122,6 +133,10 @@ pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Resu
     .bind(&r.created_by)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(keys.urgency_rank)
+    .bind(keys.next_deadline)
+    .bind(&keys.titles)
+    .bind(&keys.facets)
     .execute(&mut *conn)
     .await?;
     write_parts(conn, alert).await
@@ -131,11 +146,12 @@ pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Resu
 /// `previous_version` was read (then false, and nothing is written).
 pub async fn update(conn: &mut AnyConnection, alert: &StoredAlert, previous_version: i64) -> sqlx::Result<bool> {
     let r = &alert.row;
+    let keys = list_keys(r);
     let done = sqlx::query(
         "UPDATE alerts SET status = $3, audience = $4, urgency = $5, severity = $6, certainty = $7, \
          country = $8, title = $9, search_text = $10, content = $11, version = $12, expires_at = $13, \
          updated_at = $14, published_at = $15, closed_at = $16, outcome = $17, closing_note = $18, \
-         withdrawal_reason = $19 \
+         withdrawal_reason = $19, urgency_rank = $20, next_deadline = $21, titles = $22, facets = $23 \
          WHERE id = $1 AND version = $2",
     )
     .bind(&r.id)
@@ -157,6 +173,10 @@ pub async fn update(conn: &mut AnyConnection, alert: &StoredAlert, previous_vers
     .bind(&r.outcome)
     .bind(&r.closing_note)
     .bind(&r.withdrawal_reason)
+    .bind(keys.urgency_rank)
+    .bind(keys.next_deadline)
+    .bind(&keys.titles)
+    .bind(&keys.facets)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
@@ -341,6 +361,14 @@ pub(crate) fn push_filter_conditions(
     }
 }
 
+/// Which of this node's alerts (alias `a`) the organisation with id `$1` and
+/// slug `$2` sees: all of its own; of other organisations only released ones
+/// (open or closed), and restricted ones only when named. The rule of
+/// `services::alerts::visible_to`, in SQL for lists.
+pub(crate) const VISIBLE_TO_ORG: &str = "(a.org_id = $1 OR (a.status IN ('open', 'closed') \
+     AND (a.audience <> 'restricted' OR EXISTS \
+     (SELECT 1 FROM alert_named_orgs n WHERE n.alert_id = a.id AND n.org_ref = $2))))";
+
 /// Alerts the viewer's organisation may see, newest first, and how many there are.
 /// An organisation sees all of its own alerts; of other organisations on this node
 /// only released ones (open or closed), and restricted ones only when named.
@@ -350,11 +378,7 @@ pub async fn list(
     viewer_org_slug: &str,
     filter: &AlertFilter,
 ) -> sqlx::Result<(Vec<AlertRow>, i64)> {
-    let mut conditions = vec![
-        "(a.org_id = $1 OR (a.status IN ('open', 'closed') AND (a.audience <> 'restricted' OR EXISTS \
-         (SELECT 1 FROM alert_named_orgs n WHERE n.alert_id = a.id AND n.org_ref = $2))))"
-            .to_string(),
-    ];
+    let mut conditions = vec![VISIBLE_TO_ORG.to_string()];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string(), viewer_org_slug.to_string()];
     push_filter_conditions(filter, "a", "alert_violations", &mut conditions, &mut binds);
     if let Some(v) = &filter.org_id {

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod bench;
+pub mod dashboard;
 pub mod followers;
 pub mod group_commit;
 pub mod groups;

@@ -2,6 +2,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
+use crate::domain::alert::ListKeys;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Severity, Urgency};
 
 use super::Db;
@@ -88,16 +89,19 @@ pub enum Upserted {
 pub async fn upsert(
     conn: &mut AnyConnection,
     row: &RemoteAlertRow,
+    keys: &ListKeys,
     violations: &[String],
     recipient_org_ids: &[String],
 ) -> sqlx::Result<Upserted> {
     let written: Option<(String,)> = sqlx::query_as(
         "INSERT INTO remote_alerts (id, local_id, origin_host, attributed_to, number, status, sharing, urgency, severity, \
-         certainty, country, title, search_text, document, version, published_at, updated_at, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         certainty, country, title, search_text, document, version, published_at, updated_at, received_at, \
+         urgency_rank, next_deadline, titles, facets) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
          ON CONFLICT (id) DO UPDATE SET number = $5, status = $6, sharing = $7, urgency = $8, severity = $9, \
          certainty = $10, country = $11, title = $12, search_text = $13, document = $14, version = $15, \
-         published_at = $16, updated_at = $17, received_at = $18, deleted_at = NULL, removal = NULL \
+         published_at = $16, updated_at = $17, received_at = $18, deleted_at = NULL, removal = NULL, \
+         urgency_rank = $19, next_deadline = $20, titles = $21, facets = $22 \
          WHERE remote_alerts.attributed_to = excluded.attributed_to AND ( \
            (remote_alerts.deleted_at IS NULL AND remote_alerts.version < excluded.version) \
            OR (remote_alerts.deleted_at IS NOT NULL AND remote_alerts.removal = 'out_of_audience' \
@@ -122,6 +126,10 @@ pub async fn upsert(
     .bind(row.published_at)
     .bind(row.updated_at)
     .bind(row.received_at)
+    .bind(keys.urgency_rank)
+    .bind(keys.next_deadline)
+    .bind(&keys.titles)
+    .bind(&keys.facets)
     .fetch_optional(&mut *conn)
     .await?;
     let restricted = row.sharing == Audience::Restricted;
@@ -251,6 +259,7 @@ pub async fn purge(
     let done = sqlx::query(
         "UPDATE remote_alerts SET status = 'withdrawn', number = '', country = '', urgency = 'unknown', \
          severity = 'unknown', certainty = 'unknown', title = '', search_text = '', document = $2, \
+         urgency_rank = 4, next_deadline = NULL, titles = '{}', facets = '', \
          deleted_at = COALESCE(deleted_at, $3), removal = $4, \
          version = CASE WHEN version < $5 THEN $5 ELSE version END \
          WHERE id = $1 AND (deleted_at IS NULL OR ($4 = 'withdrawn' AND COALESCE(removal, 'withdrawn') <> 'withdrawn'))",
@@ -274,6 +283,12 @@ pub async fn purge(
     Ok(true)
 }
 
+/// Which received alerts (alias `r`) the organisation with id `$1` sees: not
+/// withdrawn, and restricted ones only when they name it. The rule of
+/// `services::remote_alerts::may_see`, in SQL for lists.
+pub(crate) const VISIBLE_TO_ORG: &str = "(r.deleted_at IS NULL AND (r.sharing <> 'restricted' OR EXISTS \
+     (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1)))";
+
 /// Received alerts the viewer's organisation may see: all but restricted ones,
 /// which only the organisations they name see. Withdrawn ones are left out.
 pub async fn list(
@@ -282,10 +297,7 @@ pub async fn list(
     filter: &AlertFilter,
     origin: Option<&str>,
 ) -> sqlx::Result<(Vec<RemoteAlertRow>, i64)> {
-    let mut conditions = vec![
-        "r.deleted_at IS NULL".to_string(),
-        "(r.sharing <> 'restricted' OR EXISTS (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1))".to_string(),
-    ];
+    let mut conditions = vec![VISIBLE_TO_ORG.to_string()];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string()];
     super::alerts::push_filter_conditions(filter, "r", "remote_alert_violations", &mut conditions, &mut binds);
     if let Some(v) = origin {

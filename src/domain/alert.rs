@@ -628,3 +628,78 @@ pub(crate) fn check_lang_map(errors: &mut FieldErrors, field: &str, map: &LangMa
         check_text(errors, &format!("{field}.{lang}"), text, max, false);
     }
 }
+
+/// What the staff dashboard sorts and filters an alert by, stored next to it
+/// with each version (`urgency_rank`, `next_deadline`, `titles`, `facets`) so
+/// that one query can order and filter our alerts and received ones alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListKeys {
+    /// 0 for the most urgent (see [`urgency_rank`]).
+    pub urgency_rank: i64,
+    /// The earliest deadline of its requested actions, in Unix milliseconds.
+    pub next_deadline: Option<i64>,
+    /// The title in each language, as a JSON object.
+    pub titles: String,
+    /// The rights, business sector and groups it concerns, each as a
+    /// [`facet`], one after another.
+    pub facets: String,
+}
+
+impl ListKeys {
+    pub fn of(content: &AlertContent, urgency: Urgency) -> Self {
+        let mut facets = String::from("\n");
+        let mut add = |kind: &str, value: &str| {
+            facets.push_str(kind);
+            facets.push(':');
+            facets.push_str(value);
+            facets.push('\n');
+        };
+        for right in &content.rights_concerned {
+            add("right", right.as_str());
+        }
+        if let Some(link) = &content.business_link {
+            add("sector", link.sector.as_str());
+        }
+        for group in &content.groups {
+            add("group", group);
+        }
+        ListKeys {
+            urgency_rank: urgency_rank(urgency),
+            next_deadline: content
+                .requested_actions
+                .iter()
+                .filter_map(|a| a.deadline)
+                .min()
+                .map(|d| d.timestamp_millis()),
+            titles: serde_json::to_string(&content.title).unwrap_or_else(|_| "{}".into()),
+            facets,
+        }
+    }
+
+    /// The keys of an alert with no content (a withdrawn one's tombstone).
+    pub fn empty() -> Self {
+        ListKeys {
+            urgency_rank: urgency_rank(Urgency::Unknown),
+            next_deadline: None,
+            titles: "{}".into(),
+            facets: String::new(),
+        }
+    }
+}
+
+/// Urgency as a sort key: immediate 0, expected 1, future 2, past 3, unknown 4.
+pub fn urgency_rank(urgency: Urgency) -> i64 {
+    match urgency {
+        Urgency::Immediate => 0,
+        Urgency::Expected => 1,
+        Urgency::Future => 2,
+        Urgency::Past => 3,
+        Urgency::Unknown => 4,
+    }
+}
+
+/// One facet as it is stored in `facets` (and searched for there): kind and
+/// value between line breaks, e.g. `\nright:land\n`.
+pub fn facet(kind: &str, value: &str) -> String {
+    format!("\n{kind}:{value}\n")
+}

@@ -9,6 +9,8 @@
 //! - [`alert_delivery`]: who on other nodes gets each of our alerts, and how.
 //! - [`actions`]: solidarity actions, the collective response, the sign-on
 //!   letter, and what needs attention (expired alerts, overdue pledges).
+//! - [`dashboard`]: the staff dashboard: every alert one may see, ours and
+//!   received, most urgent first, and what needs attention now.
 //! - [`groups`]: regional and working groups: creating, joining, moderating.
 //! - [`group_relay`]: what our groups pass on to their members.
 //! - [`follows`]: other nodes and organisations following ours, and answers.
@@ -23,6 +25,7 @@ pub mod actions;
 pub mod activities;
 pub mod alert_delivery;
 pub mod alerts;
+pub mod dashboard;
 pub mod follows;
 pub mod group_relay;
 pub mod groups;

@@ -123,6 +123,7 @@ pub async fn on_alert(
         received_at: to_millis(now),
         deleted_at: None,
     };
+    let keys = crate::domain::alert::ListKeys::of(&content, alert.urgency);
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
     // Listed under a group of ours only if that group relays it.
     let listed_under: Vec<String> = groups
@@ -137,6 +138,7 @@ pub async fn on_alert(
         state: state.clone(),
         host: host.to_string(),
         row,
+        keys,
         violations,
         recipients,
         relaying,
@@ -173,6 +175,7 @@ struct AlertWrite {
     state: AppState,
     host: String,
     row: RemoteAlertRow,
+    keys: crate::domain::alert::ListKeys,
     violations: Vec<String>,
     recipients: Vec<String>,
     relaying: Vec<crate::db::groups::GroupRow>,
@@ -191,7 +194,7 @@ impl AlertWrite {
         };
         // Decided in the write's transaction: no other delivery of this alert
         // can come between the check of its author and the write.
-        let upserted = remote_alerts::upsert(conn, &row, &self.violations, &self.recipients).await?;
+        let upserted = remote_alerts::upsert(conn, &row, &self.keys, &self.violations, &self.recipients).await?;
         if upserted == Upserted::OtherAuthor {
             return Err(Error::Forbidden("only the alert's author may change it".into()));
         }

@@ -33,6 +33,7 @@ const FORM_COOKIE: &str = "tadamun_form";
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
+mod dashboard;
 mod groups;
 mod responses;
 mod session;
@@ -40,6 +41,7 @@ mod session;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::routes())
+        .merge(dashboard::routes())
         .merge(responses::routes())
         .merge(groups::routes())
 }
@@ -304,9 +306,21 @@ async fn signed_in(
     jar: &CookieJar,
     back_to: &str,
 ) -> Result<SignedIn, Response> {
-    let to_login = || Redirect::to(&format!("/login?next={}", urlencode(back_to))).into_response();
+    match signed_in_or_not(state, viewer, jar).await? {
+        Some(who) => Ok(who),
+        None => Err(Redirect::to(&format!("/login?next={}", urlencode(back_to))).into_response()),
+    }
+}
+
+/// The signed-in staff member, if there is one (as [`signed_in`], for a page
+/// that shows something else to everyone else).
+async fn signed_in_or_not(
+    state: &AppState,
+    viewer: &mut Viewer,
+    jar: &CookieJar,
+) -> Result<Option<SignedIn>, Response> {
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
-        return Err(to_login());
+        return Ok(None);
     };
     match accounts::session_staff(&state.db, cookie.value(), state.clock.now()).await {
         Ok(staff) => {
@@ -319,12 +333,12 @@ async fn signed_in(
                 (None, Some(kept)) => viewer.lang = kept,
                 _ => {}
             }
-            Ok(SignedIn {
+            Ok(Some(SignedIn {
                 staff,
                 form_token: session_form_token(cookie.value()),
-            })
+            }))
         }
-        Err(Error::Unauthorized(_)) => Err(to_login()),
+        Err(Error::Unauthorized(_)) => Ok(None),
         Err(other) => Err(error_page(viewer, other, None)),
     }
 }
@@ -371,6 +385,6 @@ fn safe_next(next: Option<&str>) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "/-._~?=&%+".contains(c);
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && n.chars().all(plain) => n.to_string(),
-        _ => "/login".to_string(),
+        _ => "/".to_string(),
     }
 }

@@ -33,7 +33,7 @@ struct NextParam {
 
 /// The sign-in form, with a fresh form token (also set as a cookie: the
 /// form counts only from the browser that was given it).
-fn login_form(viewer: &Viewer, next: &str, error: Option<&str>, status: StatusCode) -> Response {
+pub(super) fn login_form(viewer: &Viewer, next: &str, error: Option<&str>, status: StatusCode) -> Response {
     let token = hex::encode(rand::random::<[u8; 16]>());
     let markup = layout(
         viewer,

@@ -16,6 +16,7 @@ mod alerts;
 mod backup;
 mod cli;
 mod crash;
+mod dashboard;
 mod delivery;
 mod deploy;
 mod devnet;
@@ -51,6 +52,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(deploy::cases());
     cases.extend(devnet::cases());
     cases.extend(crash::cases());
+    cases.extend(dashboard::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());
     cases.extend(monitoring::cases());
