@@ -50,6 +50,7 @@ pub struct PrivateRow {
     pub exact_location: Option<String>,
     pub contacts: Option<String>,
     pub family_details: Option<String>,
+    pub internal_notes: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -190,12 +191,14 @@ async fn write_parts(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Res
     }
     let p = &alert.private;
     sqlx::query(
-        "INSERT INTO alert_private (alert_id, exact_location, contacts, family_details) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO alert_private (alert_id, exact_location, contacts, family_details, internal_notes) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(&p.exact_location)
     .bind(&p.contacts)
     .bind(&p.family_details)
+    .bind(&p.internal_notes)
     .execute(&mut *conn)
     .await?;
     if let Some(c) = &alert.consent {
@@ -270,7 +273,7 @@ pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredAlert>> {
             .fetch_all(&mut *conn)
             .await?;
     let private: Option<PrivateRow> =
-        sqlx::query_as("SELECT exact_location, contacts, family_details FROM alert_private WHERE alert_id = $1")
+        sqlx::query_as("SELECT exact_location, contacts, family_details, internal_notes FROM alert_private WHERE alert_id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;

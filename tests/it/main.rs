@@ -11,6 +11,7 @@ mod postgres;
 mod support;
 
 mod accounts;
+mod alert_form;
 mod actions;
 mod alerts;
 mod backup;
@@ -42,6 +43,7 @@ use support::{Backend, TestCase, TestEnv};
 fn all_cases() -> Vec<TestCase> {
     let mut cases = Vec::new();
     cases.extend(accounts::cases());
+    cases.extend(alert_form::cases());
     cases.extend(actions::cases());
     cases.extend(alerts::cases());
     cases.extend(backup::cases());
