@@ -272,11 +272,12 @@ pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredAlert>> {
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let private: Option<PrivateRow> =
-        sqlx::query_as("SELECT exact_location, contacts, family_details, internal_notes FROM alert_private WHERE alert_id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let private: Option<PrivateRow> = sqlx::query_as(
+        "SELECT exact_location, contacts, family_details, internal_notes FROM alert_private WHERE alert_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let consent: Option<ConsentRow> =
         sqlx::query_as("SELECT given_by, given_at, allowed_uses, withdrawn_at FROM alert_consent WHERE alert_id = $1")
             .bind(id)

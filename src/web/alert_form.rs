@@ -26,9 +26,8 @@ use crate::domain::alert::{
     Addressee, AlertInput, BusinessLink, Consent, Defender, LocalOnly, Perpetrator, RequestedAction,
 };
 use crate::domain::vocab::{
-    AddresseeKind, AlertStatus, Audience, BusinessSector, Certainty, ConsentUse, DefenderKind,
-    DefenderRelationship, Involvement, PerpetratorCategory, RequestedActionKind, Right, Severity,
-    Trust, Urgency, ViolationType,
+    AddresseeKind, AlertStatus, Audience, BusinessSector, Certainty, ConsentUse, DefenderKind, DefenderRelationship,
+    Involvement, PerpetratorCategory, RequestedActionKind, Right, Severity, Trust, Urgency, ViolationType,
 };
 use crate::error::Error;
 use crate::i18n::Lang;
@@ -580,16 +579,19 @@ impl FormState {
                 }
             }
         }
-        let texts = |f: fn(&TextBlock) -> &String| {
-            lang_map(self.texts.iter().map(|b| (b.lang.clone(), f(b).clone())))
-        };
+        let texts = |f: fn(&TextBlock) -> &String| lang_map(self.texts.iter().map(|b| (b.lang.clone(), f(b).clone())));
         let mut defenders = Vec::new();
         for (i, d) in self.defenders.iter().enumerate() {
             if blank(&d.name) {
                 continue;
             }
             let kind = pick(&mut errors, &format!("defenders[{i}].kind"), &d.kind, &choice);
-            let relationship = pick(&mut errors, &format!("defenders[{i}].relationship"), &d.relationship, &choice);
+            let relationship = pick(
+                &mut errors,
+                &format!("defenders[{i}].relationship"),
+                &d.relationship,
+                &choice,
+            );
             if let (Some(kind), Some(relationship)) = (kind, relationship) {
                 rows.defenders.push(i);
                 defenders.push(Defender {
@@ -610,8 +612,12 @@ impl FormState {
         violation_types.sort();
         let mut perpetrators = Vec::new();
         for (i, p) in self.perpetrators.iter().enumerate() {
-            let Some(category) = pick(&mut errors, &format!("perpetrators[{i}].category"), &p.category, &choice)
-            else {
+            let Some(category) = pick(
+                &mut errors,
+                &format!("perpetrators[{i}].category"),
+                &p.category,
+                &choice,
+            ) else {
                 if !blank(&p.details) {
                     errors.add_text(
                         format!("perpetrators[{i}].category"),
@@ -623,7 +629,12 @@ impl FormState {
             rows.perpetrators.push(i);
             perpetrators.push(Perpetrator {
                 category,
-                involvement: pick(&mut errors, &format!("perpetrators[{i}].involvement"), &p.involvement, &choice),
+                involvement: pick(
+                    &mut errors,
+                    &format!("perpetrators[{i}].involvement"),
+                    &p.involvement,
+                    &choice,
+                ),
                 details: optional(&p.details),
             });
         }
@@ -791,7 +802,10 @@ impl Errors {
         let mut out = Vec::new();
         for p in paths {
             if let Some(m) = self.by_field.get(p) {
-                self.shown.borrow_mut().entry(p.clone()).or_insert_with(|| id.to_string());
+                self.shown
+                    .borrow_mut()
+                    .entry(p.clone())
+                    .or_insert_with(|| id.to_string());
                 out.push(m.clone());
             }
         }
@@ -989,7 +1003,13 @@ impl<'a> Field<'a> {
         let shown = errors.at(&self.paths, &id);
         let invalid = (!shown.is_empty()).then_some("true");
         let describedby = described_by(&id, !shown.is_empty(), self.hint.is_some());
-        let dir = self.lang.map(|l| if Lang::from_tag(l) == Some(Lang::Ar) { "rtl" } else { "auto" });
+        let dir = self.lang.map(|l| {
+            if Lang::from_tag(l) == Some(Lang::Ar) {
+                "rtl"
+            } else {
+                "auto"
+            }
+        });
         html! {
             div.field {
                 label for=(id) { (self.label) }
@@ -1112,7 +1132,12 @@ fn audience_reach(viewer: &Viewer, page: &Page, form: &FormState, audience: Audi
     match audience {
         Audience::Node => viewer.t("form-audience-node-reach"),
         Audience::Restricted => {
-            let named: Vec<&str> = form.restricted_to.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let named: Vec<&str> = form
+                .restricted_to
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             if named.is_empty() {
                 viewer.t("form-audience-restricted-reach-none")
             } else {
@@ -1122,11 +1147,17 @@ fn audience_reach(viewer: &Viewer, page: &Page, form: &FormState, audience: Audi
         Audience::Trusted => viewer.t_with("form-audience-trusted-reach", &[("nodes", &hosts(&[Trust::Trusted]))]),
         Audience::Network => viewer.t_with(
             "form-audience-network-reach",
-            &[("nodes", &hosts(&[Trust::Trusted, Trust::Connected])), ("groups", &groups)],
+            &[
+                ("nodes", &hosts(&[Trust::Trusted, Trust::Connected])),
+                ("groups", &groups),
+            ],
         ),
         Audience::Public => viewer.t_with(
             "form-audience-public-reach",
-            &[("nodes", &hosts(&[Trust::Trusted, Trust::Connected])), ("groups", &groups)],
+            &[
+                ("nodes", &hosts(&[Trust::Trusted, Trust::Connected])),
+                ("groups", &groups),
+            ],
         ),
     }
 }
@@ -1152,7 +1183,7 @@ fn draw(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, errors: 
         style { (maud::PreEscaped(STYLE)) }
         h1 { (page.heading) }
         @if let Some(alert) = page.alert {
-            p.meta { (alert.number) " · " (viewer.label("status", alert.status.as_str())) }
+            p.meta { (viewer.t("review-status")) ": " (viewer.label("status", alert.status.as_str())) }
         }
         @if !errors.is_empty() {
             div.summary role="alert" id="error-summary" tabindex="-1" {
@@ -1212,14 +1243,14 @@ fn draw_form(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, err
                     @let name = |f: &str| format!("texts[{i}][{f}]");
                     @let lang = block.lang.as_str();
                     @let first = lang == first_lang;
-                    fieldset.row lang=(viewer.lang.code()) {
+                    fieldset.row {
                         legend { (language_name(viewer, lang)) }
                         input type="hidden" name=(name("lang")) value=(lang);
-                        @let title = Field::new(&name("title"), format!("title.{lang}"), viewer.t("form-title"), &block.title).lang(lang);
+                        @let title = Field::new(name("title"), format!("title.{lang}"), viewer.t("form-title"), &block.title).lang(lang);
                         (if first { title.also("title".into()) } else { title }.draw(errors))
-                        (Field::new(&name("summary"), format!("summary.{lang}"), viewer.t("form-summary"), &block.summary).lang(lang).multiline().draw(errors))
-                        (Field::new(&name("body"), format!("body.{lang}"), viewer.t("form-body"), &block.body).lang(lang).multiline().hint(viewer.t("form-body-hint")).draw(errors))
-                        @let link = Field::new(&name("link_to_work"), format!("link_to_work.{lang}"), viewer.t("form-link-to-work"), &block.link_to_work).lang(lang).multiline().hint(viewer.t("form-link-to-work-hint"));
+                        (Field::new(name("summary"), format!("summary.{lang}"), viewer.t("form-summary"), &block.summary).lang(lang).multiline().draw(errors))
+                        (Field::new(name("body"), format!("body.{lang}"), viewer.t("form-body"), &block.body).lang(lang).multiline().hint(viewer.t("form-body-hint")).draw(errors))
+                        @let link = Field::new(name("link_to_work"), format!("link_to_work.{lang}"), viewer.t("form-link-to-work"), &block.link_to_work).lang(lang).multiline().hint(viewer.t("form-link-to-work-hint"));
                         (if first { link.also("link_to_work".into()) } else { link }.draw(errors))
                     }
                 }
@@ -1243,7 +1274,7 @@ fn draw_form(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, err
                     @let path = |f: &str| format!("defenders[{i}].{f}");
                     fieldset.row {
                         legend { (viewer.t_with("form-defender-n", &[("n", &viewer.number(i + 1))])) }
-                        (Field::new(&name("name"), path("name"), viewer.t("form-defender-name"), &d.name).hint(viewer.t("form-defender-name-hint")).draw(errors))
+                        (Field::new(name("name"), path("name"), viewer.t("form-defender-name"), &d.name).hint(viewer.t("form-defender-name-hint")).draw(errors))
                         (select(viewer, errors, &name("kind"), &path("kind"), &viewer.t("form-defender-kind"), "defender-kind", &vocab(DefenderKind::VARIANTS), &d.kind, None))
                         (select(viewer, errors, &name("relationship"), &path("relationship"), &viewer.t("form-defender-relationship"), "defender-relationship", &vocab(DefenderRelationship::VARIANTS), &d.relationship, None))
                         @for (flag, on, key) in [("woman_defender", d.woman_defender, "form-defender-woman"), ("anonymised", d.anonymised, "form-defender-anonymised")] {
@@ -1272,7 +1303,7 @@ fn draw_form(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, err
                         legend { (viewer.t_with("form-perpetrator-n", &[("n", &viewer.number(i + 1))])) }
                         (select(viewer, errors, &name("category"), &path("category"), &viewer.t("form-perpetrator-category"), "perpetrator-category", &vocab(PerpetratorCategory::VARIANTS), &p.category, Some(&viewer.t("form-none-chosen"))))
                         (select(viewer, errors, &name("involvement"), &path("involvement"), &viewer.t("form-perpetrator-involvement"), "involvement", &vocab(Involvement::VARIANTS), &p.involvement, Some(&viewer.t("form-not-known"))))
-                        (Field::new(&name("details"), path("details"), viewer.t("form-perpetrator-details"), &p.details).multiline().draw(errors))
+                        (Field::new(name("details"), path("details"), viewer.t("form-perpetrator-details"), &p.details).multiline().draw(errors))
                     }
                 }
                 button type="submit" name="add" value="perpetrator" formaction=(add_to(&format!("f-perpetrators-{}-category", form.perpetrators.len()))) { (viewer.t("form-add-perpetrator")) }
@@ -1319,17 +1350,17 @@ fn draw_form(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, err
                             @let description = a.description.get(lang).cloned().unwrap_or_default();
                             @let model = a.model_text.get(lang).cloned().unwrap_or_default();
                             @let in_lang = language_name(viewer, lang);
-                            (Field::new(&format!("requested_actions[{i}][description][{lang}]"), format!("requested_actions[{i}].description.{lang}"), viewer.t_with("form-action-description", &[("language", &in_lang)]), &description).lang(lang).multiline().draw(errors))
-                            (Field::new(&format!("requested_actions[{i}][model_text][{lang}]"), format!("requested_actions[{i}].model_text.{lang}"), viewer.t_with("form-action-model-text", &[("language", &in_lang)]), &model).lang(lang).multiline().draw(errors))
+                            (Field::new(format!("requested_actions[{i}][description][{lang}]"), format!("requested_actions[{i}].description.{lang}"), viewer.t_with("form-action-description", &[("language", &in_lang)]), &description).lang(lang).multiline().draw(errors))
+                            (Field::new(format!("requested_actions[{i}][model_text][{lang}]"), format!("requested_actions[{i}].model_text.{lang}"), viewer.t_with("form-action-model-text", &[("language", &in_lang)]), &model).lang(lang).multiline().draw(errors))
                         }
-                        (Field::new(&format!("requested_actions[{i}][deadline]"), path("deadline"), viewer.t("form-action-deadline"), &a.deadline).kind("date").hint(viewer.t("form-date-hint")).draw(errors))
+                        (Field::new(format!("requested_actions[{i}][deadline]"), path("deadline"), viewer.t("form-action-deadline"), &a.deadline).kind("date").hint(viewer.t("form-date-hint")).draw(errors))
                         @for (j, ad) in a.addressees.iter().enumerate() {
                             @let name = |f: &str| format!("requested_actions[{i}][addressees][{j}][{f}]");
                             @let apath = |f: &str| format!("requested_actions[{i}].addressees[{j}].{f}");
                             fieldset.row {
                                 legend { (viewer.t_with("form-addressee-n", &[("n", &viewer.number(j + 1))])) }
-                                (Field::new(&name("name"), apath("name"), viewer.t("form-addressee-name"), &ad.name).draw(errors))
-                                (Field::new(&name("institution"), apath("institution"), viewer.t("form-addressee-institution"), &ad.institution).draw(errors))
+                                (Field::new(name("name"), apath("name"), viewer.t("form-addressee-name"), &ad.name).draw(errors))
+                                (Field::new(name("institution"), apath("institution"), viewer.t("form-addressee-institution"), &ad.institution).draw(errors))
                                 (select(viewer, errors, &name("kind"), &apath("kind"), &viewer.t("form-addressee-kind"), "addressee-kind", &vocab(AddresseeKind::VARIANTS), &ad.kind, None))
                             }
                         }
@@ -1451,7 +1482,10 @@ fn respond(
         peers: &data.1,
         alert,
     };
-    viewer.respond(status, layout(viewer, &heading, Some(who), draw(viewer, who, &page, form, errors)))
+    viewer.respond(
+        status,
+        layout(viewer, &heading, Some(who), draw(viewer, who, &page, form, errors)),
+    )
 }
 
 async fn new_page(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar) -> Response {
@@ -1539,7 +1573,17 @@ async fn new_post(
     let heading = viewer.t("form-new-heading");
     let mut form = FormState::read(&pairs);
     let draw = |status, form: &FormState, errors: &Errors| {
-        respond(&viewer, &who, status, "/alerts/new".into(), heading.clone(), None, &data, form, errors)
+        respond(
+            &viewer,
+            &who,
+            status,
+            "/alerts/new".into(),
+            heading.clone(),
+            None,
+            &data,
+            form,
+            errors,
+        )
     };
     let add = value_of(&pairs, "add");
     if !add.is_empty() {
@@ -1573,7 +1617,12 @@ async fn editable(state: &AppState, who: &SignedIn, id: &str) -> Result<AlertVie
     Ok(alert)
 }
 
-async fn edit_page(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar, Path(id): Path<String>) -> Response {
+async fn edit_page(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Response {
     let back = format!("/alerts/{id}/edit");
     let who = match signed_in(&state, &mut viewer, &jar, &back).await {
         Ok(s) => s,
@@ -1598,7 +1647,17 @@ async fn edit_page(State(state): State<AppState>, mut viewer: Viewer, jar: Cooki
         return viewer.respond(StatusCode::OK, layout(&viewer, &heading, Some(&who), body));
     }
     let form = FormState::of(&alert, &viewer);
-    respond(&viewer, &who, StatusCode::OK, back, heading, Some(&alert), &data, &form, &Errors::default())
+    respond(
+        &viewer,
+        &who,
+        StatusCode::OK,
+        back,
+        heading,
+        Some(&alert),
+        &data,
+        &form,
+        &Errors::default(),
+    )
 }
 
 /// Keeps the stored time of a date left as it was: the form shows dates
@@ -1631,7 +1690,12 @@ fn consent_differs(typed: &Consent, stored: Option<&Consent>) -> bool {
 /// service audits it, and refuses an edit that changes consent and widens
 /// the audience at once); when the audience narrows, the narrower audience
 /// is saved first, so the new consent never finds it too wide.
-async fn save_edit(state: &AppState, who: &SignedIn, alert: &AlertView, mut input: AlertInput) -> Result<AlertView, Error> {
+async fn save_edit(
+    state: &AppState,
+    who: &SignedIn,
+    alert: &AlertView,
+    mut input: AlertInput,
+) -> Result<AlertView, Error> {
     let staff = &who.staff;
     let new_consent = match input.consent.take() {
         Some(c) if consent_differs(&c, alert.consent.as_ref()) => Some(c),
@@ -1673,7 +1737,17 @@ async fn edit_post(
     let heading = viewer.t_with("form-edit-heading", &[("number", &alert.number)]);
     let mut form = FormState::read(&pairs);
     let draw = |status, form: &FormState, errors: &Errors| {
-        respond(&viewer, &who, status, back.clone(), heading.clone(), Some(&alert), &data, form, errors)
+        respond(
+            &viewer,
+            &who,
+            status,
+            back.clone(),
+            heading.clone(),
+            Some(&alert),
+            &data,
+            form,
+            errors,
+        )
     };
     let add = value_of(&pairs, "add");
     if !add.is_empty() {

@@ -31,7 +31,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/alerts/{id}/publish", post(publish))
         .route("/alerts/{id}/close", post(close))
         .route("/alerts/{id}/withdraw", post(withdraw))
-        .route("/alerts/{id}/consent/withdraw", get(consent_withdrawal_page).post(withdraw_consent))
+        .route(
+            "/alerts/{id}/consent/withdraw",
+            get(consent_withdrawal_page).post(withdraw_consent),
+        )
 }
 
 /// The steps `who` may take on `alert` in its status, as forms (and a link
@@ -52,9 +55,8 @@ pub(super) fn lifecycle_panel(viewer: &Viewer, who: &SignedIn, alert: &AlertView
     let can_submit = own && role.can_draft() && status == AlertStatus::Draft;
     let can_review = own && role.can_publish() && status == AlertStatus::InReview;
     let can_close = own && role.can_publish() && status == AlertStatus::Open;
-    let can_withdraw = own
-        && role.can_publish()
-        && matches!(status, AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open);
+    let can_withdraw =
+        own && role.can_publish() && matches!(status, AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open);
     let consent_open = alert.consent.as_ref().is_some_and(|c| c.withdrawn_at.is_none());
     let can_withdraw_consent = own && role.can_draft() && consent_open && status != AlertStatus::Withdrawn;
     let token = html! { input type="hidden" name="form_token" value=(who.form_token); };
@@ -131,7 +133,12 @@ struct StepForm {
 }
 
 /// The alert's page of steps and its history, with each review comment.
-async fn review_page(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar, Path(id): Path<String>) -> Response {
+async fn review_page(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Response {
     let who = match signed_in(&state, &mut viewer, &jar, &format!("/alerts/{id}/review")).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -200,11 +207,23 @@ async fn take_step(
     }
 }
 
-async fn submit(State(s): State<AppState>, v: Viewer, jar: CookieJar, Path(id): Path<String>, Form(f): Form<StepForm>) -> Response {
+async fn submit(
+    State(s): State<AppState>,
+    v: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Response {
     take_step(s, v, jar, id, f, |_| Ok(Transition::Submit)).await
 }
 
-async fn publish(State(s): State<AppState>, v: Viewer, jar: CookieJar, Path(id): Path<String>, Form(f): Form<StepForm>) -> Response {
+async fn publish(
+    State(s): State<AppState>,
+    v: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Response {
     take_step(s, v, jar, id, f, |_| Ok(Transition::Publish)).await
 }
 
@@ -221,7 +240,13 @@ async fn return_to_draft(
     .await
 }
 
-async fn close(State(s): State<AppState>, v: Viewer, jar: CookieJar, Path(id): Path<String>, Form(f): Form<StepForm>) -> Response {
+async fn close(
+    State(s): State<AppState>,
+    v: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Response {
     take_step(s, v, jar, id, f, |f| {
         let outcome = f
             .outcome
@@ -236,9 +261,17 @@ async fn close(State(s): State<AppState>, v: Viewer, jar: CookieJar, Path(id): P
     .await
 }
 
-async fn withdraw(State(s): State<AppState>, v: Viewer, jar: CookieJar, Path(id): Path<String>, Form(f): Form<StepForm>) -> Response {
+async fn withdraw(
+    State(s): State<AppState>,
+    v: Viewer,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Response {
     take_step(s, v, jar, id, f, |f| {
-        Ok(Transition::Withdraw { reason: f.reason.clone() })
+        Ok(Transition::Withdraw {
+            reason: f.reason.clone(),
+        })
     })
     .await
 }

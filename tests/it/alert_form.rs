@@ -101,10 +101,7 @@ impl Session {
             .await
             .unwrap();
         let status = resp.status();
-        let location = resp
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
+        let location = resp.headers().get("location").map(|l| l.to_str().unwrap().to_string());
         (status, location, resp.text().await.unwrap())
     }
 
@@ -149,7 +146,10 @@ fn every_field(token: &str, group: &str) -> Vec<(String, String)> {
         ("texts[0][lang]", "en"),
         ("texts[0][title]", "Water defenders threatened in Sololá"),
         ("texts[0][summary]", "Leaders of the water committee were threatened."),
-        ("texts[0][body]", "<p>Armed men came <b>at night</b>.</p><script>x()</script>"),
+        (
+            "texts[0][body]",
+            "<p>Armed men came <b>at night</b>.</p><script>x()</script>",
+        ),
         ("texts[0][link_to_work]", "They defend the lake against a concession."),
         ("texts[1][lang]", "es"),
         ("texts[1][title]", "Amenazas contra defensores del agua en Sololá"),
@@ -235,7 +235,10 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     // The audience picker names who each audience reaches.
     let (status, html) = web.get("/alerts/new").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(&format!("value=\"{group_uri}\"")), "the node's groups are offered");
+    assert!(
+        html.contains(&format!("value=\"{group_uri}\"")),
+        "the node's groups are offered"
+    );
     let trusted = html.split("id=\"audience-trusted-reach\"").nth(1).unwrap();
     assert!(
         trusted[..trusted.find("</small>").unwrap()].contains(&b.node.host()),
@@ -253,9 +256,15 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     assert_eq!(alert["status"], "draft");
     assert_eq!(alert["title"]["en"], "Water defenders threatened in Sololá");
     assert_eq!(alert["title"]["es"], "Amenazas contra defensores del agua en Sololá");
-    assert_eq!(alert["summary"], json!({"en": "Leaders of the water committee were threatened."}));
+    assert_eq!(
+        alert["summary"],
+        json!({"en": "Leaders of the water committee were threatened."})
+    );
     assert_eq!(alert["body"]["en"], "<p>Armed men came <b>at night</b>.</p>");
-    assert_eq!(alert["link_to_work"]["en"], "They defend the lake against a concession.");
+    assert_eq!(
+        alert["link_to_work"]["en"],
+        "They defend the lake against a concession."
+    );
     assert_eq!(
         alert["defenders"],
         json!([
@@ -294,7 +303,10 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     assert_eq!(alert["audience"], "network");
     assert_eq!(alert["consent"]["given_by"], "María Tuy");
     assert_eq!(alert["consent"]["given_at"], "2026-01-05T00:00:00Z");
-    assert_eq!(alert["consent"]["allowed_uses"], json!(["private_advocacy", "public_appeal"]));
+    assert_eq!(
+        alert["consent"]["allowed_uses"],
+        json!(["private_advocacy", "public_appeal"])
+    );
     assert_eq!(
         alert["local_only"],
         json!({
@@ -322,16 +334,24 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     set(&mut resend, "country", "GT");
     let (status, _, page) = web.post(&format!("/alerts/{id}/edit"), &resend).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    let (_, history) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}/history")).await;
+    let (_, history) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{id}/history"))
+        .await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1, "{history}");
 
-    // An edit with a new, wider consent records the consent as its own step.
-    let mut wider = resend.clone();
-    wider.retain(|(k, v)| !(k == "consent[allowed_uses]" && v == "public_appeal"));
-    set(&mut wider, "audience", "trusted");
-    let (status, _, page) = web.post(&format!("/alerts/{id}/edit"), &wider).await;
+    // An edit that narrows the consent and the audience saves the narrower
+    // audience first, then records the consent as its own step.
+    let mut narrower = resend.clone();
+    // Groups relay only network and public alerts.
+    narrower.retain(|(k, v)| !(k == "consent[allowed_uses]" && v == "public_appeal") && k != "groups");
+    set(&mut narrower, "audience", "trusted");
+    let (status, _, page) = web.post(&format!("/alerts/{id}/edit"), &narrower).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-    let (_, history) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}/history")).await;
+    let (_, history) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{id}/history"))
+        .await;
     let actions: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
@@ -342,11 +362,38 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     let (_, alert) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}")).await;
     assert_eq!(alert["audience"], "trusted");
     assert_eq!(alert["consent"]["allowed_uses"], json!(["private_advocacy"]));
+    // Wider consent and a wider audience: the consent is recorded first.
+    let mut wider = resend.clone();
+    set(&mut wider, "audience", "public");
+    wider.retain(|(k, _)| k != "groups");
+    let (status, _, page) = web.post(&format!("/alerts/{id}/edit"), &wider).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, history) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{id}/history"))
+        .await;
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["created", "edited", "consent_recorded", "consent_recorded", "edited"],
+        "{history}"
+    );
+    let (_, alert) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}")).await;
+    assert_eq!(alert["audience"], "public");
+    assert!(alert.get("groups").is_none(), "no groups: {alert}");
 
     // Nothing local-only reaches the other node once it is published.
     let steps = [("submit", &a.coordinator), ("publish", &a.coordinator)];
     for (step, token) in steps {
-        let (status, body) = a.node.post(token, &format!("/api/v1/alerts/{id}/{step}"), &json!({})).await;
+        let (status, body) = a
+            .node
+            .post(token, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     crate::support::deliver_all(&[&a.node, &b.node]).await;
@@ -391,7 +438,10 @@ async fn a_refused_form_keeps_everything_typed_with_errors_at_their_fields(env: 
     ] {
         assert!(html.contains(typed), "{typed} was kept");
     }
-    assert!(html.contains(r#"name="audience" value="public" checked"#), "the audience chosen is kept");
+    assert!(
+        html.contains(r#"name="audience" value="public" checked"#),
+        "the audience chosen is kept"
+    );
     assert!(html.contains(r#"value="surveillance""#));
     assert!(!html.contains(r#"value="surveillance" checked"#));
 
@@ -440,8 +490,15 @@ async fn a_refused_form_keeps_everything_typed_with_errors_at_their_fields(env: 
     form.retain(|(k, _)| k != "groups");
     let (status, _, html) = member.post("/alerts/new", &form).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("Only coordinators and administrators can share an alert beyond this node."));
-    assert!(html.contains("SECRET-NOTES source is her cousin"), "kept after a refusal too");
+    let at = html
+        .split("id=\"f-audience-error\"")
+        .nth(1)
+        .expect("an error at the audience");
+    assert!(at[..at.find("</span>").unwrap()].contains("Only coordinators and administrators can share"));
+    assert!(
+        html.contains("SECRET-NOTES source is her cousin"),
+        "kept after a refusal too"
+    );
 
     // A form without the session's token changes nothing.
     let mut forged = every_field("guessed", "");
@@ -456,7 +513,14 @@ async fn add_buttons_draw_the_form_again_with_everything_typed(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let web = Session::sign_in(&a, Role::Member, "green-member").await;
     let (_, html) = web.get("/alerts/new?lang=fr").await;
-    assert!(html.contains(r#"name="texts[0][lang]" value="fr""#), "starts with the viewer's language");
+    assert!(
+        html.contains(r#"name="texts[0][lang]" value="fr""#),
+        "starts with the viewer's language"
+    );
+    assert!(
+        html.contains(r#"formaction="/alerts/new#f-defenders-1-name""#),
+        "the button brings the new row into view"
+    );
     let token = token_of(&html);
     let typed = pairs(&[
         ("form_token", &token),
@@ -473,7 +537,10 @@ async fn add_buttons_draw_the_form_again_with_everything_typed(env: TestEnv) {
     add_language.push(("add".into(), "language".into()));
     let (status, _, html) = web.post("/alerts/new", &add_language).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(r#"name="texts[1][lang]" value="ar""#), "one more language");
+    assert!(
+        html.contains(r#"name="texts[1][lang]" value="ar""#),
+        "one more language"
+    );
     assert!(html.contains(r#"name="texts[1][title]""#));
     assert!(html.contains(r#"lang="ar" dir="rtl""#), "Arabic is typed right to left");
     assert!(html.contains("Menaces contre des défenseurs"));
@@ -488,7 +555,6 @@ async fn add_buttons_draw_the_form_again_with_everything_typed(env: TestEnv) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"name="defenders[1][name]""#), "one more defender");
     assert!(html.contains("Awa Diop"));
-    assert!(html.contains("#f-defenders-1-name"), "the button brings the new row into view");
 
     let mut add_addressee = typed.clone();
     add_addressee.push(("requested_actions[0][kind]".into(), "letter".into()));
@@ -531,7 +597,10 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(status_of(id.clone()).await["status"], "in_review");
     let (_, page) = member.get(&format!("/alerts/{id}/edit")).await;
-    assert!(!page.contains(r#"data-step="publish""#), "a member sees no publish button");
+    assert!(
+        !page.contains(r#"data-step="publish""#),
+        "a member sees no publish button"
+    );
     // …and a member's publish is refused by the service all the same.
     let (status, _) = member.step(&id, "publish", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -544,12 +613,18 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
         .step(&id, "return", &[("note", "Please check the date of the threats.")])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, history) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}/history")).await;
+    let (_, history) = a
+        .node
+        .get(&a.coordinator, &format!("/api/v1/alerts/{id}/history"))
+        .await;
     let last = history["items"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["action"], "returned_to_draft");
     assert_eq!(last["note"], "Please check the date of the threats.");
     let (_, page) = member.get(&format!("/alerts/{id}/review")).await;
-    assert!(page.contains("Please check the date of the threats."), "the comment is on the page");
+    assert!(
+        page.contains("Please check the date of the threats."),
+        "the comment is on the page"
+    );
 
     // Submitted again, published by the coordinator, then closed with its outcome.
     assert_eq!(member.step(&id, "submit", &[]).await.0, StatusCode::SEE_OTHER);
@@ -558,7 +633,11 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
     let (_, page) = coordinator.get(&format!("/alerts/{id}/edit")).await;
     assert!(page.contains(r#"data-step="close""#), "a published alert can be closed");
     let (status, _) = coordinator
-        .step(&id, "close", &[("outcome", "released"), ("note", "She was released on bail.")])
+        .step(
+            &id,
+            "close",
+            &[("outcome", "released"), ("note", "She was released on bail.")],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let closed = status_of(id.clone()).await;
@@ -584,17 +663,28 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("every node that received it"), "{page}");
     assert!(page.contains("This cannot be undone."));
-    assert_eq!(status_of(third.clone()).await["status"], "draft", "showing the page changes nothing");
+    assert_eq!(
+        status_of(third.clone()).await["status"],
+        "draft",
+        "showing the page changes nothing"
+    );
     // Without the confirmation of that page, nothing happens.
     let token = token_of(&page);
     let (status, _, _) = member
-        .post(&format!("/alerts/{third}/consent/withdraw"), &pairs(&[("form_token", &token)]))
+        .post(
+            &format!("/alerts/{third}/consent/withdraw"),
+            &pairs(&[("form_token", &token)]),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _, _) = member
         .post(
             &format!("/alerts/{third}/consent/withdraw"),
-            &pairs(&[("form_token", &token), ("confirm", "yes"), ("note", "She asked us by phone.")]),
+            &pairs(&[
+                ("form_token", &token),
+                ("confirm", "yes"),
+                ("note", "She asked us by phone."),
+            ]),
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -605,10 +695,16 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
     // A step without the session's token is refused and changes nothing.
     let fourth = draft("member").await;
     let (status, _, html) = member
-        .post(&format!("/alerts/{fourth}/submit"), &pairs(&[("form_token", "guessed")]))
+        .post(
+            &format!("/alerts/{fourth}/submit"),
+            &pairs(&[("form_token", "guessed")]),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("This form has expired") || html.contains("form has expired"), "{html}");
+    assert!(
+        html.contains("This form has expired") || html.contains("form has expired"),
+        "{html}"
+    );
     assert_eq!(status_of(fourth.clone()).await["status"], "draft");
     // Nor does another session's token work.
     let other = coordinator.token("/alerts/new").await;
@@ -678,11 +774,17 @@ async fn the_form_in_a_browser_in_spanish_and_arabic(env: TestEnv) {
     }
     click(page, "button[type=submit]").await;
     wait_for_path(page, "/alerts/new").await;
+    page.goto(&format!("{}/alerts/new?lang=es", a.node.base)).await.unwrap();
     assert_eq!(browser.texts("h1").await, ["Nueva alerta"]);
 
     // Typed in Spanish; a second language added on the way keeps it all.
     type_into(page, "texts[0][title]", "Amenazas contra defensoras del agua").await;
-    type_into(page, "texts[0][link_to_work]", "Defienden el lago frente a una concesión.").await;
+    type_into(
+        page,
+        "texts[0][link_to_work]",
+        "Defienden el lago frente a una concesión.",
+    )
+    .await;
     type_into(page, "defenders[0][name]", "Rosa Ixcot").await;
     click(page, "input[name='defenders[0][woman_defender]']").await;
     choose(page, "new_language", "en").await;
@@ -763,12 +865,24 @@ async fn the_form_in_a_browser_in_spanish_and_arabic(env: TestEnv) {
             let root = page.find(Locator::Css("html")).await.unwrap();
             assert_eq!(root.attr("lang").await.unwrap().as_deref(), Some(lang));
             let overflow = page
-                .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
                 .await
                 .unwrap();
-            assert!(overflow.as_i64().unwrap_or(0) <= 0, "{device} {lang}: {overflow} px too wide");
+            assert!(
+                overflow.as_i64().unwrap_or(0) <= 0,
+                "{device} {lang}: {overflow} px too wide"
+            );
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("alert-form-{lang}-{device}.png")), png).unwrap();
+            // The audience picker, further down the same page.
+            page.execute("document.getElementById('f-audience').scrollIntoView();", vec![])
+                .await
+                .unwrap();
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("alert-form-audience-{lang}-{device}.png")), png).unwrap();
         }
     }
     browser.stop().await;

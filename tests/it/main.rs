@@ -11,8 +11,8 @@ mod postgres;
 mod support;
 
 mod accounts;
-mod alert_form;
 mod actions;
+mod alert_form;
 mod alerts;
 mod backup;
 mod cli;
