@@ -51,6 +51,7 @@ pub struct PrivateRow {
     pub exact_location: Option<String>,
     pub contacts: Option<String>,
     pub family_details: Option<String>,
+    pub internal_notes: Option<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -210,12 +211,14 @@ async fn write_parts(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Res
     }
     let p = &alert.private;
     sqlx::query(
-        "INSERT INTO alert_private (alert_id, exact_location, contacts, family_details) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO alert_private (alert_id, exact_location, contacts, family_details, internal_notes) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
     .bind(&p.exact_location)
     .bind(&p.contacts)
     .bind(&p.family_details)
+    .bind(&p.internal_notes)
     .execute(&mut *conn)
     .await?;
     if let Some(c) = &alert.consent {
@@ -289,11 +292,12 @@ pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<StoredAlert>> {
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let private: Option<PrivateRow> =
-        sqlx::query_as("SELECT exact_location, contacts, family_details FROM alert_private WHERE alert_id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let private: Option<PrivateRow> = sqlx::query_as(
+        "SELECT exact_location, contacts, family_details, internal_notes FROM alert_private WHERE alert_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let consent: Option<ConsentRow> =
         sqlx::query_as("SELECT given_by, given_at, allowed_uses, withdrawn_at FROM alert_consent WHERE alert_id = $1")
             .bind(id)

@@ -191,6 +191,9 @@ pub struct LocalOnly {
     pub contacts: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_details: Option<String>,
+    /// The organisation's own notes on the case (sources, follow-up, doubts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_notes: Option<String>,
 }
 
 /// What a client sends to create or edit an alert. Create: title, link_to_work,
@@ -517,6 +520,7 @@ impl AlertDraft {
             ("local_only.exact_location", &self.local_only.exact_location),
             ("local_only.contacts", &self.local_only.contacts),
             ("local_only.family_details", &self.local_only.family_details),
+            ("local_only.internal_notes", &self.local_only.internal_notes),
         ] {
             check_optional_text(&mut errors, name, value, MAX_LONG_TEXT);
         }

@@ -162,6 +162,7 @@ pub(crate) fn draft_of(stored: &StoredAlert) -> Result<AlertDraft> {
             exact_location: stored.private.exact_location.clone(),
             contacts: stored.private.contacts.clone(),
             family_details: stored.private.family_details.clone(),
+            internal_notes: stored.private.internal_notes.clone(),
         },
     })
 }
@@ -286,6 +287,7 @@ fn stored_from(row: AlertRow, draft: &AlertDraft) -> Result<StoredAlert> {
             exact_location: draft.local_only.exact_location.clone(),
             contacts: draft.local_only.contacts.clone(),
             family_details: draft.local_only.family_details.clone(),
+            internal_notes: draft.local_only.internal_notes.clone(),
         },
         consent,
     })

@@ -33,9 +33,11 @@ const FORM_COOKIE: &str = "tadamun_form";
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
+mod alert_form;
 mod dashboard;
 mod groups;
 mod responses;
+mod review;
 mod session;
 
 pub fn router() -> Router<AppState> {
@@ -44,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(responses::routes())
         .merge(groups::routes())
+        .merge(alert_form::routes())
+        .merge(review::routes())
 }
 
 /// Who is looking and in which language: `?lang=` (which the switcher's

@@ -424,12 +424,13 @@ async fn other_organisations_see_only_what_they_may(env: TestEnv) {
     // Local-only fields reach only the author organisation's staff.
     let (_, own) = node.get(&coordinator, &path).await;
     assert_eq!(own["local_only"]["exact_location"], "14.1234,-91.5678 SECRET-LOCATION");
+    assert_eq!(own["local_only"]["internal_notes"], "SECRET-NOTES");
     for token in [&blue, &red] {
         let (_, list) = node.get(token, "/api/v1/alerts").await;
         let (_, one) = node.get(token, &path).await;
         for text in [list.to_string(), one.to_string()] {
             assert!(
-                !text.contains("SECRET-LOCATION") && !text.contains("SECRET-CONTACT"),
+                !text.contains("SECRET-LOCATION") && !text.contains("SECRET-CONTACT") && !text.contains("SECRET-NOTES"),
                 "{text}"
             );
             assert!(!text.contains("the community council"), "consent never shown to others");

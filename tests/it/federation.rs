@@ -256,6 +256,7 @@ async fn alerts_reach_exactly_the_nodes_their_audience_allows(env: TestEnv) {
             "SECRET-LOCATION",
             "SECRET-CONTACT",
             "SECRET-FAMILY",
+            "SECRET-NOTES",
             "community council",
             "coord",
         ] {

@@ -476,7 +476,7 @@ pub fn alert_body() -> Value {
             "deadline": "2030-01-01T00:00:00Z"
         }],
         "consent": {"given_by": "the community council", "given_at": "2026-01-01T10:00:00Z", "allowed_uses": ["public_appeal", "private_advocacy"]},
-        "local_only": {"exact_location": "14.1234,-91.5678 SECRET-LOCATION", "contacts": "+502 5555 0000 SECRET-CONTACT", "family_details": "SECRET-FAMILY"}
+        "local_only": {"exact_location": "14.1234,-91.5678 SECRET-LOCATION", "contacts": "+502 5555 0000 SECRET-CONTACT", "family_details": "SECRET-FAMILY", "internal_notes": "SECRET-NOTES"}
     })
 }
 
