@@ -508,9 +508,9 @@ fn page_body(
         p.meta {
             span.status data-status=(shown.status) { (viewer.label("status", shown.status.as_str())) }
             @if let Some(at) = shown.published_at {
-                " · " (viewer.t_with("alert-published", &[("date", &viewer.date_time(at))]))
+                " · " (viewer.t_with("alert-published-on", &[("date", &viewer.date_time(at))]))
             }
-            " · " (viewer.t_with("alert-updated", &[("date", &viewer.date_time(shown.updated_at))]))
+            " · " (viewer.t_with("alert-updated-on", &[("date", &viewer.date_time(shown.updated_at))]))
         }
         @if let Some(origin) = &shown.origin { (origin_box(viewer, origin)) }
         @if shown.own {
@@ -518,7 +518,7 @@ fn page_body(
                 // The lifecycle buttons (edit, submit, return, publish, close,
                 // withdraw, consent withdrawal) come here, for the author
                 // organisation only:
-                // (super::review::lifecycle_panel(viewer, who, shown.local.as_ref()))
+                // @if let Some(alert) = &shown.local { (super::review::lifecycle_panel(viewer, who, alert)) }
                 @if who.staff.role.can_draft() && matches!(shown.status, AlertStatus::Draft | AlertStatus::InReview | AlertStatus::Open) {
                     p { a id="edit-link" href=(format!("{}/edit", view_path.trim_end_matches("/view"))) { (viewer.t("alert-edit")) } }
                 }
@@ -634,7 +634,7 @@ fn page_body(
                         }
                         @if let Some((l, text)) = pick_in(&a.model_text, &reading, viewer) {
                             details.model {
-                                summary { (viewer.t("alert-model-text")) " (" (language_name(viewer, l)) ")" }
+                                summary { (viewer.t("alert-model-letter")) " (" (language_name(viewer, l)) ")" }
                                 div.letter lang=(l) dir=(dir_of(l)) { (text) }
                             }
                         }
@@ -829,7 +829,7 @@ fn answer_forms(
                 @let again = answering.filter(|a| a.kind == kind);
                 details.answer id=(format!("answer-{kind}")) open[again.is_some()] {
                     summary { (viewer.t(&format!("answer-kind-{kind}"))) }
-                    form method="post" action=(place.answers_path()) novalidate[again.is_some()] {
+                    form method="post" action=(place.answers_path()) {
                         input type="hidden" name="form_token" value=(who.form_token);
                         input type="hidden" name="kind" value=(kind);
                         @let values = again.map_or(&empty, |a| &a.values);
@@ -1103,7 +1103,7 @@ fn correction_form(
                 h1 { (heading) }
                 p { a href=(back) { (viewer.t("answer-back")) } }
                 p.meta { (viewer.t_with("answer-recorded", &[("date", &viewer.date_time(a.published_at))])) }
-                form id="correct" method="post" action=(format!("/actions/{}/correct", a.id)) novalidate[errors.is_some()] {
+                form id="correct" method="post" action=(format!("/actions/{}/correct", a.id)) {
                     input type="hidden" name="form_token" value=(who.form_token);
                     (answer_fields(viewer, a.kind, "correct", values, errors, false))
                     p { button type="submit" { (viewer.t("answer-correct-button")) } }

@@ -12,6 +12,7 @@ mod support;
 
 mod accounts;
 mod actions;
+mod alert_page;
 mod alerts;
 mod backup;
 mod cli;
@@ -43,6 +44,7 @@ fn all_cases() -> Vec<TestCase> {
     let mut cases = Vec::new();
     cases.extend(accounts::cases());
     cases.extend(actions::cases());
+    cases.extend(alert_page::cases());
     cases.extend(alerts::cases());
     cases.extend(backup::cases());
     cases.extend(validation::cases());
