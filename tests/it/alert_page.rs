@@ -456,6 +456,23 @@ async fn overflows(page: &fantoccini::Client) -> bool {
     wide.as_bool().unwrap()
 }
 
+/// Signs in through the sign-in form.
+async fn sign_in(page: &fantoccini::Client, base: &str, username: &str) {
+    page.goto(&format!("{base}/login")).await.unwrap();
+    for (field, value) in [("username", username), ("password", "a long page password")] {
+        let input = page.find(Locator::Css(&format!("input[name={field}]"))).await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    page.find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(page, "/login").await;
+    page.wait().for_element(Locator::Css("header form")).await.unwrap();
+}
+
 async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "blue").await;
@@ -475,22 +492,15 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
     assert_eq!(status, StatusCode::CREATED, "{body}");
     deliver_all(&all).await;
 
-    // Signed in with the browser's own cookie: the session of a member of
-    // staff on B (no second factor), copied into the browser.
-    let blue = Session::of(&b, "blue", Role::Member, "blue-member").await;
-    let green = Session::of(&a, "green", Role::Member, "green-member").await;
+    // Members of staff (no second factor), signed in through the page.
+    Session::of(&b, "blue", Role::Member, "blue-member").await;
+    Session::of(&a, "green", Role::Member, "green-member").await;
     let browser = Browser::start().await;
     let page = browser.client();
     let dir = screenshot_dir();
 
-    let use_session = |session: &Session| {
-        let (name, value) = session.cookie.split_once('=').unwrap();
-        fantoccini::cookies::Cookie::new(name.to_string(), value.to_string())
-    };
-
     // A's page, in English and Arabic, desktop and phone.
-    page.goto(&format!("{}/login", a.node.base)).await.unwrap();
-    page.add_cookie(use_session(&green)).await.unwrap();
+    sign_in(page, &a.node.base, "green-member").await;
     for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         page.set_window_size(width, height).await.unwrap();
         for lang in ["en", "ar"] {
@@ -518,8 +528,7 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
         .unwrap();
 
     // B's page of it: a pledge through the form, in the browser.
-    page.goto(&format!("{}/login", b.node.base)).await.unwrap();
-    page.add_cookie(use_session(&blue)).await.unwrap();
+    sign_in(page, &b.node.base, "blue-member").await;
     page.set_window_size(1280, 900).await.unwrap();
     let remote = format!("{}/network/alerts/{on_b}/view?lang=en", b.node.base);
     page.goto(&remote).await.unwrap();
