@@ -16,6 +16,7 @@ alert-financier = الجهة الممولة
 alert-pseudonym = اسم مستعار
 alert-woman-defender = مدافعة عن حقوق الإنسان
 alert-model-letter = رسالة نموذجية
+alert-no-answers = لا توجد ردود لعرضها بعد.
 alert-history = السجل
 alert-changed = ما تغيّر:
 alert-origin = مصدر هذا التنبيه

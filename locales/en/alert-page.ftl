@@ -16,6 +16,7 @@ alert-financier = Financier
 alert-pseudonym = pseudonym
 alert-woman-defender = woman human rights defender
 alert-model-letter = Model letter
+alert-no-answers = No answers to show yet.
 alert-history = History
 alert-changed = Changed:
 alert-origin = Where this alert comes from

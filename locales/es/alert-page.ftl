@@ -16,6 +16,7 @@ alert-financier = Financiador
 alert-pseudonym = seudónimo
 alert-woman-defender = defensora de derechos humanos
 alert-model-letter = Carta modelo
+alert-no-answers = Todavía no hay respuestas que mostrar.
 alert-history = Historial
 alert-changed = Cambios:
 alert-origin = De dónde viene esta alerta

@@ -16,6 +16,7 @@ alert-financier = Bailleur de fonds
 alert-pseudonym = pseudonyme
 alert-woman-defender = défenseure des droits humains
 alert-model-letter = Lettre type
+alert-no-answers = Aucune réponse à afficher pour l'instant.
 alert-history = Historique
 alert-changed = Modifié :
 alert-origin = D'où vient cette alerte

@@ -909,7 +909,7 @@ fn answer_fields(
         }
         @match kind {
             ActionKind::LetterSent => {
-                p {
+                p.field {
                     label for=(id("addressee")) { (viewer.t("answer-addressee")) }
                     input id=(id("addressee")) name="addressee" value=(values.addressee) required maxlength="300"
                         aria-invalid=[error_of("addressee").map(|_| "true")] aria-describedby=[described("addressee", false)];
@@ -917,7 +917,7 @@ fn answer_fields(
                 }
             }
             ActionKind::Pledge => {
-                p {
+                p.field {
                     label for=(id("due")) { (viewer.t("answer-due")) }
                     input id=(id("due")) name="due" type="date" value=(values.due) required
                         aria-invalid=[error_of("due").map(|_| "true")] aria-describedby=[described("due", true)];
@@ -952,7 +952,7 @@ fn answer_fields(
             }
             ActionKind::Cosign | ActionKind::Statement => {}
         }
-        p {
+        p.field {
             label for=(id("content")) {
                 (viewer.t(if needs_text { "answer-text" } else { "answer-note" }))
             }
@@ -964,7 +964,7 @@ fn answer_fields(
             (field_error("content"))
         }
         @if choose_language {
-            p {
+            p.field {
                 label for=(id("language")) { (viewer.t("answer-language")) }
                 select id=(id("language")) name="language" {
                     @for l in Lang::ALL {

@@ -85,7 +85,9 @@ pub(super) fn collective_response(
                 p { a href=(letter) { (viewer.t("responses-letter-link")) } }
             }
             h3 { (viewer.t("responses-list")) }
-            @for a in responses.items.iter().filter(|a| listed(a)) {
+            @let shown: Vec<&ActionView> = responses.items.iter().filter(|a| listed(a)).collect();
+            @if shown.is_empty() { p.meta id="no-responses" { (viewer.t("alert-no-answers")) } }
+            @for a in shown {
                 (action_article(viewer, a, None))
             }
             @if !responses.support_offers_visible {

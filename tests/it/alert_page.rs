@@ -517,6 +517,17 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
             assert_eq!(browser.count("#local-only").await, 1);
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("alert-page-{lang}-{device}.png")), png).unwrap();
+            // Further down: what stays on this node, and the answers.
+            for section in ["local-only", "collective"] {
+                page.execute(
+                    &format!("document.getElementById('{section}').scrollIntoView()"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+                let png = page.screenshot().await.unwrap();
+                std::fs::write(dir.join(format!("alert-page-{lang}-{device}-{section}.png")), png).unwrap();
+            }
         }
     }
     page.goto(&format!("{}/alerts/{alert}/view?lang=ar", a.node.base))
@@ -578,6 +589,11 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
             assert!(!overflows(page).await, "remote {lang} {device}: wider than the window");
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("alert-page-remote-{lang}-{device}.png")), png).unwrap();
+            page.execute("document.getElementById('your-answers').scrollIntoView()", vec![])
+                .await
+                .unwrap();
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("alert-page-remote-{lang}-{device}-answers.png")), png).unwrap();
         }
     }
     // The correction form, at phone width in Arabic.
