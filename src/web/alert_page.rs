@@ -189,7 +189,10 @@ async fn load_local(state: &AppState, who: &SignedIn, id: &str) -> Result<Shown,
 async fn load_network(state: &AppState, who: &SignedIn, id: &str) -> Result<Shown, Error> {
     let received = crate::services::remote_alerts::read_visible(state, &who.staff, id).await?;
     let (row, alert) = (received.row, received.alert);
-    let by = received.author_name.clone().unwrap_or_else(|| row.attributed_to.clone());
+    let by = received
+        .author_name
+        .clone()
+        .unwrap_or_else(|| row.attributed_to.clone());
     Ok(Shown {
         number: row.number.clone(),
         content: alert.domain_content(),
@@ -414,7 +417,16 @@ async fn show(
             .unwrap_or_default()
     };
     let heading = format!("{} · {title}", shown.number);
-    let body = page_body(viewer, who, place, &shown, &responses, &our_actor, content_lang, answering.as_ref());
+    let body = page_body(
+        viewer,
+        who,
+        place,
+        &shown,
+        &responses,
+        &our_actor,
+        content_lang,
+        answering.as_ref(),
+    );
     viewer.respond(status, layout(viewer, &heading, Some(who), body))
 }
 
@@ -724,7 +736,11 @@ fn origin_box(viewer: &Viewer, origin: &Origin) -> Markup {
             p.meta {
                 @if let Some((method, created)) = &origin.proof {
                     (viewer.t("alert-signature-key")) " " code.content id="signature-key" { (method) }
-                    " · " (viewer.t("alert-signature-made")) " " span translate="no" { (created) }
+                    " · " (viewer.t("alert-signature-made")) " "
+                    @match DateTime::parse_from_rfc3339(created) {
+                        Ok(at) => time datetime=(created) { (viewer.date_time(at.with_timezone(&Utc))) },
+                        Err(_) => span translate="no" { (created) },
+                    }
                     br;
                 }
                 (viewer.t_with("alert-received", &[("date", &viewer.date_time(origin.received_at))]))
@@ -845,7 +861,15 @@ fn answer_forms(
 
 /// The translated message for a field the service or the page refused.
 fn error_message(viewer: &Viewer, field: &str) -> String {
-    let known = ["content", "due", "addressee", "support_type", "outcome", "shareable", "kind"];
+    let known = [
+        "content",
+        "due",
+        "addressee",
+        "support_type",
+        "outcome",
+        "shareable",
+        "kind",
+    ];
     let base = field.split(['.', '[']).next().unwrap_or(field);
     if known.contains(&base) {
         viewer.t(&format!("answer-error-{}", base.replace('_', "-")))

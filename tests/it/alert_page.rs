@@ -196,8 +196,14 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_eq!(text_of(&html, "origin-host"), a.node.host());
     assert_eq!(text_of(&html, "origin-org"), "Org green");
-    assert_eq!(attribute_of(&html, "signature", "data-verified").as_deref(), Some("on-arrival"));
-    assert!(text_of(&html, "signature").contains("Signature verified on arrival."), "{html}");
+    assert_eq!(
+        attribute_of(&html, "signature", "data-verified").as_deref(),
+        Some("on-arrival")
+    );
+    assert!(
+        text_of(&html, "signature").contains("Signature verified on arrival."),
+        "{html}"
+    );
     assert!(
         text_of(&html, "signature-key").starts_with(&format!("{}#", a.org_actor())),
         "the proof's key is the author's: {}",
@@ -206,16 +212,34 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     // The facts, with the script of the body gone and the pseudonym marked.
     assert!(html.contains("<b>threatened</b>"), "{html}");
     assert!(!html.contains("<script>alert"), "{html}");
-    assert!(html.contains("data-pseudonym=\"true\" data-woman-defender=\"true\""), "{html}");
+    assert!(
+        html.contains("data-pseudonym=\"true\" data-woman-defender=\"true\""),
+        "{html}"
+    );
     assert!(html.contains("Hidro Example S.A.") && html.contains("Example Bank"));
-    assert!(html.contains("We urge you to investigate the threats."), "the model letter");
+    assert!(
+        html.contains("We urge you to investigate the threats."),
+        "the model letter"
+    );
     assert!(html.contains("Attorney General, Public Ministry"), "its addressee");
     // Never what stays on A's node, nor a lifecycle for B to run.
-    for secret in ["SECRET-LOCATION", "SECRET-CONTACT", "SECRET-FAMILY", "the community council"] {
+    for secret in [
+        "SECRET-LOCATION",
+        "SECRET-CONTACT",
+        "SECRET-FAMILY",
+        "the community council",
+    ] {
         assert!(!html.contains(secret), "{secret} on B's page");
     }
     assert!(!html.contains("id=\"local-only\"") && !html.contains("id=\"edit-link\""));
-    for kind in ["cosign", "statement", "letter_sent", "pledge", "support_offer", "report"] {
+    for kind in [
+        "cosign",
+        "statement",
+        "letter_sent",
+        "pledge",
+        "support_offer",
+        "report",
+    ] {
         assert!(html.contains(&format!("id=\"answer-{kind}\"")), "a form to {kind}");
     }
     assert!(html.len() < 60_000, "the page weighs {} bytes", html.len());
@@ -224,7 +248,10 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
 
     // A form from elsewhere changes nothing.
     let (status, _, body) = blue
-        .post(&answers, &[("form_token", "guessed"), ("kind", "cosign"), ("shareable", "yes")])
+        .post(
+            &answers,
+            &[("form_token", "guessed"), ("kind", "cosign"), ("shareable", "yes")],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("The form has expired"), "{body}");
@@ -263,7 +290,10 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("role=\"alert\""), "an announced error summary");
     assert_eq!(text_of(&html, "pledge-due-error"), "Give a due date from today on.");
-    assert_eq!(attribute_of(&html, "pledge-due", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        attribute_of(&html, "pledge-due", "aria-invalid").as_deref(),
+        Some("true")
+    );
     assert_eq!(
         attribute_of(&html, "pledge-due", "aria-describedby").as_deref(),
         Some("pledge-due-hint pledge-due-error")
@@ -272,7 +302,10 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
         html.contains("We will raise it with the embassy &amp; the EU delegation.</textarea>"),
         "the text typed is still there"
     );
-    assert!(html.contains("<details class=\"answer\" id=\"answer-pledge\" open>"), "the form stays open");
+    assert!(
+        html.contains("<details class=\"answer\" id=\"answer-pledge\" open>"),
+        "the form stays open"
+    );
     // A date in the past, as the service refuses it.
     let (status, _, html) = blue
         .post(
@@ -328,14 +361,20 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     // The correction form, prefilled with the pledge as typed.
     let (status, html) = blue.get(&format!("/actions/{pledge}/correct")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert_eq!(attribute_of(&html, "correct-due", "value").as_deref(), Some("2030-03-15"));
+    assert_eq!(
+        attribute_of(&html, "correct-due", "value").as_deref(),
+        Some("2030-03-15")
+    );
     assert!(html.contains("We will raise it with the embassy &amp; the EU delegation.</textarea>"));
     let (status, location, _) = blue
         .post(
             &format!("/actions/{pledge}/correct"),
             &[
                 ("form_token", &token),
-                ("content", "We will raise it with the embassy & the EU delegation, and the UN."),
+                (
+                    "content",
+                    "We will raise it with the embassy & the EU delegation, and the UN.",
+                ),
                 ("language", "en"),
                 ("due", "2030-04-30"),
                 ("shareable", "yes"),
@@ -391,11 +430,19 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     assert!(kinds.contains(&"cosign") && kinds.contains(&"pledge"), "{collective:?}");
     assert!(!kinds.contains(&"statement"), "retracted: {collective:?}");
     assert!(html.contains("and the UN."), "the corrected pledge");
-    for secret in ["SECRET-LOCATION", "SECRET-CONTACT", "SECRET-FAMILY", "the community council"] {
+    for secret in [
+        "SECRET-LOCATION",
+        "SECRET-CONTACT",
+        "SECRET-FAMILY",
+        "the community council",
+    ] {
         assert!(text_of(&html, "local-only").contains(secret), "{secret} for A's staff");
     }
     assert!(text_of(&html, "local-only").contains("never leave this node"));
-    assert!(html.contains("href=\"/alerts/") && html.contains("/letter\""), "the letter's link");
+    assert!(
+        html.contains("href=\"/alerts/") && html.contains("/letter\""),
+        "the letter's link"
+    );
     assert!(!html.contains("id=\"origin\""), "our own alert has no origin box");
     // The history: created, submitted, published, by whom.
     assert!(html.contains("data-action=\"created\"") && html.contains("data-action=\"published\""));
@@ -407,7 +454,12 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     let red_on_a = Session::of(&a, "red", Role::Member, "red-on-a").await;
     let (status, html) = red_on_a.get(&own_page).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    for secret in ["SECRET-LOCATION", "SECRET-CONTACT", "SECRET-FAMILY", "the community council"] {
+    for secret in [
+        "SECRET-LOCATION",
+        "SECRET-CONTACT",
+        "SECRET-FAMILY",
+        "the community council",
+    ] {
         assert!(!html.contains(secret), "{secret} shown to another organisation");
     }
     assert!(!html.contains("id=\"local-only\"") && !html.contains("id=\"lifecycle\""));
@@ -415,7 +467,11 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     // The title in the reader's language first, with the others as links.
     let (_, html) = green.get(&format!("{own_page}?lang=es")).await;
     assert_eq!(attribute_of(&html, "alert-title", "id").as_deref(), Some("alert-title"));
-    assert!(text_of(&html, "alert-title").ends_with(TITLE_ES), "{}", text_of(&html, "alert-title"));
+    assert!(
+        text_of(&html, "alert-title").ends_with(TITLE_ES),
+        "{}",
+        text_of(&html, "alert-title")
+    );
     let links = text_of(&html, "content-languages");
     assert!(links.contains("English") && links.contains("Français"), "{links}");
     assert!(!links.contains("Español"), "{links}");
@@ -424,7 +480,11 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     assert!(text_of(&html, "alert-title").ends_with(TITLE_FR));
     // A language the alert is not in: the reader's, then English.
     let (_, html) = green.get(&format!("{own_page}?content=de&lang=ar")).await;
-    assert!(text_of(&html, "alert-title").ends_with(TITLE_EN), "{}", text_of(&html, "alert-title"));
+    assert!(
+        text_of(&html, "alert-title").ends_with(TITLE_EN),
+        "{}",
+        text_of(&html, "alert-title")
+    );
     let (_, html) = green.get(&format!("{own_page}?lang=en")).await;
     assert!(text_of(&html, "alert-title").ends_with(TITLE_EN));
 
@@ -559,12 +619,9 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
         .await
         .unwrap();
     // What a date picker sets, whatever the order of the browser's locale.
-    page.execute(
-        "document.getElementById('pledge-due').value = '2030-03-15'",
-        vec![],
-    )
-    .await
-    .unwrap();
+    page.execute("document.getElementById('pledge-due').value = '2030-03-15'", vec![])
+        .await
+        .unwrap();
     page.find(Locator::Css("#answer-pledge button[type=submit]"))
         .await
         .unwrap()
@@ -596,6 +653,22 @@ async fn alert_pages_in_english_and_arabic_at_desktop_and_phone_width(env: TestE
             std::fs::write(dir.join(format!("alert-page-remote-{lang}-{device}-answers.png")), png).unwrap();
         }
     }
+    // An answer form opened, at phone width in Arabic.
+    page.find(Locator::Css("#answer-support_offer summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.execute(
+        "document.getElementById('answer-support_offer').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert!(!overflows(page).await, "the open form is wider than the window");
+    let png = page.screenshot().await.unwrap();
+    std::fs::write(dir.join("alert-page-remote-ar-phone-form.png"), png).unwrap();
     // The correction form, at phone width in Arabic.
     let correct = page
         .find(Locator::Css("#your-answers a.correct"))
