@@ -210,15 +210,24 @@ async fn target_of(state: &AppState, staff: &Staff, row: &ActionRow) -> Result<T
     }
 }
 
-fn require_permission(staff: &Staff, kind: ActionKind) -> Result<()> {
+/// Whether `staff`'s role may record (and change) an action of `kind`: any
+/// role but viewer acts, but only a coordinator or admin speaks in the
+/// organisation's name (co-signs, makes statements).
+pub fn allowed(staff: &Staff, kind: ActionKind) -> bool {
     if kind.speaks_for_the_organisation() {
-        staff.require(
-            staff.role.can_publish(),
-            &format!("record a `{kind}` in your organisation's name (a coordinator or admin can)"),
-        )
+        staff.role.can_publish()
     } else {
-        staff.require(staff.role.can_draft(), "record solidarity actions")
+        staff.role.can_draft()
     }
+}
+
+fn require_permission(staff: &Staff, kind: ActionKind) -> Result<()> {
+    let what = if kind.speaks_for_the_organisation() {
+        format!("record a `{kind}` in your organisation's name (a coordinator or admin can)")
+    } else {
+        "record solidarity actions".to_string()
+    };
+    staff.require(allowed(staff, kind), &what)
 }
 
 fn draft_of(row: &ActionRow) -> Result<ActionDraft> {
@@ -569,6 +578,45 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
     tx.commit().await?;
     state.deliveries.notify_one();
     view_of(&row, None)
+}
+
+/// The alert an action answers, by this node's id for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnsweredAlert {
+    /// One of this node's alerts.
+    Local(String),
+    /// An alert received from another node.
+    Network(String),
+}
+
+/// One of the organisation's own actions, and the alert it answers (`None`
+/// when the organisation can no longer see it: withdrawn, or no longer
+/// addressed to it).
+#[derive(Debug, Clone)]
+pub struct OwnAction {
+    pub view: ActionView,
+    pub alert: Option<AnsweredAlert>,
+}
+
+/// One of `staff`'s organisation's standing actions, for its staff to correct
+/// or retract; another organisation's is refused as [`correct`] refuses it.
+pub async fn own(state: &AppState, staff: &Staff, id: &str) -> Result<OwnAction> {
+    let row = own_action(state, staff, id).await?;
+    let kept = if row.kind == "pledge" {
+        q::kept_pledges(&state.db, &row.alert_uri).await?
+    } else {
+        Vec::new()
+    };
+    let view = view_of(&row, pledge_status(&row, &kept, state.clock.now()))?;
+    let alert = match target_of(state, staff, &row).await {
+        Ok(target) => Some(match target.which {
+            Which::Local(stored) => AnsweredAlert::Local(stored.row.id),
+            Which::Remote(remote) => AnsweredAlert::Network(remote.local_id),
+        }),
+        Err(Error::NotFound(_)) => None,
+        Err(other) => return Err(other),
+    };
+    Ok(OwnAction { view, alert })
 }
 
 pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {

@@ -46,6 +46,43 @@ pub async fn get_visible(state: &AppState, staff: &Staff, local_id: &str) -> Res
     Ok(row)
 }
 
+/// A received alert as staff read it: the document its author sent, who the
+/// author is, and what the author's integrity proof on it claims.
+#[derive(Debug, Clone)]
+pub struct ReceivedAlert {
+    pub row: RemoteAlertRow,
+    /// As received, its HTML sanitised (see [`on_alert`]).
+    pub alert: AlertObject,
+    /// The author organisation's name, as its actor document gives it.
+    pub author_name: Option<String>,
+    /// The key and time the author's proof on the alert names. Nothing is
+    /// stored about verifying it because nothing unverified is stored: the
+    /// alert was written here only after [`on_alert`] verified this proof
+    /// and the activity's.
+    pub proof: Option<crate::federation::proof::ProofClaims>,
+}
+
+/// A received alert, by its id on this node, with its document, as `staff`
+/// may see it (the answers of [`get_visible`]).
+pub async fn read_visible(state: &AppState, staff: &Staff, local_id: &str) -> Result<ReceivedAlert> {
+    let row = get_visible(state, staff, local_id).await?;
+    let alert: AlertObject = serde_json::from_str(&row.document)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored remote alert unreadable: {e}")))?;
+    let author_name = crate::db::actors::find_remote(&state.db.pool, &row.attributed_to)
+        .await?
+        .and_then(|actor| actor.name);
+    let proof = alert
+        .proof
+        .as_ref()
+        .and_then(|proof| crate::federation::proof::claims(&serde_json::json!({ "proof": proof })).ok());
+    Ok(ReceivedAlert {
+        row,
+        alert,
+        author_name,
+        proof,
+    })
+}
+
 /// Create or Update of an Alert. Only its author may make or change it, and
 /// only with integrity proofs by the author's own keys.
 pub async fn on_alert(

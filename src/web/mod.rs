@@ -34,6 +34,7 @@ const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'
                    frame-ancestors 'none'; base-uri 'none'";
 
 mod alert_form;
+mod alert_page;
 mod dashboard;
 mod groups;
 mod responses;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(groups::routes())
         .merge(alert_form::routes())
         .merge(review::routes())
+        .merge(alert_page::routes())
 }
 
 /// Who is looking and in which language: `?lang=` (which the switcher's
@@ -263,7 +265,16 @@ header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;border-bott
 nav.languages{margin-inline-start:auto}nav.languages a,nav.languages span{margin-inline-start:.5rem}\
 nav.languages span{font-weight:bold}header form{margin:0}.error{color:#a00}.meta{color:#555}\
 article{border-top:1px solid #eee;padding:.5rem 0}.letter{white-space:pre-wrap;font-family:Georgia,serif}\
-th{text-align:start;padding-inline-end:1rem}.content{overflow-wrap:anywhere}";
+th{text-align:start;padding-inline-end:1rem}.content{overflow-wrap:anywhere}\
+nav.main{display:flex;flex-wrap:wrap;gap:0 .75rem}.plain{white-space:pre-line}.box{border:1px solid #bbb;border-radius:.3rem;padding:0 1rem;margin:1rem 0}\
+.private{border-color:#a60;background:#fff8ec}dl.facts{display:grid;grid-template-columns:minmax(6rem,max-content) 1fr;\
+gap:.25rem 1rem}dl.facts dd{margin:0;overflow-wrap:anywhere}ul.inline{margin:0;padding:0;list-style:none}\
+ul.inline li{display:inline}ul.inline li+li::before{content:' · '}.tag{font-size:.85em;border:1px solid #777;\
+border-radius:.2rem;padding:0 .3rem}details{margin:.5rem 0}summary{cursor:pointer;font-weight:bold}\
+label.choice,.field>label,.field>small{display:block}fieldset{margin:.5rem 0}textarea,input:not([type=radio],[type=checkbox]),select{\
+box-sizing:border-box;max-width:100%;font:inherit}textarea{width:100%}.error-summary{border:2px solid #a00;padding:0 1rem}\
+[aria-invalid=true]{border-color:#a00}.controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline}\
+@media(max-width:30rem){dl.facts{display:block}dl.facts dd{margin-block-end:.5rem}}";
 
 /// A page that says what went wrong, with the status the API would give:
 /// a translated headline, and the node's own words as detail.

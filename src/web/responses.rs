@@ -7,12 +7,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use maud::{PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::{Viewer, error_page, layout, signed_in, urlencode};
 use crate::i18n::Lang;
-use crate::services::actions::{self, On};
+use crate::services::actions::{self, ActionView, On, Responses};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -52,42 +52,75 @@ async fn responses_page(
                 h1 { (heading) }
                 p.title { (viewer.pick(&alert.content.title)) }
                 p.meta { (viewer.t("responses-status")) ": " (viewer.label("status", alert.status.as_str())) }
-                h2 { (viewer.t("responses-collective")) }
-                table {
-                    @for (kind, n) in &responses.counts {
-                        tr { th scope="row" { (viewer.label("response-kind", kind)) } td.count data-kind=(kind) { (n) } }
-                    }
-                }
-                h2 { (viewer.t("responses-cosigned-by")) }
-                @if responses.cosignatories.is_empty() { p.meta { (viewer.t("responses-none")) } }
-                ul id="cosignatories" {
-                    @for s in &responses.cosignatories { li { (s.name) } }
-                }
-                p { a href=(format!("/alerts/{id}/letter")) { (viewer.t("responses-letter-link")) } }
-                h2 { (viewer.t("responses-list")) }
-                @for a in &responses.items {
-                    article.action data-kind=(a.kind) {
-                        p.meta {
-                            strong { (a.org_name) } " · " (viewer.label("response-kind", a.kind.as_str()))
-                            @if let Some(t) = a.support_type { " · " (viewer.label("support-type", t.as_str())) }
-                            @if let Some(o) = a.outcome { " · " (viewer.label("report-outcome", o.as_str())) }
-                            @if let Some(d) = a.due { " · " (viewer.t_with("response-due", &[("date", &d.format("%Y-%m-%d").to_string())])) }
-                            @if let Some(s) = a.pledge_status { " · " (viewer.label("pledge-status", s)) }
-                            @if let Some(to) = &a.addressee { " · " (viewer.t_with("response-to", &[("addressee", to)])) }
-                        }
-                        @for (lang, text) in &a.content {
-                            // Stored sanitised; cleaned again here, so a page never
-                            // depends on what an older version let through.
-                            div.content lang=(lang) { (PreEscaped(crate::domain::html::for_page(text))) }
-                        }
-                    }
-                }
-                @if !responses.support_offers_visible {
-                    p.meta { (viewer.t("responses-offers-private")) }
-                }
+                p { a href=(format!("/alerts/{id}/view")) { (viewer.t("alert-page-link")) } }
+                (collective_response(&viewer, &responses, Some(&format!("/alerts/{id}/letter")), |_| true))
             },
         ),
     )
+}
+
+/// The collective response as the viewer may see it: the standing answers
+/// counted by kind, who co-signed, the link to the sign-on letter (our own
+/// alerts have one), and the answers `listed` picks.
+pub(super) fn collective_response(
+    viewer: &Viewer,
+    responses: &Responses,
+    letter: Option<&str>,
+    listed: impl Fn(&ActionView) -> bool,
+) -> Markup {
+    html! {
+        section id="collective" aria-labelledby="collective-heading" {
+            h2 id="collective-heading" { (viewer.t("responses-collective")) }
+            table {
+                @for (kind, n) in &responses.counts {
+                    tr { th scope="row" { (viewer.label("response-kind", kind)) } td.count data-kind=(kind) { (viewer.number(n)) } }
+                }
+            }
+            h3 { (viewer.t("responses-cosigned-by")) }
+            @if responses.cosignatories.is_empty() { p.meta { (viewer.t("responses-none")) } }
+            ul id="cosignatories" {
+                @for s in &responses.cosignatories { li { (s.name) } }
+            }
+            @if let Some(letter) = letter {
+                p { a href=(letter) { (viewer.t("responses-letter-link")) } }
+            }
+            h3 { (viewer.t("responses-list")) }
+            @let shown: Vec<&ActionView> = responses.items.iter().filter(|a| listed(a)).collect();
+            @if shown.is_empty() { p.meta id="no-responses" { (viewer.t("alert-no-answers")) } }
+            @for a in shown {
+                (action_article(viewer, a, None))
+            }
+            @if !responses.support_offers_visible {
+                p.meta { (viewer.t("responses-offers-private")) }
+            }
+        }
+    }
+}
+
+/// One organisation's answer, with what its kind carries, and `controls` for
+/// the organisation's own staff.
+pub(super) fn action_article(viewer: &Viewer, a: &ActionView, controls: Option<Markup>) -> Markup {
+    html! {
+        article.action id=(format!("answer-{}", a.id)) data-kind=(a.kind) data-id=(a.id) {
+            p.meta {
+                strong { (a.org_name) } " · " (viewer.label("response-kind", a.kind.as_str()))
+                @if let Some(t) = a.support_type { " · " (viewer.label("support-type", t.as_str())) }
+                @if let Some(o) = a.outcome { " · " (viewer.label("report-outcome", o.as_str())) }
+                @if let Some(d) = a.due { " · " span.due { (viewer.t_with("response-due", &[("date", &viewer.date(d))])) } }
+                @if let Some(s) = a.pledge_status { " · " span.pledge-status data-status=(s) { (viewer.label("pledge-status", s)) } }
+                @if let Some(to) = &a.addressee { " · " (viewer.t_with("response-to", &[("addressee", to)])) }
+                " · " time datetime=(a.published_at.to_rfc3339()) { (viewer.date_time(a.published_at)) }
+            }
+            @for (lang, text) in &a.content {
+                // Stored sanitised; cleaned again here, so a page never
+                // depends on what an older version let through.
+                div.content.plain lang=(lang) dir=(Lang::from_tag(lang).map_or("auto", Lang::dir)) {
+                    (PreEscaped(crate::domain::html::for_page(text)))
+                }
+            }
+            @if let Some(controls) = controls { (controls) }
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,7 @@ mod support;
 mod accounts;
 mod actions;
 mod alert_form;
+mod alert_page;
 mod alerts;
 mod backup;
 mod cli;
@@ -46,6 +47,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(accounts::cases());
     cases.extend(alert_form::cases());
     cases.extend(actions::cases());
+    cases.extend(alert_page::cases());
     cases.extend(alerts::cases());
     cases.extend(backup::cases());
     cases.extend(validation::cases());
