@@ -150,7 +150,7 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
         )
         .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next}");
-        assert_eq!(resp.headers()["location"], "/login", "{next}");
+        assert_eq!(resp.headers()["location"], "/", "{next}: the dashboard instead");
     }
 
     let browser = Browser::start().await;
