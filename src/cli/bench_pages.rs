@@ -30,6 +30,8 @@ pub const PAGES: &[(&str, &str)] = &[
         "/?source=network&urgency=immediate&country=GT&page=2",
     ),
     ("dashboard, text search", "/?q=defender+7"),
+    ("alert page, ours", "/alerts/{own}/view"),
+    ("alert page, from the network", "/network/alerts/{network}/view"),
 ];
 
 /// The targets for every page.
