@@ -5,12 +5,12 @@
 //! consent is refused with its reason, and the lifecycle from draft to
 //! closed, withdrawn, or withdrawn for lack of consent.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
 
-use crate::browser::{Browser, screenshot_dir, wait_for_path};
+use crate::browser::{Browser, choose, click, screenshot_dir, tick, type_into, wait_for_path};
 use crate::federation::{Member, peer};
 use crate::support::{TestCase, TestEnv, post_login, set_cookie};
 use crate::{once, tests};
@@ -716,37 +716,6 @@ async fn the_review_steps_from_draft_to_closed_and_withdrawn(env: TestEnv) {
 }
 
 /// Types `text` into the field named `name`.
-async fn type_into(page: &Client, name: &str, text: &str) {
-    let field = page
-        .find(Locator::Css(&format!("[name='{name}']")))
-        .await
-        .unwrap_or_else(|_| panic!("a field {name}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn choose(page: &Client, name: &str, value: &str) {
-    page.find(Locator::Css(&format!("select[name='{name}']")))
-        .await
-        .unwrap()
-        .select_by_value(value)
-        .await
-        .unwrap();
-}
-
-async fn tick(page: &Client, name: &str, value: &str) {
-    page.find(Locator::Css(&format!("input[name='{name}'][value='{value}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn click(page: &Client, css: &str) {
-    page.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
-}
-
 async fn the_form_in_a_browser_in_spanish_and_arabic(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let (_, totp) = a

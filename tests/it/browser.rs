@@ -159,3 +159,46 @@ pub fn screenshot_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Types into the field named `name`, replacing what it held.
+pub async fn type_into(page: &Client, name: &str, text: &str) {
+    let field = page
+        .find(Locator::Css(&format!("[name='{name}']")))
+        .await
+        .unwrap_or_else(|_| panic!("a field {name}"));
+    field.clear().await.unwrap_or_else(|e| panic!("clearing {name}: {e}"));
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {name}: {e}"));
+}
+
+/// Chooses `value` in the select named `name`.
+pub async fn choose(page: &Client, name: &str, value: &str) {
+    page.find(Locator::Css(&format!("select[name='{name}']")))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// Ticks the checkbox or radio button `name` with `value`.
+pub async fn tick(page: &Client, name: &str, value: &str) {
+    page.find(Locator::Css(&format!("input[name='{name}'][value='{value}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `css` finds.
+pub async fn click(page: &Client, css: &str) {
+    page.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("finding {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}

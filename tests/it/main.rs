@@ -35,6 +35,7 @@ mod protocol;
 mod public;
 mod rings;
 mod signed_alerts;
+mod staff_journey;
 mod validation;
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(devnet::cases());
     cases.extend(crash::cases());
     cases.extend(dashboard::cases());
+    cases.extend(staff_journey::cases());
     cases.extend(federation::cases());
     cases.extend(groups::cases());
     cases.extend(monitoring::cases());
