@@ -180,6 +180,28 @@ async fn seed(
         let urgency = URGENCIES[n % URGENCIES.len()];
         let host = format!("node{}.example", n % 5);
         let id = format!("https://{host}/alerts/{}", new_id());
+        let at = chrono::DateTime::from_timestamp_millis(now - n as i64 * 45_000).unwrap_or_default();
+        // What a node would have sent: the alert's wire document.
+        let object = crate::federation::wire::AlertObject::build(
+            url::Url::parse(&id)?,
+            format!("NET-{n:05}"),
+            url::Url::parse(&format!("https://{host}/orgs/org{}", n % 3))?,
+            AlertStatus::Open,
+            urgency,
+            Severity::Extreme,
+            Certainty::Confirmed,
+            Audience::Network,
+            COUNTRIES[(n / 3) % COUNTRIES.len()].into(),
+            &c,
+            at,
+            at,
+            None,
+            1,
+            None,
+            None,
+            Vec::new(),
+            Vec::new(),
+        );
         let row = RemoteAlertRow {
             id,
             local_id: new_id(),
@@ -194,7 +216,7 @@ async fn seed(
             country: COUNTRIES[(n / 3) % COUNTRIES.len()].into(),
             title: c.title["en"].clone(),
             search_text: format!("defender {}\n", n + own),
-            document: serde_json::to_string(&c)?,
+            document: serde_json::to_string(&object)?,
             version: 1,
             published_at: now - n as i64 * 45_000,
             updated_at: now - n as i64 * 45_000,
