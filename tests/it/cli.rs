@@ -514,6 +514,11 @@ async fn bench_reports_every_figure(env: TestEnv) {
         "what bounds fan-out on this machine",
         "could reach at most",
         "a quarter of a signature",
+        "dashboard, first page",
+        "alert page, ours",
+        "alert page, from the network",
+        "of 50 ms",
+        "of 60 KB",
     ] {
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
     }
