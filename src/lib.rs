@@ -7,8 +7,10 @@
 //!
 //! 1. **Adapters** turn a request into a service call and its answer back:
 //!    - [`api`]: the JSON API under `/api/v1` and its OpenAPI description.
-//!    - [`web`]: pages for staff (sign-in, an alert's responses, its letter,
-//!      groups) in four languages, with form tokens.
+//!    - [`web`]: pages for staff in four languages, one module per page
+//!      family (sign-in, the dashboard, the alert form, the review steps, the
+//!      alert's page with answers, responses and letter, groups), with form
+//!      tokens.
 //!    - [`pages`]: public pages for browsers at an organisation's and a public
 //!      alert's URL, in four languages.
 //!    - [`inbound`]: what other servers ask: the inbox pipeline, one file per

@@ -1,6 +1,10 @@
-//! Web pages for staff: sign-in, the collective response to an alert, its
-//! sign-on letter (as a page and as a plain-text document to send as is), and
-//! the groups this node knows.
+//! Web pages for staff: sign-in (`session`), the dashboard at `/`
+//! (`dashboard`), the alert form (`alert_form`), the review and publication
+//! steps (`review`), an alert's page with the organisation's answers
+//! (`alert_page`), the collective response and sign-on letter (`responses`),
+//! and the groups this node knows (`groups`). This module holds what they
+//! share: who is looking and in which language, the layout, form tokens and
+//! the error page.
 //! Pages enforce exactly what the JSON API enforces: they call the same
 //! services with the signed-in staff member.
 //!

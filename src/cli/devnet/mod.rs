@@ -583,8 +583,13 @@ fn print_summary(nodes: &[DevNode], network: &Network, dir: &Path, kept: bool, t
     );
     println!();
     println!(
-        "Sign in at NODE/login (or POST NODE/api/v1/auth/token); every password is {}",
+        "Sign in at NODE/ (the pages: alerts, a new alert, groups) or with POST NODE/api/v1/auth/token; \
+         every password is {}",
         scenario::PASSWORD
+    );
+    println!(
+        "a browser keeps one sign-in per host name, whatever the port: open a second node at \
+         http://127.0.0.1:PORT (or in a private window) to stay signed in on both"
     );
     println!("coordinators and admins also give a code: a recovery code below (each works once) or their app's");
     for account in &network.accounts {
@@ -604,6 +609,10 @@ fn print_summary(nodes: &[DevNode], network: &Network, dir: &Path, kept: bool, t
     println!();
     let first = &network.alerts[0];
     println!("Then look at, signed in:");
+    println!(
+        "  {}/alerts/{}/view  ({}, as {}): the alert's page, its steps and answers",
+        nodes[first.node].base, first.id, first.number, first.author
+    );
     println!(
         "  {}/alerts/{}/responses  ({}, as {}): answers from B and C",
         nodes[first.node].base, first.id, first.number, first.author
