@@ -159,9 +159,10 @@ pub fn negotiate(asked: Option<&str>, accept_language: Option<&str>) -> Lang {
         .unwrap_or(Lang::En)
 }
 
-/// Every language's messages, parsed once.
+/// Every language's messages, parsed once, and its names of countries.
 pub struct Texts {
     bundles: HashMap<Lang, FluentBundle<FluentResource>>,
+    countries: HashMap<Lang, icu_experimental::displaynames::RegionDisplayNames>,
 }
 
 impl std::fmt::Debug for Texts {
@@ -175,7 +176,15 @@ impl Texts {
     /// the tests, so an error in one is a bug: it panics at start-up.
     pub fn load() -> Texts {
         let mut bundles = HashMap::new();
+        let mut countries = HashMap::new();
         for lang in Lang::ALL {
+            let locale: icu_locale_core::Locale = lang.code().parse().expect("our language tags parse");
+            let names = icu_experimental::displaynames::RegionDisplayNames::try_new(
+                locale.into(),
+                icu_experimental::displaynames::DisplayNamesOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("country names in {}: {e}", lang.code()));
+            countries.insert(lang, names);
             let tag = lang.code().parse().expect("our language tags parse");
             let mut bundle = FluentBundle::new_concurrent(vec![tag]);
             // Variables keep their own direction (Fluent wraps them in
@@ -190,7 +199,17 @@ impl Texts {
             }
             bundles.insert(lang, bundle);
         }
-        Texts { bundles }
+        Texts { bundles, countries }
+    }
+
+    /// A country's name in `lang` (CLDR's), from its ISO 3166-1 code; the
+    /// code itself when it names no country.
+    pub fn country(&self, lang: Lang, code: &str) -> String {
+        code.parse::<icu_locale_core::subtags::Region>()
+            .ok()
+            .and_then(|region| self.countries.get(&lang)?.of(region))
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
     }
 
     /// The message `key` in `lang`.
@@ -243,6 +262,16 @@ impl Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn countries_are_named_in_each_language() {
+        let texts = Texts::load();
+        assert_eq!(texts.country(Lang::En, "SY"), "Syria");
+        assert_eq!(texts.country(Lang::Fr, "SY"), "Syrie");
+        assert_eq!(texts.country(Lang::Es, "SY"), "Siria");
+        assert_eq!(texts.country(Lang::Ar, "GT"), "غواتيمالا");
+        assert_eq!(texts.country(Lang::En, "not a code"), "not a code");
+    }
 
     #[test]
     fn dates_and_numbers_are_written_for_the_language() {

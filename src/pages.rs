@@ -169,9 +169,7 @@ pub async fn alert_page(state: &AppState, id: &str, asked: Option<&str>, headers
     };
     let (title_lang, title) = page.pick(&alert.title).unwrap_or(("", ""));
     let other_language = title_lang != page.lang.code();
-    let country = isocountry::CountryCode::for_alpha2(&alert.country)
-        .map(|c| c.name().to_string())
-        .unwrap_or_else(|_| alert.country.clone());
+    let country = page.texts.country(page.lang, &alert.country);
     let markup = page.layout(
         title,
         html! {

@@ -218,11 +218,14 @@ fn optional(text: &str) -> Option<String> {
     (!blank(text)).then(|| text.trim().to_string())
 }
 
-/// A country as typed: its code, or its name as the list of names gives it.
-fn country_code(text: &str) -> String {
+/// A country as typed: its code, or its name in the page's language or in
+/// English, as the list of names gives it.
+fn country_code(text: &str, viewer: &Viewer) -> String {
     let typed = text.trim();
     if typed.chars().count() > 2
-        && let Some(found) = isocountry::CountryCode::iter().find(|c| c.name().eq_ignore_ascii_case(typed))
+        && let Some(found) = isocountry::CountryCode::iter().find(|c| {
+            c.name().eq_ignore_ascii_case(typed) || viewer.country(c.alpha2()).to_lowercase() == typed.to_lowercase()
+        })
     {
         return found.alpha2().to_string();
     }
@@ -730,7 +733,7 @@ impl FormState {
             urgency: pick(&mut errors, "urgency", &self.urgency, &choice),
             severity: pick(&mut errors, "severity", &self.severity, &choice),
             certainty: pick(&mut errors, "certainty", &self.certainty, &choice),
-            country: Some(country_code(&self.country)),
+            country: Some(country_code(&self.country, viewer)),
             region: Some(self.region.clone()),
             place: Some(self.place.clone()),
             defenders: Some(defenders),
@@ -1332,7 +1335,7 @@ fn draw_form(viewer: &Viewer, who: &SignedIn, page: &Page, form: &FormState, err
                     input id=(country_id) name="country" value=(form.country) list="countries" autocomplete="off" size="12"
                         aria-invalid=[(!country_errors.is_empty()).then_some("true")] aria-describedby=[described_by(&country_id, !country_errors.is_empty(), true)];
                     datalist id="countries" {
-                        @for c in isocountry::CountryCode::iter() { option value=(c.alpha2()) label=(c.name()) {} }
+                        @for c in isocountry::CountryCode::iter() { option value=(c.alpha2()) label=(viewer.country(c.alpha2())) {} }
                     }
                 }
                 (Field::new("region", "region", viewer.t("form-region"), &form.region).draw(errors))

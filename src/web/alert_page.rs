@@ -554,7 +554,7 @@ fn page_body(
                 dt { (viewer.t("alert-field-certainty")) } dd data-field="certainty" { (viewer.label("certainty", shown.certainty.as_str())) }
                 dt { (viewer.t("alert-where")) }
                 dd data-field="place" {
-                    span translate="no" { (shown.country) }
+                    span.country data-code=(shown.country) { (viewer.country(&shown.country)) }
                     @if let Some(r) = &c.region { ", " (r) }
                     @if let Some(p) = &c.place { ", " (p) }
                 }

@@ -417,7 +417,7 @@ fn alert_row(viewer: &Viewer, item: &DashboardItem, now: DateTime<Utc>) -> Marku
             div.meta {
                 span.org { (item.org_name) }
                 @if let Some(host) = &item.host { " · " span.host { (host) } }
-                @if !item.country.is_empty() { " · " span.country { (item.country) } }
+                @if !item.country.is_empty() { " · " span.country data-code=(item.country) { (viewer.country(&item.country)) } }
                 @if let Some(d) = item.next_deadline {
                     " · "
                     span.deadline.overdue[d < now] { (viewer.t_with("dash-deadline", &[("date", &viewer.date(d))])) }

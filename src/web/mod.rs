@@ -142,6 +142,11 @@ impl Viewer {
         self.lang.date_time(at)
     }
 
+    /// A country's name in the viewer's language, from its ISO code.
+    fn country(&self, code: &str) -> String {
+        self.texts.country(self.lang, code)
+    }
+
     /// A count in the viewer's digits.
     fn number(&self, n: impl std::fmt::Display) -> String {
         self.lang.number(n)

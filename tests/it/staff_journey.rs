@@ -272,6 +272,11 @@ async fn an_alert_from_draft_to_consent_withdrawal_across_two_nodes_using_only_t
         listed.contains(&"Amenazas contra defensoras del lago".to_string()),
         "{listed:?}"
     );
+    // Its country is named in Arabic, not by its code.
+    let countries = browser_b
+        .texts("ol#dashboard-list li.alert-row[data-source=network] .country")
+        .await;
+    assert!(countries.contains(&"غواتيمالا".to_string()), "{countries:?}");
     look(&browser_b, "dashboard-ar-phone").await;
     click(
         other,
