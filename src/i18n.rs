@@ -92,6 +92,10 @@ impl Lang {
                 include_str!("../locales/en/dashboard.ftl"),
                 include_str!("../locales/en/alert-form.ftl"),
                 include_str!("../locales/en/alert-page.ftl"),
+                include_str!("../locales/en/admin.ftl"),
+                include_str!("../locales/en/organisation.ftl"),
+                include_str!("../locales/en/groups.ftl"),
+                include_str!("../locales/en/account.ftl"),
             ],
             Lang::Ar => &[
                 include_str!("../locales/ar/public.ftl"),
@@ -100,6 +104,10 @@ impl Lang {
                 include_str!("../locales/ar/dashboard.ftl"),
                 include_str!("../locales/ar/alert-form.ftl"),
                 include_str!("../locales/ar/alert-page.ftl"),
+                include_str!("../locales/ar/admin.ftl"),
+                include_str!("../locales/ar/organisation.ftl"),
+                include_str!("../locales/ar/groups.ftl"),
+                include_str!("../locales/ar/account.ftl"),
             ],
             Lang::Fr => &[
                 include_str!("../locales/fr/public.ftl"),
@@ -108,6 +116,10 @@ impl Lang {
                 include_str!("../locales/fr/dashboard.ftl"),
                 include_str!("../locales/fr/alert-form.ftl"),
                 include_str!("../locales/fr/alert-page.ftl"),
+                include_str!("../locales/fr/admin.ftl"),
+                include_str!("../locales/fr/organisation.ftl"),
+                include_str!("../locales/fr/groups.ftl"),
+                include_str!("../locales/fr/account.ftl"),
             ],
             Lang::Es => &[
                 include_str!("../locales/es/public.ftl"),
@@ -116,6 +128,10 @@ impl Lang {
                 include_str!("../locales/es/dashboard.ftl"),
                 include_str!("../locales/es/alert-form.ftl"),
                 include_str!("../locales/es/alert-page.ftl"),
+                include_str!("../locales/es/admin.ftl"),
+                include_str!("../locales/es/organisation.ftl"),
+                include_str!("../locales/es/groups.ftl"),
+                include_str!("../locales/es/account.ftl"),
             ],
         }
     }

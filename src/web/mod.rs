@@ -37,10 +37,13 @@ const FORM_COOKIE: &str = "tadamun_form";
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
+mod account;
+mod admin;
 mod alert_form;
 mod alert_page;
 mod dashboard;
 mod groups;
+mod organisation;
 mod responses;
 mod review;
 mod session;
@@ -54,6 +57,9 @@ pub fn router() -> Router<AppState> {
         .merge(alert_form::routes())
         .merge(review::routes())
         .merge(alert_page::routes())
+        .merge(account::routes())
+        .merge(admin::routes())
+        .merge(organisation::routes())
 }
 
 /// Who is looking and in which language: `?lang=` (which the switcher's
@@ -249,11 +255,15 @@ fn layout(viewer: &Viewer, title: &str, who: Option<&SignedIn>, body: Markup) ->
                                 a href="/alerts/new" { (viewer.t("nav-new-alert")) }
                             }
                             a href="/groups" { (viewer.t("nav-groups")) }
+                            a href="/organisation" { (viewer.t("nav-organisation")) }
+                            @if who.staff.node_operator {
+                                a href="/admin" { (viewer.t("nav-administration")) }
+                            }
                         }
                     }
                     (language_switcher(&viewer.texts, viewer.lang, |lang| viewer.in_lang(lang)))
                     @if let Some(who) = who {
-                        span.who { (viewer.t_with("signed-in-as", &[("user", &who.staff.username), ("org", &who.staff.org_name)])) }
+                        a.who href="/account" { (viewer.t_with("signed-in-as", &[("user", &who.staff.username), ("org", &who.staff.org_name)])) }
                         form method="post" action="/logout" {
                             input type="hidden" name="form_token" value=(who.form_token);
                             button type="submit" { (viewer.t("sign-out")) }

@@ -1,0 +1,1 @@
+# account pages (filled by the account page family).

@@ -1,0 +1,1 @@
+# admin pages (filled by the admin page family).

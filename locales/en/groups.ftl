@@ -1,0 +1,1 @@
+# groups pages (filled by the groups page family).

@@ -1,0 +1,1 @@
+# organisation pages (filled by the organisation page family).

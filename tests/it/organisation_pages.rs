@@ -1,0 +1,7 @@
+//! Scaffold: browser tests of these pages are being written.
+
+use crate::support::TestCase;
+
+pub fn cases() -> Vec<TestCase> {
+    Vec::new()
+}
