@@ -44,6 +44,7 @@ mod alert_page;
 mod dashboard;
 mod groups;
 mod organisation;
+mod qr;
 mod responses;
 mod review;
 mod session;
