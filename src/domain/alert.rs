@@ -225,18 +225,34 @@ pub struct AlertInput {
     pub defenders: Option<Vec<Defender>>,
     pub violation_types: Option<Vec<ViolationType>>,
     pub perpetrators: Option<Vec<Perpetrator>>,
-    pub business_link: Option<BusinessLink>,
+    /// Left out: unchanged; `null`: removed.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<BusinessLink>, nullable)]
+    pub business_link: Option<Option<BusinessLink>>,
     pub rights_concerned: Option<Vec<Right>>,
     pub requested_actions: Option<Vec<RequestedAction>>,
     /// Groups (actor ids) to address; only for `public` and `network` alerts.
     /// The group's node relays the alert to its members.
     pub groups: Option<Vec<String>>,
-    pub expires: Option<DateTime<Utc>>,
+    /// Left out: unchanged; `null`: the alert no longer expires.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<DateTime<Utc>>, nullable)]
+    pub expires: Option<Option<DateTime<Utc>>>,
     pub audience: Option<Audience>,
     /// Organisations named for a restricted alert.
     pub restricted_to: Option<Vec<String>>,
     pub consent: Option<Consent>,
     pub local_only: Option<LocalOnly>,
+}
+
+/// A field that may be left out (`None`: unchanged) or sent as `null`
+/// (`Some(None)`: removed), which serde's `Option` alone cannot tell apart.
+fn present_or_null<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// An alert's editable state, before or after checking.
@@ -303,7 +319,7 @@ impl AlertDraft {
             c.perpetrators = v;
         }
         if let Some(v) = input.business_link {
-            c.business_link = Some(v);
+            c.business_link = v;
         }
         if let Some(v) = input.rights_concerned {
             c.rights_concerned = v;
@@ -326,8 +342,8 @@ impl AlertDraft {
         if let Some(v) = input.country {
             self.country = v.trim().to_ascii_uppercase();
         }
-        if input.expires.is_some() {
-            self.expires = input.expires;
+        if let Some(v) = input.expires {
+            self.expires = v;
         }
         if let Some(v) = input.audience {
             self.audience = v;

@@ -739,11 +739,11 @@ impl FormState {
             defenders: Some(defenders),
             violation_types: Some(violation_types),
             perpetrators: Some(perpetrators),
-            business_link,
+            business_link: Some(business_link),
             rights_concerned: Some(rights),
             requested_actions: Some(requested_actions),
             groups: Some(self.groups.iter().filter(|g| !blank(g)).cloned().collect()),
-            expires,
+            expires: Some(expires),
             audience: pick(&mut errors, "audience", &self.audience, &choice),
             restricted_to: Some(
                 self.restricted_to
@@ -1670,7 +1670,7 @@ fn keep_times(input: &mut AlertInput, alert: &AlertView) {
         (Some(t), Some(s)) if t.date_naive() == s.date_naive() => Some(s),
         (t, _) => t,
     };
-    input.expires = same_day(input.expires, alert.expires);
+    input.expires = input.expires.map(|typed| same_day(typed, alert.expires));
     if let Some(actions) = input.requested_actions.as_mut() {
         for (typed, stored) in actions.iter_mut().zip(&alert.content.requested_actions) {
             typed.deadline = same_day(typed.deadline, stored.deadline);

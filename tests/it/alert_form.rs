@@ -387,6 +387,24 @@ async fn the_form_sends_every_field_of_the_alert(env: TestEnv) {
     assert_eq!(alert["audience"], "public");
     assert!(alert.get("groups").is_none(), "no groups: {alert}");
 
+    // Emptying the business link and the expiry on the form removes them.
+    assert_eq!(alert["business_link"]["sector"], "hydro_renewables");
+    let mut cleared = wider.clone();
+    for field in [
+        "business_link[sector]",
+        "business_link[company]",
+        "business_link[project]",
+        "business_link[financier]",
+        "expires",
+    ] {
+        set(&mut cleared, field, "");
+    }
+    let (status, _, page) = web.post(&format!("/alerts/{id}/edit"), &cleared).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (_, alert) = a.node.get(&a.coordinator, &format!("/api/v1/alerts/{id}")).await;
+    assert!(alert["business_link"].is_null(), "business link removed: {alert}");
+    assert!(alert["expires"].is_null(), "expiry removed: {alert}");
+
     // Nothing local-only reaches the other node once it is published.
     let steps = [("submit", &a.coordinator), ("publish", &a.coordinator)];
     for (step, token) in steps {

@@ -10,6 +10,7 @@ use crate::tests;
 pub fn cases() -> Vec<TestCase> {
     tests![
         lifecycle_by_role,
+        null_removes_the_business_link_and_the_expiry,
         each_permission_is_refused_to_roles_without_it,
         audience_cannot_exceed_consent,
         withdrawing_consent_withdraws_the_alert,
@@ -199,6 +200,35 @@ async fn lifecycle_by_role(env: TestEnv) {
         assert!(audited.contains(&expected), "{expected} missing from {audited:?}");
     }
     node.stop().await;
+}
+
+/// In an edit, `null` removes what an alert may go without; a field left
+/// out is kept.
+async fn null_removes_the_business_link_and_the_expiry(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    let member = node.staff("green", Role::Member, "mia").await;
+    let alert = create(&node, &member, &alert_body()).await;
+    let path = format!("/api/v1/alerts/{}", id(&alert));
+
+    // `null` removes what may be absent; leaving a field out keeps it.
+    let (status, linked) = node
+        .patch(
+            &member,
+            &path,
+            &json!({"business_link": {"sector": "mining", "company": "Minera Example"}, "expires": "2031-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{linked}");
+    assert_eq!(linked["business_link"]["company"], "Minera Example");
+    let (_, kept) = node.patch(&member, &path, &json!({"urgency": "expected"})).await;
+    assert_eq!(kept["business_link"], linked["business_link"], "left out: kept");
+    assert_eq!(kept["expires"], "2031-01-01T00:00:00Z", "left out: kept");
+    let (status, cleared) = node
+        .patch(&member, &path, &json!({"business_link": null, "expires": null}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert!(cleared["business_link"].is_null(), "{cleared}");
+    assert!(cleared["expires"].is_null(), "{cleared}");
 }
 
 async fn each_permission_is_refused_to_roles_without_it(env: TestEnv) {
