@@ -55,6 +55,10 @@ pub struct ConfigArgs {
     /// gets less than the usual 10 s to answer.
     #[arg(long, env = "TADAMUN_DELIVERY_LEASE_SECONDS", value_name = "SECONDS")]
     pub delivery_lease_seconds: Option<u64>,
+    /// The shared analysis shows any count below this as `<N` (default 3),
+    /// so that no small group of alerts, or one defender, can be picked out.
+    #[arg(long, env = "TADAMUN_SMALL_COUNT_THRESHOLD", value_name = "N")]
+    pub small_count_threshold: Option<i64>,
     /// Seconds a client has to send a request's headers, and a kept-alive
     /// connection may wait for its next request, before it is closed.
     #[arg(long, env = "TADAMUN_HEADER_TIMEOUT_SECONDS", value_name = "SECONDS")]
@@ -79,6 +83,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     key_secret: Option<String>,
     delivery_lease_seconds: Option<u64>,
+    small_count_threshold: Option<i64>,
     header_timeout_seconds: Option<u64>,
     idle_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
@@ -142,6 +147,8 @@ pub struct Config {
     /// Seals private keys at rest when set (`TADAMUN_KEY_SECRET`).
     pub key_secret: Option<String>,
     pub delivery_lease_seconds: u64,
+    /// Counts below this are shown as `<N` in the analysis (at least 1).
+    pub small_count_threshold: i64,
     /// How slow clients are cut off (see [`Limits`]).
     pub limits: Limits,
     pub access: AccessPolicy,
@@ -171,6 +178,8 @@ impl Default for Limits {
     }
 }
 
+/// Counts below this are shown as `<3` in the shared analysis.
+pub const DEFAULT_SMALL_COUNT_THRESHOLD: i64 = 3;
 pub const DEFAULT_HEADER_TIMEOUT_SECONDS: u64 = 10;
 pub const DEFAULT_IDLE_TIMEOUT_SECONDS: u64 = 60;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
@@ -253,6 +262,11 @@ impl Config {
                 .delivery_lease_seconds
                 .or(file.delivery_lease_seconds)
                 .unwrap_or(60)
+                .max(1),
+            small_count_threshold: args
+                .small_count_threshold
+                .or(file.small_count_threshold)
+                .unwrap_or(DEFAULT_SMALL_COUNT_THRESHOLD)
                 .max(1),
             limits: Limits {
                 header_timeout: std::time::Duration::from_secs(
@@ -463,6 +477,7 @@ fn file_problems(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> 
         "log_format",
         "key_secret",
         "delivery_lease_seconds",
+        "small_count_threshold",
         "header_timeout_seconds",
         "idle_timeout_seconds",
         "max_connections",

@@ -103,6 +103,12 @@ pub async fn serve(
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower::ServiceExt;
 
+    // Alerts stored before the analysis kept facts get them now (once).
+    match crate::services::analysis::backfill(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(alerts = n, "alerts counted in the shared analysis"),
+        Err(err) => tracing::error!(error = %err, "alerts could not be counted in the shared analysis"),
+    }
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let worker = state
         .background_delivery

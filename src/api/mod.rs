@@ -9,6 +9,7 @@
 mod accounts;
 mod actions;
 mod alerts;
+mod analysis;
 mod deliveries;
 mod federation;
 mod groups;
@@ -92,6 +93,7 @@ fn routes() -> ApiRoutes {
     let r = deliveries::routes(r);
     let r = actions::routes(r);
     let r = groups::routes(r);
+    let r = analysis::routes(r);
     let mut r = alerts::routes(r);
     describe_nul_refusal(r.0.get_openapi_mut());
     r

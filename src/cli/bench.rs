@@ -47,6 +47,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         log_format: LogFormat::Text,
         key_secret: None,
         delivery_lease_seconds: 60,
+        small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
     };

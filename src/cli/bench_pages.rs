@@ -223,7 +223,12 @@ async fn seed(
             received_at: now,
             deleted_at: None,
         };
-        let keys = ListKeys::of(&c, urgency);
+        let keys = ListKeys::of(
+            &c,
+            urgency,
+            &row.country,
+            Some(crate::clock::from_millis(row.published_at)),
+        );
         if n == 0 {
             first.1 = row.local_id.clone();
         }
@@ -259,6 +264,7 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
         log_format: LogFormat::Text,
         key_secret: None,
         delivery_lease_seconds: 60,
+        small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
     };

@@ -103,7 +103,12 @@ pub async fn next_number(conn: &mut AnyConnection, org_id: &str, year: i64) -> s
 /// What the dashboard sorts and filters the alert by, from its content.
 fn list_keys(row: &AlertRow) -> ListKeys {
     match serde_json::from_str::<AlertContent>(&row.content) {
-        Ok(content) => ListKeys::of(&content, row.urgency),
+        Ok(content) => ListKeys::of(
+            &content,
+            row.urgency,
+            &row.country,
+            row.published_at.map(crate::clock::from_millis),
+        ),
         Err(_) => ListKeys::empty(),
     }
 }
@@ -140,7 +145,8 @@ pub async fn insert(conn: &mut AnyConnection, alert: &StoredAlert) -> sqlx::Resu
     .bind(&keys.facets)
     .execute(&mut *conn)
     .await?;
-    write_parts(conn, alert).await
+    write_parts(conn, alert).await?;
+    super::analysis::replace_facts(conn, super::analysis::Source::Own, &r.id, &keys.facts).await
 }
 
 /// Writes a new version of an alert, unless someone else changed it since
@@ -190,6 +196,7 @@ pub async fn update(conn: &mut AnyConnection, alert: &StoredAlert, previous_vers
             .await?;
     }
     write_parts(conn, alert).await?;
+    super::analysis::replace_facts(conn, super::analysis::Source::Own, &r.id, &keys.facts).await?;
     Ok(true)
 }
 

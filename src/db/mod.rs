@@ -7,6 +7,7 @@ pub mod actions;
 pub mod actors;
 pub mod alert_recipients;
 pub mod alerts;
+pub mod analysis;
 pub mod audit;
 pub mod backup;
 pub mod bench;

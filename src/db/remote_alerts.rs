@@ -173,6 +173,7 @@ pub async fn upsert(
     }
     insert_pairs(conn, "remote_alert_violations", "violation", &row.id, violations).await?;
     insert_pairs(conn, "remote_alert_recipients", "org_id", &row.id, recipient_org_ids).await?;
+    super::analysis::replace_facts(conn, super::analysis::Source::Network, &row.id, &keys.facts).await?;
     Ok(Upserted::Stored)
 }
 
@@ -280,6 +281,7 @@ pub async fn purge(
             .execute(&mut *conn)
             .await?;
     }
+    super::analysis::remove_facts(conn, super::analysis::Source::Network, id).await?;
     Ok(true)
 }
 

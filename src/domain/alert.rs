@@ -663,10 +663,14 @@ pub struct ListKeys {
     /// The rights, business sector and groups it concerns, each as a
     /// [`facet`], one after another.
     pub facets: String,
+    /// What the shared analysis counts it under.
+    pub facts: Vec<super::analysis::Fact>,
 }
 
 impl ListKeys {
-    pub fn of(content: &AlertContent, urgency: Urgency) -> Self {
+    /// The keys of an alert with `content`, in `country`, published at
+    /// `published` (none before).
+    pub fn of(content: &AlertContent, urgency: Urgency, country: &str, published: Option<DateTime<Utc>>) -> Self {
         let mut facets = String::from("\n");
         let mut add = |kind: &str, value: &str| {
             facets.push_str(kind);
@@ -693,6 +697,7 @@ impl ListKeys {
                 .map(|d| d.timestamp_millis()),
             titles: serde_json::to_string(&content.title).unwrap_or_else(|_| "{}".into()),
             facets,
+            facts: super::analysis::facts_of(content, country, published),
         }
     }
 
@@ -703,6 +708,7 @@ impl ListKeys {
             next_deadline: None,
             titles: "{}".into(),
             facets: String::new(),
+            facts: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod alert;
+pub mod analysis;
 pub mod html;
 pub mod vocab;
 

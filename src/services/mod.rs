@@ -19,12 +19,14 @@
 //! - [`remote_alerts`]: alerts received from other nodes, and who here sees them.
 //! - [`remote_actions`]: actions received from other nodes, and relaying them.
 //! - [`monitoring`]: what an operator watches (queues, alerts by status, sign-ins).
+//! - [`analysis`]: counts of the alerts one may see by what drives attacks, with small numbers protected.
 
 pub mod accounts;
 pub mod actions;
 pub mod activities;
 pub mod alert_delivery;
 pub mod alerts;
+pub mod analysis;
 pub mod dashboard;
 pub mod follows;
 pub mod group_relay;

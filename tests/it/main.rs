@@ -17,6 +17,7 @@ mod admin_pages;
 mod alert_form;
 mod alert_page;
 mod alerts;
+mod analysis;
 mod backup;
 mod cli;
 mod crash;
@@ -58,6 +59,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(actions::cases());
     cases.extend(alert_page::cases());
     cases.extend(alerts::cases());
+    cases.extend(analysis::cases());
     cases.extend(backup::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());

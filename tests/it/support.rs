@@ -214,6 +214,7 @@ impl TestNode {
             log_format: LogFormat::Text,
             key_secret: key_secret.map(String::from),
             delivery_lease_seconds: 60,
+            small_count_threshold: tadamun::config::DEFAULT_SMALL_COUNT_THRESHOLD,
             limits,
             access: Default::default(),
         };

@@ -1,0 +1,84 @@
+//! The shared analysis: counts of the alerts the caller may see by violation,
+//! perpetrator, sector, company, project, rights, place, defenders and month,
+//! with small numbers protected (`services::analysis`).
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::routes;
+
+use super::{ApiRoutes, Unauthorized};
+use crate::error::{Result, ValidationErrorBody};
+use crate::services::accounts::Staff;
+use crate::services::analysis::{self, Analysis, Filter};
+use crate::state::AppState;
+
+pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
+    r.add(routes!(get_analysis))
+}
+
+/// Filters: alerts must have every value given (a dimension may be given
+/// more than once), and be published within `from`..`to`.
+#[allow(dead_code)] // describes the query; the handler reads it with repeats
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AnalysisParams {
+    /// First month, `YYYY-MM`.
+    from: Option<String>,
+    /// Last month, `YYYY-MM`.
+    to: Option<String>,
+    /// A violation type (vocabulary key).
+    violation: Option<String>,
+    /// A perpetrator category.
+    perpetrator: Option<String>,
+    /// How a perpetrator was involved.
+    involvement: Option<String>,
+    /// A business sector.
+    sector: Option<String>,
+    /// A company, as named in alerts.
+    company: Option<String>,
+    /// A project, as named in alerts.
+    project: Option<String>,
+    /// A financier, as named in alerts.
+    financier: Option<String>,
+    /// A right concerned.
+    right: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    country: Option<String>,
+    /// `CC/region`.
+    region: Option<String>,
+    /// A kind of defender.
+    defender_kind: Option<String>,
+    /// `yes` or `no`.
+    woman_defender: Option<String>,
+    /// `YYYY-MM`.
+    month: Option<String>,
+}
+
+/// Counts of the released alerts the caller's organisation may see (its own
+/// and those received), by each dimension. A count below the node's threshold
+/// is `"<3"`; one hidden so that such a count cannot be worked out from the
+/// others is `"hidden"`; with fewer alerts than the threshold, only `"<3"`.
+#[utoipa::path(
+    get,
+    path = "/analysis",
+    security(("bearer" = [])),
+    params(AnalysisParams),
+    responses(
+        (status = 200, description = "The counts", body = Analysis),
+        Unauthorized,
+        (status = 422, description = "An unknown filter or a month not written YYYY-MM", body = ValidationErrorBody),
+    )
+)]
+async fn get_analysis(
+    State(state): State<AppState>,
+    staff: Staff,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Analysis>> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let filter = Filter::parse(&pairs)?;
+    Ok(Json(analysis::analyse(&state, &staff, &filter).await?))
+}

@@ -1,0 +1,188 @@
+//! The shared analysis's facts (`analysis_facts`, see `domain::analysis`) and
+//! the counts over them: which of the alerts an organisation may see fall
+//! under each value of each dimension, in one `GROUP BY`.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::Db;
+use crate::domain::analysis::Fact;
+
+/// Where an alert is kept: ours (`alerts`) or received (`remote_alerts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Own,
+    Network,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Own => "own",
+            Source::Network => "network",
+        }
+    }
+}
+
+/// Puts `facts` in place of the alert's earlier ones, in the transaction
+/// that writes its version.
+pub async fn replace_facts(
+    conn: &mut AnyConnection,
+    source: Source,
+    alert_id: &str,
+    facts: &[Fact],
+) -> sqlx::Result<()> {
+    remove_facts(conn, source, alert_id).await?;
+    // A few dozen at most: one statement.
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..facts.len())
+        .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
+        .collect();
+    let sql = format!(
+        "INSERT INTO analysis_facts (source, alert_id, dimension, value) VALUES {} ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
+    for fact in facts {
+        query = query.bind(fact.dimension.as_str()).bind(&fact.value);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// Forgets what an alert was counted under (a received alert withdrawn).
+pub async fn remove_facts(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM analysis_facts WHERE source = $1 AND alert_id = $2")
+        .bind(source.as_str())
+        .bind(alert_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An alert of ours stored before facts were kept, to be given its facts.
+#[derive(Debug, Clone, FromRow)]
+pub struct OwnWithoutFacts {
+    pub id: String,
+    pub content: String,
+    pub country: String,
+    pub published_at: Option<i64>,
+}
+
+/// Up to `limit` alerts of ours without facts. Every alert has a country,
+/// so an alert with none has never been given them.
+pub async fn own_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnWithoutFacts>> {
+    sqlx::query_as(
+        "SELECT a.id, a.content, a.country, a.published_at FROM alerts a WHERE NOT EXISTS \
+         (SELECT 1 FROM analysis_facts f WHERE f.source = 'own' AND f.alert_id = a.id) ORDER BY a.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A received alert stored before facts were kept.
+#[derive(Debug, Clone, FromRow)]
+pub struct ReceivedWithoutFacts {
+    pub id: String,
+    pub document: String,
+}
+
+/// Up to `limit` received alerts (not withdrawn) without facts.
+pub async fn received_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<ReceivedWithoutFacts>> {
+    sqlx::query_as(
+        "SELECT r.id, r.document FROM remote_alerts r WHERE r.deleted_at IS NULL AND NOT EXISTS \
+         (SELECT 1 FROM analysis_facts f WHERE f.source = 'network' AND f.alert_id = r.id) ORDER BY r.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Which alerts are counted, and for whom.
+#[derive(Debug, Clone, Default)]
+pub struct CountQuery {
+    pub viewer_org_id: String,
+    pub viewer_org_slug: String,
+    /// Each (dimension, value) an alert must have.
+    pub having: Vec<(String, String)>,
+    /// Published in these months (`YYYY-MM`, inclusive), if set.
+    pub from_month: Option<String>,
+    pub to_month: Option<String>,
+}
+
+/// One count: how many alerts have `value` in `dimension`.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ValueCount {
+    pub dimension: String,
+    pub value: String,
+    pub alerts: i64,
+}
+
+/// The alerts counted (alias `v`, columns `source`, `alert_id`): released
+/// ones the viewer's organisation may see, ours and received, with every
+/// condition of `query`. Binds `$1` (organisation id) and `$2` (slug), then
+/// those pushed on `binds`.
+fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
+    let mut conditions = Vec::new();
+    for (dimension, value) in &query.having {
+        binds.push(dimension.clone());
+        binds.push(value.clone());
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM analysis_facts h WHERE h.source = v.source AND h.alert_id = v.alert_id \
+             AND h.dimension = ${} AND h.value = ${})",
+            binds.len() - 1,
+            binds.len()
+        ));
+    }
+    for (bound, op) in [(&query.from_month, ">="), (&query.to_month, "<=")] {
+        if let Some(month) = bound {
+            binds.push(month.clone());
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM analysis_facts m WHERE m.source = v.source AND m.alert_id = v.alert_id \
+                 AND m.dimension = 'month' AND m.value {op} ${})",
+                binds.len()
+            ));
+        }
+    }
+    let filtered = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    format!(
+        "(SELECT v.source, v.alert_id FROM (\
+           SELECT 'own' AS source, a.id AS alert_id FROM alerts a \
+             WHERE a.status IN ('open', 'closed') AND {own} \
+           UNION ALL \
+           SELECT 'network' AS source, r.id AS alert_id FROM remote_alerts r \
+             WHERE r.status IN ('open', 'closed') AND {network}\
+         ) v{filtered})",
+        own = super::alerts::VISIBLE_TO_ORG,
+        network = super::remote_alerts::VISIBLE_TO_ORG,
+    )
+}
+
+/// How many alerts `query` counts, and how many of them have each value of
+/// each dimension; values no alert has are left out.
+pub async fn counts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Vec<ValueCount>)> {
+    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let alerts = counted(query, &mut binds);
+    let total_sql = format!("SELECT COUNT(*) FROM {alerts} c");
+    let mut total = sqlx::query_as::<_, (i64,)>(&total_sql);
+    for b in &binds {
+        total = total.bind(b);
+    }
+    let (total,) = total.fetch_one(&db.pool).await?;
+    let sql = format!(
+        "SELECT f.dimension, f.value, COUNT(*) AS alerts FROM {alerts} c \
+         JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
+         GROUP BY f.dimension, f.value ORDER BY f.dimension, f.value"
+    );
+    let mut rows = sqlx::query_as::<_, ValueCount>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    Ok((total, rows.fetch_all(&db.pool).await?))
+}

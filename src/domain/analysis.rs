@@ -1,0 +1,200 @@
+//! What the shared analysis counts about an alert: one fact per dimension and
+//! value (its violation types, perpetrators, business link, rights, place and
+//! defenders), taken from the content every node may hold. Facts are written
+//! with each version of an alert, ours or received, so that counting is one
+//! `GROUP BY` over them and never reads the documents.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
+use utoipa::ToSchema;
+
+use super::alert::AlertContent;
+
+/// What an alert is counted by.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    VariantArray,
+    ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Dimension {
+    Violation,
+    /// The perpetrator's category.
+    Perpetrator,
+    /// How a perpetrator was involved (carried out, ordered…).
+    Involvement,
+    Sector,
+    Company,
+    Project,
+    Financier,
+    Right,
+    Country,
+    /// `CC/region`: a region is named within its country.
+    Region,
+    DefenderKind,
+    /// `yes` when at least one defender is a woman defender, else `no`.
+    WomanDefender,
+    /// `YYYY-MM` of publication (UTC): trends over time.
+    Month,
+}
+
+impl Dimension {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether the values are names people typed (companies, projects…)
+    /// rather than a vocabulary.
+    pub fn is_free_text(self) -> bool {
+        matches!(
+            self,
+            Dimension::Company | Dimension::Project | Dimension::Financier | Dimension::Region
+        )
+    }
+}
+
+/// One thing an alert is counted under.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fact {
+    pub dimension: Dimension,
+    pub value: String,
+}
+
+/// A name as typed, made comparable: spaces trimmed and collapsed, so that
+/// "Minera  Sur " and "Minera Sur" count as one.
+pub fn normalise_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The facts of an alert with `content` in `country`, published at
+/// `published` (none before), each once, in order.
+pub fn facts_of(content: &AlertContent, country: &str, published: Option<DateTime<Utc>>) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    let mut add = |dimension: Dimension, value: &str| {
+        let value = normalise_name(value);
+        if !value.is_empty() {
+            facts.push(Fact { dimension, value });
+        }
+    };
+    for v in &content.violation_types {
+        add(Dimension::Violation, v.as_str());
+    }
+    for p in &content.perpetrators {
+        add(Dimension::Perpetrator, p.category.as_str());
+        if let Some(involvement) = p.involvement {
+            add(Dimension::Involvement, involvement.as_str());
+        }
+    }
+    if let Some(link) = &content.business_link {
+        add(Dimension::Sector, link.sector.as_str());
+        for (dimension, name) in [
+            (Dimension::Company, &link.company),
+            (Dimension::Project, &link.project),
+            (Dimension::Financier, &link.financier),
+        ] {
+            if let Some(name) = name {
+                add(dimension, name);
+            }
+        }
+    }
+    for r in &content.rights_concerned {
+        add(Dimension::Right, r.as_str());
+    }
+    add(Dimension::Country, country);
+    if let Some(region) = content.region.as_deref().map(normalise_name).filter(|r| !r.is_empty()) {
+        add(Dimension::Region, &format!("{country}/{region}"));
+    }
+    for d in &content.defenders {
+        add(Dimension::DefenderKind, d.kind.as_str());
+    }
+    if !content.defenders.is_empty() {
+        let woman = content.defenders.iter().any(|d| d.woman_defender);
+        add(Dimension::WomanDefender, if woman { "yes" } else { "no" });
+    }
+    if let Some(published) = published {
+        add(Dimension::Month, &published.format("%Y-%m").to_string());
+    }
+    facts.sort();
+    facts.dedup();
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::alert::{BusinessLink, Defender, Perpetrator};
+    use crate::domain::vocab::*;
+
+    #[test]
+    fn an_alert_is_counted_once_under_each_of_its_values() {
+        let defender = |kind, woman_defender| Defender {
+            name: "x".into(),
+            kind,
+            woman_defender,
+            relationship: DefenderRelationship::Member,
+            anonymised: false,
+        };
+        let content = AlertContent {
+            violation_types: vec![ViolationType::DeathThreat, ViolationType::DeathThreat],
+            perpetrators: vec![
+                Perpetrator {
+                    category: PerpetratorCategory::PrivateSecurity,
+                    involvement: Some(Involvement::CarriedOut),
+                    details: None,
+                },
+                Perpetrator {
+                    category: PerpetratorCategory::PrivateSecurity,
+                    involvement: None,
+                    details: None,
+                },
+            ],
+            business_link: Some(BusinessLink {
+                sector: BusinessSector::Mining,
+                company: Some("  Minera   Sur ".into()),
+                project: None,
+                financier: Some("   ".into()),
+            }),
+            region: Some(" Sololá ".into()),
+            defenders: vec![
+                defender(DefenderKind::Individual, false),
+                defender(DefenderKind::Individual, true),
+            ],
+            ..Default::default()
+        };
+        let facts: Vec<(String, String)> = facts_of(&content, "GT", Some("2026-11-20T10:00:00Z".parse().unwrap()))
+            .into_iter()
+            .map(|f| (f.dimension.as_str().to_string(), f.value))
+            .collect();
+        let expected = [
+            ("violation", "death_threat"),
+            ("perpetrator", "private_security"),
+            ("involvement", "carried_out"),
+            ("sector", "mining"),
+            ("company", "Minera Sur"),
+            ("country", "GT"),
+            ("region", "GT/Sololá"),
+            ("defender_kind", "individual"),
+            ("woman_defender", "yes"),
+            ("month", "2026-11"),
+        ];
+        let mut expected: Vec<(String, String)> =
+            expected.iter().map(|(d, v)| (d.to_string(), v.to_string())).collect();
+        expected.sort();
+        let mut got = facts.clone();
+        got.sort();
+        assert_eq!(got, expected);
+    }
+}

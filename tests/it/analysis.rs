@@ -1,0 +1,313 @@
+//! The shared analysis through the API, on two real nodes: its counts equal
+//! a direct count of the alerts the viewer may see (ours released, another
+//! organisation's as their audience allows, and those received), small
+//! numbers never show, filters narrow, a withdrawn alert stops counting, and
+//! alerts stored before the facts were kept are counted after a backfill.
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tadamun::domain::vocab::Role;
+
+use crate::federation::{Member, peer};
+use crate::support::{TestEnv, alert_body, deliver_all};
+use crate::tests;
+
+pub fn cases() -> Vec<crate::support::TestCase> {
+    tests![the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_protected]
+}
+
+/// One generated alert: who writes it, who may see it, and what it says.
+struct Spec {
+    author: &'static str,
+    released: bool,
+    /// `network`, or `restricted` to the named organisation.
+    restricted_to: Option<&'static str>,
+    country: &'static str,
+    region: Option<&'static str>,
+    violations: Vec<&'static str>,
+    sector: Option<&'static str>,
+    company: Option<String>,
+    woman_defender: bool,
+}
+
+fn specs() -> Vec<Spec> {
+    let countries = ["GT", "GT", "HN", "CO", "GT", "CO", "MX"];
+    let violations = [
+        vec!["death_threat"],
+        vec!["death_threat", "judicial_harassment"],
+        vec!["killing"],
+        vec!["judicial_harassment"],
+    ];
+    let mut specs = Vec::new();
+    for n in 0..27 {
+        let author = ["green", "red", "blue"][n % 3];
+        specs.push(Spec {
+            author,
+            // Drafts count for nobody, not even their authors.
+            released: n % 9 != 4,
+            restricted_to: match n % 10 {
+                // Restricted to another organisation of green's node: not
+                // green's to see; restricted to green: green's.
+                1 => Some("teal"),
+                7 => Some("green"),
+                _ => None,
+            },
+            country: countries[n % countries.len()],
+            region: (n % 4 == 0).then_some("Norte"),
+            violations: violations[n % violations.len()].clone(),
+            sector: ["mining", "agribusiness", "hydro_renewables"].get(n % 5).copied(),
+            company: match n % 5 {
+                0 => Some("Minera  Sur".to_string()),
+                1 => Some(format!("Palmas {n}")),
+                _ => None,
+            },
+            woman_defender: n % 3 == 1,
+        });
+    }
+    specs
+}
+
+/// `node_a`: the address of green's node, whose organisations are named by
+/// their actors in alerts written elsewhere.
+fn body_of(spec: &Spec, node_a: &str) -> Value {
+    let mut body = alert_body();
+    body["country"] = json!(spec.country);
+    body["region"] = json!(spec.region.unwrap_or(""));
+    body["violation_types"] = json!(spec.violations);
+    body["defenders"][0]["woman_defender"] = json!(spec.woman_defender);
+    body["business_link"] = match spec.sector {
+        Some(sector) => json!({"sector": sector, "company": spec.company}),
+        None => Value::Null,
+    };
+    match spec.restricted_to {
+        Some(org) => {
+            body["audience"] = json!("restricted");
+            let named = if spec.author == "blue" {
+                format!("{node_a}/orgs/{org}")
+            } else {
+                org.to_string()
+            };
+            body["restricted_to"] = json!([named]);
+        }
+        None => body["audience"] = json!("network"),
+    }
+    body
+}
+
+/// What green's staff may see of `spec`.
+fn green_sees(spec: &Spec) -> bool {
+    spec.released && (spec.author == "green" || spec.restricted_to.is_none_or(|org| org == "green"))
+}
+
+/// The direct count: for each dimension asked about, how many alerts green
+/// may see have each value (one-per-alert dimensions with "" for none).
+fn expected(specs: &[&Spec]) -> BTreeMap<(&'static str, String), i64> {
+    let mut counts = BTreeMap::new();
+    for spec in specs {
+        let mut add = |d: &'static str, v: String| *counts.entry((d, v)).or_insert(0) += 1;
+        add("country", spec.country.to_string());
+        add(
+            "region",
+            spec.region.map(|r| format!("{}/{r}", spec.country)).unwrap_or_default(),
+        );
+        for v in &spec.violations {
+            add("violation", v.to_string());
+        }
+        add("sector", spec.sector.unwrap_or_default().to_string());
+        add(
+            "company",
+            spec.company
+                .as_ref()
+                .filter(|_| spec.sector.is_some())
+                .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
+        );
+        add(
+            "woman_defender",
+            if spec.woman_defender { "yes" } else { "no" }.to_string(),
+        );
+        add("perpetrator", "private_security".to_string());
+        add("right", "land".to_string());
+        add("right", "water".to_string());
+        add("defender_kind", "community".to_string());
+    }
+    counts
+}
+
+/// Checks every cell the API shows for the dimensions counted directly.
+fn check(analysis: &Value, visible: &[&Spec]) {
+    let total = visible.len() as i64;
+    assert_eq!(analysis["threshold"], 3);
+    assert_eq!(analysis["alerts"], total, "{analysis}");
+    let expected = expected(visible);
+    let breakdowns = analysis["breakdowns"].as_array().unwrap();
+    for dimension in [
+        "country",
+        "region",
+        "violation",
+        "sector",
+        "company",
+        "woman_defender",
+        "perpetrator",
+        "right",
+        "defender_kind",
+    ] {
+        let breakdown = breakdowns
+            .iter()
+            .find(|b| b["dimension"] == dimension)
+            .unwrap_or_else(|| panic!("no {dimension} in {analysis}"));
+        let cells = breakdown["cells"].as_array().unwrap();
+        let mut shown_sum = 0;
+        let mut protected = 0;
+        for ((d, value), n) in expected.iter().filter(|((d, _), _)| *d == dimension) {
+            let Some(cell) = cells.iter().find(|c| c["value"] == *value) else {
+                assert!(cells.is_empty() || *n == 0, "{d}={value} ({n}) missing: {breakdown}");
+                continue;
+            };
+            match &cell["alerts"] {
+                Value::Number(x) => {
+                    let x = x.as_i64().unwrap();
+                    assert_eq!(x, *n, "{d}={value}: {breakdown}");
+                    assert!(x == 0 || x >= 3, "a small count shows: {d}={value} {x}");
+                    shown_sum += x;
+                }
+                Value::String(s) if s == "<3" => {
+                    assert!((1..3).contains(n), "{d}={value} is {n}, shown <3");
+                    protected += 1;
+                }
+                Value::String(s) if s == "hidden" => {
+                    assert!(*n >= 3, "{d}={value} is {n}, hidden as if it were not small");
+                    protected += 1;
+                }
+                other => panic!("{d}={value}: {other}"),
+            }
+        }
+        if breakdown["one_per_alert"] == true && !cells.is_empty() {
+            // The cells cover every alert counted, and when one is hidden,
+            // so is at least one other: none is the total less the rest.
+            assert_ne!(
+                protected, 1,
+                "{dimension}: one protected cell is the total less the rest"
+            );
+            assert!(shown_sum <= total);
+        }
+    }
+}
+
+async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_protected(env: TestEnv) {
+    let a = Member::spawn(&env, "green").await;
+    let b = Member::spawn(&env, "blue").await;
+    peer(&a, &b, "trusted").await;
+    let red = a.node.staff("red", Role::Coordinator, "red-coord").await;
+    a.node.staff("teal", Role::Member, "teal-member").await;
+
+    let specs = specs();
+    let mut ids = Vec::new();
+    for spec in &specs {
+        let (node, token) = match spec.author {
+            "green" => (&a.node, &a.coordinator),
+            "red" => (&a.node, &red),
+            _ => (&b.node, &b.coordinator),
+        };
+        let (status, alert) = node.post(token, "/api/v1/alerts", &body_of(spec, &a.node.base)).await;
+        assert_eq!(status, StatusCode::CREATED, "{alert}");
+        let id = alert["id"].as_str().unwrap().to_string();
+        if spec.released {
+            for step in ["submit", "publish"] {
+                let (status, body) = node
+                    .post(token, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        }
+        ids.push(id);
+    }
+    deliver_all(&[&a.node, &b.node]).await;
+
+    let visible: Vec<&Spec> = specs.iter().filter(|s| green_sees(s)).collect();
+    let (status, analysis) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
+    assert_eq!(status, StatusCode::OK, "{analysis}");
+    check(&analysis, &visible);
+
+    // Filters narrow to the alerts with every value given.
+    let (status, guatemala) = a
+        .node
+        .get(&a.coordinator, "/api/v1/analysis?country=GT&violation=death_threat")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{guatemala}");
+    let narrowed: Vec<&Spec> = visible
+        .iter()
+        .copied()
+        .filter(|s| s.country == "GT" && s.violations.contains(&"death_threat"))
+        .collect();
+    assert!(narrowed.len() >= 3, "the data set has enough for this view");
+    check(&guatemala, &narrowed);
+
+    // A filter that singles out one alert shows nothing but "<3".
+    let (_, one) = a.node.get(&a.coordinator, "/api/v1/analysis?company=Palmas%2016").await;
+    assert_eq!(one["alerts"], "<3", "{one}");
+    assert_eq!(one["breakdowns"], json!([]), "{one}");
+
+    // What cannot be a filter is named.
+    let (status, refused) = a
+        .node
+        .get(&a.coordinator, "/api/v1/analysis?colour=red&from=2026-13")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["fields"]["colour"].as_str().unwrap().contains("violation"),
+        "{refused}"
+    );
+    assert!(refused["fields"]["from"].is_string(), "{refused}");
+
+    // An alert withdrawn by its author no longer counts, and nothing of it
+    // is kept for counting on the node that received it.
+    let withdrawn = specs.iter().position(|s| s.author == "blue" && s.released).unwrap();
+    let (status, body) = b
+        .node
+        .post(
+            &b.coordinator,
+            &format!("/api/v1/alerts/{}/withdraw", ids[withdrawn]),
+            &json!({"reason": "safety"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    deliver_all(&[&a.node, &b.node]).await;
+    let (_, after) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
+    let still: Vec<&Spec> = visible
+        .iter()
+        .copied()
+        .filter(|s| !std::ptr::eq(*s, &specs[withdrawn]))
+        .collect();
+    check(&after, &still);
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM analysis_facts WHERE alert_id LIKE $1")
+        .bind(format!("%{}", ids[withdrawn]))
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the withdrawn alert's facts are gone");
+
+    // Alerts stored before facts were kept are counted once given theirs.
+    sqlx::query("DELETE FROM analysis_facts")
+        .execute(&a.node.db().pool)
+        .await
+        .unwrap();
+    let (_, empty) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
+    let country = empty["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["dimension"] == "country")
+        .unwrap();
+    let cells = country["cells"].as_array().unwrap();
+    assert!(
+        cells.len() == 1 && cells[0]["value"] == "",
+        "no country recorded: {empty}"
+    );
+    let given = tadamun::services::analysis::backfill(&a.node.state).await.unwrap();
+    assert!(given >= still.len(), "{given} alerts given facts");
+    let (_, again) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
+    assert_eq!(again, after);
+}
