@@ -96,6 +96,7 @@ impl Lang {
                 include_str!("../locales/en/organisation.ftl"),
                 include_str!("../locales/en/groups.ftl"),
                 include_str!("../locales/en/account.ftl"),
+                include_str!("../locales/en/analysis.ftl"),
             ],
             Lang::Ar => &[
                 include_str!("../locales/ar/public.ftl"),
@@ -108,6 +109,7 @@ impl Lang {
                 include_str!("../locales/ar/organisation.ftl"),
                 include_str!("../locales/ar/groups.ftl"),
                 include_str!("../locales/ar/account.ftl"),
+                include_str!("../locales/ar/analysis.ftl"),
             ],
             Lang::Fr => &[
                 include_str!("../locales/fr/public.ftl"),
@@ -120,6 +122,7 @@ impl Lang {
                 include_str!("../locales/fr/organisation.ftl"),
                 include_str!("../locales/fr/groups.ftl"),
                 include_str!("../locales/fr/account.ftl"),
+                include_str!("../locales/fr/analysis.ftl"),
             ],
             Lang::Es => &[
                 include_str!("../locales/es/public.ftl"),
@@ -132,6 +135,7 @@ impl Lang {
                 include_str!("../locales/es/organisation.ftl"),
                 include_str!("../locales/es/groups.ftl"),
                 include_str!("../locales/es/account.ftl"),
+                include_str!("../locales/es/analysis.ftl"),
             ],
         }
     }

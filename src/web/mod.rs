@@ -2,7 +2,8 @@
 //! (`dashboard`), the alert form (`alert_form`), the review and publication
 //! steps (`review`), an alert's page with the organisation's answers
 //! (`alert_page`), the collective response and sign-on letter (`responses`),
-//! and the groups this node knows (`groups`). This module holds what they
+//! the groups this node knows (`groups`), and the shared analysis
+//! (`analysis`). This module holds what they
 //! share: who is looking and in which language, the layout, form tokens and
 //! the error page.
 //! Pages enforce exactly what the JSON API enforces: they call the same
@@ -41,6 +42,7 @@ mod account;
 mod admin;
 mod alert_form;
 mod alert_page;
+mod analysis;
 mod dashboard;
 mod groups;
 mod organisation;
@@ -58,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(alert_form::routes())
         .merge(review::routes())
         .merge(alert_page::routes())
+        .merge(analysis::routes())
         .merge(account::routes())
         .merge(admin::routes())
         .merge(organisation::routes())
@@ -256,6 +259,7 @@ fn layout(viewer: &Viewer, title: &str, who: Option<&SignedIn>, body: Markup) ->
                                 a href="/alerts/new" { (viewer.t("nav-new-alert")) }
                             }
                             a href="/groups" { (viewer.t("nav-groups")) }
+                            a href="/analysis" { (viewer.t("nav-analysis")) }
                             a href="/organisation" { (viewer.t("nav-organisation")) }
                             @if who.staff.node_operator {
                                 a href="/admin" { (viewer.t("nav-administration")) }
@@ -293,8 +297,9 @@ ul.inline li{display:inline}ul.inline li+li::before{content:' · '}.tag{font-siz
 border-radius:.2rem;padding:0 .3rem}details{margin:.5rem 0}summary{cursor:pointer;font-weight:bold}\
 label.choice,.field>label,.field>small{display:block}fieldset{margin:.5rem 0}textarea,input:not([type=radio],[type=checkbox]),select{\
 box-sizing:border-box;max-width:100%;font:inherit}textarea{width:100%}.error-summary{border:2px solid #a00;padding:0 1rem}\
-[aria-invalid=true]{border-color:#a00}.controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline}\
-@media(max-width:30rem){dl.facts{display:block}dl.facts dd{margin-block-end:.5rem}}";
+[aria-invalid=true]{border-color:#a00}svg.chart{max-width:100%;height:auto}figure.chart{margin:.5rem 0}\
+.chart-and-table{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}.controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline}\
+@media(max-width:40rem){.chart-and-table{display:block}}@media(max-width:30rem){dl.facts{display:block}dl.facts dd{margin-block-end:.5rem}}";
 
 /// A page that says what went wrong, with the status the API would give:
 /// a translated headline, and the node's own words as detail.

@@ -10,12 +10,17 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
 
+use crate::browser::{Browser, click, screenshot_dir, type_into};
 use crate::federation::{Member, peer};
 use crate::support::{TestEnv, alert_body, deliver_all};
-use crate::tests;
+use crate::{once, tests};
 
 pub fn cases() -> Vec<crate::support::TestCase> {
-    tests![the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_protected]
+    let mut cases = tests![the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_protected];
+    cases.extend(once![
+        the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters
+    ]);
+    cases
 }
 
 /// One generated alert: who writes it, who may see it, and what it says.
@@ -310,4 +315,143 @@ async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_prote
     assert!(given >= still.len(), "{given} alerts given facts");
     let (_, again) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
     assert_eq!(again, after);
+}
+
+/// Whether the page is wider than the window (it must not be, even on a phone).
+async fn overflows(page: &fantoccini::Client) -> bool {
+    let wide: Value = page
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wide.as_bool().unwrap()
+}
+
+async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(env: TestEnv) {
+    use fantoccini::Locator;
+    let a = Member::spawn(&env, "green").await;
+    let red = a.node.staff("red", Role::Coordinator, "red-coord").await;
+    a.node.staff("teal", Role::Member, "teal-member").await;
+    let specs = specs();
+    for spec in specs.iter().filter(|s| s.author != "blue") {
+        let token = if spec.author == "green" { &a.coordinator } else { &red };
+        let (status, alert) = a.node.post(token, "/api/v1/alerts", &body_of(spec, &a.node.base)).await;
+        assert_eq!(status, StatusCode::CREATED, "{alert}");
+        if spec.released {
+            let id = alert["id"].as_str().unwrap();
+            for step in ["submit", "publish"] {
+                let (status, body) = a
+                    .node
+                    .post(token, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        }
+    }
+    let (_, api) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
+    let password = "a long analysis password";
+    a.node
+        .staff_with_password("green", Role::Member, "green-analyst", password)
+        .await;
+
+    let browser = Browser::start().await;
+    let page = browser.client();
+    page.goto(&format!("{}/login?next=%2Fanalysis", a.node.base))
+        .await
+        .unwrap();
+    type_into(page, "username", "green-analyst").await;
+    type_into(page, "password", password).await;
+    click(page, "main button[type=submit]").await;
+    page.wait().for_element(Locator::Id("analysis-total")).await.unwrap();
+
+    // The page shows what the API counts, cell by cell, in its tables.
+    let total = page.find(Locator::Id("analysis-total")).await.unwrap();
+    assert_eq!(
+        total.attr("data-alerts").await.unwrap().unwrap(),
+        api["alerts"].to_string()
+    );
+    for breakdown in api["breakdowns"].as_array().unwrap() {
+        let dimension = breakdown["dimension"].as_str().unwrap();
+        for cell in breakdown["cells"].as_array().unwrap() {
+            let css = format!(
+                "#dimension-{dimension} tr[data-value=\"{}\"] td.count",
+                cell["value"].as_str().unwrap()
+            );
+            let td = page
+                .find(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|_| panic!("no {css}"));
+            assert_eq!(
+                td.attr("data-alerts").await.unwrap().unwrap(),
+                cell["alerts"].to_string(),
+                "{css}"
+            );
+        }
+    }
+    assert!(
+        browser.count("#dimension-violation svg.chart rect").await > 3,
+        "the violations are drawn"
+    );
+    // Protected counts read "<3", never a small number.
+    for text in browser.texts("td.count").await {
+        assert!(!["1", "2"].contains(&text.as_str()), "a small count shows: {text}");
+    }
+    assert!(
+        browser.texts("td.count").await.iter().any(|t| t == "<3"),
+        "the data set has small counts"
+    );
+
+    let dir = screenshot_dir();
+    for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        page.set_window_size(width, height).await.unwrap();
+        for lang in ["en", "ar"] {
+            page.goto(&format!("{}/analysis?lang={lang}", a.node.base))
+                .await
+                .unwrap();
+            page.wait().for_element(Locator::Id("analysis-total")).await.unwrap();
+            let root = page.find(Locator::Css("html")).await.unwrap();
+            let expected_dir = if lang == "ar" { "rtl" } else { "ltr" };
+            assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some(expected_dir));
+            assert!(!overflows(page).await, "{lang} {device}: wider than the window");
+            let violations = browser.serious_accessibility_violations().await;
+            assert!(violations.is_empty(), "{lang} {device}: {violations:?}");
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("analysis-{lang}-{device}.png")), png).unwrap();
+            page.execute("document.getElementById('dimension-country').scrollIntoView()", vec![])
+                .await
+                .unwrap();
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("analysis-{lang}-{device}-countries.png")), png).unwrap();
+        }
+    }
+    let arabic = browser.texts("#dimension-violation th[scope=row]").await;
+    assert!(
+        arabic.iter().any(|t| t == "تهديد بالقتل"),
+        "labels in Arabic: {arabic:?}"
+    );
+
+    // The filters are a form that works without script: Colombia only.
+    page.set_window_size(1280, 900).await.unwrap();
+    page.goto(&format!("{}/analysis?lang=en", a.node.base)).await.unwrap();
+    page.find(Locator::Css("#filter-country option[value=CO]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(page, "form.filters button[type=submit]").await;
+    page.wait()
+        .for_element(Locator::Css("#filter-country option[value=CO][selected]"))
+        .await
+        .unwrap();
+    let (_, colombia) = a.node.get(&a.coordinator, "/api/v1/analysis?country=CO").await;
+    let total = page.find(Locator::Id("analysis-total")).await.unwrap();
+    assert_eq!(
+        total.attr("data-alerts").await.unwrap().unwrap(),
+        colombia["alerts"].to_string()
+    );
+    assert_ne!(colombia["alerts"], api["alerts"], "the filter narrowed the count");
+    browser.stop().await;
 }
