@@ -11,11 +11,11 @@ use utoipa_axum::routes;
 use super::{ApiRoutes, Unauthorized};
 use crate::error::{Result, ValidationErrorBody};
 use crate::services::accounts::Staff;
-use crate::services::analysis::{self, Analysis, Filter};
+use crate::services::analysis::{self, Analysis, CrossTable, Filter};
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(routes!(get_analysis))
+    r.add(routes!(get_analysis)).add(routes!(get_table))
 }
 
 /// Filters: alerts must have every value given (a dimension may be given
@@ -76,9 +76,45 @@ async fn get_analysis(
     staff: Staff,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Analysis>> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let filter = Filter::parse(&pairs)?;
+    let filter = Filter::parse(&pairs_of(query))?;
     Ok(Json(analysis::analyse(&state, &staff, &filter).await?))
+}
+
+/// Query pairs, repeats kept.
+fn pairs_of(query: Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+#[allow(dead_code)] // describes the query; the handler reads it with repeats
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TableParams {
+    /// The dimension of the lines (e.g. `sector`, `company`, `month`).
+    rows: String,
+    /// The dimension of the columns (e.g. `violation`, `country`).
+    columns: String,
+}
+
+/// Two dimensions against each other (which sectors come with which
+/// violations, which companies recur in which countries, any dimension month
+/// by month), for the alerts the filters of `GET /analysis` keep. Cells are
+/// protected as there, along lines and columns together.
+#[utoipa::path(
+    get,
+    path = "/analysis/table",
+    security(("bearer" = [])),
+    params(TableParams, AnalysisParams),
+    responses(
+        (status = 200, description = "The table", body = CrossTable),
+        Unauthorized,
+        (status = 422, description = "A missing or unknown dimension, the same one twice, or a bad filter", body = ValidationErrorBody),
+    )
+)]
+async fn get_table(State(state): State<AppState>, staff: Staff, RawQuery(query): RawQuery) -> Result<Json<CrossTable>> {
+    let pairs = pairs_of(query);
+    let (rows, columns) = analysis::table_dimensions(&pairs)?;
+    let filter = Filter::parse(&pairs)?;
+    Ok(Json(analysis::cross(&state, &staff, &filter, rows, columns).await?))
 }

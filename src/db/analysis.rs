@@ -186,3 +186,34 @@ pub async fn counts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Vec<Value
     }
     Ok((total, rows.fetch_all(&db.pool).await?))
 }
+
+/// How many alerts have both `row_value` in one dimension and
+/// `column_value` in another.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PairCount {
+    pub row_value: String,
+    pub column_value: String,
+    pub alerts: i64,
+}
+
+/// For the alerts `query` counts, how many have each pair of values of
+/// dimensions `rows` and `columns` (pairs no alert has are left out).
+pub async fn pair_counts(db: &Db, query: &CountQuery, rows: &str, columns: &str) -> sqlx::Result<Vec<PairCount>> {
+    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let alerts = counted(query, &mut binds);
+    binds.push(rows.to_string());
+    let rows_bind = binds.len();
+    binds.push(columns.to_string());
+    let columns_bind = binds.len();
+    let sql = format!(
+        "SELECT fr.value AS row_value, fc.value AS column_value, COUNT(*) AS alerts FROM {alerts} c \
+         JOIN analysis_facts fr ON fr.source = c.source AND fr.alert_id = c.alert_id AND fr.dimension = ${rows_bind} \
+         JOIN analysis_facts fc ON fc.source = c.source AND fc.alert_id = c.alert_id AND fc.dimension = ${columns_bind} \
+         GROUP BY fr.value, fc.value ORDER BY fr.value, fc.value"
+    );
+    let mut pairs = sqlx::query_as::<_, PairCount>(&sql);
+    for b in &binds {
+        pairs = pairs.bind(b);
+    }
+    pairs.fetch_all(&db.pool).await
+}

@@ -9,8 +9,10 @@
 //! dimension in which each alert has at most one value (its country, month,
 //! sector…), the cells and "not recorded" add up to the total, so while the
 //! hidden ones could be pinned down by subtraction, the smallest shown cell
-//! is hidden too (secondary suppression, as statistics offices do; see
-//! [`protect_partition`]).
+//! is hidden too (secondary suppression, as statistics offices do). Tables
+//! of two dimensions ([`cross`]) have such sums along lines and columns at
+//! once; [`protect_cells`] narrows every protected cell's range through all
+//! of them, as a reader could, before it calls a table safe.
 
 use std::collections::BTreeMap;
 
@@ -148,7 +150,7 @@ impl Filter {
                         filter.to_month = Some(value);
                     }
                 }
-                "lang" => {}
+                "lang" | "rows" | "columns" => {}
                 other => match other.parse::<Dimension>() {
                     Ok(dimension) => filter.having.push((dimension, value)),
                     Err(_) => errors.add(
@@ -165,6 +167,30 @@ impl Filter {
         filter.having.sort();
         filter.having.dedup();
         Ok(filter)
+    }
+}
+
+/// The table's two dimensions, `rows` and `columns`, as the query names them.
+pub fn table_dimensions(pairs: &[(String, String)]) -> Result<(Dimension, Dimension)> {
+    let mut errors = FieldErrors::default();
+    let mut pick = |name: &str| {
+        let value = pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        match value.parse::<Dimension>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.add(name, format!("a dimension: {}", dimension_names().join(", ")));
+                None
+            }
+        }
+    };
+    let (rows, columns) = (pick("rows"), pick("columns"));
+    match (rows, columns) {
+        (Some(r), Some(c)) if errors.is_empty() => Ok((r, c)),
+        _ => Err(Error::Validation(errors)),
     }
 }
 
@@ -192,18 +218,7 @@ pub fn one_per_alert(dimension: Dimension) -> bool {
 
 /// The analysis of the alerts `staff` may see, as `filter` narrows them.
 pub async fn analyse(state: &AppState, staff: &Staff, filter: &Filter) -> Result<Analysis> {
-    let query = CountQuery {
-        viewer_org_id: staff.org_id.clone(),
-        viewer_org_slug: staff.org_slug.clone(),
-        having: filter
-            .having
-            .iter()
-            .map(|(d, v)| (d.as_str().to_string(), v.clone()))
-            .collect(),
-        from_month: filter.from_month.clone(),
-        to_month: filter.to_month.clone(),
-    };
-    let (total, rows) = q::counts(&state.db, &query).await?;
+    let (total, rows) = q::counts(&state.db, &count_query(staff, filter)).await?;
     let mut counts: BTreeMap<Dimension, Vec<(String, i64)>> = BTreeMap::new();
     for row in rows {
         // Facts are written from the enum, so every stored name reads back.
@@ -265,6 +280,197 @@ pub fn protect(total: i64, counts: &BTreeMap<Dimension, Vec<(String, i64)>>, t: 
     }
 }
 
+/// Two dimensions against each other (which sectors come with which
+/// violations; which companies recur in which countries; any dimension
+/// month by month), for the alerts a filter counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CrossTable {
+    pub threshold: i64,
+    pub rows: Dimension,
+    pub columns: Dimension,
+    #[schema(value_type = serde_json::Value)]
+    pub alerts: Shown,
+    /// The columns' values, in order; "" is "not recorded" (only for a
+    /// dimension with one value per alert).
+    pub column_values: Vec<String>,
+    /// One line per value of `rows`, with its total and a cell per column;
+    /// empty when the table cannot be shown without giving a small number away.
+    pub lines: Vec<CrossLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CrossLine {
+    pub value: String,
+    /// The line's alerts, as the analysis of `rows` shows them.
+    #[schema(value_type = serde_json::Value)]
+    pub total: Shown,
+    #[schema(value_type = Vec<serde_json::Value>)]
+    pub cells: Vec<Shown>,
+}
+
+/// `rows` against `columns` for the alerts `staff` may see that `filter`
+/// keeps, protected as the analysis is: a cell under the threshold is `<t`,
+/// and where a line or a column adds up to a total shown (a dimension with
+/// one value per alert, with "not recorded"), cells are hidden until none
+/// under the threshold can be worked out, along lines and columns alike.
+pub async fn cross(
+    state: &AppState,
+    staff: &Staff,
+    filter: &Filter,
+    rows: Dimension,
+    columns: Dimension,
+) -> Result<CrossTable> {
+    if rows == columns {
+        return Err(FieldErrors::single("columns", "choose two different dimensions").into());
+    }
+    let query = count_query(staff, filter);
+    let (total, counts) = q::counts(&state.db, &query).await?;
+    let pairs = q::pair_counts(&state.db, &query, rows.as_str(), columns.as_str()).await?;
+    let marginal = |dimension: Dimension| -> Vec<(String, i64)> {
+        counts
+            .iter()
+            .filter(|c| c.dimension == dimension.as_str())
+            .map(|c| (c.value.clone(), c.alerts))
+            .collect()
+    };
+    Ok(cross_table(
+        total,
+        (rows, &marginal(rows)),
+        (columns, &marginal(columns)),
+        &pairs
+            .into_iter()
+            .map(|p| ((p.row_value, p.column_value), p.alerts))
+            .collect(),
+        state.config.small_count_threshold,
+    ))
+}
+
+/// The counting part of [`cross`], apart so that it can be checked alone.
+pub fn cross_table(
+    total: i64,
+    (rows, row_counts): (Dimension, &[(String, i64)]),
+    (columns, column_counts): (Dimension, &[(String, i64)]),
+    pairs: &BTreeMap<(String, String), i64>,
+    t: i64,
+) -> CrossTable {
+    let empty = |alerts| CrossTable {
+        threshold: t,
+        rows,
+        columns,
+        alerts,
+        column_values: Vec::new(),
+        lines: Vec::new(),
+    };
+    if total < t {
+        return empty(if total == 0 {
+            Shown::Count(0)
+        } else {
+            Shown::Protected(Protected::Fewer)
+        });
+    }
+    // The lines' totals as the analysis of `rows` shows them.
+    let mut row_counts = row_counts.to_vec();
+    let mut column_counts = column_counts.to_vec();
+    for (dimension, marginal) in [(rows, &mut row_counts), (columns, &mut column_counts)] {
+        if one_per_alert(dimension) {
+            let recorded: i64 = marginal.iter().map(|(_, n)| n).sum();
+            marginal.push((String::new(), total - recorded));
+        }
+        marginal.retain(|(_, n)| *n > 0);
+        marginal.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    let row_shown = if one_per_alert(rows) {
+        match protect_partition(&row_counts, t) {
+            Some(shown) => shown,
+            None => return empty(Shown::Count(total)),
+        }
+    } else {
+        row_counts.iter().map(|(_, n)| primary(*n, t)).collect()
+    };
+    // Every cell, with "not recorded" worked out from the line or column.
+    let value = |r: &str, c: &str| -> i64 {
+        if !c.is_empty() && !r.is_empty() {
+            return pairs.get(&(r.to_string(), c.to_string())).copied().unwrap_or(0);
+        }
+        if c.is_empty() && !r.is_empty() {
+            let line = row_counts.iter().find(|(v, _)| v == r).map(|(_, n)| *n).unwrap_or(0);
+            let recorded: i64 = pairs.iter().filter(|((pr, _), _)| pr == r).map(|(_, n)| n).sum();
+            return line - recorded;
+        }
+        if r.is_empty() && !c.is_empty() {
+            let column = column_counts.iter().find(|(v, _)| v == c).map(|(_, n)| *n).unwrap_or(0);
+            let recorded: i64 = pairs.iter().filter(|((_, pc), _)| pc == c).map(|(_, n)| n).sum();
+            return column - recorded;
+        }
+        // Neither recorded: the alerts without a value in either dimension.
+        let no_row = row_counts
+            .iter()
+            .find(|(v, _)| v.is_empty())
+            .map(|(_, n)| *n)
+            .unwrap_or(0);
+        let no_row_some_column: i64 = column_counts
+            .iter()
+            .filter(|(v, _)| !v.is_empty())
+            .map(|(c, n)| n - pairs.iter().filter(|((_, pc), _)| pc == c).map(|(_, n)| n).sum::<i64>())
+            .sum();
+        no_row - no_row_some_column
+    };
+    let matrix: Vec<Vec<(String, i64)>> = row_counts
+        .iter()
+        .map(|(r, _)| column_counts.iter().map(|(c, _)| (c.clone(), value(r, c))).collect())
+        .collect();
+    // Lines and columns that add up to a total a reader knows (a dimension
+    // with one value per alert, with "not recorded") are protected together.
+    let width = column_counts.len();
+    let values: Vec<i64> = matrix.iter().flat_map(|line| line.iter().map(|(_, n)| *n)).collect();
+    let mut sums = Vec::new();
+    if one_per_alert(columns) {
+        for (r, (_, line_total)) in row_counts.iter().enumerate() {
+            sums.push(((r * width..(r + 1) * width).collect::<Vec<_>>(), *line_total));
+        }
+    }
+    if one_per_alert(rows) {
+        for (c, (_, column_total)) in column_counts.iter().enumerate() {
+            sums.push(((0..row_counts.len()).map(|r| r * width + c).collect(), *column_total));
+        }
+    }
+    let Some(cells) = protect_cells(&values, &sums, t) else {
+        return empty(Shown::Count(total));
+    };
+    let shown: Vec<Vec<Shown>> = cells.chunks(width.max(1)).map(<[Shown]>::to_vec).collect();
+    CrossTable {
+        threshold: t,
+        rows,
+        columns,
+        alerts: Shown::Count(total),
+        column_values: column_counts.iter().map(|(v, _)| v.clone()).collect(),
+        lines: row_counts
+            .iter()
+            .zip(row_shown)
+            .zip(shown)
+            .map(|(((value, _), total), cells)| CrossLine {
+                value: value.clone(),
+                total,
+                cells,
+            })
+            .collect(),
+    }
+}
+
+fn count_query(staff: &Staff, filter: &Filter) -> CountQuery {
+    CountQuery {
+        viewer_org_id: staff.org_id.clone(),
+        viewer_org_slug: staff.org_slug.clone(),
+        having: filter
+            .having
+            .iter()
+            .map(|(d, v)| (d.as_str().to_string(), v.clone()))
+            .collect(),
+        from_month: filter.from_month.clone(),
+        to_month: filter.to_month.clone(),
+    }
+}
+
 /// A count on its own: below the threshold (but not zero, which says no
 /// alert has it) it is not shown.
 fn primary(n: i64, t: i64) -> Shown {
@@ -277,50 +483,79 @@ fn primary(n: i64, t: i64) -> Shown {
 
 /// Cells that add up to a shown total, as they may be shown; `None` if no
 /// way of hiding some keeps the small ones from being worked out.
-///
-/// A reader knows the total, the cells shown, that each `<t` cell is between
-/// 1 and `t - 1`, and that a `hidden` one is at least `t`. While some `<t`
-/// cell's value follows from that (its possible range is one number), the
-/// smallest cell still shown is hidden as well.
 pub fn protect_partition(cells: &[(String, i64)], t: i64) -> Option<Vec<Shown>> {
-    let mut shown: Vec<Shown> = cells.iter().map(|(_, n)| primary(*n, t)).collect();
+    let values: Vec<i64> = cells.iter().map(|(_, n)| *n).collect();
+    let total = values.iter().sum();
+    protect_cells(&values, &[((0..values.len()).collect(), total)], t)
+}
+
+/// Cells as they may be shown when some groups of them (`sums`: which
+/// cells, and what they add up to) have totals a reader knows.
+///
+/// A reader knows the totals, the cells shown, that each `<t` cell is
+/// between 1 and `t - 1`, and that a `hidden` one is at least `t`. From the
+/// sums they can narrow each protected cell's range, one sum at a time and
+/// again until nothing narrows (as a spreadsheet would let anyone do). While
+/// some protected cell's range is one number, the smallest count still shown
+/// in a sum with it is hidden too; `None` if none is left to hide.
+pub fn protect_cells(values: &[i64], sums: &[(Vec<usize>, i64)], t: i64) -> Option<Vec<Shown>> {
+    let mut shown: Vec<Shown> = values.iter().map(|n| primary(*n, t)).collect();
     loop {
-        let fewer = shown
-            .iter()
-            .filter(|s| **s == Shown::Protected(Protected::Fewer))
-            .count() as i64;
-        if fewer == 0 {
+        let Some(given_away) = first_given_away(&shown, sums, t) else {
             return Some(shown);
-        }
-        let hidden = shown
-            .iter()
-            .filter(|s| **s == Shown::Protected(Protected::Hidden))
-            .count() as i64;
-        // What the protected cells add up to, as the total minus those shown.
-        let sum: i64 = cells
-            .iter()
-            .zip(&shown)
-            .filter(|(_, s)| matches!(s, Shown::Protected(_)))
-            .map(|((_, n), _)| n)
-            .sum();
-        let (low, high) = if hidden == 0 {
-            ((sum - (fewer - 1) * (t - 1)).max(1), (t - 1).min(sum - (fewer - 1)))
-        } else {
-            (1, (t - 1).min(sum - hidden * t - (fewer - 1)))
         };
-        if high > low {
-            return Some(shown);
-        }
-        // Hide the smallest count still shown (zero says nothing to hide).
-        let next = cells
+        // Hide the smallest count still shown beside it (a zero says only
+        // that no alert is there, and hiding it would not widen anything).
+        let beside = sums
             .iter()
-            .zip(&shown)
-            .enumerate()
-            .filter(|(_, ((_, n), s))| matches!(s, Shown::Count(_)) && *n > 0)
-            .min_by_key(|(_, ((_, n), _))| *n)
-            .map(|(i, _)| i)?;
+            .filter(|(cells, _)| cells.contains(&given_away))
+            .flat_map(|(cells, _)| cells.iter().copied())
+            .filter(|&i| matches!(shown[i], Shown::Count(n) if n > 0))
+            .min_by_key(|&i| (values[i], i));
+        // Nothing left beside it: a count elsewhere may still widen its
+        // range through another line or column.
+        let next = beside.or_else(|| {
+            (0..values.len())
+                .filter(|&i| matches!(shown[i], Shown::Count(n) if n > 0))
+                .min_by_key(|&i| (values[i], i))
+        })?;
         shown[next] = Shown::Protected(Protected::Hidden);
     }
+}
+
+/// A protected cell whose value a reader can work out from `sums`, if any.
+fn first_given_away(shown: &[Shown], sums: &[(Vec<usize>, i64)], t: i64) -> Option<usize> {
+    // What each cell could be: shown ones are known; the others' ranges
+    // narrow with every sum they are in.
+    let ceiling = sums.iter().map(|(_, total)| *total).max().unwrap_or(0);
+    let mut range: Vec<(i64, i64)> = shown
+        .iter()
+        .map(|s| match s {
+            Shown::Count(n) => (*n, *n),
+            Shown::Protected(Protected::Fewer) => (1, t - 1),
+            Shown::Protected(Protected::Hidden) => (t, ceiling.max(t)),
+        })
+        .collect();
+    loop {
+        let mut narrowed = false;
+        for (cells, total) in sums {
+            let low_sum: i64 = cells.iter().map(|&i| range[i].0).sum();
+            let high_sum: i64 = cells.iter().map(|&i| range[i].1).sum();
+            for &i in cells {
+                let (low, high) = range[i];
+                let new_low = low.max(total - (high_sum - high));
+                let new_high = high.min(total - (low_sum - low));
+                if (new_low, new_high) != (low, high) && new_low <= new_high {
+                    range[i] = (new_low, new_high);
+                    narrowed = true;
+                }
+            }
+        }
+        if !narrowed {
+            break;
+        }
+    }
+    (0..shown.len()).find(|&i| matches!(shown[i], Shown::Protected(_)) && range[i].0 == range[i].1)
 }
 
 #[cfg(test)]
@@ -441,6 +676,112 @@ mod tests {
             }
         }
         assert!(checked > 5000);
+    }
+
+    /// Every table of two one-per-alert dimensions with two lines and three
+    /// columns of small counts: with the lines' and columns' totals known,
+    /// no cell shown `<3` can have only one value.
+    #[test]
+    fn no_small_cell_of_a_table_follows_from_its_lines_and_columns() {
+        let t = 3;
+        let mut checked = 0;
+        for code in 0..4096u32 {
+            // Six cells of 0..=3 each (two bits), plus 2 added to vary them.
+            let cell = |i: u32| i64::from((code >> (2 * i)) & 3) + if i % 2 == 0 { 0 } else { 2 };
+            let m = [[cell(0), cell(1), cell(2)], [cell(3), cell(4), cell(5)]];
+            let total: i64 = m.iter().flatten().sum();
+            let rows = [
+                ("a".to_string(), m[0].iter().sum::<i64>()),
+                ("b".to_string(), m[1].iter().sum()),
+            ];
+            let columns: Vec<(String, i64)> = (0..3).map(|c| (format!("c{c}"), m[0][c] + m[1][c])).collect();
+            let mut pairs = BTreeMap::new();
+            for (r, line) in m.iter().enumerate() {
+                for (c, n) in line.iter().enumerate() {
+                    if *n > 0 {
+                        pairs.insert((rows[r].0.clone(), format!("c{c}")), *n);
+                    }
+                }
+            }
+            let table = cross_table(
+                total,
+                (Dimension::Country, &rows),
+                (Dimension::Sector, &columns),
+                &pairs,
+                t,
+            );
+            if table.lines.is_empty() {
+                continue;
+            }
+            // The table as shown, and every filling of it that agrees.
+            let shown: Vec<Vec<Shown>> = table.lines.iter().map(|l| l.cells.clone()).collect();
+            let value_of = |r: &str, c: &str| -> i64 {
+                let ri = if r == "a" { 0 } else { 1 };
+                let ci: usize = c[1..].parse().unwrap();
+                m[ri][ci]
+            };
+            let cells: Vec<(usize, usize)> = (0..shown.len())
+                .flat_map(|r| (0..table.column_values.len()).map(move |c| (r, c)))
+                .collect();
+            let mut seen: BTreeMap<(usize, usize), std::collections::BTreeSet<i64>> = BTreeMap::new();
+            let mut grid = vec![vec![0i64; table.column_values.len()]; shown.len()];
+            fn fill(
+                k: usize,
+                cells: &[(usize, usize)],
+                shown: &[Vec<Shown>],
+                grid: &mut Vec<Vec<i64>>,
+                line_totals: &[i64],
+                column_totals: &[i64],
+                t: i64,
+                seen: &mut BTreeMap<(usize, usize), std::collections::BTreeSet<i64>>,
+            ) {
+                if k == cells.len() {
+                    let lines_ok = grid.iter().zip(line_totals).all(|(l, n)| l.iter().sum::<i64>() == *n);
+                    let columns_ok =
+                        (0..column_totals.len()).all(|c| grid.iter().map(|l| l[c]).sum::<i64>() == column_totals[c]);
+                    if lines_ok && columns_ok {
+                        for &(r, c) in cells {
+                            seen.entry((r, c)).or_default().insert(grid[r][c]);
+                        }
+                    }
+                    return;
+                }
+                let (r, c) = cells[k];
+                let options: Vec<i64> = match shown[r][c] {
+                    Shown::Count(n) => vec![n],
+                    Shown::Protected(Protected::Fewer) => (1..t).collect(),
+                    Shown::Protected(Protected::Hidden) => (t..=line_totals[r]).collect(),
+                };
+                for v in options {
+                    grid[r][c] = v;
+                    fill(k + 1, cells, shown, grid, line_totals, column_totals, t, seen);
+                }
+            }
+            let line_totals: Vec<i64> = table
+                .lines
+                .iter()
+                .map(|l| rows.iter().find(|(v, _)| *v == l.value).map(|(_, n)| *n).unwrap_or(0))
+                .collect();
+            let column_totals: Vec<i64> = table
+                .column_values
+                .iter()
+                .map(|c| table.lines.iter().map(|l| value_of(&l.value, c)).sum())
+                .collect();
+            fill(0, &cells, &shown, &mut grid, &line_totals, &column_totals, t, &mut seen);
+            for &(r, c) in &cells {
+                if shown[r][c] == Shown::Protected(Protected::Fewer) {
+                    assert!(
+                        seen[&(r, c)].len() > 1,
+                        "{m:?}: the cell ({r}, {c}) can be worked out: {shown:?}"
+                    );
+                }
+                if let Shown::Count(n) = shown[r][c] {
+                    assert!(n == 0 || n >= t, "{m:?} shows {n}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 500, "{checked} tables shown and checked");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 
 use super::{Viewer, error_page, layout, signed_in};
 use crate::domain::analysis::Dimension;
-use crate::services::analysis::{self, Analysis, Breakdown, Filter, Protected, Shown};
+use crate::services::analysis::{self, Analysis, Breakdown, CrossTable, Filter, Protected, Shown};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -87,6 +87,18 @@ async fn analysis_page(
         Ok(r) => r,
         Err(e) => return error_page(&viewer, e, Some(&who)),
     };
+    // The table of two dimensions: sectors against violations unless chosen.
+    let asked_table = pairs.iter().any(|(k, _)| k == "rows" || k == "columns");
+    let (rows, columns) = match analysis::table_dimensions(&pairs) {
+        Ok(dimensions) => dimensions,
+        Err(_) => (Dimension::Sector, Dimension::Violation),
+    };
+    let table = match analysis::cross(&state, &who.staff, &filter, rows, columns).await {
+        Ok(t) => Some(t),
+        // The same dimension twice: say so where the table would be.
+        Err(crate::error::Error::Validation(_)) if asked_table => None,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
+    };
     let title = viewer.t("analysis-title");
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -108,6 +120,9 @@ async fn analysis_page(
         }
         @if result.breakdowns.is_empty() {
             p.meta { (viewer.t_with("analysis-too-few", &[("threshold", &viewer.number(result.threshold))])) }
+        }
+        @if !result.breakdowns.is_empty() {
+            (table_section(&viewer, &pairs, rows, columns, table.as_ref()))
         }
         @for breakdown in &result.breakdowns {
             (breakdown_section(&viewer, breakdown, result.threshold))
@@ -238,6 +253,81 @@ fn breakdown_section(viewer: &Viewer, breakdown: &Breakdown, threshold: i64) -> 
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Two dimensions against each other, with a form to choose them that
+/// keeps the filters.
+fn table_section(
+    viewer: &Viewer,
+    pairs: &[(String, String)],
+    rows: Dimension,
+    columns: Dimension,
+    table: Option<&CrossTable>,
+) -> Markup {
+    use strum::VariantArray;
+    let choice = |name: &str, current: Dimension| {
+        html! {
+            div.field {
+                label for=(format!("table-{name}")) { (viewer.t(&format!("analysis-table-{name}"))) }
+                select id=(format!("table-{name}")) name=(name) {
+                    @for d in Dimension::VARIANTS {
+                        option value=(d.as_str()) selected[*d == current] { (viewer.t(&format!("analysis-dimension-{}", d.as_str()))) }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        section.analysis #table {
+            h2 { (viewer.t("analysis-table-title")) }
+            p.meta { (viewer.t("analysis-table-intro")) }
+            form method="get" action="/analysis" {
+                @for (k, v) in pairs.iter().filter(|(k, _)| k != "rows" && k != "columns" && k != "lang") {
+                    input type="hidden" name=(k) value=(v);
+                }
+                div.controls {
+                    (choice("rows", rows))
+                    (choice("columns", columns))
+                    button type="submit" { (viewer.t("analysis-table-show")) }
+                }
+            }
+            @match table {
+                None => p.error role="alert" { (viewer.t("analysis-table-same")) },
+                Some(table) if table.lines.is_empty() => p.meta { (viewer.t("analysis-breakdown-hidden")) },
+                // Wider than a phone: it scrolls, and takes the keyboard's focus to.
+                Some(table) => div.wide tabindex="0" role="region" aria-labelledby="cross-table-caption" {
+                    table #cross-table {
+                        caption #cross-table-caption {
+                            (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) " × "
+                            (viewer.t(&format!("analysis-dimension-{}", columns.as_str())))
+                        }
+                        thead {
+                            tr {
+                                th scope="col" { (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) }
+                                @for value in &table.column_values {
+                                    th scope="col" dir="auto" { (value_label(viewer, columns, value)) }
+                                }
+                                th scope="col" { (viewer.t("analysis-table-total")) }
+                            }
+                        }
+                        tbody {
+                            @for line in &table.lines {
+                                tr data-value=(line.value) {
+                                    th scope="row" dir="auto" { (value_label(viewer, rows, &line.value)) }
+                                    @for (value, cell) in table.column_values.iter().zip(&line.cells) {
+                                        td.count data-column=(value) data-alerts=(serde_json::to_string(cell).unwrap_or_default()) {
+                                            (shown_text(viewer, *cell, table.threshold))
+                                        }
+                                    }
+                                    td.count.total { (shown_text(viewer, line.total, table.threshold)) }
+                                }
+                            }
+                        }
+                    }
+                },
             }
         }
     }

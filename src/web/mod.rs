@@ -298,7 +298,7 @@ border-radius:.2rem;padding:0 .3rem}details{margin:.5rem 0}summary{cursor:pointe
 label.choice,.field>label,.field>small{display:block}fieldset{margin:.5rem 0}textarea,input:not([type=radio],[type=checkbox]),select{\
 box-sizing:border-box;max-width:100%;font:inherit}textarea{width:100%}.error-summary{border:2px solid #a00;padding:0 1rem}\
 [aria-invalid=true]{border-color:#a00}svg.chart{max-width:100%;height:auto}figure.chart{margin:.5rem 0}\
-.chart-and-table{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}.controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline}\
+.wide{overflow-x:auto}.chart-and-table{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}.controls{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline}\
 @media(max-width:40rem){.chart-and-table{display:block}}@media(max-width:30rem){dl.facts{display:block}dl.facts dd{margin-block-end:.5rem}}";
 
 /// A page that says what went wrong, with the status the API would give:

@@ -46,7 +46,7 @@ fn specs() -> Vec<Spec> {
         vec!["judicial_harassment"],
     ];
     let mut specs = Vec::new();
-    for n in 0..27 {
+    for n in 0..66 {
         let author = ["green", "red", "blue"][n % 3];
         specs.push(Spec {
             author,
@@ -201,6 +201,65 @@ fn check(analysis: &Value, visible: &[&Spec]) {
     }
 }
 
+/// The value of `dimension` in `spec` ("" when none), for the dimensions
+/// with one value per alert, or its values for the others.
+fn values_of(spec: &Spec, dimension: &str) -> Vec<String> {
+    let normalised = |c: &String| c.split_whitespace().collect::<Vec<_>>().join(" ");
+    match dimension {
+        "country" => vec![spec.country.to_string()],
+        "sector" => vec![spec.sector.unwrap_or_default().to_string()],
+        "company" => vec![
+            spec.company
+                .as_ref()
+                .filter(|_| spec.sector.is_some())
+                .map(normalised)
+                .unwrap_or_default(),
+        ],
+        "violation" => spec.violations.iter().map(|v| v.to_string()).collect(),
+        other => panic!("no direct count of {other}"),
+    }
+}
+
+/// Checks a table of two dimensions against a direct count.
+fn check_table(table: &Value, visible: &[&Spec], rows: &str, columns: &str) {
+    let column_values: Vec<&str> = table["column_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let lines = table["lines"].as_array().unwrap();
+    assert!(!lines.is_empty(), "{rows} x {columns} is shown: {table}");
+    let mut protected = 0;
+    for line in lines {
+        let row = line["value"].as_str().unwrap();
+        for (column, cell) in column_values.iter().zip(line["cells"].as_array().unwrap()) {
+            let n = visible
+                .iter()
+                .filter(|s| {
+                    values_of(s, rows).iter().any(|v| v == row) && values_of(s, columns).iter().any(|v| v == column)
+                })
+                .count() as i64;
+            match cell {
+                Value::Number(x) => {
+                    assert_eq!(x.as_i64().unwrap(), n, "{rows}={row} {columns}={column}: {table}");
+                    assert!(n == 0 || n >= 3, "a small count shows: {rows}={row} {columns}={column}");
+                }
+                Value::String(s) if s == "<3" => {
+                    assert!((1..3).contains(&n), "{rows}={row} {columns}={column} is {n}");
+                    protected += 1;
+                }
+                Value::String(s) if s == "hidden" => {
+                    assert!(n >= 3, "{rows}={row} {columns}={column} is {n}");
+                    protected += 1;
+                }
+                other => panic!("{other}"),
+            }
+        }
+    }
+    assert!(protected > 0, "the data set has small cells in {rows} x {columns}");
+}
+
 async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_protected(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "blue").await;
@@ -235,6 +294,31 @@ async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_prote
     let (status, analysis) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
     assert_eq!(status, StatusCode::OK, "{analysis}");
     check(&analysis, &visible);
+
+    // Tables of two dimensions: each cell as counted directly, protected
+    // as the breakdowns are.
+    for (rows, columns) in [("sector", "violation"), ("country", "sector"), ("violation", "country")] {
+        let (status, table) = a
+            .node
+            .get(
+                &a.coordinator,
+                &format!("/api/v1/analysis/table?rows={rows}&columns={columns}"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{table}");
+        check_table(&table, &visible, rows, columns);
+    }
+    let (status, same) = a
+        .node
+        .get(&a.coordinator, "/api/v1/analysis/table?rows=sector&columns=sector")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{same}");
+    let (status, unnamed) = a.node.get(&a.coordinator, "/api/v1/analysis/table?rows=colour").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{unnamed}");
+    assert!(
+        unnamed["fields"]["rows"].is_string() && unnamed["fields"]["columns"].is_string(),
+        "{unnamed}"
+    );
 
     // Filters narrow to the alerts with every value given.
     let (status, guatemala) = a
@@ -432,8 +516,55 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
         "labels in Arabic: {arabic:?}"
     );
 
-    // The filters are a form that works without script: Colombia only.
+    // The table of two dimensions: sectors against violations, then
+    // countries against sectors, chosen with its form.
     page.set_window_size(1280, 900).await.unwrap();
+    page.goto(&format!("{}/analysis?lang=en", a.node.base)).await.unwrap();
+    assert!(browser.count("#cross-table td.count").await > 4, "the table is shown");
+    page.find(Locator::Css("#table-rows option[value=country]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.find(Locator::Css("#table-columns option[value=sector]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(page, "#table form button[type=submit]").await;
+    page.wait()
+        .for_element(Locator::Css("#table-rows option[value=country][selected]"))
+        .await
+        .unwrap();
+    let (_, companies) = a
+        .node
+        .get(&a.coordinator, "/api/v1/analysis/table?rows=country&columns=sector")
+        .await;
+    let first = &companies["lines"][0];
+    let css = format!(
+        "#cross-table tr[data-value=\"{}\"] td[data-column=\"{}\"]",
+        first["value"].as_str().unwrap(),
+        companies["column_values"][0].as_str().unwrap()
+    );
+    let td = page.find(Locator::Css(&css)).await.unwrap();
+    assert_eq!(
+        td.attr("data-alerts").await.unwrap().unwrap(),
+        first["cells"][0].to_string()
+    );
+    page.execute("document.getElementById('table').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    std::fs::write(
+        dir.join("analysis-en-desktop-table.png"),
+        page.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let violations = browser.serious_accessibility_violations().await;
+    assert!(violations.is_empty(), "{violations:?}");
+
+    // The filters are a form that works without script: Colombia only.
     page.goto(&format!("{}/analysis?lang=en", a.node.base)).await.unwrap();
     page.find(Locator::Css("#filter-country option[value=CO]"))
         .await
