@@ -687,7 +687,7 @@ mod tests {
         let mut checked = 0;
         for code in 0..4096u32 {
             // Six cells of 0..=3 each (two bits), plus 2 added to vary them.
-            let cell = |i: u32| i64::from((code >> (2 * i)) & 3) + if i % 2 == 0 { 0 } else { 2 };
+            let cell = |i: u32| i64::from((code >> (2 * i)) & 3) + if i.is_multiple_of(2) { 0 } else { 2 };
             let m = [[cell(0), cell(1), cell(2)], [cell(3), cell(4), cell(5)]];
             let total: i64 = m.iter().flatten().sum();
             let rows = [
@@ -725,6 +725,7 @@ mod tests {
                 .collect();
             let mut seen: BTreeMap<(usize, usize), std::collections::BTreeSet<i64>> = BTreeMap::new();
             let mut grid = vec![vec![0i64; table.column_values.len()]; shown.len()];
+            #[allow(clippy::too_many_arguments)] // a recursive search; its state is its arguments
             fn fill(
                 k: usize,
                 cells: &[(usize, usize)],
