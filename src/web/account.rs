@@ -66,10 +66,7 @@ fn field_message(viewer: &Viewer, field: &str, max_token_days: u32) -> String {
         "new_password_again" => viewer.t("account-error-new-password-again"),
         "code" => viewer.t("account-error-code"),
         "name" => viewer.t("account-error-token-name"),
-        "expires_in_days" => viewer.t_with(
-            "account-error-token-days",
-            &[("max", &viewer.number(max_token_days))],
-        ),
+        "expires_in_days" => viewer.t_with("account-error-token-days", &[("max", &viewer.number(max_token_days))]),
         "language" => viewer.t("account-error-language"),
         _ => viewer.t("error-title"),
     }
@@ -216,7 +213,9 @@ async fn render_account(
     let max_days = data.token_max_days;
     let password_errors = refused.as_ref().and_then(Refused::password);
     let (current, new, again) = match &refused {
-        Some(Refused::Password { current, new, again, .. }) => (current.as_str(), new.as_str(), again.as_str()),
+        Some(Refused::Password {
+            current, new, again, ..
+        }) => (current.as_str(), new.as_str(), again.as_str()),
         _ => ("", "", ""),
     };
     let enrol_errors = match &refused {
@@ -464,7 +463,16 @@ async fn change_password(
                     again: form.new_password_again,
                     errors,
                 };
-                render_account(&state, &viewer, &who, &jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
             }
             Err(other) => error_page(&viewer, other, Some(&who)),
         },
@@ -494,7 +502,16 @@ async fn start_two_factor(
         Err(err) => match field_errors_or(err) {
             Ok(errors) => {
                 let refused = Refused::Enrol(renamed(errors, "password", "enrol_password"));
-                render_account(&state, &viewer, &who, &jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
             }
             Err(other) => error_page(&viewer, other, Some(&who)),
         },
@@ -656,7 +673,16 @@ async fn renew_recovery_codes(
         Err(err) => match field_errors_or(err) {
             Ok(errors) => {
                 let refused = Refused::RecoveryCodes(renamed(errors, "password", "codes_password"));
-                render_account(&state, &viewer, &who, &jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
             }
             Err(other) => error_page(&viewer, other, Some(&who)),
         },
@@ -687,7 +713,16 @@ async fn set_language(
         Err(err) => match field_errors_or(err) {
             Ok(errors) => {
                 let refused = Refused::Language(errors);
-                render_account(&state, &viewer, &who, &jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
             }
             Err(other) => error_page(&viewer, other, Some(&who)),
         },
@@ -718,9 +753,9 @@ async fn create_token(
     let result = if days.is_empty() {
         Ok(None)
     } else {
-        days.parse::<i64>().map(Some).map_err(|_| {
-            Error::from(FieldErrors::single("expires_in_days", "a whole number of days"))
-        })
+        days.parse::<i64>()
+            .map(Some)
+            .map_err(|_| Error::from(FieldErrors::single("expires_in_days", "a whole number of days")))
     };
     let result = match result {
         Ok(days) => accounts::issue_token(&state, &who.staff.user_id, &form.name, days, state.clock.now()).await,
@@ -758,7 +793,16 @@ async fn create_token(
                     days: form.expires_in_days,
                     errors,
                 };
-                render_account(&state, &viewer, &who, &jar, StatusCode::UNPROCESSABLE_ENTITY, None, Some(refused)).await
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
             }
             Err(other) => error_page(&viewer, other, Some(&who)),
         },

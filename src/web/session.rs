@@ -131,7 +131,10 @@ async fn login(
     match accounts::start_session(&state, credentials).await {
         Ok(secret) => {
             // Names this browser in the list of sessions on the account page.
-            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             if let Err(err) = crate::services::own_account::note_session_browser(&state.db, &secret, user_agent).await {
                 return error_page(&viewer, err, None);
             }

@@ -15,7 +15,7 @@
 //! Without a browser, on SQLite and PostgreSQL: forms without their token
 //! change nothing, a second factor waiting for its code leaves the old one
 //! working, a password change ends the other sessions, and each change is
-//! audited.
+//! audited; the password and the recovery codes through the API too.
 
 use std::time::Duration;
 
@@ -227,12 +227,7 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
         new_secret,
         "the same secret, to try again"
     );
-    type_into(
-        page,
-        "code",
-        &current_totp_code(&new_secret, node.clock_now()).unwrap(),
-    )
-    .await;
+    type_into(page, "code", &current_totp_code(&new_secret, node.clock_now()).unwrap()).await;
     click(page, "#confirm-form button[type=submit]").await;
     wait_for(page, "#recovery-codes").await;
     let recovery_codes = browser.texts("#recovery-codes li").await;
@@ -305,7 +300,13 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
     click(page, "#language-form button[type=submit]").await;
     wait_for(page, "#notice").await;
     assert_eq!(
-        page.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(),
+        page.find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .attr("lang")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("fr")
     );
     assert_eq!(browser.texts("h1").await, ["Votre compte"]);
@@ -349,7 +350,11 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
     wait_for(page, "#sessions").await;
     assert_eq!(browser.count("#sessions tbody tr.current").await, 1);
     let api_token = node
-        .post(&token_of_sign_in(&node, &recovery_codes[2]).await, "/api/v1/tokens", &json!({"name": "cli"}))
+        .post(
+            &token_of_sign_in(&node, &recovery_codes[2]).await,
+            "/api/v1/tokens",
+            &json!({"name": "cli"}),
+        )
         .await
         .1["token"]
         .as_str()
@@ -371,7 +376,12 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
     wait_for_path(page, "/login").await;
     assert_eq!(node.get(&api_token, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     let actions = audit_actions(&node).await;
-    for expected in ["user.password", "user.two_factor", "user.sign_out", "user.recovery_code"] {
+    for expected in [
+        "user.password",
+        "user.two_factor",
+        "user.sign_out",
+        "user.recovery_code",
+    ] {
         assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
     }
     browser.stop().await;
@@ -459,9 +469,7 @@ impl Session {
 
 async fn account_forms_need_their_token_and_are_audited(env: TestEnv) {
     let node = TestNode::spawn(&env).await;
-    let (api_token, uri) = node
-        .staff_with_password("green", Role::Admin, "nadia", PASSWORD)
-        .await;
+    let (api_token, uri) = node.staff_with_password("green", Role::Admin, "nadia", PASSWORD).await;
     let secret = secret_of(&uri.unwrap());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -579,7 +587,11 @@ async fn account_forms_need_their_token_and_are_audited(env: TestEnv) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(first.get(&node, &client, "/account").await.0, StatusCode::OK);
     assert_eq!(second.get(&node, &client, "/account").await.0, StatusCode::SEE_OTHER);
-    assert_eq!(node.get(&api_token, "/api/v1/me").await.0, StatusCode::OK, "tokens stay");
+    assert_eq!(
+        node.get(&api_token, "/api/v1/me").await.0,
+        StatusCode::OK,
+        "tokens stay"
+    );
 
     // New recovery codes replace the old ones, and say so in the audit log.
     let (status, html) = first
@@ -603,5 +615,37 @@ async fn account_forms_need_their_token_and_are_audited(env: TestEnv) {
     assert!(
         !rows.iter().any(|r| r.action == "user.two_factor"),
         "nothing enrolled until confirmed"
+    );
+
+    // The same services through the API.
+    let (status, _) = node
+        .post(
+            &api_token,
+            "/api/v1/me/password",
+            &json!({"current_password": "wrong", "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = node
+        .post(
+            &api_token,
+            "/api/v1/me/recovery-codes",
+            &json!({"password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["recovery_codes"].as_array().unwrap().len(), 10);
+    let (status, _) = node
+        .post(
+            &api_token,
+            "/api/v1/me/password",
+            &json!({"current_password": NEW_PASSWORD, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        first.get(&node, &client, "/account").await.0,
+        StatusCode::SEE_OTHER,
+        "a change through the API ends every browser session"
     );
 }
