@@ -47,7 +47,7 @@ pub(super) fn routes() -> Router<AppState> {
 const ACCOUNT_STYLE: &str = ".hidden-label{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);\
 white-space:nowrap}figure.qr{margin:1rem 0}figure.qr svg{max-width:100%;height:auto}\
 code.secret,code.token{overflow-wrap:anywhere;font-size:1.1em}ol.codes code{font-size:1.1em}\
-.table-wrap{overflow-x:auto}.notice{border-inline-start:4px solid #2a7;padding-inline-start:.75rem}";
+.table-wrap{overflow-x:auto;position:relative}.notice{border-inline-start:4px solid #2a7;padding-inline-start:.75rem}";
 
 /// The cookie secret of the session this request comes with.
 fn session_secret(jar: &CookieJar) -> Option<String> {

@@ -99,10 +99,19 @@ async fn look(browser: &Browser, name: &str) {
         )
         .await
         .unwrap();
-    assert!(
-        overflow.as_i64().unwrap_or(0) <= 0,
-        "{name}: the page is {overflow} px wider than the window"
-    );
+    if overflow.as_i64().unwrap_or(0) > 0 {
+        let wide = browser
+            .client()
+            .execute(
+                "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
+                   .filter(e => { const r = e.getBoundingClientRect(); return r.right > w + 0.5 || r.left < -0.5; })
+                   .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.textContent.slice(0, 40));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("{name}: the page is {overflow} px wider than the window: {wide}");
+    }
 }
 
 /// Signs in on the sign-in page and waits for the account page.
@@ -186,7 +195,7 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
     type_into(page, "new_password_again", "short").await;
     click(page, "#password-form button[type=submit]").await;
     wait_for(page, "#field-new_password-error").await;
-    assert!(browser.texts("#field-new_password-error").await[0].contains("at least 12 characters"));
+    assert!(plain(&browser.texts("#field-new_password-error").await[0]).contains("at least 12 characters"));
     assert_eq!(value_of(page, "current_password").await, PASSWORD);
     assert_eq!(value_of(page, "new_password_again").await, "short");
     look(&browser, "password-refused-en-1280").await;
@@ -207,6 +216,8 @@ async fn a_coordinator_manages_their_own_account_in_the_browser(env: TestEnv) {
 
     // A new second factor: the QR code is drawn in the page; the secret is
     // read from beside it, as a person would type it into their app.
+    page.goto(&format!("{}/account", node.base)).await.unwrap();
+    wait_for(page, "#enrol-form").await;
     type_into(page, "enrol_password", NEW_PASSWORD).await;
     click(page, "#enrol-form button[type=submit]").await;
     wait_for(page, "#totp-secret").await;
