@@ -1,1 +1,100 @@
-# account pages (filled by the account page family).
+# صفحة حساب الشخص الذي سجّل دخوله (/account).
+account-title = حسابك
+account-refused = تعذّر قبول بعض ما أرسلته؛ انظر الرسالة بجانب الحقل. لم يتغيّر شيء.
+account-back = العودة إلى حسابك
+account-never = ليس بعد
+account-who = من أنت
+account-username = اسم المستخدم
+account-organisation = المنظمة
+account-role = الدور
+account-operator = ويدير هذه العقدة أيضًا
+account-language = لغة الصفحات
+
+account-password-heading = كلمة المرور
+account-password-rules = تحتاج كلمة المرور الجديدة إلى { $min } حرفًا على الأقل. العبارة الطويلة من عدة كلمات سهلة التذكّر وصعبة التخمين.
+account-current-password = كلمة المرور الحالية
+account-new-password = كلمة المرور الجديدة
+account-new-password-again = كلمة المرور الجديدة مرة أخرى
+account-password-ends-sessions = تغييرها يُخرجك من كل المتصفحات الأخرى. تبقى رموز الواجهة البرمجية (API) صالحة: ألغِها أدناه إن كان قد يملكها شخص آخر.
+account-password-submit = تغيير كلمة المرور
+account-password-changed = تغيّرت كلمة المرور. جلسات المتصفح الأخرى التي أُنهيت: { $count }.
+account-error-current-password = هذه ليست كلمة مرورك الحالية.
+account-error-new-password = تحتاج كلمة المرور الجديدة إلى { $min } حرفًا على الأقل (و1024 بايت على الأكثر).
+account-error-new-password-again = هذه لا تطابق كلمة المرور الجديدة.
+
+account-two-factor-heading = العامل الثاني
+account-two-factor-not-needed = يسجّل دورك الدخول بكلمة المرور وحدها. أما المنسّقون والمشرفون والمشغّلون فيُدخلون أيضًا رمزًا من تطبيق المصادقة.
+account-two-factor-enrolled = تسجّل الدخول برمز من تطبيق المصادقة لديك.
+account-two-factor-missing = ليس لديك عامل ثانٍ بعد: سجّل واحدًا الآن، وإلا فلن تستطيع تسجيل الدخول مجددًا.
+account-recovery-codes-left = رموز الاسترداد غير المستخدمة: { $count }.
+account-two-factor-continue = أكمل التسجيل الذي بدأته
+account-two-factor-explain = هاتف جديد، أو هاتف مفقود؟ سجّل تطبيق مصادقة جديدًا. يبقى التطبيق الحالي ورموز الاسترداد صالحة حتى تؤكّد التطبيق الجديد برمز منه.
+account-confirm-with-password = كلمة مرورك الحالية
+account-two-factor-start = تسجيل تطبيق مصادقة جديد
+account-recovery-codes-explain = استخدمت معظم رموز الاسترداد، أو تخشى أن أحدًا رآها؟ أنشئ رموزًا جديدة: تتوقف الرموز السابقة عن العمل.
+account-recovery-codes-submit = إنشاء رموز استرداد جديدة
+
+account-enrol-title = تسجيل تطبيق المصادقة
+account-enrol-old-still-works = يبقى تطبيقك الحالي ورموز الاسترداد صالحة حتى تؤكّد التطبيق الجديد أدناه.
+account-enrol-scan = ١. امسح رمز الاستجابة السريعة هذا بالتطبيق
+account-enrol-qr-label = رمز الاستجابة السريعة للسرّ الجديد لتطبيق المصادقة
+account-enrol-type = أو اكتب السرّ في التطبيق
+account-enrol-type-explain = إن لم يستطع التطبيق مسح الرمز، فأضف حسابًا يدويًا بهذه البيانات.
+account-enrol-secret = السرّ
+account-enrol-account = الحساب
+account-enrol-kind = النوع
+account-enrol-kind-value = مبني على الوقت، ستة أرقام، كل ٣٠ ثانية
+account-enrol-confirm-heading = ٢. اكتب الرمز الذي يعرضه التطبيق الآن
+account-enrol-code = الرمز المكوّن من ستة أرقام
+account-enrol-confirm = تأكيد واستخدام التطبيق الجديد
+account-error-code = هذا ليس الرمز الذي يعرضه التطبيق الآن للسرّ الجديد. تحقّق من ساعة الهاتف، أو امسح الرمز من جديد.
+account-enrolled-title = تطبيق المصادقة الجديد جاهز
+account-new-codes-title = رموز الاسترداد الجديدة
+account-codes-once = تُعرض هذه الرموز هذه المرة فقط.
+account-codes-explain = احفظها في مكان آمن بعيدًا عن هاتفك (مطبوعة، أو في مدير كلمات المرور). كل رمز يُدخلك مرة واحدة بدلًا من رمز التطبيق؛ ولم تعد الرموز السابقة تعمل.
+
+account-language-heading = اللغة
+account-language-label = اعرض الصفحات بـ
+account-language-browser = لغة متصفحي
+account-language-submit = حفظ اللغة
+account-language-saved = حُفظت اللغة.
+account-error-language = اختر إحدى اللغات في القائمة.
+
+account-sessions-heading = أين سجّلت الدخول
+account-sessions-caption = جلسات المتصفح، الأحدث أولًا
+account-session-started = تسجيل الدخول
+account-session-last-used = آخر استخدام
+account-session-browser = المتصفح
+account-session-browser-unknown = غير معروف
+account-session-this-one = هذا المتصفح
+
+account-tokens-heading = رموز الواجهة البرمجية
+account-tokens-explain = تستخدم البرامج رمزًا لتعمل باسمك عبر الواجهة البرمجية للعقدة. ألغِ ما لم تعد تستخدمه.
+account-tokens-none = ليس لديك رموز نشطة للواجهة البرمجية.
+account-tokens-caption = رموزك النشطة للواجهة البرمجية
+account-token-name = الاسم
+account-token-created = أُنشئ في
+account-token-last-used = آخر استخدام
+account-token-expires = ينتهي في
+account-token-actions = الإجراءات
+account-token-revoke = إلغاء
+account-token-revoked = أُلغي الرمز: تُرفض البرامج التي تستخدمه من الآن.
+account-token-new-heading = رمز جديد
+account-token-name-label = الغرض من الرمز
+account-token-days-label = عدد الأيام حتى انتهائه ({ $max } على الأكثر)
+account-token-submit = إنشاء الرمز
+account-error-token-name = أعطِ الرمز اسمًا من 100 حرف على الأكثر.
+account-error-token-days = أدخل عددًا صحيحًا من الأيام من 1 إلى { $max }.
+account-token-created-title = رمزك الجديد للواجهة البرمجية
+account-token-once = يُعرض الرمز هذه المرة فقط: انسخه الآن.
+account-token-secret = الرمز
+account-token-use = يرسله البرنامج في ترويسة Authorization: كلمة Bearer يليها الرمز.
+
+account-everywhere-heading = تسجيل الخروج من كل مكان
+account-everywhere-explain = إن فقدت جهازًا أو ظننت أن أحدًا سجّل الدخول باسمك، فأنهِ كل الجلسات وكل الرموز دفعة واحدة.
+account-everywhere-link = تسجيل الخروج من كل مكان…
+account-everywhere-sessions = يُسجَّل خروج كل متصفح سجّل الدخول باسمك.
+account-everywhere-tokens = تُلغى كل رموزك للواجهة البرمجية: تتوقف البرامج التي تستخدمها حتى تعطيها رموزًا جديدة.
+account-everywhere-this-browser = ويُسجَّل خروج هذا المتصفح أيضًا: ستسجّل الدخول من جديد.
+account-everywhere-confirm = نعم، سجّل خروجي من كل مكان
+account-everywhere-cancel = لا، العودة إلى حسابك

@@ -1,1 +1,100 @@
-# account pages (filled by the account page family).
+# The account page of the signed-in staff member (/account).
+account-title = Your account
+account-refused = Something you sent could not be accepted; see the message next to the field. Nothing was changed.
+account-back = Back to your account
+account-never = Not yet
+account-who = Who you are
+account-username = Username
+account-organisation = Organisation
+account-role = Role
+account-operator = also operates this node
+account-language = Language of the pages
+
+account-password-heading = Password
+account-password-rules = Your new password needs at least { $min } characters. A long phrase of several words is easy to remember and hard to guess.
+account-current-password = Current password
+account-new-password = New password
+account-new-password-again = New password again
+account-password-ends-sessions = Changing it signs you out in every other browser. Your API tokens keep working: revoke them below if someone else may have them.
+account-password-submit = Change the password
+account-password-changed = Your password is changed. Other browser sessions signed out: { $count }.
+account-error-current-password = This is not your current password.
+account-error-new-password = The new password needs at least { $min } characters (and at most 1024 bytes).
+account-error-new-password-again = This is not the same as the new password.
+
+account-two-factor-heading = Second factor
+account-two-factor-not-needed = Your role signs in with the password alone. Coordinators, admins and operators also give a code from an authenticator app.
+account-two-factor-enrolled = You sign in with a code from your authenticator app.
+account-two-factor-missing = You have no second factor yet: enrol one now, or you cannot sign in again.
+account-recovery-codes-left = Unused recovery codes: { $count }.
+account-two-factor-continue = Continue the enrolment you started
+account-two-factor-explain = A new phone, or a lost one? Enrol a new authenticator app. Your current app and recovery codes keep working until you confirm the new one with a code from it.
+account-confirm-with-password = Your current password
+account-two-factor-start = Enrol a new authenticator app
+account-recovery-codes-explain = Used most of your recovery codes, or afraid someone saw them? Make new ones: the earlier codes stop working.
+account-recovery-codes-submit = Make new recovery codes
+
+account-enrol-title = Enrol your authenticator app
+account-enrol-old-still-works = Your current authenticator app and recovery codes keep working until you confirm the new one below.
+account-enrol-scan = 1. Scan this QR code with the app
+account-enrol-qr-label = QR code of the new secret for your authenticator app
+account-enrol-type = Or type the secret into the app
+account-enrol-type-explain = If the app cannot scan the code, add an account by hand with these details.
+account-enrol-secret = Secret
+account-enrol-account = Account
+account-enrol-kind = Type
+account-enrol-kind-value = Time-based, 6 digits, every 30 seconds
+account-enrol-confirm-heading = 2. Type the code the app shows now
+account-enrol-code = Six-digit code
+account-enrol-confirm = Confirm and use the new app
+account-error-code = This is not the code the app shows now for the new secret. Check the app's clock, or scan again.
+account-enrolled-title = Your new authenticator app is in place
+account-new-codes-title = Your new recovery codes
+account-codes-once = These codes are shown this once.
+account-codes-explain = Keep them somewhere safe, apart from your phone (printed, or in a password manager). Each one signs you in once instead of a code from the app; the earlier codes no longer work.
+
+account-language-heading = Language
+account-language-label = Show the pages in
+account-language-browser = The language of my browser
+account-language-submit = Save the language
+account-language-saved = The language is saved.
+account-error-language = Choose one of the languages in the list.
+
+account-sessions-heading = Where you are signed in
+account-sessions-caption = Your browser sessions, the newest first
+account-session-started = Signed in
+account-session-last-used = Last used
+account-session-browser = Browser
+account-session-browser-unknown = Not known
+account-session-this-one = this browser
+
+account-tokens-heading = API tokens
+account-tokens-explain = Programs use a token to act as you through the node's API. Revoke any you no longer use.
+account-tokens-none = You have no active API tokens.
+account-tokens-caption = Your active API tokens
+account-token-name = Name
+account-token-created = Created
+account-token-last-used = Last used
+account-token-expires = Expires
+account-token-actions = Actions
+account-token-revoke = Revoke
+account-token-revoked = The token is revoked: programs using it are refused from now on.
+account-token-new-heading = A new token
+account-token-name-label = What the token is for
+account-token-days-label = Days until it expires (at most { $max })
+account-token-submit = Create the token
+account-error-token-name = Give the token a name of at most 100 characters.
+account-error-token-days = Give a whole number of days from 1 to { $max }.
+account-token-created-title = Your new API token
+account-token-once = The token is shown this once: copy it now.
+account-token-secret = Token
+account-token-use = A program sends it in the Authorization header: Bearer followed by the token.
+
+account-everywhere-heading = Sign out everywhere
+account-everywhere-explain = If you lost a device or think someone else signed in as you, end every session and token at once.
+account-everywhere-link = Sign out everywhere…
+account-everywhere-sessions = Every browser signed in as you is signed out.
+account-everywhere-tokens = Every API token of yours is revoked: programs using them stop working until you give them new ones.
+account-everywhere-this-browser = This browser is signed out too: you will sign in again.
+account-everywhere-confirm = Yes, sign out everywhere
+account-everywhere-cancel = No, back to your account

@@ -1,1 +1,100 @@
-# account pages (filled by the account page family).
+# La página de la cuenta de quien ha iniciado sesión (/account).
+account-title = Su cuenta
+account-refused = Parte de lo que envió no se pudo aceptar; vea el mensaje junto al campo. No se cambió nada.
+account-back = Volver a su cuenta
+account-never = Todavía no
+account-who = Quién es usted
+account-username = Nombre de usuario
+account-organisation = Organización
+account-role = Rol
+account-operator = también opera este nodo
+account-language = Idioma de las páginas
+
+account-password-heading = Contraseña
+account-password-rules = Su nueva contraseña necesita al menos { $min } caracteres. Una frase larga de varias palabras es fácil de recordar y difícil de adivinar.
+account-current-password = Contraseña actual
+account-new-password = Nueva contraseña
+account-new-password-again = Nueva contraseña otra vez
+account-password-ends-sessions = Cambiarla cierra su sesión en todos los demás navegadores. Sus tokens de la API siguen funcionando: revóquelos abajo si alguien más puede tenerlos.
+account-password-submit = Cambiar la contraseña
+account-password-changed = Su contraseña ha cambiado. Otras sesiones de navegador cerradas: { $count }.
+account-error-current-password = Esta no es su contraseña actual.
+account-error-new-password = La nueva contraseña necesita al menos { $min } caracteres (y como mucho 1024 bytes).
+account-error-new-password-again = No coincide con la nueva contraseña.
+
+account-two-factor-heading = Segundo factor
+account-two-factor-not-needed = Su rol inicia sesión solo con la contraseña. Coordinadores, administradores y operadores dan además un código de una aplicación de autenticación.
+account-two-factor-enrolled = Usted inicia sesión con un código de su aplicación de autenticación.
+account-two-factor-missing = Todavía no tiene segundo factor: registre uno ahora, o no podrá volver a iniciar sesión.
+account-recovery-codes-left = Códigos de recuperación sin usar: { $count }.
+account-two-factor-continue = Continuar el registro que empezó
+account-two-factor-explain = ¿Un teléfono nuevo, o uno perdido? Registre una nueva aplicación de autenticación. La aplicación actual y los códigos de recuperación siguen funcionando hasta que confirme la nueva con uno de sus códigos.
+account-confirm-with-password = Su contraseña actual
+account-two-factor-start = Registrar una nueva aplicación de autenticación
+account-recovery-codes-explain = ¿Usó casi todos sus códigos de recuperación, o teme que alguien los haya visto? Cree otros nuevos: los anteriores dejan de funcionar.
+account-recovery-codes-submit = Crear nuevos códigos de recuperación
+
+account-enrol-title = Registrar su aplicación de autenticación
+account-enrol-old-still-works = Su aplicación actual y sus códigos de recuperación siguen funcionando hasta que confirme la nueva más abajo.
+account-enrol-scan = 1. Escanee este código QR con la aplicación
+account-enrol-qr-label = Código QR del nuevo secreto para su aplicación de autenticación
+account-enrol-type = O escriba el secreto en la aplicación
+account-enrol-type-explain = Si la aplicación no puede escanear el código, añada una cuenta a mano con estos datos.
+account-enrol-secret = Secreto
+account-enrol-account = Cuenta
+account-enrol-kind = Tipo
+account-enrol-kind-value = Basado en el tiempo, 6 dígitos, cada 30 segundos
+account-enrol-confirm-heading = 2. Escriba el código que muestra ahora la aplicación
+account-enrol-code = Código de seis dígitos
+account-enrol-confirm = Confirmar y usar la nueva aplicación
+account-error-code = Este no es el código que la aplicación muestra ahora para el nuevo secreto. Compruebe la hora del teléfono, o escanee de nuevo.
+account-enrolled-title = Su nueva aplicación de autenticación está lista
+account-new-codes-title = Sus nuevos códigos de recuperación
+account-codes-once = Estos códigos se muestran solo esta vez.
+account-codes-explain = Guárdelos en un lugar seguro, lejos de su teléfono (impresos, o en un gestor de contraseñas). Cada uno le permite iniciar sesión una vez en lugar de un código de la aplicación; los códigos anteriores ya no funcionan.
+
+account-language-heading = Idioma
+account-language-label = Mostrar las páginas en
+account-language-browser = El idioma de mi navegador
+account-language-submit = Guardar el idioma
+account-language-saved = El idioma está guardado.
+account-error-language = Elija uno de los idiomas de la lista.
+
+account-sessions-heading = Dónde tiene la sesión iniciada
+account-sessions-caption = Sus sesiones de navegador, las más recientes primero
+account-session-started = Inicio de sesión
+account-session-last-used = Último uso
+account-session-browser = Navegador
+account-session-browser-unknown = Desconocido
+account-session-this-one = este navegador
+
+account-tokens-heading = Tokens de la API
+account-tokens-explain = Los programas usan un token para actuar en su nombre a través de la API del nodo. Revoque los que ya no use.
+account-tokens-none = No tiene tokens de la API activos.
+account-tokens-caption = Sus tokens de la API activos
+account-token-name = Nombre
+account-token-created = Creado
+account-token-last-used = Último uso
+account-token-expires = Caduca
+account-token-actions = Acciones
+account-token-revoke = Revocar
+account-token-revoked = El token está revocado: los programas que lo usan son rechazados desde ahora.
+account-token-new-heading = Un token nuevo
+account-token-name-label = Para qué es el token
+account-token-days-label = Días hasta que caduque (como mucho { $max })
+account-token-submit = Crear el token
+account-error-token-name = Dé al token un nombre de como mucho 100 caracteres.
+account-error-token-days = Indique un número entero de días, de 1 a { $max }.
+account-token-created-title = Su nuevo token de la API
+account-token-once = El token se muestra solo esta vez: cópielo ahora.
+account-token-secret = Token
+account-token-use = Un programa lo envía en la cabecera Authorization: Bearer seguido del token.
+
+account-everywhere-heading = Cerrar sesión en todas partes
+account-everywhere-explain = Si perdió un dispositivo o cree que alguien inició sesión como usted, termine todas las sesiones y todos los tokens a la vez.
+account-everywhere-link = Cerrar sesión en todas partes…
+account-everywhere-sessions = Se cierra la sesión de todos los navegadores conectados como usted.
+account-everywhere-tokens = Se revocan todos sus tokens de la API: los programas que los usan dejan de funcionar hasta que les dé otros nuevos.
+account-everywhere-this-browser = También se cierra la sesión en este navegador: tendrá que iniciar sesión de nuevo.
+account-everywhere-confirm = Sí, cerrar sesión en todas partes
+account-everywhere-cancel = No, volver a su cuenta

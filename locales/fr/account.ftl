@@ -1,1 +1,100 @@
-# account pages (filled by the account page family).
+# La page du compte de la personne connectée (/account).
+account-title = Votre compte
+account-refused = Une partie de ce que vous avez envoyé n’a pas pu être acceptée ; voyez le message à côté du champ. Rien n’a été modifié.
+account-back = Retour à votre compte
+account-never = Pas encore
+account-who = Qui vous êtes
+account-username = Nom d’utilisateur
+account-organisation = Organisation
+account-role = Rôle
+account-operator = gère aussi ce nœud
+account-language = Langue des pages
+
+account-password-heading = Mot de passe
+account-password-rules = Votre nouveau mot de passe doit compter au moins { $min } caractères. Une longue phrase de plusieurs mots est facile à retenir et difficile à deviner.
+account-current-password = Mot de passe actuel
+account-new-password = Nouveau mot de passe
+account-new-password-again = Nouveau mot de passe, une seconde fois
+account-password-ends-sessions = Le changer vous déconnecte de tous les autres navigateurs. Vos jetons d’API restent valables : révoquez-les ci-dessous si quelqu’un d’autre peut les avoir.
+account-password-submit = Changer le mot de passe
+account-password-changed = Votre mot de passe est changé. Autres sessions de navigateur fermées : { $count }.
+account-error-current-password = Ce n’est pas votre mot de passe actuel.
+account-error-new-password = Le nouveau mot de passe doit compter au moins { $min } caractères (et au plus 1024 octets).
+account-error-new-password-again = Ce n’est pas le même que le nouveau mot de passe.
+
+account-two-factor-heading = Second facteur
+account-two-factor-not-needed = Votre rôle se connecte avec le seul mot de passe. Les coordinateurs, les administrateurs et les opérateurs donnent aussi un code d’une application d’authentification.
+account-two-factor-enrolled = Vous vous connectez avec un code de votre application d’authentification.
+account-two-factor-missing = Vous n’avez pas encore de second facteur : enregistrez-en un maintenant, sinon vous ne pourrez plus vous connecter.
+account-recovery-codes-left = Codes de secours inutilisés : { $count }.
+account-two-factor-continue = Reprendre l’enregistrement commencé
+account-two-factor-explain = Un nouveau téléphone, ou un téléphone perdu ? Enregistrez une nouvelle application d’authentification. L’application actuelle et les codes de secours restent valables jusqu’à ce que vous confirmiez la nouvelle avec un de ses codes.
+account-confirm-with-password = Votre mot de passe actuel
+account-two-factor-start = Enregistrer une nouvelle application d’authentification
+account-recovery-codes-explain = Vous avez utilisé la plupart de vos codes de secours, ou craignez que quelqu’un les ait vus ? Créez-en de nouveaux : les anciens cessent de fonctionner.
+account-recovery-codes-submit = Créer de nouveaux codes de secours
+
+account-enrol-title = Enregistrer votre application d’authentification
+account-enrol-old-still-works = Votre application actuelle et vos codes de secours restent valables jusqu’à ce que vous confirmiez la nouvelle ci-dessous.
+account-enrol-scan = 1. Scannez ce code QR avec l’application
+account-enrol-qr-label = Code QR du nouveau secret pour votre application d’authentification
+account-enrol-type = Ou saisissez le secret dans l’application
+account-enrol-type-explain = Si l’application ne peut pas scanner le code, ajoutez un compte à la main avec ces informations.
+account-enrol-secret = Secret
+account-enrol-account = Compte
+account-enrol-kind = Type
+account-enrol-kind-value = Basé sur le temps, 6 chiffres, toutes les 30 secondes
+account-enrol-confirm-heading = 2. Saisissez le code que l’application affiche maintenant
+account-enrol-code = Code à six chiffres
+account-enrol-confirm = Confirmer et utiliser la nouvelle application
+account-error-code = Ce n’est pas le code que l’application affiche maintenant pour le nouveau secret. Vérifiez l’heure du téléphone, ou scannez à nouveau.
+account-enrolled-title = Votre nouvelle application d’authentification est en place
+account-new-codes-title = Vos nouveaux codes de secours
+account-codes-once = Ces codes ne sont affichés qu’une fois.
+account-codes-explain = Gardez-les en lieu sûr, ailleurs que sur votre téléphone (imprimés, ou dans un gestionnaire de mots de passe). Chacun vous connecte une fois à la place d’un code de l’application ; les anciens codes ne fonctionnent plus.
+
+account-language-heading = Langue
+account-language-label = Afficher les pages en
+account-language-browser = La langue de mon navigateur
+account-language-submit = Enregistrer la langue
+account-language-saved = La langue est enregistrée.
+account-error-language = Choisissez une des langues de la liste.
+
+account-sessions-heading = Où vous êtes connecté
+account-sessions-caption = Vos sessions de navigateur, les plus récentes d’abord
+account-session-started = Connexion
+account-session-last-used = Dernière utilisation
+account-session-browser = Navigateur
+account-session-browser-unknown = Inconnu
+account-session-this-one = ce navigateur
+
+account-tokens-heading = Jetons d’API
+account-tokens-explain = Les programmes utilisent un jeton pour agir en votre nom par l’API du nœud. Révoquez ceux dont vous ne vous servez plus.
+account-tokens-none = Vous n’avez aucun jeton d’API actif.
+account-tokens-caption = Vos jetons d’API actifs
+account-token-name = Nom
+account-token-created = Créé le
+account-token-last-used = Dernière utilisation
+account-token-expires = Expire le
+account-token-actions = Actions
+account-token-revoke = Révoquer
+account-token-revoked = Le jeton est révoqué : les programmes qui l’utilisent sont désormais refusés.
+account-token-new-heading = Un nouveau jeton
+account-token-name-label = À quoi sert le jeton
+account-token-days-label = Jours avant qu’il expire (au plus { $max })
+account-token-submit = Créer le jeton
+account-error-token-name = Donnez au jeton un nom d’au plus 100 caractères.
+account-error-token-days = Donnez un nombre entier de jours, de 1 à { $max }.
+account-token-created-title = Votre nouveau jeton d’API
+account-token-once = Le jeton n’est affiché qu’une fois : copiez-le maintenant.
+account-token-secret = Jeton
+account-token-use = Un programme l’envoie dans l’en-tête Authorization : Bearer suivi du jeton.
+
+account-everywhere-heading = Se déconnecter partout
+account-everywhere-explain = Si vous avez perdu un appareil ou pensez que quelqu’un s’est connecté à votre place, mettez fin à toutes les sessions et à tous les jetons d’un coup.
+account-everywhere-link = Se déconnecter partout…
+account-everywhere-sessions = Tous les navigateurs connectés à votre nom sont déconnectés.
+account-everywhere-tokens = Tous vos jetons d’API sont révoqués : les programmes qui les utilisent cessent de fonctionner jusqu’à ce que vous leur en donniez de nouveaux.
+account-everywhere-this-browser = Ce navigateur est aussi déconnecté : vous vous reconnecterez.
+account-everywhere-confirm = Oui, me déconnecter partout
+account-everywhere-cancel = Non, retour à votre compte

@@ -16,6 +16,7 @@ use crate::domain::vocab::Role;
 use crate::error::{Error, ErrorBody, Result, ValidationErrorBody};
 use crate::request::ClientAddr;
 use crate::services::accounts::{self, NewOrg, NewUser, Staff};
+use crate::services::own_account;
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
@@ -23,6 +24,8 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(routes!(me, update_me))
         .add(routes!(re_enrol))
         .add(routes!(sign_out_everywhere))
+        .add(routes!(change_own_password))
+        .add(routes!(renew_own_recovery_codes))
         .add(routes!(list_tokens, create_token))
         .add(routes!(revoke_token))
         .add(routes!(list_orgs, create_org))
@@ -349,6 +352,71 @@ async fn re_enrol(
 async fn sign_out_everywhere(State(state): State<AppState>, staff: Staff) -> Result<impl IntoResponse> {
     accounts::sign_out_everywhere(&state.db, &staff.user_id, state.clock.now(), &staff).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PasswordChangeBody {
+    current_password: String,
+    #[schema(min_length = 12)]
+    new_password: String,
+}
+
+/// Change your password: every browser session of yours ends (whoever knew
+/// the old password may be signed in somewhere); your API tokens stay.
+#[utoipa::path(
+    post,
+    path = "/me/password",
+    security(("bearer" = [])),
+    request_body = PasswordChangeBody,
+    responses(
+        (status = 204, description = "Changed; your browser sessions ended"),
+        Unauthorized,
+        BodyRefused,
+    )
+)]
+async fn change_own_password(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<PasswordChangeBody>,
+) -> Result<impl IntoResponse> {
+    let change = own_account::PasswordChange {
+        current: &body.current_password,
+        new: &body.new_password,
+        again: &body.new_password,
+    };
+    own_account::change_password(&state, &staff, None, change).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// New recovery codes, shown once.
+#[derive(Serialize, ToSchema)]
+struct RecoveryCodes {
+    /// Single-use recovery codes; the earlier ones no longer work.
+    recovery_codes: Vec<String>,
+}
+
+/// Make new recovery codes for your second factor (your current password
+/// confirms it is you); the earlier codes stop working.
+#[utoipa::path(
+    post,
+    path = "/me/recovery-codes",
+    security(("bearer" = [])),
+    request_body = ReEnrol,
+    responses(
+        (status = 200, description = "The new codes, shown once", body = RecoveryCodes),
+        Unauthorized,
+        BodyRefused,
+        (status = 409, description = "You have no second factor", body = ErrorBody),
+    )
+)]
+async fn renew_own_recovery_codes(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<ReEnrol>,
+) -> Result<impl IntoResponse> {
+    let recovery_codes = own_account::renew_recovery_codes(&state, &staff, &body.password).await?;
+    Ok(Json(RecoveryCodes { recovery_codes }))
 }
 
 /// Your API tokens.

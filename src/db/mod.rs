@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod peers;
 pub mod received;
 pub mod remote_alerts;
+pub mod sessions;
 pub mod sign_in_failures;
 pub mod signing_keys;
 

@@ -109,13 +109,13 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(super) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -128,7 +128,7 @@ fn new_token() -> String {
 /// A TOTP for one secret that accepts exactly the time step it is asked about
 /// (no skew): the caller tries the neighbouring steps itself, to learn which
 /// one matched and refuse it the next time.
-fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
+pub(super) fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_string())
         .to_bytes()
         .map_err(|e| Error::Internal(anyhow::anyhow!("stored TOTP secret unreadable: {e:?}")))?;
@@ -150,7 +150,7 @@ pub fn current_totp_code(secret_base32: &str, now: DateTime<Utc>) -> Result<Stri
 }
 
 /// The time step (of the previous, current or next) whose code this is.
-fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
+pub(super) fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
     let current = now.timestamp().div_euclid(TOTP_STEP_SECONDS);
     (current - 1..=current + 1).find(|step| totp.check(code, (step * TOTP_STEP_SECONDS) as u64))
 }
@@ -162,12 +162,12 @@ fn normalise_recovery_code(code: &str) -> String {
         .collect()
 }
 
-fn hash_recovery_code(code: &str) -> String {
+pub(super) fn hash_recovery_code(code: &str) -> String {
     hash_token(&normalise_recovery_code(code))
 }
 
 /// Ten codes of 16 letters and digits (80 bits each), grouped by four.
-fn new_recovery_codes() -> Vec<String> {
+pub(super) fn new_recovery_codes() -> Vec<String> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     (0..RECOVERY_CODES)
@@ -210,7 +210,7 @@ async fn enrol(
     })
 }
 
-fn needs_second_factor(role: Role, operator: bool) -> bool {
+pub(super) fn needs_second_factor(role: Role, operator: bool) -> bool {
     role.requires_two_factor() || operator
 }
 
@@ -645,9 +645,12 @@ pub async fn end_session(db: &Db, plain: &str) -> Result<()> {
 /// The staff member behind a browser session, if it is valid and not expired.
 pub async fn session_staff(db: &Db, plain: &str, now: DateTime<Utc>) -> Result<Staff> {
     let expired = || Error::Unauthorized("the session has expired; sign in again".into());
-    let user_id = q::find_session_user(db, &hash_token(plain), to_millis(now))
+    let token_hash = hash_token(plain);
+    let user_id = q::find_session_user(db, &token_hash, to_millis(now))
         .await?
         .ok_or_else(expired)?;
+    // Shown on the account page as when the session was last used.
+    crate::db::sessions::touch_session(db, &token_hash, to_millis(now), 60_000).await?;
     let user = q::find_user_by_id(db, &user_id)
         .await?
         .filter(|u| u.disabled_at.is_none())

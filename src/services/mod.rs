@@ -4,6 +4,9 @@
 //! - [`activities`]: the activities we sent, as others fetch them (by id,
 //!   and in an organisation's outbox), never carrying more than is allowed now.
 //! - [`accounts`]: organisations, staff, passwords, two factors, API tokens.
+//! - [`own_account`]: what staff change of their own account: the password,
+//!   a second factor confirmed before it replaces the old one, recovery codes,
+//!   and the browsers they are signed in with.
 //! - [`peers`]: other nodes and how far this one trusts them.
 //! - [`alerts`]: the alert lifecycle, and who here may see and do what.
 //! - [`alert_delivery`]: who on other nodes gets each of our alerts, and how.
@@ -32,6 +35,7 @@ pub mod follows;
 pub mod group_relay;
 pub mod groups;
 pub mod monitoring;
+pub mod own_account;
 pub mod peers;
 pub mod public_profile;
 pub mod remote_actions;

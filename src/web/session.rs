@@ -112,6 +112,7 @@ async fn login(
     ClientAddr(client): ClientAddr,
     viewer: Viewer,
     jar: CookieJar,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(Some(&form.next));
@@ -129,6 +130,14 @@ async fn login(
     };
     match accounts::start_session(&state, credentials).await {
         Ok(secret) => {
+            // Names this browser in the list of sessions on the account page.
+            let user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if let Err(err) = crate::services::own_account::note_session_browser(&state.db, &secret, user_agent).await {
+                return error_page(&viewer, err, None);
+            }
             let cookie = Cookie::build((SESSION_COOKIE, secret))
                 .path("/")
                 .http_only(true)
