@@ -188,8 +188,7 @@ async fn retry_deliveries(
     staff: Staff,
     ApiJson(body): ApiJson<RetryBody>,
 ) -> Result<impl IntoResponse> {
-    let requeued =
-        crate::services::monitoring::retry(&state, &staff, body.host.as_deref(), body.id.as_deref()).await?;
+    let requeued = crate::services::monitoring::retry(&state, &staff, body.host.as_deref(), body.id.as_deref()).await?;
     Ok(Json(Requeued { requeued }))
 }
 

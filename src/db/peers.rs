@@ -203,15 +203,13 @@ pub async fn set_software<'e>(
     version: Option<&str>,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE peers SET software_name = $2, software_version = $3, software_checked_at = $4 WHERE host = $1",
-    )
-    .bind(host)
-    .bind(name)
-    .bind(version)
-    .bind(now)
-    .execute(ex)
-    .await?;
+    sqlx::query("UPDATE peers SET software_name = $2, software_version = $3, software_checked_at = $4 WHERE host = $1")
+        .bind(host)
+        .bind(name)
+        .bind(version)
+        .bind(now)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 

@@ -97,14 +97,20 @@ pub async fn retry(
 ) -> Result<u64> {
     staff.require_operator("see or retry deliveries")?;
     let host = match host {
-        Some(h) => Some(crate::federation::urls::normalise_host(h).ok_or_else(|| {
-            crate::domain::FieldErrors::single("host", "a host name such as node.example")
-        })?),
+        Some(h) => Some(
+            crate::federation::urls::normalise_host(h)
+                .ok_or_else(|| crate::domain::FieldErrors::single("host", "a host name such as node.example"))?,
+        ),
         None => None,
     };
     let now = to_millis(state.clock.now());
-    let requeued = outbox::retry_now(&state.db.pool, now, host.as_deref().unwrap_or_default(), id.unwrap_or_default())
-        .await?;
+    let requeued = outbox::retry_now(
+        &state.db.pool,
+        now,
+        host.as_deref().unwrap_or_default(),
+        id.unwrap_or_default(),
+    )
+    .await?;
     crate::db::audit::record(
         &state.db.pool,
         now,

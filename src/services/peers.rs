@@ -409,7 +409,12 @@ async fn read_nodeinfo(state: &AppState, peer: &PeerRow) -> std::result::Result<
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|l| Some((l["rel"].as_str()?.strip_prefix(SCHEMA)?.to_string(), l["href"].as_str()?)))
+        .filter_map(|l| {
+            Some((
+                l["rel"].as_str()?.strip_prefix(SCHEMA)?.to_string(),
+                l["href"].as_str()?,
+            ))
+        })
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, href)| href)
         .ok_or("no NodeInfo 2.x document is linked")?;
@@ -453,7 +458,11 @@ pub async fn recheck_software(
     let host = normalise_host(host).ok_or_else(|| Error::from(FieldErrors::single("host", "not a host name")))?;
     let found = check_software(state, &host).await?;
     let outcome = match &found {
-        Ok(s) => format!("{} {}", s.name.as_deref().unwrap_or(""), s.version.as_deref().unwrap_or("")),
+        Ok(s) => format!(
+            "{} {}",
+            s.name.as_deref().unwrap_or(""),
+            s.version.as_deref().unwrap_or("")
+        ),
         Err(reason) => reason.clone(),
     };
     audit::record(
@@ -651,7 +660,9 @@ pub async fn overview(state: &AppState, staff: &Staff) -> Result<Vec<(PeerView, 
     let mut rows = Vec::new();
     for peer in list(state).await? {
         let software = software(state, &peer.host).await?;
-        let heard = db::peers::last_heard_from(&state.db.pool, &peer.host).await?.map(from_millis);
+        let heard = db::peers::last_heard_from(&state.db.pool, &peer.host)
+            .await?
+            .map(from_millis);
         rows.push((peer, software, heard));
     }
     rows.sort_by_key(|(p, _, _)| !p.awaiting_decision);

@@ -326,7 +326,12 @@ struct RetryForm {
     id: Option<String>,
 }
 
-async fn retry(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar, Form(form): Form<RetryForm>) -> Response {
+async fn retry(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Form(form): Form<RetryForm>,
+) -> Response {
     let host = form.host.as_deref().filter(|h| !h.is_empty());
     let back = host.map_or_else(|| "/admin/deliveries".to_string(), host_path);
     let who = match operator_form(&state, &mut viewer, &jar, &back, &form.form_token).await {

@@ -66,8 +66,8 @@ fn style() -> Markup {
     html! {
         style {
             (PreEscaped("div.scroll{overflow-x:auto;max-width:100%}div.scroll table{border-collapse:collapse}\
-div.scroll td,div.scroll th{padding-block:.25rem;vertical-align:top}td.reason,.content{overflow-wrap:anywhere}\
-form.retry{margin:.5rem 0}article.request{border:1px solid #bbb;border-radius:.3rem;padding:0 1rem;margin:.5rem 0}"))
+    div.scroll td,div.scroll th{padding-block:.25rem;vertical-align:top}td.reason,.content{overflow-wrap:anywhere}\
+    form.retry{margin:.5rem 0}article.request{border:1px solid #bbb;border-radius:.3rem;padding:0 1rem;margin:.5rem 0}"))
         }
     }
 }

@@ -138,7 +138,13 @@ async fn peers_page(State(state): State<AppState>, mut viewer: Viewer, jar: Cook
     render_peers(&state, &viewer, &who, &form, StatusCode::OK).await
 }
 
-async fn render_peers(state: &AppState, viewer: &Viewer, who: &SignedIn, form: &AddForm, status: StatusCode) -> Response {
+async fn render_peers(
+    state: &AppState,
+    viewer: &Viewer,
+    who: &SignedIn,
+    form: &AddForm,
+    status: StatusCode,
+) -> Response {
     let rows = match peers::overview(state, &who.staff).await {
         Ok(r) => r,
         Err(e) => return error_page(viewer, e, Some(who)),
@@ -245,7 +251,12 @@ async fn render_peers(state: &AppState, viewer: &Viewer, who: &SignedIn, form: &
     )
 }
 
-async fn add_peer(State(state): State<AppState>, mut viewer: Viewer, jar: CookieJar, Form(form): Form<AddPeer>) -> Response {
+async fn add_peer(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Form(form): Form<AddPeer>,
+) -> Response {
     let who = match operator_form(&state, &mut viewer, &jar, "/admin/peers", &form.form_token).await {
         Ok(w) => w,
         Err(r) => return r,
@@ -461,7 +472,9 @@ async fn confirm_page(
     };
     let level = viewer.label("trust", to.as_str());
     let title = viewer.t_with("peers-confirm-title", &[("host", &change.host), ("level", &level)]);
-    let from = change.from.map_or_else(|| viewer.t("peers-unknown"), |f| viewer.label("trust", f.as_str()));
+    let from = change
+        .from
+        .map_or_else(|| viewer.t("peers-unknown"), |f| viewer.label("trust", f.as_str()));
     let nothing = change.sent.is_empty() && change.withdrawn.is_empty();
     viewer.respond(
         StatusCode::OK,
