@@ -412,29 +412,18 @@ struct ChangeQuery {
 }
 
 /// The host of a path as the node writes it (also what is safe to put in a
-/// redirect), or a 422 page.
-fn normal_host(viewer: &Viewer, who: &SignedIn, host: &str) -> Result<String, Response> {
-    crate::federation::urls::normalise_host(host).ok_or_else(|| {
-        error_page(
-            viewer,
-            crate::domain::FieldErrors::single("host", "a host name such as node.example").into(),
-            Some(who),
-        )
-    })
+/// redirect), or why it is not one (422).
+fn normal_host(host: &str) -> Result<String, Error> {
+    crate::federation::urls::normalise_host(host)
+        .ok_or_else(|| crate::domain::FieldErrors::single("host", "a host name such as node.example").into())
 }
 
-/// The level asked for, or a 422 page that says what to choose.
-fn decision(viewer: &Viewer, who: &SignedIn, to: &str) -> Result<Trust, Response> {
+/// The level asked for, or what to choose.
+fn decision(to: &str) -> Result<Trust, Error> {
     Trust::try_from(to.to_string())
         .ok()
         .filter(|t| DECISIONS.contains(t))
-        .ok_or_else(|| {
-            error_page(
-                viewer,
-                crate::domain::FieldErrors::single("to", "choose connected, trusted or blocked").into(),
-                Some(who),
-            )
-        })
+        .ok_or_else(|| crate::domain::FieldErrors::single("to", "choose connected, trusted or blocked").into())
 }
 
 fn alert_list(viewer: &Viewer, id: &str, alerts: &[peers::AffectedAlert]) -> Markup {
@@ -462,9 +451,9 @@ async fn confirm_page(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let to = match decision(&viewer, &who, &query.to) {
+    let to = match decision(&query.to) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
     };
     let change = match peers::trust_change(&state, &who.staff, &host, to).await {
         Ok(c) => c,
@@ -552,13 +541,13 @@ async fn set_trust(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let to = match decision(&viewer, &who, &form.to) {
+    let to = match decision(&form.to) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
     };
-    let host = match normal_host(&viewer, &who, &host) {
+    let host = match normal_host(&host) {
         Ok(h) => h,
-        Err(r) => return r,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
     };
     // Not confirmed: the consequences first, nothing changed.
     if form.confirm.as_deref() != Some("yes") {
@@ -587,9 +576,9 @@ async fn recheck(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let host = match normal_host(&viewer, &who, &host) {
+    let host = match normal_host(&host) {
         Ok(h) => h,
-        Err(r) => return r,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
     };
     match peers::recheck_software(&state, &host, &who.staff).await {
         Ok(Ok(_)) => Redirect::to(&format!("{}?checked=ok", peer_path(&host))).into_response(),
