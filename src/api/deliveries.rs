@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
 
 use super::{ApiJson, ApiRoutes, BodyRefused, Items, Unauthorized, Window};
-use crate::clock::{from_millis, to_millis};
+use crate::clock::from_millis;
 use crate::db::outbox;
 use crate::domain::FieldErrors;
 use crate::domain::vocab::DeliveryState;
@@ -188,33 +188,7 @@ async fn retry_deliveries(
     staff: Staff,
     ApiJson(body): ApiJson<RetryBody>,
 ) -> Result<impl IntoResponse> {
-    require_admin(&staff)?;
-    let host = match body.host.as_deref() {
-        Some(h) => Some(
-            crate::federation::urls::normalise_host(h)
-                .ok_or_else(|| FieldErrors::single("host", "a host name such as node.example"))?,
-        ),
-        None => None,
-    };
-    let now = to_millis(state.clock.now());
-    let requeued = outbox::retry_now(
-        &state.db.pool,
-        now,
-        host.as_deref().unwrap_or_default(),
-        body.id.as_deref().unwrap_or_default(),
-    )
-    .await?;
-    crate::db::audit::record(
-        &state.db.pool,
-        now,
-        Some(&staff.user_id),
-        None,
-        "deliveries.retry",
-        "outbox",
-        &format!("{requeued} deliveries"),
-    )
-    .await?;
-    state.deliveries.notify_one();
+    let requeued = crate::services::monitoring::retry(&state, &staff, body.host.as_deref(), body.id.as_deref()).await?;
     Ok(Json(Requeued { requeued }))
 }
 

@@ -389,3 +389,19 @@ pub async fn activities_about<'e>(
     .fetch_all(ex)
     .await
 }
+
+/// The last `limit` deliveries to `host`, newest first, whatever their state.
+pub async fn recent_deliveries<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<DeliveryRow>> {
+    sqlx::query_as(&format!(
+        "SELECT d.id, d.activity_id, a.kind, d.host, d.inbox, d.state, d.attempts, d.next_attempt_at, d.last_error, \
+         d.created_at, d.delivered_at FROM outbox_deliveries d JOIN outbox_activities a ON a.id = d.activity_id \
+         WHERE d.host = $1 ORDER BY a.seq DESC, d.created_at DESC LIMIT {limit}"
+    ))
+    .bind(host)
+    .fetch_all(ex)
+    .await
+}

@@ -177,3 +177,84 @@ pub async fn count_trusted<'e>(ex: impl Executor<'e, Database = Any>) -> sqlx::R
 pub async fn trust_of<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Option<Trust>> {
     Ok(find(ex, host).await?.map(|p| p.trust))
 }
+
+/// What software a peer runs, as its NodeInfo said, and when that was read.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct PeerSoftware {
+    pub software_name: Option<String>,
+    pub software_version: Option<String>,
+    pub software_checked_at: Option<i64>,
+}
+
+pub async fn software_of<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<PeerSoftware> {
+    let found: Option<PeerSoftware> =
+        sqlx::query_as("SELECT software_name, software_version, software_checked_at FROM peers WHERE host = $1")
+            .bind(host)
+            .fetch_optional(ex)
+            .await?;
+    Ok(found.unwrap_or_default())
+}
+
+/// Records what NodeInfo said of a peer's software (`None`s when it said nothing).
+pub async fn set_software<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+    name: Option<&str>,
+    version: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE peers SET software_name = $2, software_version = $3, software_checked_at = $4 WHERE host = $1")
+        .bind(host)
+        .bind(name)
+        .bind(version)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// When this node last received an activity from an actor of `host`.
+pub async fn last_heard_from<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Option<i64>> {
+    let (at,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(r.received_at) FROM received_activities r JOIN remote_actors a ON a.id = r.actor WHERE a.host = $1",
+    )
+    .bind(host)
+    .fetch_one(ex)
+    .await?;
+    Ok(at)
+}
+
+/// An actor of another host that this node has fetched: (id, kind, name).
+pub async fn actors_of_host<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    host: &str,
+) -> sqlx::Result<Vec<(String, String, Option<String>)>> {
+    sqlx::query_as(
+        "SELECT id, kind, name FROM remote_actors WHERE host = $1 AND kind <> 'Application' ORDER BY name, id",
+    )
+    .bind(host)
+    .fetch_all(ex)
+    .await
+}
+
+/// A follower of one of our organisations awaiting the decision about its
+/// host: (actor id, host, organisation slug, since).
+pub async fn pending_followers<'e>(
+    ex: impl Executor<'e, Database = Any>,
+) -> sqlx::Result<Vec<(String, String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT f.actor_id, f.host, o.slug, f.created_at FROM followers f JOIN organisations o ON o.id = f.org_id \
+         WHERE f.state = 'pending' ORDER BY f.created_at, f.actor_id",
+    )
+    .fetch_all(ex)
+    .await
+}
+
+/// The ids of this node's alerts that `host` has received and still has.
+pub async fn alerts_held_by<'e>(ex: impl Executor<'e, Database = Any>, host: &str) -> sqlx::Result<Vec<String>> {
+    let ids: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT alert_id FROM alert_recipients WHERE host = $1")
+        .bind(host)
+        .fetch_all(ex)
+        .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}

@@ -85,3 +85,115 @@ pub async fn status(state: &AppState) -> Result<Status> {
         },
     })
 }
+
+/// Puts undelivered activities back in the queue, due now: all, those to
+/// `host`, or the one `id`; audited. Returns how many. The operator's hand
+/// on the queue, from the API and the deliveries page alike.
+pub async fn retry(
+    state: &AppState,
+    staff: &crate::services::accounts::Staff,
+    host: Option<&str>,
+    id: Option<&str>,
+) -> Result<u64> {
+    staff.require_operator("see or retry deliveries")?;
+    let host = match host {
+        Some(h) => Some(
+            crate::federation::urls::normalise_host(h)
+                .ok_or_else(|| crate::domain::FieldErrors::single("host", "a host name such as node.example"))?,
+        ),
+        None => None,
+    };
+    let now = to_millis(state.clock.now());
+    let requeued = outbox::retry_now(
+        &state.db.pool,
+        now,
+        host.as_deref().unwrap_or_default(),
+        id.unwrap_or_default(),
+    )
+    .await?;
+    crate::db::audit::record(
+        &state.db.pool,
+        now,
+        Some(&staff.user_id),
+        None,
+        "deliveries.retry",
+        "outbox",
+        &format!("{requeued} deliveries"),
+    )
+    .await?;
+    state.deliveries.notify_one();
+    Ok(requeued)
+}
+
+/// One delivery to one peer, as the operator's pages show it.
+#[derive(Debug, Clone)]
+pub struct DeliveryLine {
+    pub id: String,
+    /// The activity's type (`Create`, `Update`, `Follow`…).
+    pub kind: String,
+    pub state: crate::domain::vocab::DeliveryState,
+    pub attempts: i64,
+    /// When it is tried next, while waiting.
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the last attempt failed.
+    pub reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<outbox::DeliveryRow> for DeliveryLine {
+    fn from(r: outbox::DeliveryRow) -> Self {
+        let waiting = r.state == crate::domain::vocab::DeliveryState::Pending;
+        DeliveryLine {
+            next_attempt_at: waiting.then(|| from_millis(r.next_attempt_at)),
+            id: r.id,
+            kind: r.kind,
+            state: r.state,
+            attempts: r.attempts,
+            reason: r.last_error,
+            created_at: from_millis(r.created_at),
+            delivered_at: r.delivered_at.map(from_millis),
+        }
+    }
+}
+
+/// Everything about the deliveries to one peer: its queue, what failed for
+/// good, what waits (retrying ones first), and the last deliveries.
+#[derive(Debug, Clone)]
+pub struct PeerDeliveries {
+    pub queue: Option<PeerQueue>,
+    pub failed: Vec<DeliveryLine>,
+    pub waiting: Vec<DeliveryLine>,
+    pub recent: Vec<DeliveryLine>,
+}
+
+/// How many of a peer's last deliveries its page shows.
+pub const RECENT_DELIVERIES: i64 = 30;
+
+pub async fn peer_deliveries(
+    state: &AppState,
+    staff: &crate::services::accounts::Staff,
+    host: &str,
+) -> Result<PeerDeliveries> {
+    use crate::domain::vocab::DeliveryState;
+    staff.require_operator("see or retry deliveries")?;
+    let host = crate::federation::urls::normalise_host(host)
+        .ok_or_else(|| crate::domain::FieldErrors::single("host", "a host name such as node.example"))?;
+    let pool = &state.db.pool;
+    let queue = queues(state).await?.into_iter().find(|q| q.host == host);
+    let failed = outbox::list_deliveries(pool, &host, &[DeliveryState::Failed], 200, 0).await?;
+    let mut waiting: Vec<DeliveryLine> = outbox::list_deliveries(pool, &host, &[DeliveryState::Pending], 200, 0)
+        .await?
+        .into_iter()
+        .map(DeliveryLine::from)
+        .collect();
+    // Those already tried (and failed) first: they are what needs attention.
+    waiting.sort_by_key(|d| d.attempts == 0);
+    let recent = outbox::recent_deliveries(pool, &host, RECENT_DELIVERIES).await?;
+    Ok(PeerDeliveries {
+        queue,
+        failed: failed.into_iter().map(DeliveryLine::from).collect(),
+        waiting,
+        recent: recent.into_iter().map(DeliveryLine::from).collect(),
+    })
+}

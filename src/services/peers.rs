@@ -166,6 +166,7 @@ pub async fn add(state: &AppState, url: &str, trust: Trust, by: Option<&Staff>) 
     .await?;
     tx.commit().await?;
     crate::services::alert_delivery::reconcile_host(state, &host).await?;
+    note_software(state, &host).await;
     get(state, &host).await
 }
 
@@ -195,6 +196,9 @@ pub async fn set(state: &AppState, host: &str, trust: Trust, by: Option<&Staff>)
     .await?;
     tx.commit().await?;
     crate::services::alert_delivery::reconcile_host(state, &host).await?;
+    if trust.federates() {
+        note_software(state, &host).await;
+    }
     get(state, &host).await
 }
 
@@ -334,4 +338,333 @@ pub async fn announce_actor_update(state: &AppState, org: crate::db::accounts::O
     tx.commit().await?;
     state.deliveries.notify_one();
     Ok(())
+}
+
+/// The most of a NodeInfo document this node reads: such a document is a few
+/// hundred bytes; anything much larger is not one.
+const NODEINFO_LIMIT: usize = 64 * 1024;
+
+/// What software a peer runs, as its NodeInfo said.
+#[derive(Debug, Clone, Default)]
+pub struct Software {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// When it was last read; `None` when never.
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+impl From<db::peers::PeerSoftware> for Software {
+    fn from(s: db::peers::PeerSoftware) -> Self {
+        Software {
+            name: s.software_name,
+            version: s.software_version,
+            checked_at: s.software_checked_at.map(from_millis),
+        }
+    }
+}
+
+/// Where a peer's documents are: the origin of its instance actor when
+/// known, else its host over https.
+fn peer_base(peer: &PeerRow) -> Option<Url> {
+    peer.actor_id
+        .as_deref()
+        .and_then(|a| Url::parse(a).ok())
+        .and_then(|a| a.join("/").ok())
+        .or_else(|| Url::parse(&format!("https://{}/", peer.host)).ok())
+}
+
+/// Reads a JSON document of at most [`NODEINFO_LIMIT`] bytes through the
+/// node's client for other servers (no redirects; outside development mode
+/// no loopback or private addresses).
+async fn fetch_small_json(state: &AppState, url: &Url) -> std::result::Result<Value, String> {
+    let mut response = state
+        .http
+        .get(url.as_str())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("{url} answered {}", response.status()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(&chunk);
+        if body.len() > NODEINFO_LIMIT {
+            return Err(format!("{url} sent more than a NodeInfo document"));
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| format!("{url} did not send JSON: {e}"))
+}
+
+/// The software name and version a peer's NodeInfo gives: reads
+/// `/.well-known/nodeinfo`, then the newest 2.x document it links on the
+/// same host.
+async fn read_nodeinfo(state: &AppState, peer: &PeerRow) -> std::result::Result<(String, String), String> {
+    let base = peer_base(peer).ok_or("no address for the peer")?;
+    let well_known = base.join("/.well-known/nodeinfo").map_err(|e| e.to_string())?;
+    let links = fetch_small_json(state, &well_known).await?;
+    const SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.";
+    let href = links["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            Some((
+                l["rel"].as_str()?.strip_prefix(SCHEMA)?.to_string(),
+                l["href"].as_str()?,
+            ))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, href)| href)
+        .ok_or("no NodeInfo 2.x document is linked")?;
+    let document_url = base.join(href).map_err(|e| e.to_string())?;
+    // Only the peer's own document: a link elsewhere says nothing of the peer.
+    if host_of(&document_url).as_deref() != Some(peer.host.as_str()) {
+        return Err(format!("the NodeInfo link points to another host: {document_url}"));
+    }
+    let document = fetch_small_json(state, &document_url).await?;
+    let text = |v: &Value| v.as_str().map(|s| s.chars().take(100).collect::<String>());
+    let name = text(&document["software"]["name"]).ok_or("NodeInfo names no software")?;
+    let version = text(&document["software"]["version"]).unwrap_or_default();
+    Ok((name, version))
+}
+
+/// Reads and records what software a peer runs. A node that does not answer
+/// keeps what was known of it; the reason is returned for the operator.
+pub async fn check_software(state: &AppState, host: &str) -> Result<std::result::Result<Software, String>> {
+    let peer = find(state, host).await?.ok_or(Error::NotFound("peer"))?;
+    match read_nodeinfo(state, &peer).await {
+        Ok((name, version)) => {
+            let now = to_millis(state.clock.now());
+            let version = Some(version.as_str()).filter(|v| !v.is_empty());
+            db::peers::set_software(&state.db.pool, host, Some(&name), version, now).await?;
+            Ok(Ok(software(state, host).await?))
+        }
+        Err(reason) => {
+            tracing::info!(%host, %reason, "cannot read the peer's NodeInfo");
+            Ok(Err(reason))
+        }
+    }
+}
+
+/// The operator asking again what software a peer runs (audited).
+pub async fn recheck_software(
+    state: &AppState,
+    host: &str,
+    by: &Staff,
+) -> Result<std::result::Result<Software, String>> {
+    by.require_operator("decide which nodes this one federates with")?;
+    let host = normalise_host(host).ok_or_else(|| Error::from(FieldErrors::single("host", "not a host name")))?;
+    let found = check_software(state, &host).await?;
+    let outcome = match &found {
+        Ok(s) => format!(
+            "{} {}",
+            s.name.as_deref().unwrap_or(""),
+            s.version.as_deref().unwrap_or("")
+        ),
+        Err(reason) => reason.clone(),
+    };
+    audit::record(
+        &state.db.pool,
+        to_millis(state.clock.now()),
+        Some(by.user_id.as_str()),
+        None,
+        "peer.software_check",
+        &host,
+        outcome.trim(),
+    )
+    .await?;
+    Ok(found)
+}
+
+pub async fn software(state: &AppState, host: &str) -> Result<Software> {
+    Ok(db::peers::software_of(&state.db.pool, host).await?.into())
+}
+
+/// Best effort after a peer was added or approved: what its NodeInfo says
+/// is shown to operators, but a node that does not serve it federates all
+/// the same.
+async fn note_software(state: &AppState, host: &str) {
+    if let Err(err) = check_software(state, host).await {
+        tracing::warn!(%host, error = %err, "cannot record the peer's software");
+    }
+}
+
+/// One of this node's alerts, as a change of trust concerns it.
+#[derive(Debug, Clone)]
+pub struct AffectedAlert {
+    pub id: String,
+    pub number: String,
+    pub title: crate::domain::LangMap,
+    pub audience: crate::domain::vocab::Audience,
+}
+
+/// What setting a peer at a level would do, said before it is done.
+#[derive(Debug, Clone)]
+pub struct TrustChange {
+    pub host: String,
+    /// The level now (`None`: a host this node does not know yet).
+    pub from: Option<Trust>,
+    pub to: Trust,
+    /// Alerts it does not have and would be sent.
+    pub sent: Vec<AffectedAlert>,
+    /// Alerts it has and would be withdrawn from it.
+    pub withdrawn: Vec<AffectedAlert>,
+    /// Alerts it has and keeps (and whose later changes it gets).
+    pub kept: usize,
+    /// Its request to federate, answered by this change (Accept, or Reject
+    /// when blocked).
+    pub answers_its_request: bool,
+    /// Its actors' follows of our organisations that this answers.
+    pub followers_answered: i64,
+}
+
+/// Whether an alert with `audience` goes to `host` when this node sets it at
+/// `trust`: the rules [`crate::services::alert_delivery::plan`] follows
+/// (nothing to a node that does not federate; trusted alerts only to trusted
+/// nodes; restricted ones only where an organisation named on them lives;
+/// node-only alerts nowhere), for a peer whose inbox is known or not.
+pub fn alert_goes_to(
+    trust: Trust,
+    audience: crate::domain::vocab::Audience,
+    restricted_to: &[String],
+    host: &str,
+    inbox_known: bool,
+) -> bool {
+    use crate::domain::vocab::Audience;
+    match audience {
+        Audience::Node => false,
+        Audience::Public | Audience::Network => trust.federates() && inbox_known,
+        Audience::Trusted => trust == Trust::Trusted && inbox_known,
+        Audience::Restricted => {
+            trust.federates()
+                && restricted_to
+                    .iter()
+                    .filter_map(|named| Url::parse(named).ok())
+                    .any(|url| host_of(&url).as_deref() == Some(host))
+        }
+    }
+}
+
+/// What setting `host` at `to` would send to it and withdraw from it, among
+/// this node's published alerts (the node's operator).
+pub async fn trust_change(state: &AppState, staff: &Staff, host: &str, to: Trust) -> Result<TrustChange> {
+    staff.require_operator("decide which nodes this one federates with")?;
+    let host = normalise_host(host).ok_or_else(|| Error::from(FieldErrors::single("host", "not a host name")))?;
+    if to == Trust::Pending {
+        return Err(FieldErrors::single("trust", "choose connected, trusted or blocked").into());
+    }
+    let peer = find(state, &host).await?;
+    let pool = &state.db.pool;
+    let held = db::peers::alerts_held_by(pool, &host).await?;
+    let inbox_known = peer.as_ref().is_some_and(|p| p.shared_inbox.is_some());
+    let mut change = TrustChange {
+        from: peer.as_ref().map(|p| p.trust),
+        to,
+        sent: Vec::new(),
+        withdrawn: Vec::new(),
+        kept: 0,
+        answers_its_request: peer.as_ref().is_some_and(|p| p.their_follow.is_some()),
+        followers_answered: followers::count_pending_from(pool, &host).await?,
+        host: host.clone(),
+    };
+    for id in db::alerts::federated_ids(pool).await? {
+        let Some(stored) = db::alerts::get(&state.db, &id).await? else {
+            continue;
+        };
+        let (draft, row) = crate::services::alerts::federation_view(&stored)?;
+        let has = held.contains(&id);
+        let will = alert_goes_to(to, draft.audience, &draft.restricted_to, &host, inbox_known);
+        let affected = || AffectedAlert {
+            id: row.id.clone(),
+            number: row.number.clone(),
+            title: draft.content.title.clone(),
+            audience: draft.audience,
+        };
+        match (has, will) {
+            (false, true) => change.sent.push(affected()),
+            (true, false) => change.withdrawn.push(affected()),
+            (true, true) => change.kept += 1,
+            (false, false) => {}
+        }
+    }
+    Ok(change)
+}
+
+/// A peer as its page shows it: the decision, what it runs, whom of it this
+/// node has heard from, and when.
+#[derive(Debug, Clone)]
+pub struct PeerDetail {
+    pub peer: PeerView,
+    pub software: Software,
+    /// When this node last received an activity from it.
+    pub last_heard: Option<DateTime<Utc>>,
+    /// Its actors this node has fetched: (id, kind, name).
+    pub actors: Vec<(String, String, Option<String>)>,
+    /// Its actors waiting for the decision to follow our organisations.
+    pub waiting_followers: Vec<WaitingFollower>,
+    /// How many of this node's alerts it has.
+    pub alerts_held: usize,
+}
+
+/// An actor of another server asking to follow one of our organisations,
+/// waiting for the decision about its server.
+#[derive(Debug, Clone)]
+pub struct WaitingFollower {
+    pub actor: String,
+    pub host: String,
+    pub org_slug: String,
+    pub since: DateTime<Utc>,
+}
+
+/// Every follower waiting for a decision about its server (the node's operator).
+pub async fn waiting_followers(state: &AppState, staff: &Staff) -> Result<Vec<WaitingFollower>> {
+    staff.require_operator("decide which nodes this one federates with")?;
+    Ok(db::peers::pending_followers(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|(actor, host, org_slug, since)| WaitingFollower {
+            actor,
+            host,
+            org_slug,
+            since: from_millis(since),
+        })
+        .collect())
+}
+
+/// One peer with everything its page shows (the node's operator).
+pub async fn detail(state: &AppState, staff: &Staff, host: &str) -> Result<PeerDetail> {
+    staff.require_operator("decide which nodes this one federates with")?;
+    let peer = get(state, host).await?;
+    let pool = &state.db.pool;
+    let waiting_followers = waiting_followers(state, staff)
+        .await?
+        .into_iter()
+        .filter(|f| f.host == peer.host)
+        .collect();
+    Ok(PeerDetail {
+        software: software(state, &peer.host).await?,
+        last_heard: db::peers::last_heard_from(pool, &peer.host).await?.map(from_millis),
+        actors: db::peers::actors_of_host(pool, &peer.host).await?,
+        alerts_held: db::peers::alerts_held_by(pool, &peer.host).await?.len(),
+        waiting_followers,
+        peer,
+    })
+}
+
+/// Every peer with what the peers page shows of it, those awaiting a
+/// decision first (the node's operator).
+pub async fn overview(state: &AppState, staff: &Staff) -> Result<Vec<(PeerView, Software, Option<DateTime<Utc>>)>> {
+    staff.require_operator("decide which nodes this one federates with")?;
+    let mut rows = Vec::new();
+    for peer in list(state).await? {
+        let software = software(state, &peer.host).await?;
+        let heard = db::peers::last_heard_from(&state.db.pool, &peer.host)
+            .await?
+            .map(from_millis);
+        rows.push((peer, software, heard));
+    }
+    rows.sort_by_key(|(p, _, _)| !p.awaiting_decision);
+    Ok(rows)
 }

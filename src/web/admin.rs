@@ -1,9 +1,0 @@
-//! Scaffold: the admin pages are being written.
-
-use axum::Router;
-
-use crate::state::AppState;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-}
