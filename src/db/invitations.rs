@@ -181,7 +181,11 @@ pub async fn clear_second_factor(conn: &mut sqlx::AnyConnection, user_id: &str) 
 }
 
 /// Marks the time step of the code that confirmed an enrolment as used.
-pub async fn set_totp_last_step<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str, step: i64) -> sqlx::Result<()> {
+pub async fn set_totp_last_step<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    step: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1")
         .bind(user_id)
         .bind(step)
@@ -214,10 +218,9 @@ pub async fn set_two_factor_required<'e>(
 /// The users of an organisation who must give a second factor although
 /// their role does not need one.
 pub async fn two_factor_required_of_org(db: &Db, org_id: &str) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND two_factor_required <> 0")
-            .bind(org_id)
-            .fetch_all(&db.pool)
-            .await?;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM users WHERE org_id = $1 AND two_factor_required <> 0")
+        .bind(org_id)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -32,6 +32,6 @@ pub mod groups;
 pub mod monitoring;
 pub mod peers;
 pub mod public_profile;
-pub mod staff;
 pub mod remote_actions;
 pub mod remote_alerts;
+pub mod staff;

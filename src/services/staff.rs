@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use totp_rs::Secret;
 
 use super::accounts::{
-    MIN_PASSWORD_LEN, Staff, administered_user, check_slug, hash_password, hash_recovery_code,
-    hash_token, matching_step, new_recovery_codes, new_token, totp_for,
+    MIN_PASSWORD_LEN, Staff, administered_user, check_slug, hash_password, hash_recovery_code, hash_token,
+    matching_step, new_recovery_codes, new_token, totp_for,
 };
 use crate::clock::{from_millis, to_millis};
 use crate::db::accounts::{self as q, TokenRow, UserRow};
@@ -814,8 +814,11 @@ pub async fn audit(
     query.from = filter.from.map(to_millis);
     query.until = filter.until.map(|u| to_millis(u + chrono::Duration::days(1)));
     let rows = audit::search(&state.db, &query, limit, offset).await?;
-    let orgs: std::collections::HashMap<String, String> =
-        q::list_orgs(&state.db).await?.into_iter().map(|o| (o.id, o.slug)).collect();
+    let orgs: std::collections::HashMap<String, String> = q::list_orgs(&state.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.slug))
+        .collect();
     let mut usernames = std::collections::HashMap::new();
     for row in &rows {
         if let Some(id) = &row.user_id

@@ -32,8 +32,8 @@ use crate::error::Error;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, Enrolment};
 use crate::services::staff::{
-    self, AUDIT_KINDS, AuditFilter, AuditLine, AuditScope, IssuedLink, LinkAnswer, LinkKind, NewInvitation,
-    OpenLink, OrgProfile, ProfileChange,
+    self, AUDIT_KINDS, AuditFilter, AuditLine, AuditScope, IssuedLink, LinkAnswer, LinkKind, NewInvitation, OpenLink,
+    OrgProfile, ProfileChange,
 };
 use crate::state::AppState;
 
@@ -51,7 +51,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/organisation/staff/{id}/disable", post(disable))
         .route("/organisation/staff/{id}/password", post(reset_password))
         .route("/organisation/staff/{id}/second-factor", post(reset_second_factor))
-        .route("/organisation/staff/{id}/require-second-factor", post(require_second_factor))
+        .route(
+            "/organisation/staff/{id}/require-second-factor",
+            post(require_second_factor),
+        )
         .route("/organisation/staff/{id}/sign-out", post(sign_out))
         .route("/organisation/staff/{id}/tokens/{token}/revoke", post(revoke_token))
         .route("/welcome/{token}", get(link_page).post(use_link))
@@ -286,7 +289,10 @@ async fn rotation_page(State(state): State<AppState>, mut viewer: Viewer, jar: C
         Ok(who) => who,
         Err(response) => return response,
     };
-    if let Err(err) = who.staff.require(is_admin(&who), "rotate the organisation's signing key (its admins can)") {
+    if let Err(err) = who
+        .staff
+        .require(is_admin(&who), "rotate the organisation's signing key (its admins can)")
+    {
         return error_page(&viewer, err, Some(&who));
     }
     let title = viewer.t("org-rotate-title");
@@ -391,7 +397,11 @@ async fn render_staff(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let chosen_role = if typed.role.is_empty() { "member" } else { typed.role.as_str() };
+    let chosen_role = if typed.role.is_empty() {
+        "member"
+    } else {
+        typed.role.as_str()
+    };
     let body = html! {
         h1 { (title) }
         p { a href="/organisation" { (viewer.t("org-back")) } }
@@ -467,7 +477,11 @@ async fn render_staff(
 
 /// The absolute address of a link, to copy into a message to the person.
 fn link_address(state: &AppState, token: &str) -> String {
-    format!("{}{}", crate::federation::urls::base(&state.config), staff::link_path(token))
+    format!(
+        "{}{}",
+        crate::federation::urls::base(&state.config),
+        staff::link_path(token)
+    )
 }
 
 /// The page that shows a link once, to give to its person.
@@ -753,7 +767,16 @@ async fn disable(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(&viewer, &who, &id, "disable", "staff-disable-title", "staff-disable-text", &user.username, html! {});
+        return confirm_member_step(
+            &viewer,
+            &who,
+            &id,
+            "disable",
+            "staff-disable-title",
+            "staff-disable-text",
+            &user.username,
+            html! {},
+        );
     }
     match accounts::disable_user(&state.db, &user.id, state.clock.now(), &who.staff).await {
         Ok(()) => {
@@ -776,7 +799,16 @@ async fn sign_out(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(&viewer, &who, &id, "sign-out", "staff-sign-out-title", "staff-sign-out-text", &user.username, html! {});
+        return confirm_member_step(
+            &viewer,
+            &who,
+            &id,
+            "sign-out",
+            "staff-sign-out-title",
+            "staff-sign-out-text",
+            &user.username,
+            html! {},
+        );
     }
     match accounts::sign_out_everywhere(&state.db, &user.id, state.clock.now(), &who.staff).await {
         Ok(()) => {
@@ -799,7 +831,16 @@ async fn reset_password(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(&viewer, &who, &id, "password", "staff-password-title", "staff-password-text", &user.username, html! {});
+        return confirm_member_step(
+            &viewer,
+            &who,
+            &id,
+            "password",
+            "staff-password-title",
+            "staff-password-text",
+            &user.username,
+            html! {},
+        );
     }
     match staff::password_reset(&state, &who.staff, &user.id).await {
         Ok(link) => issued_link_page(&state, &viewer, &who, &link),
@@ -819,7 +860,16 @@ async fn reset_second_factor(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(&viewer, &who, &id, "second-factor", "staff-factor-title", "staff-factor-text", &user.username, html! {});
+        return confirm_member_step(
+            &viewer,
+            &who,
+            &id,
+            "second-factor",
+            "staff-factor-title",
+            "staff-factor-text",
+            &user.username,
+            html! {},
+        );
     }
     match staff::second_factor_reset(&state, &who.staff, &user.id).await {
         Ok(link) => issued_link_page(&state, &viewer, &who, &link),
@@ -855,7 +905,11 @@ async fn require_second_factor(
     match staff::require_second_factor(&state, &who.staff, &user.id, required).await {
         Ok(Some(link)) => issued_link_page(&state, &viewer, &who, &link),
         Ok(None) => {
-            let key = if required { "staff-factor-now-required" } else { "staff-factor-now-optional" };
+            let key = if required {
+                "staff-factor-now-required"
+            } else {
+                "staff-factor-now-optional"
+            };
             let done = html! { p { (viewer.t_with(key, &[("user", &user.username)])) } };
             render_member(&state, &viewer, &who, &id, Some(done)).await
         }
@@ -1119,7 +1173,11 @@ async fn render_audit(
     }
     let filter = AuditFilter {
         who: params.who.clone(),
-        kind: if errors.0.contains_key("kind") { None } else { kind.clone() },
+        kind: if errors.0.contains_key("kind") {
+            None
+        } else {
+            kind.clone()
+        },
         subject: params.subject.clone(),
         from,
         until,

@@ -117,9 +117,7 @@ async fn sign_out(page: &Client) {
     wait_for(page, "input[name=username]").await;
 }
 
-async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_who_enrols_and_signs_in(
-    env: TestEnv,
-) {
+async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_who_enrols_and_signs_in(env: TestEnv) {
     let node = TestNode::spawn(&env).await;
     let admin_secret = secret_of(
         node.staff_with_password("green", Role::Admin, "green-admin", PASSWORD)
@@ -143,7 +141,10 @@ async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_wh
     page.goto(&format!("{}/orgs/green?lang=en", node.base)).await.unwrap();
     wait_for(page, "#org-summary").await;
     assert_eq!(text_of(page, "#org-summary").await, summary);
-    assert!(text_of(page, "main").await.contains("العربية"), "Arabic is a working language");
+    assert!(
+        text_of(page, "main").await.contains("العربية"),
+        "Arabic is a working language"
+    );
 
     // The key: one current key, replaced after the page that explains it.
     page.goto(&format!("{}/organisation?lang=en", node.base)).await.unwrap();
@@ -168,10 +169,15 @@ async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_wh
         .await
         .unwrap();
     let methods = actor["assertionMethod"].as_array().expect("keys listed").clone();
-    let served = methods.iter().find(|m| m["id"] == new_key.as_str()).expect("the new key is served");
+    let served = methods
+        .iter()
+        .find(|m| m["id"] == new_key.as_str())
+        .expect("the new key is served");
     assert!(served.get("expires").is_none(), "the new key is current: {served}");
     assert!(
-        methods.iter().any(|m| m["id"].as_str().unwrap().ends_with("#ed25519-key-1") && m.get("expires").is_some()),
+        methods
+            .iter()
+            .any(|m| m["id"].as_str().unwrap().ends_with("#ed25519-key-1") && m.get("expires").is_some()),
         "the old key stays listed as retired: {methods:?}"
     );
     page.goto(&format!("{}/organisation?lang=en", node.base)).await.unwrap();
@@ -217,7 +223,14 @@ async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_wh
     click(their, "#link-form button[type=submit]").await;
     wait_for(their, "#code-error").await;
     assert_eq!(
-        their.find(Locator::Css("[name=code]")).await.unwrap().attr("aria-invalid").await.unwrap().as_deref(),
+        their
+            .find(Locator::Css("[name=code]"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("true")
     );
     type_into(their, "password", "the coordinator's own password").await;
@@ -249,15 +262,31 @@ async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_wh
     sign_out(their).await;
 
     // A recovery code signs in once.
-    sign_in_at_home(their, &node, "green-coord", "the coordinator's own password", &recovery[0]).await;
+    sign_in_at_home(
+        their,
+        &node,
+        "green-coord",
+        "the coordinator's own password",
+        &recovery[0],
+    )
+    .await;
     wait_for_dashboard(their).await;
     sign_out(their).await;
-    sign_in_at_home(their, &node, "green-coord", "the coordinator's own password", &recovery[0]).await;
+    sign_in_at_home(
+        their,
+        &node,
+        "green-coord",
+        "the coordinator's own password",
+        &recovery[0],
+    )
+    .await;
     wait_for(their, "main [role=alert]").await;
     assert_eq!(second.count("ol#dashboard-list, #list-summary").await, 0);
 
     // The admin sees the new coordinator, who can now be managed.
-    page.goto(&format!("{}/organisation/staff?lang=en", node.base)).await.unwrap();
+    page.goto(&format!("{}/organisation/staff?lang=en", node.base))
+        .await
+        .unwrap();
     wait_for(page, "#staff-list tr[data-username='green-coord']").await;
     click(page, "#staff-list tr[data-username='green-coord'] a").await;
     wait_for(page, "#member-role").await;
@@ -318,15 +347,18 @@ impl Session {
         let marker = "name=\"form_token\" value=\"";
         let start = html.find(marker).expect("a form token") + marker.len();
         let token = html[start..].split('"').next().unwrap().to_string();
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.extend_pairs(fields.iter().copied());
-        form.append_pair("form_token", &token);
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.extend_pairs(fields.iter().copied());
+            form.append_pair("form_token", &token);
+            form.finish()
+        };
         let resp = self
             .client
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.finish())
+            .body(body)
             .send()
             .await
             .unwrap();
@@ -347,19 +379,31 @@ async fn an_admin_sees_and_changes_only_their_own_organisations_staff_and_audit_
 
     // Each changes their profile: an audited change of each organisation.
     let (status, _) = green
-        .post("/organisation", &[("name", "Green defenders"), ("summary", "Green."), ("languages", "en")])
+        .post(
+            "/organisation",
+            &[("name", "Green defenders"), ("summary", "Green."), ("languages", "en")],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _) = blue
-        .post("/organisation", &[("name", "Blue defenders"), ("summary", "Blue."), ("languages", "fr")])
+        .post(
+            "/organisation",
+            &[("name", "Blue defenders"), ("summary", "Blue."), ("languages", "fr")],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // A bad language is said next to the field, and nothing is written.
     let (status, html) = green
-        .post("/organisation", &[("name", "Green again"), ("summary", "Kept."), ("languages", "xx")])
+        .post(
+            "/organisation",
+            &[("name", "Green again"), ("summary", "Kept."), ("languages", "xx")],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("Green again") && html.contains("role=\"alert\""), "{html}");
+    assert!(
+        html.contains("Green again") && html.contains("role=\"alert\""),
+        "{html}"
+    );
     let (_, html) = green.get("/orgs/green").await;
     assert!(html.contains("Green defenders") && !html.contains("Green again"));
 
@@ -408,7 +452,7 @@ async fn an_admin_sees_and_changes_only_their_own_organisations_staff_and_audit_
     let (status, html) = blue.get("/organisation/audit?kind=organisation").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("data-org=\"blue\"") && !html.contains("data-org=\"green\""));
-    assert!(html.contains("Changed the organisation's profile"));
+    assert!(html.contains("data-action=\"org.profile\""));
     let (status, _) = blue.get("/organisation/audit?from=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // The node-wide log is the operator's.
