@@ -280,9 +280,13 @@ async fn issue_link(
     user: Option<&UserRow>,
     invited: Option<&NewInvitation>,
     by: &Staff,
-    hours: i64,
 ) -> Result<IssuedLink> {
     let now = state.clock.now();
+    let hours = if kind == LinkKind::Invitation {
+        INVITATION_HOURS
+    } else {
+        RESET_HOURS
+    };
     let token = new_token();
     let totp_secret = if kind.enrols() {
         let secret = Secret::generate_secret().to_encoded().to_string();
@@ -347,17 +351,7 @@ pub async fn invite(state: &AppState, by: &Staff, new: NewInvitation) -> Result<
     }
     errors.into_result()?;
     let mut tx = state.db.pool.begin().await?;
-    let link = issue_link(
-        &mut tx,
-        state,
-        LinkKind::Invitation,
-        &by.org_id,
-        None,
-        Some(&new),
-        by,
-        INVITATION_HOURS,
-    )
-    .await?;
+    let link = issue_link(&mut tx, state, LinkKind::Invitation, &by.org_id, None, Some(&new), by).await?;
     audit::record(
         &mut *tx,
         to_millis(now),
@@ -392,17 +386,7 @@ pub async fn password_reset(state: &AppState, by: &Staff, user_id: &str) -> Resu
     let mut tx = state.db.pool.begin().await?;
     q::end_all_sign_ins(&mut tx, &user.id, now).await?;
     links::cancel_links_of_user(&mut *tx, &user.id, LinkKind::Password.as_str(), now).await?;
-    let link = issue_link(
-        &mut tx,
-        state,
-        LinkKind::Password,
-        &user.org_id,
-        Some(&user),
-        None,
-        by,
-        RESET_HOURS,
-    )
-    .await?;
+    let link = issue_link(&mut tx, state, LinkKind::Password, &user.org_id, Some(&user), None, by).await?;
     audit::record(
         &mut *tx,
         now,
@@ -454,17 +438,7 @@ async fn reset_second_factor_in(
     q::end_all_sign_ins(tx, &user.id, now).await?;
     links::clear_second_factor(tx, &user.id).await?;
     links::cancel_links_of_user(&mut **tx, &user.id, LinkKind::SecondFactor.as_str(), now).await?;
-    issue_link(
-        tx,
-        state,
-        LinkKind::SecondFactor,
-        &user.org_id,
-        Some(user),
-        None,
-        by,
-        RESET_HOURS,
-    )
-    .await
+    issue_link(tx, state, LinkKind::SecondFactor, &user.org_id, Some(user), None, by).await
 }
 
 /// Requires (or no longer requires) a second factor of a staff member whose

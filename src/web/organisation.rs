@@ -665,11 +665,16 @@ fn confirm_member_step(
     who: &SignedIn,
     user_id: &str,
     step: &str,
-    title_key: &str,
-    text_key: &str,
     username: &str,
     extra: Markup,
 ) -> Response {
+    let (title_key, text_key) = match step {
+        "disable" => ("staff-disable-title", "staff-disable-text"),
+        "sign-out" => ("staff-sign-out-title", "staff-sign-out-text"),
+        "password" => ("staff-password-title", "staff-password-text"),
+        "second-factor" => ("staff-factor-title", "staff-factor-text"),
+        _ => ("staff-require-title", "staff-require-text"),
+    };
     let title = viewer.t_with(title_key, &[("user", username)]);
     let body = html! {
         h1 { bdi { (title) } }
@@ -767,16 +772,7 @@ async fn disable(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(
-            &viewer,
-            &who,
-            &id,
-            "disable",
-            "staff-disable-title",
-            "staff-disable-text",
-            &user.username,
-            html! {},
-        );
+        return confirm_member_step(&viewer, &who, &id, "disable", &user.username, html! {});
     }
     match accounts::disable_user(&state.db, &user.id, state.clock.now(), &who.staff).await {
         Ok(()) => {
@@ -799,16 +795,7 @@ async fn sign_out(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(
-            &viewer,
-            &who,
-            &id,
-            "sign-out",
-            "staff-sign-out-title",
-            "staff-sign-out-text",
-            &user.username,
-            html! {},
-        );
+        return confirm_member_step(&viewer, &who, &id, "sign-out", &user.username, html! {});
     }
     match accounts::sign_out_everywhere(&state.db, &user.id, state.clock.now(), &who.staff).await {
         Ok(()) => {
@@ -831,16 +818,7 @@ async fn reset_password(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(
-            &viewer,
-            &who,
-            &id,
-            "password",
-            "staff-password-title",
-            "staff-password-text",
-            &user.username,
-            html! {},
-        );
+        return confirm_member_step(&viewer, &who, &id, "password", &user.username, html! {});
     }
     match staff::password_reset(&state, &who.staff, &user.id).await {
         Ok(link) => issued_link_page(&state, &viewer, &who, &link),
@@ -860,16 +838,7 @@ async fn reset_second_factor(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return confirm_member_step(
-            &viewer,
-            &who,
-            &id,
-            "second-factor",
-            "staff-factor-title",
-            "staff-factor-text",
-            &user.username,
-            html! {},
-        );
+        return confirm_member_step(&viewer, &who, &id, "second-factor", &user.username, html! {});
     }
     match staff::second_factor_reset(&state, &who.staff, &user.id).await {
         Ok(link) => issued_link_page(&state, &viewer, &who, &link),
@@ -891,16 +860,7 @@ async fn require_second_factor(
     let required = form.required.as_deref() != Some("no");
     if required && user.totp_secret.is_none() && form.confirm.as_deref() != Some("yes") {
         let extra = html! { input type="hidden" name="required" value="yes"; };
-        return confirm_member_step(
-            &viewer,
-            &who,
-            &id,
-            "require-second-factor",
-            "staff-require-title",
-            "staff-require-text",
-            &user.username,
-            extra,
-        );
+        return confirm_member_step(&viewer, &who, &id, "require-second-factor", &user.username, extra);
     }
     match staff::require_second_factor(&state, &who.staff, &user.id, required).await {
         Ok(Some(link)) => issued_link_page(&state, &viewer, &who, &link),
