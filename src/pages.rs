@@ -127,6 +127,18 @@ pub async fn org_page(state: &AppState, slug: &str, asked: Option<&str>, headers
         html! {
             h1 { bdi { (org.name) } }
             p.meta { (page.t("org-kind")) }
+            @if !org.summary.is_empty() {
+                p id="org-summary" dir="auto" style="white-space:pre-line" { (org.summary) }
+            }
+            @if !org.languages.is_empty() {
+                p {
+                    (page.t("org-languages")) ": "
+                    @for (i, tag) in org.languages.iter().filter_map(|t| crate::i18n::Lang::from_tag(t)).enumerate() {
+                        @if i > 0 { " · " }
+                        span lang=(tag.code()) { (page.texts.get(tag, "language-name")) }
+                    }
+                }
+            }
             p { (page.texts.get_with(page.lang, "org-follow-hint", &[("handle", &handle)])) }
             h2 { (page.t("org-public-alerts")) }
             @if org.alerts.is_empty() {

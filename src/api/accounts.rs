@@ -35,6 +35,8 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(routes!(revoke_user_token))
         .add(routes!(sign_out_user))
         .add(routes!(list_audit))
+        .add(routes!(update_org_profile))
+        .add(routes!(create_invitation))
 }
 
 /// An organisation hosted on this node.
@@ -818,4 +820,134 @@ async fn list_audit(
         })
         .collect();
     Ok(Json(Window { items, limit, offset }))
+}
+
+/// An organisation's profile: what its public page says of it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrgProfile)]
+struct OrgProfileView {
+    id: String,
+    slug: String,
+    name: String,
+    summary: String,
+    /// The languages it works in.
+    #[schema(example = json!(["ar", "en"]))]
+    languages: Vec<String>,
+}
+
+impl From<crate::services::staff::OrgProfile> for OrgProfileView {
+    fn from(p: crate::services::staff::OrgProfile) -> Self {
+        OrgProfileView {
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            summary: p.summary,
+            languages: p.languages,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UpdateOrgProfile {
+    name: Option<String>,
+    summary: Option<String>,
+    /// Language tags among en, ar, fr, es.
+    languages: Option<Vec<String>>,
+}
+
+/// Change your organisation's profile (its admins); `id` is its id or slug.
+/// What is left out stays as it is. Audited as `org.profile`.
+#[utoipa::path(
+    patch,
+    path = "/orgs/{id}",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The organisation's id or slug")),
+    request_body = UpdateOrgProfile,
+    responses(
+        (status = 200, description = "The profile as it is now", body = OrgProfileView),
+        Unauthorized,
+        (status = 403, description = "Only the organisation's admins change it", body = ErrorBody),
+        (status = 404, description = "Not your organisation, or none such", body = ErrorBody),
+        BodyRefused,
+    )
+)]
+async fn update_org_profile(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateOrgProfile>,
+) -> Result<impl IntoResponse> {
+    if id != staff.org_id && id != staff.org_slug {
+        // Another organisation's profile is not this staff member's to change or probe.
+        return Err(Error::NotFound("organisation"));
+    }
+    let current = crate::services::staff::profile(&state, &staff).await?;
+    let change = crate::services::staff::ProfileChange {
+        name: body.name.unwrap_or(current.name),
+        summary: body.summary.unwrap_or(current.summary),
+        languages: body.languages.unwrap_or(current.languages),
+    };
+    let profile = crate::services::staff::update_profile(&state, &staff, change).await?;
+    Ok(Json(OrgProfileView::from(profile)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreateInvitation {
+    username: String,
+    display_name: Option<String>,
+    role: Role,
+}
+
+/// A one-time invitation link, shown once.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Invitation)]
+struct InvitationView {
+    username: String,
+    /// Where the invited person chooses their password and enrols a second factor.
+    url: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Invite someone to your organisation (its admins): a link, valid for 72
+/// hours and usable once, where they choose their password and enrol a
+/// second factor. Audited as `user.invite`.
+#[utoipa::path(
+    post,
+    path = "/invitations",
+    security(("bearer" = [])),
+    request_body = CreateInvitation,
+    responses(
+        (status = 201, description = "The link, shown once", body = InvitationView),
+        Unauthorized,
+        (status = 403, description = "Only the organisation's admins invite", body = ErrorBody),
+        BodyRefused,
+    )
+)]
+async fn create_invitation(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(body): ApiJson<CreateInvitation>,
+) -> Result<impl IntoResponse> {
+    let link = crate::services::staff::invite(
+        &state,
+        &staff,
+        crate::services::staff::NewInvitation {
+            username: body.username,
+            display_name: body.display_name.unwrap_or_default(),
+            role: body.role,
+        },
+    )
+    .await?;
+    let view = InvitationView {
+        url: format!(
+            "{}{}",
+            crate::federation::urls::base(&state.config),
+            crate::services::staff::link_path(&link.token)
+        ),
+        username: link.username,
+        expires_at: link.expires_at,
+    };
+    Ok((StatusCode::CREATED, Json(view)))
 }

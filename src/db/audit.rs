@@ -66,3 +66,79 @@ pub async fn list_for_org(db: &Db, org_id: &str, limit: i64, offset: i64) -> sql
     .fetch_all(&db.pool)
     .await
 }
+
+/// Which entries a reader asks for; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this organisation's entries (an organisation's admin).
+    pub org_id: Option<String>,
+    /// Entries made by this user.
+    pub user_id: Option<String>,
+    /// Entries whose action starts with one of these (`alert.`, `peer.`…).
+    pub action_prefixes: Vec<String>,
+    /// Entries about this subject (an alert's number, a username, a host).
+    pub subject: Option<String>,
+    /// From this time (milliseconds), inclusive.
+    pub from: Option<i64>,
+    /// Before this time (milliseconds).
+    pub until: Option<i64>,
+}
+
+/// The entries `query` asks for, newest first.
+pub async fn search(db: &Db, query: &AuditQuery, limit: i64, offset: i64) -> sqlx::Result<Vec<AuditRow>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    // Texts are bound first, then numbers: the placeholders are numbered so.
+    fn text_condition(conditions: &mut Vec<String>, texts: &mut Vec<String>, sql: &str, value: String) {
+        texts.push(value);
+        conditions.push(sql.replace('?', &format!("${}", texts.len())));
+    }
+    if let Some(org) = &query.org_id {
+        text_condition(&mut conditions, &mut texts, "org_id = ?", org.clone());
+    }
+    if let Some(user) = &query.user_id {
+        text_condition(&mut conditions, &mut texts, "user_id = ?", user.clone());
+    }
+    if let Some(subject) = &query.subject {
+        text_condition(&mut conditions, &mut texts, "subject = ?", subject.clone());
+    }
+    if !query.action_prefixes.is_empty() {
+        let mut any = Vec::new();
+        for prefix in &query.action_prefixes {
+            texts.push(format!("{prefix}%"));
+            any.push(format!("action LIKE ${}", texts.len()));
+        }
+        conditions.push(format!("({})", any.join(" OR ")));
+    }
+    let mut next = texts.len();
+    if let Some(from) = query.from {
+        next += 1;
+        numbers.push(from);
+        conditions.push(format!("at >= ${next}"));
+    }
+    if let Some(until) = query.until {
+        next += 1;
+        numbers.push(until);
+        conditions.push(format!("at < ${next}"));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT id, at, user_id, org_id, action, subject, detail FROM audit_log {filter} \
+         ORDER BY at DESC, id DESC LIMIT ${} OFFSET ${}",
+        next + 1,
+        next + 2
+    );
+    let mut statement = sqlx::query_as(&sql);
+    for text in texts {
+        statement = statement.bind(text);
+    }
+    for number in numbers {
+        statement = statement.bind(number);
+    }
+    statement.bind(limit).bind(offset).fetch_all(&db.pool).await
+}

@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod followers;
 pub mod group_commit;
 pub mod groups;
+pub mod invitations;
 pub mod keys;
 pub mod monitoring;
 pub mod outbox;

@@ -70,6 +70,20 @@ async fn insert_key(state: &AppState, actor_ref: &str, key_id: &str, key: &Signi
 /// Replaces the actor's active key with a new one; the old one stays listed as
 /// retired. Returns the new key id.
 pub async fn rotate(state: &AppState, actor_ref: &str) -> Result<String> {
+    rotate_recorded(state, actor_ref, None).await
+}
+
+/// Who rotated a key, for the audit log entry written with the rotation.
+pub struct RotatedBy<'a> {
+    pub user_id: &'a str,
+    pub org_id: &'a str,
+    /// What the entry is about: the organisation's slug.
+    pub subject: &'a str,
+}
+
+/// As [`rotate`], recording `by` in the audit log in the same transaction
+/// (`org.key_rotate`, with the new key id as detail).
+pub async fn rotate_recorded(state: &AppState, actor_ref: &str, by: Option<RotatedBy<'_>>) -> Result<String> {
     let keys = local_keys(state, actor_ref).await?;
     let next = keys.len() + 1;
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
@@ -86,6 +100,18 @@ pub async fn rotate(state: &AppState, actor_ref: &str) -> Result<String> {
         now,
     )
     .await?;
+    if let Some(by) = by {
+        crate::db::audit::record(
+            &mut *tx,
+            now,
+            Some(by.user_id),
+            Some(by.org_id),
+            "org.key_rotate",
+            by.subject,
+            &key_id,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(key_id)
 }

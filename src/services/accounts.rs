@@ -80,7 +80,7 @@ impl Staff {
 
 /// A user of this staff member's organisation whom they administer; users of
 /// other organisations are answered as unknown, so nothing about them leaks.
-async fn administered_user(db: &Db, user_id: &str, by: &Staff) -> Result<UserRow> {
+pub(crate) async fn administered_user(db: &Db, user_id: &str, by: &Staff) -> Result<UserRow> {
     let user = q::find_user_by_id(db, user_id).await?;
     match user {
         Some(user) if by.administers(&user) => Ok(user),
@@ -109,17 +109,17 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("hashing a password: {e}")))
 }
 
-pub(super) fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
-pub(super) fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
@@ -128,7 +128,7 @@ fn new_token() -> String {
 /// A TOTP for one secret that accepts exactly the time step it is asked about
 /// (no skew): the caller tries the neighbouring steps itself, to learn which
 /// one matched and refuse it the next time.
-pub(super) fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
+pub(crate) fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_string())
         .to_bytes()
         .map_err(|e| Error::Internal(anyhow::anyhow!("stored TOTP secret unreadable: {e:?}")))?;
@@ -150,7 +150,7 @@ pub fn current_totp_code(secret_base32: &str, now: DateTime<Utc>) -> Result<Stri
 }
 
 /// The time step (of the previous, current or next) whose code this is.
-pub(super) fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
+pub(crate) fn matching_step(totp: &TOTP, code: &str, now: DateTime<Utc>) -> Option<i64> {
     let current = now.timestamp().div_euclid(TOTP_STEP_SECONDS);
     (current - 1..=current + 1).find(|step| totp.check(code, (step * TOTP_STEP_SECONDS) as u64))
 }
@@ -162,12 +162,12 @@ fn normalise_recovery_code(code: &str) -> String {
         .collect()
 }
 
-pub(super) fn hash_recovery_code(code: &str) -> String {
+pub(crate) fn hash_recovery_code(code: &str) -> String {
     hash_token(&normalise_recovery_code(code))
 }
 
 /// Ten codes of 16 letters and digits (80 bits each), grouped by four.
-pub(super) fn new_recovery_codes() -> Vec<String> {
+pub(crate) fn new_recovery_codes() -> Vec<String> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     (0..RECOVERY_CODES)
@@ -210,11 +210,11 @@ async fn enrol(
     })
 }
 
-pub(super) fn needs_second_factor(role: Role, operator: bool) -> bool {
+pub(crate) fn needs_second_factor(role: Role, operator: bool) -> bool {
     role.requires_two_factor() || operator
 }
 
-fn check_slug(errors: &mut FieldErrors, field: &str, value: &str, what: &str) {
+pub(crate) fn check_slug(errors: &mut FieldErrors, field: &str, value: &str, what: &str) {
     let ok = (2..=64).contains(&value.len())
         && value
             .chars()
@@ -809,7 +809,9 @@ async fn proves_identity(
     if user.disabled_at.is_some() || !verify_password(credentials.password, &user.password_hash) {
         return Ok(false);
     }
-    if !needs_second_factor(user.role, user.is_operator()) {
+    if !needs_second_factor(user.role, user.is_operator())
+        && !crate::db::invitations::two_factor_required(&state.db, &user.id).await?
+    {
         return Ok(true);
     }
     let (Some(stored), Some(code)) = (

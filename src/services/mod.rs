@@ -40,3 +40,4 @@ pub mod peers;
 pub mod public_profile;
 pub mod remote_actions;
 pub mod remote_alerts;
+pub mod staff;

@@ -22,6 +22,10 @@ pub const ALERTS_ON_PROFILE: i64 = 50;
 pub struct PublicOrg {
     pub slug: String,
     pub name: String,
+    /// What it says of itself (plain text).
+    pub summary: String,
+    /// The languages it works in (tags such as `ar`).
+    pub languages: Vec<String>,
     /// Its public alerts, newest first.
     pub alerts: Vec<AlertListed>,
     pub public_alerts: i64,
@@ -85,9 +89,12 @@ pub async fn org(state: &AppState, slug: &str) -> Result<PublicOrg> {
             published: from_millis(stored.row.published_at.unwrap_or(stored.row.created_at)),
         });
     }
+    let profile = super::staff::public_profile(state, &org.slug).await?;
     Ok(PublicOrg {
         slug: org.slug,
         name: org.name,
+        summary: profile.summary,
+        languages: profile.languages,
         alerts,
         public_alerts,
     })
