@@ -91,7 +91,10 @@ impl<'n> Person<'n> {
             page.goto(&format!("{}/login", self.node.base)).await.unwrap();
             page.delete_all_cookies().await.unwrap();
             for cookie in &self.cookies {
-                page.add_cookie(cookie.clone()).await.unwrap();
+                // Name, value and path only: the page's host is the domain.
+                let mut fresh = Cookie::new(cookie.name().to_string(), cookie.value().to_string());
+                fresh.set_path(cookie.path().unwrap_or("/").to_string());
+                page.add_cookie(fresh).await.unwrap();
             }
         }
     }
