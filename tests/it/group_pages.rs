@@ -166,6 +166,13 @@ async fn texts(page: &Client, css: &str) -> Vec<String> {
     out
 }
 
+/// A form's fields, encoded as a browser sends them.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
 async fn form_token(page: &Client) -> String {
     page.find(Locator::Css("input[name=form_token]"))
         .await
@@ -342,11 +349,12 @@ async fn groups_are_created_joined_moderated_from_three_nodes_using_only_the_pag
     let refused = http
         .post(format!("{}/groups/{group_on_b}/decide", b.node.base))
         .header("cookie", blue.session())
-        .form(&[
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
             ("form_token", token.as_str()),
             ("org", &a.org_actor()),
             ("decision", "accepted"),
-        ])
+        ]))
         .send()
         .await
         .unwrap();
@@ -358,7 +366,8 @@ async fn groups_are_created_joined_moderated_from_three_nodes_using_only_the_pag
     let tokenless = http
         .post(format!("{}/groups/{group_on_a}/remove", a.node.base))
         .header("cookie", operator.session())
-        .form(&[("org", b.org_actor().as_str()), ("confirm", "yes")])
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("org", b.org_actor().as_str()), ("confirm", "yes")]))
         .send()
         .await
         .unwrap();
