@@ -750,3 +750,81 @@ pub async fn alerts(state: &AppState, staff: &Staff, id: &str) -> Result<Vec<Gro
     }
     Ok(out)
 }
+
+/// Finds a group of another node by its actor id and remembers it, without
+/// asking to join: a moderating organisation of ours on this node can then see
+/// the group's requests and decide on them. A group this node knows already is
+/// answered as it is. A coordinator or admin may look a group up.
+pub async fn look_up(state: &AppState, staff: &Staff, group: &str) -> Result<GroupView> {
+    staff.require(
+        staff.role.can_publish(),
+        "look up groups for your organisation (a coordinator or admin can)",
+    )?;
+    let address = group.trim();
+    if let Some(known) = q::find_by_uri(&state.db, address).await? {
+        return get(state, staff, &known.id).await;
+    }
+    let uri = Url::parse(address).map_err(|_| {
+        FieldErrors::single(
+            "group",
+            "the group's actor id, such as https://node.example/groups/latin-america",
+        )
+    })?;
+    if urls::local_group_slug(&state.config, &uri).is_some() {
+        // Every group of this node is known to it: this one does not exist.
+        return Err(Error::NotFound("group"));
+    }
+    let host =
+        crate::federation::urls::host_of(&uri).ok_or_else(|| FieldErrors::single("group", "a URL with a host"))?;
+    if !peers::trust_of(state, &host).await?.is_some_and(|t| t.federates()) {
+        return Err(Error::Conflict(format!(
+            "the group is on {host}, which this node does not federate with; an admin must connect it first"
+        )));
+    }
+    let (row, _) = learn_remote_group(state, &uri).await?;
+    audit::record(
+        &state.db.pool,
+        to_millis(state.clock.now()),
+        Some(&staff.user_id),
+        Some(&staff.org_id),
+        "group.look_up",
+        &row.uri,
+        &row.name,
+    )
+    .await?;
+    get(state, staff, &row.id).await
+}
+
+/// Whether the viewer decides on a group's requests and members: for a group
+/// here, as [`decide`] allows; for a group elsewhere, when the viewer's
+/// organisation is one of its moderators (the decision then goes to the
+/// group's node).
+pub fn decides_for(state: &AppState, staff: &Staff, group: &GroupView) -> bool {
+    if group.hosted {
+        return group.moderating;
+    }
+    let own = urls::org_actor(&state.config, &staff.org_slug).to_string();
+    staff.role.can_publish() && group.moderators.contains(&own)
+}
+
+/// An organisation of this node that may be named a group's moderator.
+#[derive(Debug, Clone)]
+pub struct ModeratorChoice {
+    pub slug: String,
+    pub name: String,
+    /// Its actor id, as a group lists its moderators.
+    pub uri: String,
+}
+
+/// The organisations of this node, for naming a group's moderators.
+pub async fn moderator_choices(state: &AppState) -> Result<Vec<ModeratorChoice>> {
+    Ok(crate::db::accounts::list_orgs(&state.db)
+        .await?
+        .into_iter()
+        .map(|org| ModeratorChoice {
+            uri: urls::org_actor(&state.config, &org.slug).to_string(),
+            slug: org.slug,
+            name: org.name,
+        })
+        .collect())
+}
