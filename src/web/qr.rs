@@ -8,7 +8,6 @@ use qrcode::render::svg;
 
 /// The QR code of `data` (an `otpauth://` URI), as an image named `label`
 /// for screen readers; `None` if the data is too long for a QR code.
-#[allow(dead_code)] // until the account and staff pages use it
 pub(super) fn qr_code(data: &str, label: &str) -> Option<Markup> {
     let code = QrCode::new(data.as_bytes()).ok()?;
     let drawing = code

@@ -267,7 +267,7 @@ async fn groups_are_created_joined_moderated_from_three_nodes_using_only_the_pag
     wait_for(page, "#membership").await;
     let group_on_a = group_id_shown(page).await;
     let uri = format!("{}/groups/latin-america", a.node.base);
-    assert_eq!(texts(page, "dd code").await, [uri.clone()]);
+    assert_eq!(texts(page, "dd code").await, std::slice::from_ref(&uri));
     let (_, group) = a.node.get(&a.admin, &format!("/api/v1/groups/{group_on_a}")).await;
     assert_eq!(group["moderators"], json!([a.org_actor(), c.org_actor()]), "{group}");
     // Green is a member too, so its alerts to the group are relayed.
