@@ -124,6 +124,9 @@ async fn membership_of(state: &AppState, staff: &Staff, group: &GroupRow) -> Res
         .map(|(s, _)| s))
 }
 
+/// Group addresses that pages of this node already use.
+const RESERVED_SLUGS: [&str; 3] = ["new", "join", "view"];
+
 pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Result<GroupView> {
     staff.require_operator("create groups")?;
     let now = state.clock.now();
@@ -139,6 +142,10 @@ pub async fn create(state: &AppState, staff: &Staff, input: GroupInput) -> Resul
             "slug",
             "2 to 64 lower-case letters, digits and dashes, such as latin-america",
         );
+    } else if RESERVED_SLUGS.contains(&slug.as_str()) {
+        // `/groups/new`, `/groups/join` and `/groups/view/…` are pages; a
+        // group named so could not be reached at its own address.
+        errors.add("slug", format!("`{slug}` names a page of this node; choose another"));
     }
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {

@@ -1,7 +1,7 @@
 //! The group pages: the groups this node knows with the viewer's
 //! organisation's place in each (`/groups`), with a form to join or look up a
 //! group of another node by its address; a new group (`/groups/new`, the
-//! node's operators); and a group's page (`/groups/{id}`): join, leave (after
+//! node's operators); and a group's page (`/groups/view/{id}`): join, leave (after
 //! a confirmation), and for its moderators the requests to approve or refuse
 //! and the members to remove (after a confirmation that says what removal
 //! does), with the alerts addressed to the group.
@@ -30,11 +30,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/groups", get(groups_page))
         .route("/groups/new", get(new_group_page).post(create_group))
         .route("/groups/join", post(join_by_address))
-        .route("/groups/{id}", get(group_page))
-        .route("/groups/{id}/join", post(join_group))
-        .route("/groups/{id}/leave", get(leave_page).post(leave_group))
-        .route("/groups/{id}/decide", post(decide))
-        .route("/groups/{id}/remove", get(removal_page).post(remove_member))
+        .route("/groups/view/{id}", get(group_page))
+        .route("/groups/view/{id}/join", post(join_group))
+        .route("/groups/view/{id}/leave", get(leave_page).post(leave_group))
+        .route("/groups/view/{id}/decide", post(decide))
+        .route("/groups/view/{id}/remove", get(removal_page).post(remove_member))
 }
 
 /// The host of a group's address, as the page names where it lives.
@@ -134,7 +134,7 @@ fn list_response(
                     ul.groups id="group-list" {
                         @for g in groups {
                             li data-uri=(g.uri) data-state=(g.membership) {
-                                h2 { a href=(format!("/groups/{}", g.id)) { (g.name) } }
+                                h2 { a href=(format!("/groups/view/{}", g.id)) { (g.name) } }
                                 p.meta {
                                     (viewer.label("group-kind", &g.kind)) " · " (where_it_lives(viewer, g))
                                 }
@@ -183,7 +183,7 @@ async fn join_by_address(
         groups::join(&state, &who.staff, &form.group).await
     };
     let err = match result {
-        Ok(group) => return Redirect::to(&format!("/groups/{}", group.id)).into_response(),
+        Ok(group) => return Redirect::to(&format!("/groups/view/{}", group.id)).into_response(),
         Err(e) => e,
     };
     let message = match &err {
@@ -346,7 +346,7 @@ async fn create_group(
             .collect(),
     };
     match groups::create(&state, &who.staff, input).await {
-        Ok(group) => Redirect::to(&format!("/groups/{}", group.id)).into_response(),
+        Ok(group) => Redirect::to(&format!("/groups/view/{}", group.id)).into_response(),
         Err(Error::Validation(fields)) => {
             let errors = NewGroupErrors::from_service(&viewer, &form, &fields);
             new_group_response(&state, &viewer, &who, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -502,7 +502,7 @@ async fn group_page(
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Response {
-    let who = match signed_in(&state, &mut viewer, &jar, &format!("/groups/{id}")).await {
+    let who = match signed_in(&state, &mut viewer, &jar, &format!("/groups/view/{id}")).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -566,14 +566,14 @@ async fn group_page(
                     p { strong { (membership_badge(&viewer, &group.membership)) } " · " (state_text) }
                     @if moderates { p { span.tag.moderator { (viewer.t("groups-you-moderate")) } } }
                     @if may_join {
-                        form method="post" action=(format!("/groups/{id}/join")) {
+                        form method="post" action=(format!("/groups/view/{id}/join")) {
                             (token_field(&who))
                             p.meta { (viewer.t("groups-join-hint")) }
                             button type="submit" id="join-group" { (viewer.t("groups-join-ask")) }
                         }
                     }
                     @if may_leave {
-                        p { a id="leave-link" href=(format!("/groups/{id}/leave")) { (viewer.t("groups-leave")) } }
+                        p { a id="leave-link" href=(format!("/groups/view/{id}/leave")) { (viewer.t("groups-leave")) } }
                     }
                 }
                 @if query.sent.is_some() {
@@ -634,7 +634,7 @@ fn moderation(viewer: &Viewer, who: &SignedIn, id: &str, members: &[MemberView])
                                 th scope="row" { (m.name) br; small.meta dir="ltr" { (host_of(&m.org)) } }
                                 td { (viewer.date(m.since)) }
                                 td {
-                                    form method="post" action=(format!("/groups/{id}/decide")) class="controls" {
+                                    form method="post" action=(format!("/groups/view/{id}/decide")) class="controls" {
                                         (token_field(who))
                                         input type="hidden" name="org" value=(m.org);
                                         button type="submit" name="decision" value="accepted" { (viewer.t("groups-approve")) }
@@ -659,7 +659,7 @@ fn moderation(viewer: &Viewer, who: &SignedIn, id: &str, members: &[MemberView])
                             tr data-org=(m.org) data-state="accepted" {
                                 th scope="row" { (m.name) br; small.meta dir="ltr" { (host_of(&m.org)) } }
                                 td { (viewer.date(m.since)) }
-                                td { a.remove href=(format!("/groups/{id}/remove?org={}", urlencode(&m.org))) { (viewer.t_with("groups-remove", &[("org", &m.name)])) } }
+                                td { a.remove href=(format!("/groups/view/{id}/remove?org={}", urlencode(&m.org))) { (viewer.t_with("groups-remove", &[("org", &m.name)])) } }
                             }
                         }
                     }
@@ -693,9 +693,9 @@ struct ActionForm {
 /// is applied by its node, which the page says.
 fn back_to_group(id: &str, remote: bool) -> Response {
     if remote {
-        Redirect::to(&format!("/groups/{id}?sent=1")).into_response()
+        Redirect::to(&format!("/groups/view/{id}?sent=1")).into_response()
     } else {
-        Redirect::to(&format!("/groups/{id}")).into_response()
+        Redirect::to(&format!("/groups/view/{id}")).into_response()
     }
 }
 
@@ -706,7 +706,7 @@ async fn join_group(
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let back = format!("/groups/{id}");
+    let back = format!("/groups/view/{id}");
     let who = match signed_in_form(&state, &mut viewer, &jar, &back, &form.form_token).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -728,7 +728,7 @@ async fn leave_page(
     jar: CookieJar,
     Path(id): Path<String>,
 ) -> Response {
-    let back = format!("/groups/{id}/leave");
+    let back = format!("/groups/view/{id}/leave");
     let who = match signed_in(&state, &mut viewer, &jar, &back).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -761,7 +761,7 @@ async fn leave_group(
         &state,
         &mut viewer,
         &jar,
-        &format!("/groups/{id}/leave"),
+        &format!("/groups/view/{id}/leave"),
         &form.form_token,
     )
     .await
@@ -777,7 +777,7 @@ async fn leave_group(
         );
     }
     match groups::leave(&state, &who.staff, &id).await {
-        Ok(_) => Redirect::to(&format!("/groups/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/groups/view/{id}")).into_response(),
         Err(e) => error_page(&viewer, e, Some(&who)),
     }
 }
@@ -809,7 +809,7 @@ fn confirmation(
                     @if let Some(org) = org { input type="hidden" name="org" value=(org); }
                     p { button type="submit" id="confirm" { (button) } }
                 }
-                p { a href=(format!("/groups/{id}")) { (viewer.t("groups-cancel")) } }
+                p { a href=(format!("/groups/view/{id}")) { (viewer.t("groups-cancel")) } }
             },
         ),
     )
@@ -822,7 +822,15 @@ async fn decide(
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let who = match signed_in_form(&state, &mut viewer, &jar, &format!("/groups/{id}"), &form.form_token).await {
+    let who = match signed_in_form(
+        &state,
+        &mut viewer,
+        &jar,
+        &format!("/groups/view/{id}"),
+        &form.form_token,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -875,7 +883,7 @@ async fn removal_page(
     Path(id): Path<String>,
     Query(query): Query<RemovalQuery>,
 ) -> Response {
-    let back = format!("/groups/{id}/remove?org={}", urlencode(&query.org));
+    let back = format!("/groups/view/{id}/remove?org={}", urlencode(&query.org));
     let who = match signed_in(&state, &mut viewer, &jar, &back).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -907,7 +915,7 @@ async fn removal_page(
         &who,
         &viewer.t_with("groups-remove-title", &args),
         &viewer.t_with("groups-remove-consequence", &args),
-        &format!("/groups/{id}/remove"),
+        &format!("/groups/view/{id}/remove"),
         Some(&member.org),
         &viewer.t_with("groups-remove-confirm", &args),
         &id,
@@ -921,7 +929,15 @@ async fn remove_member(
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let who = match signed_in_form(&state, &mut viewer, &jar, &format!("/groups/{id}"), &form.form_token).await {
+    let who = match signed_in_form(
+        &state,
+        &mut viewer,
+        &jar,
+        &format!("/groups/view/{id}"),
+        &form.form_token,
+    )
+    .await
+    {
         Ok(s) => s,
         Err(r) => return r,
     };
