@@ -110,12 +110,19 @@ fn pending_of(secret: String, username: &str) -> Result<PendingSecondFactor> {
     })
 }
 
-fn require_second_factor_role(staff: &Staff) -> Result<()> {
-    if needs_second_factor(staff.role, staff.node_operator) {
+/// Whether they sign in with a second factor: by their role, as an
+/// operator, or because their organisation's admins require it of them.
+async fn uses_second_factor(db: &Db, user_id: &str, role: crate::domain::vocab::Role, operator: bool) -> Result<bool> {
+    Ok(needs_second_factor(role, operator) || crate::db::invitations::two_factor_required(db, user_id).await?)
+}
+
+async fn require_second_factor_role(db: &Db, staff: &Staff) -> Result<()> {
+    if uses_second_factor(db, &staff.user_id, staff.role, staff.node_operator).await? {
         Ok(())
     } else {
         Err(Error::Conflict(format!(
-            "your role `{}` signs in with the password alone; coordinators, admins and operators use a second factor",
+            "your role `{}` signs in with the password alone; coordinators, admins and operators use a second factor, \
+             and your organisation's admins can require one of anyone",
             staff.role
         )))
     }
@@ -126,7 +133,7 @@ fn require_second_factor_role(staff: &Staff) -> Result<()> {
 /// current one keeps working meanwhile. Starting again replaces a secret
 /// not yet confirmed.
 pub async fn start_second_factor(state: &AppState, staff: &Staff, password: &str) -> Result<PendingSecondFactor> {
-    require_second_factor_role(staff)?;
+    require_second_factor_role(&state.db, staff).await?;
     let user = own_user(&state.db, staff).await?;
     if !verify_password(password, &user.password_hash) {
         return Err(FieldErrors::single("password", "not your current password").into());
@@ -241,7 +248,7 @@ pub async fn second_factor_status(db: &Db, staff: &Staff) -> Result<SecondFactor
     let user = own_user(db, staff).await?;
     let enrolled = user.totp_secret.is_some();
     Ok(SecondFactorStatus {
-        required: needs_second_factor(user.role, user.is_operator()),
+        required: uses_second_factor(db, &user.id, user.role, user.is_operator()).await?,
         enrolled,
         recovery_codes_left: if enrolled {
             Some(q::count_unused_recovery_codes(db, &user.id).await?)

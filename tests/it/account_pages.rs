@@ -659,4 +659,23 @@ async fn account_forms_need_their_token_and_are_audited(env: TestEnv) {
         StatusCode::SEE_OTHER,
         "a change through the API ends every browser session"
     );
+
+    // A member signs in with the password alone and has no authenticator to
+    // enrol, until their organisation's admins require one of them.
+    node.staff_with_password("green", Role::Member, "mona", PASSWORD).await;
+    let member = Session::start(&node, &client, "mona", PASSWORD, "").await;
+    let token = member.form_token(&node, &client).await;
+    let enrol = [("enrol_password", PASSWORD), ("form_token", token.as_str())];
+    let (status, _) = member.post(&node, &client, "/account/two-factor", &enrol).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing to enrol for a member");
+    let mona = tadamun::db::accounts::find_user_by_username(node.db(), "mona")
+        .await
+        .unwrap()
+        .unwrap();
+    tadamun::db::invitations::set_two_factor_required(&node.db().pool, &mona.id, true)
+        .await
+        .unwrap();
+    let (status, html) = member.post(&node, &client, "/account/two-factor", &enrol).await;
+    assert_eq!(status, StatusCode::OK, "required of them, they enrol: {html}");
+    assert!(html.contains("<svg"), "the QR code is shown");
 }

@@ -272,17 +272,22 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     b.publish(to_group).await;
     deliver_all(&all).await;
     page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
-    page.wait().for_element(Locator::Css("section.group")).await.unwrap();
-    assert_eq!(browser.texts("section.group h2").await, ["Latin America"]);
-    assert_eq!(
-        browser.texts("section.group .membership .state").await,
-        ["Not a member"]
-    );
-    assert_eq!(
-        browser.texts("section.group ul.members li").await,
-        ["Org blue (Member)"]
-    );
-    let listed = browser.texts("section.group ul.alerts li").await;
+    page.wait().for_element(Locator::Css("#group-list li")).await.unwrap();
+    assert_eq!(browser.texts("#group-list li h2").await, ["Latin America"]);
+    assert_eq!(browser.texts("#group-list .membership .state").await, ["Not a member"]);
+    // The group's page: its members and the alerts addressed to it.
+    page.find(Locator::Css("#group-list li h2 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page.wait().for_element(Locator::Id("group-alerts")).await.unwrap();
+    // A's organisation moderates it: the members are a table, each with a
+    // way to remove them.
+    let members = browser.texts("#members tr[data-state=accepted] th").await;
+    assert!(members.len() == 1 && members[0].contains("Org blue"), "{members:?}");
+    let listed = browser.texts("#group-alerts ul.alerts li").await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert!(listed[0].contains("Teachers' union leaders arrested"), "{listed:?}");
 
@@ -308,7 +313,7 @@ async fn pages_show_responses_safely_and_the_letter_with_its_signatories(env: Te
     }
     page.goto(&format!("{}/groups", a.node.base)).await.unwrap();
     assert_eq!(browser.texts("h1").await, ["المجموعات"]);
-    assert_eq!(browser.texts("section.group .membership .state").await, ["ليست عضوًا"]);
+    assert_eq!(browser.texts("#group-list .membership .state").await, ["ليست عضوًا"]);
     assert_eq!(browser.texts("header button[type=submit]").await, ["تسجيل الخروج"]);
     page.goto(&format!("{}/alerts/{alert}/responses", a.node.base))
         .await
