@@ -152,14 +152,6 @@ async fn received_alerts(state: &AppState) -> i64 {
     crate::db::remote_alerts::count_all(&state.db).await.unwrap_or(0)
 }
 
-pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
 /// Runs `work` on every core for `time` and returns operations per second.
 fn per_second_on_all_cores(time: Duration, work: impl Fn() + Send + Sync + 'static) -> f64 {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -326,8 +318,8 @@ async fn fan_out(dir: &std::path::Path, keys: &KeySource, peers: usize, alerts: 
         alerts,
         deliveries_per_second: (peers * alerts) as f64 / elapsed,
         cpu,
-        all_peers_p50_ms: percentile(&all_peers, 50.0),
-        all_peers_p99_ms: percentile(&all_peers, 99.0),
+        all_peers_p50_ms: super::bench_pages::percentile(&all_peers, 50.0),
+        all_peers_p99_ms: super::bench_pages::percentile(&all_peers, 99.0),
     })
 }
 

@@ -2,7 +2,8 @@
 
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 
-use crate::domain::alert::{AlertContent, ListKeys};
+use crate::domain::alert::AlertContent;
+use crate::domain::list_keys::ListKeys;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, HistoryAction, Severity, Urgency};
 
 use super::Db;
@@ -372,14 +373,6 @@ pub(crate) fn push_filter_conditions(
     }
 }
 
-/// Which of this node's alerts (alias `a`) the organisation with id `$1` and
-/// slug `$2` sees: all of its own; of other organisations only released ones
-/// (open or closed), and restricted ones only when named. The rule of
-/// `services::alerts::visible_to`, in SQL for lists.
-pub(crate) const VISIBLE_TO_ORG: &str = "(a.org_id = $1 OR (a.status IN ('open', 'closed') \
-     AND (a.audience <> 'restricted' OR EXISTS \
-     (SELECT 1 FROM alert_named_orgs n WHERE n.alert_id = a.id AND n.org_ref = $2))))";
-
 /// Alerts the viewer's organisation may see, newest first, and how many there are.
 /// An organisation sees all of its own alerts; of other organisations on this node
 /// only released ones (open or closed), and restricted ones only when named.
@@ -389,7 +382,7 @@ pub async fn list(
     viewer_org_slug: &str,
     filter: &AlertFilter,
 ) -> sqlx::Result<(Vec<AlertRow>, i64)> {
-    let mut conditions = vec![VISIBLE_TO_ORG.to_string()];
+    let mut conditions = vec![super::visibility::OWN_ALERTS.to_string()];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string(), viewer_org_slug.to_string()];
     push_filter_conditions(filter, "a", "alert_violations", &mut conditions, &mut binds);
     if let Some(v) = &filter.org_id {

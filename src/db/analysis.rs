@@ -159,8 +159,8 @@ fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
            SELECT 'network' AS source, r.id AS alert_id FROM remote_alerts r \
              WHERE r.status IN ('open', 'closed') AND {network}\
          ) v{filtered})",
-        own = super::alerts::VISIBLE_TO_ORG,
-        network = super::remote_alerts::VISIBLE_TO_ORG,
+        own = super::visibility::OWN_ALERTS,
+        network = super::visibility::RECEIVED_ALERTS,
     )
 }
 

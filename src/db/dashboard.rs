@@ -85,7 +85,7 @@ pub async fn list(db: &Db, query: &DashboardQuery) -> sqlx::Result<Vec<Dashboard
     let own = query.source != Source::Network && query.remote_author.is_none();
     let network = query.source != Source::Own && query.own_org_id.is_none();
     if own {
-        let mut conditions = vec![super::alerts::VISIBLE_TO_ORG.to_string()];
+        let mut conditions = vec![super::visibility::OWN_ALERTS.to_string()];
         push_filter_conditions(&query.common, "a", "alert_violations", &mut conditions, &mut binds);
         for facet in &query.facets {
             binds.push(contains_pattern(facet));
@@ -106,7 +106,7 @@ pub async fn list(db: &Db, query: &DashboardQuery) -> sqlx::Result<Vec<Dashboard
         ));
     }
     if network {
-        let mut conditions = vec![super::remote_alerts::VISIBLE_TO_ORG.to_string()];
+        let mut conditions = vec![super::visibility::RECEIVED_ALERTS.to_string()];
         push_filter_conditions(
             &query.common,
             "r",
@@ -268,7 +268,7 @@ pub async fn remote_authors(db: &Db, org_id: &str) -> sqlx::Result<Vec<RemoteAut
         "SELECT r.attributed_to, r.origin_host, COALESCE(MAX(ra.name), '') AS name FROM remote_alerts r \
          LEFT JOIN remote_actors ra ON ra.id = r.attributed_to WHERE {} \
          GROUP BY r.attributed_to, r.origin_host ORDER BY r.origin_host, r.attributed_to",
-        super::remote_alerts::VISIBLE_TO_ORG
+        super::visibility::RECEIVED_ALERTS
     ))
     .bind(org_id)
     .fetch_all(&db.pool)

@@ -25,6 +25,7 @@ pub mod remote_alerts;
 pub mod sessions;
 pub mod sign_in_failures;
 pub mod signing_keys;
+pub mod visibility;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, FromRow};
 
-use crate::domain::alert::ListKeys;
+use crate::domain::list_keys::ListKeys;
 use crate::domain::vocab::{AlertStatus, Audience, Certainty, Severity, Urgency};
 
 use super::Db;
@@ -285,12 +285,6 @@ pub async fn purge(
     Ok(true)
 }
 
-/// Which received alerts (alias `r`) the organisation with id `$1` sees: not
-/// withdrawn, and restricted ones only when they name it. The rule of
-/// `services::remote_alerts::may_see`, in SQL for lists.
-pub(crate) const VISIBLE_TO_ORG: &str = "(r.deleted_at IS NULL AND (r.sharing <> 'restricted' OR EXISTS \
-     (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1)))";
-
 /// Received alerts the viewer's organisation may see: all but restricted ones,
 /// which only the organisations they name see. Withdrawn ones are left out.
 pub async fn list(
@@ -299,7 +293,7 @@ pub async fn list(
     filter: &AlertFilter,
     origin: Option<&str>,
 ) -> sqlx::Result<(Vec<RemoteAlertRow>, i64)> {
-    let mut conditions = vec![VISIBLE_TO_ORG.to_string()];
+    let mut conditions = vec![super::visibility::RECEIVED_ALERTS.to_string()];
     let mut binds: Vec<String> = vec![viewer_org_id.to_string()];
     super::alerts::push_filter_conditions(filter, "r", "remote_alert_violations", &mut conditions, &mut binds);
     if let Some(v) = origin {

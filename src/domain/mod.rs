@@ -5,6 +5,7 @@ pub mod action;
 pub mod alert;
 pub mod analysis;
 pub mod html;
+pub mod list_keys;
 pub mod vocab;
 
 use std::collections::BTreeMap;

@@ -160,7 +160,7 @@ pub async fn on_alert(
         received_at: to_millis(now),
         deleted_at: None,
     };
-    let keys = crate::domain::alert::ListKeys::of(&content, alert.urgency, &row.country, Some(alert.published));
+    let keys = crate::domain::list_keys::ListKeys::of(&content, alert.urgency, &row.country, Some(alert.published));
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
     // Listed under a group of ours only if that group relays it.
     let listed_under: Vec<String> = groups
@@ -212,7 +212,7 @@ struct AlertWrite {
     state: AppState,
     host: String,
     row: RemoteAlertRow,
-    keys: crate::domain::alert::ListKeys,
+    keys: crate::domain::list_keys::ListKeys,
     violations: Vec<String>,
     recipients: Vec<String>,
     relaying: Vec<crate::db::groups::GroupRow>,
