@@ -4,6 +4,8 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::routes;
@@ -11,11 +13,15 @@ use utoipa_axum::routes;
 use super::{ApiRoutes, Unauthorized};
 use crate::error::{Result, ValidationErrorBody};
 use crate::services::accounts::Staff;
-use crate::services::analysis::{self, Analysis, CrossTable, Filter};
+use crate::services::analysis::{self, Analysis, CrossTable, Filter, Practice};
+use crate::services::analysis_export;
 use crate::state::AppState;
 
 pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
-    r.add(routes!(get_analysis)).add(routes!(get_table))
+    r.add(routes!(get_analysis))
+        .add(routes!(get_table))
+        .add(routes!(get_practice))
+        .add(routes!(get_export))
 }
 
 /// Filters: alerts must have every value given (a dimension may be given
@@ -54,6 +60,13 @@ struct AnalysisParams {
     woman_defender: Option<String>,
     /// `YYYY-MM`.
     month: Option<String>,
+    /// What members were asked to do (a requested action kind).
+    requested_action: Option<String>,
+    /// How a closed alert ended.
+    outcome: Option<String>,
+    /// How long it took: `up_to_7_days`, `up_to_30_days`, `up_to_90_days`,
+    /// `up_to_365_days` or `over_365_days`.
+    time_to_outcome: Option<String>,
 }
 
 /// Counts of the released alerts the caller's organisation may see (its own
@@ -117,4 +130,70 @@ async fn get_table(State(state): State<AppState>, staff: Staff, RawQuery(query):
     let (rows, columns) = analysis::table_dimensions(&pairs)?;
     let filter = Filter::parse(&pairs)?;
     Ok(Json(analysis::cross(&state, &staff, &filter, rows, columns).await?))
+}
+
+/// Protection practice: for the closed alerts the filters keep, how those
+/// that used each practice (what members were asked to do; the responses
+/// and offers of support the caller's organisation may see) ended, and how
+/// long it took. Counts side by side, not causes; protected as the analysis.
+#[utoipa::path(
+    get,
+    path = "/analysis/practice",
+    security(("bearer" = [])),
+    params(AnalysisParams),
+    responses(
+        (status = 200, description = "The practices and their outcomes", body = Practice),
+        Unauthorized,
+        (status = 422, description = "An unknown filter or a month not written YYYY-MM", body = ValidationErrorBody),
+    )
+)]
+async fn get_practice(
+    State(state): State<AppState>,
+    staff: Staff,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Practice>> {
+    let filter = Filter::parse(&pairs_of(query))?;
+    Ok(Json(analysis::practice(&state, &staff, &filter).await?))
+}
+
+#[allow(dead_code)] // describes the query; the handler reads it with repeats
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExportParams {
+    /// `counts` (default), `table` (with `rows` and `columns`), `practice`
+    /// or `records`.
+    what: Option<String>,
+    /// `csv` (default) or `json`.
+    format: Option<String>,
+    /// For a table: the dimension of the lines.
+    rows: Option<String>,
+    /// For a table: the dimension of the columns.
+    columns: Option<String>,
+}
+
+/// An export of the analysis for the alerts the filters keep: the counts,
+/// a table, the protection practice (protected as in `GET /analysis`), or
+/// the alerts' records: what other nodes may hold of each (never local-only
+/// fields), with anonymised defenders' names replaced by `(anonymised)`; at
+/// most 20,000. Every export is written to the audit log.
+#[utoipa::path(
+    get,
+    path = "/analysis/export",
+    security(("bearer" = [])),
+    params(ExportParams, AnalysisParams),
+    responses(
+        (status = 200, description = "The export", content(
+            (String = "text/csv"),
+            (serde_json::Value = "application/json"),
+        )),
+        Unauthorized,
+        (status = 422, description = "An unknown kind of export or format, a bad filter or table, or too many records", body = ValidationErrorBody),
+    )
+)]
+async fn get_export(State(state): State<AppState>, staff: Staff, RawQuery(query): RawQuery) -> Result<Response> {
+    let pairs = pairs_of(query);
+    let (contents, format) = analysis_export::parse(&pairs)?;
+    let filter = Filter::parse(&pairs)?;
+    let export = analysis_export::export(&state, &staff, &filter, contents, format).await?;
+    Ok(([(CONTENT_TYPE, export.content_type)], export.body).into_response())
 }

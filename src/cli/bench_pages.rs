@@ -229,6 +229,7 @@ async fn seed(
             urgency,
             &row.country,
             Some(crate::clock::from_millis(row.published_at)),
+            None,
         );
         if n == 0 {
             first.1 = row.local_id.clone();

@@ -1,6 +1,7 @@
 //! The `tadamun` command line: run a node, migrate its database, and the admin
 //! commands needed before anyone can sign in.
 
+pub mod analysis_data;
 pub mod backup;
 pub mod bench;
 mod bench_pages;

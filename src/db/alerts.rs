@@ -101,6 +101,14 @@ pub async fn next_number(conn: &mut AnyConnection, org_id: &str, year: i64) -> s
     Ok(value)
 }
 
+/// How a closed alert ended, from its stored outcome and closing time.
+pub fn closing(outcome: Option<&str>, closed_at: Option<i64>) -> Option<crate::domain::analysis::Closing> {
+    Some(crate::domain::analysis::Closing {
+        outcome: outcome?.parse().ok()?,
+        at: crate::clock::from_millis(closed_at?),
+    })
+}
+
 /// What the dashboard sorts and filters the alert by, from its content.
 fn list_keys(row: &AlertRow) -> ListKeys {
     match serde_json::from_str::<AlertContent>(&row.content) {
@@ -109,6 +117,7 @@ fn list_keys(row: &AlertRow) -> ListKeys {
             row.urgency,
             &row.country,
             row.published_at.map(crate::clock::from_millis),
+            closing(row.outcome.as_deref(), row.closed_at),
         ),
         Err(_) => ListKeys::empty(),
     }

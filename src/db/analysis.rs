@@ -68,13 +68,15 @@ pub struct OwnWithoutFacts {
     pub content: String,
     pub country: String,
     pub published_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub closed_at: Option<i64>,
 }
 
 /// Up to `limit` alerts of ours without facts. Every alert has a country,
 /// so an alert with none has never been given them.
 pub async fn own_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnWithoutFacts>> {
     sqlx::query_as(
-        "SELECT a.id, a.content, a.country, a.published_at FROM alerts a WHERE NOT EXISTS \
+        "SELECT a.id, a.content, a.country, a.published_at, a.outcome, a.closed_at FROM alerts a WHERE NOT EXISTS \
          (SELECT 1 FROM analysis_facts f WHERE f.source = 'own' AND f.alert_id = a.id) ORDER BY a.id LIMIT $1",
     )
     .bind(limit)
@@ -216,4 +218,110 @@ pub async fn pair_counts(db: &Db, query: &CountQuery, rows: &str, columns: &str)
         pairs = pairs.bind(b);
     }
     pairs.fetch_all(&db.pool).await
+}
+
+/// How many closed alerts used one practice and ended with one outcome
+/// after one span of time (`domain::analysis::TIME_TO_OUTCOME`; "" when
+/// unknown). A practice is `all` (every closed alert), `requested:<kind>`
+/// (what members were asked to do), `action:<kind>` (a response seen) or
+/// `support:<type>` (an offer of support seen).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PracticeCount {
+    pub practice: String,
+    pub outcome: String,
+    pub span: String,
+    pub alerts: i64,
+}
+
+/// For the closed alerts `query` counts, how many used each practice and
+/// ended with each outcome after each span, counting only the responses the
+/// viewer's organisation may see (`visibility::ACTIONS_SEEN`). Our alerts'
+/// ActivityPub ids are `own_alert_prefix` followed by their id.
+pub async fn practice_counts(db: &Db, query: &CountQuery, own_alert_prefix: &str) -> sqlx::Result<Vec<PracticeCount>> {
+    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let alerts = counted(query, &mut binds);
+    binds.push(own_alert_prefix.to_string());
+    let prefix = binds.len();
+    let sql = format!(
+        "SELECT p.practice, o.value AS outcome, COALESCE(d.value, '') AS span, COUNT(*) AS alerts FROM (\
+           SELECT c.source, c.alert_id, 'all' AS practice FROM {alerts} c \
+           UNION \
+           SELECT c.source, c.alert_id, 'requested:' || f.value FROM {alerts} c \
+             JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
+             AND f.dimension = 'requested_action' \
+           UNION \
+           SELECT c.source, c.alert_id, CASE WHEN s.kind = 'support_offer' THEN 'support:' || s.support_type \
+             ELSE 'action:' || s.kind END FROM {alerts} c \
+             JOIN solidarity_actions s ON s.alert_uri = \
+               (CASE WHEN c.source = 'own' THEN ${prefix} || c.alert_id ELSE c.alert_id END) \
+             LEFT JOIN alerts a ON c.source = 'own' AND a.id = c.alert_id \
+             WHERE s.deleted_at IS NULL AND (s.kind <> 'support_offer' OR s.support_type IS NOT NULL) AND {seen}\
+         ) p \
+         JOIN analysis_facts o ON o.source = p.source AND o.alert_id = p.alert_id AND o.dimension = 'outcome' \
+         LEFT JOIN analysis_facts d ON d.source = p.source AND d.alert_id = p.alert_id \
+           AND d.dimension = 'time_to_outcome' \
+         GROUP BY p.practice, o.value, d.value ORDER BY p.practice, o.value, d.value",
+        seen = super::visibility::ACTIONS_SEEN,
+    );
+    let mut rows = sqlx::query_as::<_, PracticeCount>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    rows.fetch_all(&db.pool).await
+}
+
+/// One alert as an export reads it: our alerts' shared content (`content`,
+/// never their local-only part, which `alert_private` keeps), received ones'
+/// document as received.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExportedAlert {
+    pub source: String,
+    pub id: String,
+    pub number: String,
+    /// Our organisation's slug, or the received alert's author (actor id).
+    pub organisation: String,
+    pub status: String,
+    pub audience: String,
+    pub urgency: String,
+    pub country: String,
+    pub published_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub outcome: Option<String>,
+    /// `AlertContent` for ours, the `AlertObject` for received ones.
+    pub document: String,
+}
+
+/// How many alerts `query` counts.
+pub async fn count(db: &Db, query: &CountQuery) -> sqlx::Result<i64> {
+    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let alerts = counted(query, &mut binds);
+    let sql = format!("SELECT COUNT(*) FROM {alerts} c");
+    let mut total = sqlx::query_as::<_, (i64,)>(&sql);
+    for b in &binds {
+        total = total.bind(b);
+    }
+    Ok(total.fetch_one(&db.pool).await?.0)
+}
+
+/// The alerts `query` counts, ours then received, each in order of publication.
+pub async fn exported_alerts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<ExportedAlert>> {
+    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let alerts = counted(query, &mut binds);
+    let sql = format!(
+        "SELECT 'own' AS source, a.id, a.number, o.slug AS organisation, a.status, a.audience, a.urgency, \
+           a.country, a.published_at, a.closed_at, a.outcome, a.content AS document \
+           FROM {alerts} c JOIN alerts a ON c.source = 'own' AND a.id = c.alert_id \
+           JOIN organisations o ON o.id = a.org_id \
+         UNION ALL \
+         SELECT 'network' AS source, r.id, r.number, r.attributed_to AS organisation, r.status, \
+           r.sharing AS audience, r.urgency, r.country, r.published_at, NULL AS closed_at, NULL AS outcome, \
+           r.document \
+           FROM {alerts} c JOIN remote_alerts r ON c.source = 'network' AND r.id = c.alert_id \
+         ORDER BY 1 DESC, 9, 2"
+    );
+    let mut rows = sqlx::query_as::<_, ExportedAlert>(&sql);
+    for b in &binds {
+        rows = rows.bind(b);
+    }
+    rows.fetch_all(&db.pool).await
 }

@@ -10,6 +10,7 @@ use strum::{EnumString, IntoStaticStr, VariantArray};
 use utoipa::ToSchema;
 
 use super::alert::AlertContent;
+use super::vocab::Outcome;
 
 /// What an alert is counted by.
 #[derive(
@@ -49,6 +50,41 @@ pub enum Dimension {
     WomanDefender,
     /// `YYYY-MM` of publication (UTC): trends over time.
     Month,
+    /// What members were asked to do (letters, trial observation…).
+    RequestedAction,
+    /// How a closed alert ended.
+    Outcome,
+    /// How long a closed alert took from publication to its outcome, as one
+    /// of [`TIME_TO_OUTCOME`]'s spans (never the exact days, which could
+    /// point to one case).
+    TimeToOutcome,
+}
+
+/// The spans of [`Dimension::TimeToOutcome`], shortest first: up to so
+/// many days, and beyond the last.
+pub const TIME_TO_OUTCOME: [(&str, i64); 5] = [
+    ("up_to_7_days", 7),
+    ("up_to_30_days", 30),
+    ("up_to_90_days", 90),
+    ("up_to_365_days", 365),
+    ("over_365_days", i64::MAX),
+];
+
+/// The span of [`TIME_TO_OUTCOME`] that `closed - published` falls in.
+pub fn time_to_outcome(published: DateTime<Utc>, closed: DateTime<Utc>) -> &'static str {
+    let days = (closed - published).num_days().max(0);
+    TIME_TO_OUTCOME
+        .iter()
+        .find(|(_, up_to)| days <= *up_to)
+        .map(|(name, _)| *name)
+        .unwrap_or("over_365_days")
+}
+
+/// How and when a closed alert ended, for its facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closing {
+    pub outcome: Outcome,
+    pub at: DateTime<Utc>,
 }
 
 impl Dimension {
@@ -80,8 +116,14 @@ pub fn normalise_name(name: &str) -> String {
 }
 
 /// The facts of an alert with `content` in `country`, published at
-/// `published` (none before), each once, in order.
-pub fn facts_of(content: &AlertContent, country: &str, published: Option<DateTime<Utc>>) -> Vec<Fact> {
+/// `published` (none before) and closed as `closing` says (if it is), each
+/// once, in order.
+pub fn facts_of(
+    content: &AlertContent,
+    country: &str,
+    published: Option<DateTime<Utc>>,
+    closing: Option<Closing>,
+) -> Vec<Fact> {
     let mut facts = Vec::new();
     let mut add = |dimension: Dimension, value: &str| {
         let value = normalise_name(value);
@@ -126,6 +168,15 @@ pub fn facts_of(content: &AlertContent, country: &str, published: Option<DateTim
     }
     if let Some(published) = published {
         add(Dimension::Month, &published.format("%Y-%m").to_string());
+    }
+    for requested in &content.requested_actions {
+        add(Dimension::RequestedAction, requested.kind.as_str());
+    }
+    if let Some(closing) = closing {
+        add(Dimension::Outcome, closing.outcome.as_str());
+        if let Some(published) = published {
+            add(Dimension::TimeToOutcome, time_to_outcome(published, closing.at));
+        }
     }
     facts.sort();
     facts.dedup();
@@ -174,10 +225,11 @@ mod tests {
             ],
             ..Default::default()
         };
-        let facts: Vec<(String, String)> = facts_of(&content, "GT", Some("2026-11-20T10:00:00Z".parse().unwrap()))
-            .into_iter()
-            .map(|f| (f.dimension.as_str().to_string(), f.value))
-            .collect();
+        let facts: Vec<(String, String)> =
+            facts_of(&content, "GT", Some("2026-11-20T10:00:00Z".parse().unwrap()), None)
+                .into_iter()
+                .map(|f| (f.dimension.as_str().to_string(), f.value))
+                .collect();
         let expected = [
             ("violation", "death_threat"),
             ("perpetrator", "private_security"),

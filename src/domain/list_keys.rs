@@ -28,8 +28,14 @@ pub struct ListKeys {
 
 impl ListKeys {
     /// The keys of an alert with `content`, in `country`, published at
-    /// `published` (none before).
-    pub fn of(content: &AlertContent, urgency: Urgency, country: &str, published: Option<DateTime<Utc>>) -> Self {
+    /// `published` (none before), and how it ended if it is closed.
+    pub fn of(
+        content: &AlertContent,
+        urgency: Urgency,
+        country: &str,
+        published: Option<DateTime<Utc>>,
+        closing: Option<super::analysis::Closing>,
+    ) -> Self {
         let mut facets = String::from("\n");
         let mut add = |kind: &str, value: &str| {
             facets.push_str(kind);
@@ -56,7 +62,7 @@ impl ListKeys {
                 .map(|d| d.timestamp_millis()),
             titles: serde_json::to_string(&content.title).unwrap_or_else(|_| "{}".into()),
             facets,
-            facts: super::analysis::facts_of(content, country, published),
+            facts: super::analysis::facts_of(content, country, published, closing),
         }
     }
 

@@ -455,6 +455,24 @@ impl AlertObject {
         }
     }
 
+    /// How the alert ended, if it is closed: its outcome, at the first
+    /// change that closed it (or its last update, with no history).
+    pub fn closing(&self) -> Option<crate::domain::analysis::Closing> {
+        if self.alert_status != AlertStatus::Closed {
+            return None;
+        }
+        let at = self
+            .history
+            .iter()
+            .find(|h| h.alert_status == AlertStatus::Closed)
+            .map(|h| h.published)
+            .unwrap_or(self.updated);
+        Some(crate::domain::analysis::Closing {
+            outcome: self.outcome?,
+            at,
+        })
+    }
+
     /// The alert's content in our domain terms, sanitising remote HTML.
     pub fn domain_content(&self) -> AlertContent {
         use crate::domain::alert::{Addressee, Defender, RequestedAction};

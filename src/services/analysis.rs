@@ -43,7 +43,8 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
             let content: crate::domain::alert::AlertContent =
                 serde_json::from_str(&alert.content).map_err(anyhow::Error::from)?;
             let published = alert.published_at.map(crate::clock::from_millis);
-            let facts = crate::domain::analysis::facts_of(&content, &alert.country, published);
+            let closing = crate::db::alerts::closing(alert.outcome.as_deref(), alert.closed_at);
+            let facts = crate::domain::analysis::facts_of(&content, &alert.country, published, closing);
             q::replace_facts(&mut tx, q::Source::Own, &alert.id, &facts).await?;
             written += usize::from(!facts.is_empty());
         }
@@ -55,7 +56,12 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
                 continue;
             };
             let country = object.location.country.to_ascii_uppercase();
-            let facts = crate::domain::analysis::facts_of(&object.domain_content(), &country, Some(object.published));
+            let facts = crate::domain::analysis::facts_of(
+                &object.domain_content(),
+                &country,
+                Some(object.published),
+                object.closing(),
+            );
             q::replace_facts(&mut tx, q::Source::Network, &alert.id, &facts).await?;
             written += usize::from(!facts.is_empty());
         }
@@ -130,6 +136,22 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The filter as query pairs (`dimension=value`, `from`, `to`), as the
+    /// audit log records what an export held.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = self
+            .having
+            .iter()
+            .map(|(d, v)| (d.as_str().to_string(), v.clone()))
+            .collect();
+        for (name, month) in [("from", &self.from_month), ("to", &self.to_month)] {
+            if let Some(month) = month {
+                pairs.push((name.to_string(), month.clone()));
+            }
+        }
+        pairs
+    }
+
     /// Reads `dimension=value` pairs (a dimension may repeat: all must hold)
     /// and `from`/`to` as `YYYY-MM`; anything else is refused by name.
     pub fn parse(pairs: &[(String, String)]) -> Result<Filter> {
@@ -150,7 +172,9 @@ impl Filter {
                         filter.to_month = Some(value);
                     }
                 }
-                "lang" | "rows" | "columns" => {}
+                // The page's language, the table's dimensions and what an
+                // export holds are read by their own parsers.
+                "lang" | "rows" | "columns" | "what" | "format" | "trend" => {}
                 other => match other.parse::<Dimension>() {
                     Ok(dimension) => filter.having.push((dimension, value)),
                     Err(_) => errors.add(
@@ -212,7 +236,7 @@ pub fn one_per_alert(dimension: Dimension) -> bool {
     use Dimension::*;
     matches!(
         dimension,
-        Country | Region | Sector | Company | Project | Financier | WomanDefender | Month
+        Country | Region | Sector | Company | Project | Financier | WomanDefender | Month | Outcome | TimeToOutcome
     )
 }
 
@@ -368,7 +392,8 @@ pub fn cross_table(
             Shown::Protected(Protected::Fewer)
         });
     }
-    // The lines' totals as the analysis of `rows` shows them.
+    // The lines and columns, each with the values it stands for: values
+    // with fewer alerts than the threshold are put together (module doc).
     let mut row_counts = row_counts.to_vec();
     let mut column_counts = column_counts.to_vec();
     for (dimension, marginal) in [(rows, &mut row_counts), (columns, &mut column_counts)] {
@@ -377,17 +402,22 @@ pub fn cross_table(
             marginal.push((String::new(), total - recorded));
         }
         marginal.retain(|(_, n)| *n > 0);
-        marginal.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
+    let row_lines = merge_small(rows, &row_counts, t);
+    let column_lines = merge_small(columns, &column_counts, t);
+    if row_lines.is_empty() || column_lines.is_empty() {
+        return empty(Shown::Count(total));
+    }
+    let row_totals: Vec<(String, i64)> = row_lines.iter().map(|l| (l.value.clone(), l.alerts)).collect();
     let row_shown = if one_per_alert(rows) {
-        match protect_partition(&row_counts, t) {
+        match protect_partition(&row_totals, t) {
             Some(shown) => shown,
             None => return empty(Shown::Count(total)),
         }
     } else {
-        row_counts.iter().map(|(_, n)| primary(*n, t)).collect()
+        row_totals.iter().map(|(_, n)| primary(*n, t)).collect()
     };
-    // Every cell, with "not recorded" worked out from the line or column.
+    // Every cell of values, with "not recorded" worked out from the line or column.
     let value = |r: &str, c: &str| -> i64 {
         if !c.is_empty() && !r.is_empty() {
             return pairs.get(&(r.to_string(), c.to_string())).copied().unwrap_or(0);
@@ -415,14 +445,28 @@ pub fn cross_table(
             .sum();
         no_row - no_row_some_column
     };
-    let matrix: Vec<Vec<(String, i64)>> = row_counts
+    // A cell of the table: its line's values against its column's.
+    let matrix: Vec<Vec<i64>> = row_lines
         .iter()
-        .map(|(r, _)| column_counts.iter().map(|(c, _)| (c.clone(), value(r, c))).collect())
+        .map(|line| {
+            column_lines
+                .iter()
+                .map(|column| {
+                    line.members
+                        .iter()
+                        .flat_map(|r| column.members.iter().map(move |c| (r, c)))
+                        .map(|(r, c)| value(r, c))
+                        .sum()
+                })
+                .collect()
+        })
         .collect();
+    let row_counts = row_totals;
+    let column_counts: Vec<(String, i64)> = column_lines.iter().map(|l| (l.value.clone(), l.alerts)).collect();
     // Lines and columns that add up to a total a reader knows (a dimension
     // with one value per alert, with "not recorded") are protected together.
     let width = column_counts.len();
-    let values: Vec<i64> = matrix.iter().flat_map(|line| line.iter().map(|(_, n)| *n)).collect();
+    let values: Vec<i64> = matrix.iter().flatten().copied().collect();
     let mut sums = Vec::new();
     if one_per_alert(columns) {
         for (r, (_, line_total)) in row_counts.iter().enumerate() {
@@ -457,7 +501,54 @@ pub fn cross_table(
     }
 }
 
-fn count_query(staff: &Staff, filter: &Filter) -> CountQuery {
+/// What a table's line (or column) of values put together is called.
+pub const OTHER: &str = "(other)";
+
+/// A line or column of a table: one value, or [`OTHER`] for several.
+struct TableLine {
+    value: String,
+    members: Vec<String>,
+    alerts: i64,
+}
+
+/// The lines of a table for a dimension's `counts`, largest first. A value
+/// with fewer alerts than the threshold would be a small line whose cells
+/// its total could pin down, so it is not a line of its own: where each
+/// alert has one value, such values go together into one line, [`OTHER`]
+/// (with the next smallest while it is still small), so that lines still
+/// add up to the total; elsewhere they are left out.
+fn merge_small(dimension: Dimension, counts: &[(String, i64)], t: i64) -> Vec<TableLine> {
+    let mut lines: Vec<TableLine> = counts
+        .iter()
+        .map(|(value, n)| TableLine {
+            value: value.clone(),
+            members: vec![value.clone()],
+            alerts: *n,
+        })
+        .collect();
+    lines.sort_by(|a, b| b.alerts.cmp(&a.alerts).then_with(|| a.value.cmp(&b.value)));
+    let (mut big, small): (Vec<TableLine>, Vec<TableLine>) = lines.into_iter().partition(|l| l.alerts >= t);
+    if small.is_empty() || !one_per_alert(dimension) {
+        return big;
+    }
+    let mut other = TableLine {
+        value: OTHER.to_string(),
+        members: small.iter().flat_map(|l| l.members.clone()).collect(),
+        alerts: small.iter().map(|l| l.alerts).sum(),
+    };
+    while other.alerts < t {
+        let Some(next) = big.pop() else {
+            // Too few alerts in all for any line.
+            return Vec::new();
+        };
+        other.members.extend(next.members);
+        other.alerts += next.alerts;
+    }
+    big.push(other);
+    big
+}
+
+pub(crate) fn count_query(staff: &Staff, filter: &Filter) -> CountQuery {
     CountQuery {
         viewer_org_id: staff.org_id.clone(),
         viewer_org_slug: staff.org_slug.clone(),
@@ -715,10 +806,31 @@ mod tests {
             }
             // The table as shown, and every filling of it that agrees.
             let shown: Vec<Vec<Shown>> = table.lines.iter().map(|l| l.cells.clone()).collect();
+            // A line or column stands for its value, or for the values
+            // not shown alone when it is the one put together.
+            let members = |value: &str, all: Vec<String>, alone: Vec<&String>| -> Vec<String> {
+                if value == OTHER {
+                    all.into_iter().filter(|v| !alone.contains(&v)).collect()
+                } else {
+                    vec![value.to_string()]
+                }
+            };
             let value_of = |r: &str, c: &str| -> i64 {
-                let ri = if r == "a" { 0 } else { 1 };
-                let ci: usize = c[1..].parse().unwrap();
-                m[ri][ci]
+                let lines: Vec<String> = table.lines.iter().map(|l| l.value.clone()).collect();
+                let rs = members(r, vec!["a".into(), "b".into()], lines.iter().collect());
+                let cs = members(
+                    c,
+                    (0..3).map(|c| format!("c{c}")).collect(),
+                    table.column_values.iter().collect(),
+                );
+                rs.iter()
+                    .flat_map(|r| cs.iter().map(move |c| (r, c)))
+                    .map(|(r, c)| {
+                        let ri = if r == "a" { 0 } else { 1 };
+                        let ci: usize = c[1..].parse().unwrap();
+                        m[ri][ci]
+                    })
+                    .sum()
             };
             let cells: Vec<(usize, usize)> = (0..shown.len())
                 .flat_map(|r| (0..table.column_values.len()).map(move |c| (r, c)))
@@ -761,7 +873,7 @@ mod tests {
             let line_totals: Vec<i64> = table
                 .lines
                 .iter()
-                .map(|l| rows.iter().find(|(v, _)| *v == l.value).map(|(_, n)| *n).unwrap_or(0))
+                .map(|l| table.column_values.iter().map(|c| value_of(&l.value, c)).sum())
                 .collect();
             let column_totals: Vec<i64> = table
                 .column_values
@@ -815,5 +927,135 @@ mod tests {
             errors.0.contains_key("colour") && errors.0.contains_key("to"),
             "{errors:?}"
         );
+    }
+}
+
+/// Protection practice: for the closed alerts a filter counts, how those
+/// that used each practice (what members were asked to do, the responses and
+/// offers of support the viewer may see) ended, and how long that took.
+/// Counts beside counts, never a claim that a practice caused an outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Practice {
+    pub threshold: i64,
+    /// How many closed alerts are counted.
+    #[schema(value_type = serde_json::Value)]
+    pub closed: Shown,
+    /// The outcomes, in the vocabulary's order: the columns of `outcomes`.
+    pub outcomes: Vec<String>,
+    /// The spans of time to the outcome, shortest first
+    /// (`domain::analysis::TIME_TO_OUTCOME`): the columns of `spans`.
+    pub spans: Vec<String>,
+    /// First every closed alert (`all`), then each practice used:
+    /// `support:<type>`, `action:<kind>`, `requested:<kind>`.
+    pub lines: Vec<PracticeLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PracticeLine {
+    pub practice: String,
+    /// How many closed alerts used it.
+    #[schema(value_type = serde_json::Value)]
+    pub alerts: Shown,
+    /// One cell per outcome; empty when the line cannot be broken down
+    /// without giving a small number away.
+    #[schema(value_type = Vec<serde_json::Value>)]
+    pub outcomes: Vec<Shown>,
+    /// One cell per span, likewise.
+    #[schema(value_type = Vec<serde_json::Value>)]
+    pub spans: Vec<Shown>,
+}
+
+/// The protection practice of the closed alerts `staff` may see that
+/// `filter` keeps.
+pub async fn practice(state: &AppState, staff: &Staff, filter: &Filter) -> Result<Practice> {
+    let prefix = crate::federation::urls::alert(&state.config, "");
+    let rows = q::practice_counts(&state.db, &count_query(staff, filter), prefix.as_str()).await?;
+    Ok(practice_table(&rows, state.config.small_count_threshold))
+}
+
+/// The counting part of [`practice`], apart so that it can be checked alone.
+/// Each closed alert has one outcome and one span, so along a line both the
+/// outcomes and the spans add up to the line's alerts: each line is
+/// protected as two partitions of its total (as [`protect_cells`] does).
+pub fn practice_table(rows: &[q::PracticeCount], t: i64) -> Practice {
+    use crate::domain::analysis::TIME_TO_OUTCOME;
+    use crate::domain::vocab::{ActionKind, Outcome, RequestedActionKind, SupportType};
+    use strum::VariantNames;
+    let outcomes: Vec<String> = Outcome::VARIANTS.iter().map(|s| s.to_string()).collect();
+    let mut spans: Vec<String> = TIME_TO_OUTCOME.iter().map(|(s, _)| s.to_string()).collect();
+    if rows.iter().any(|r| r.span.is_empty()) {
+        spans.push(String::new());
+    }
+    // Every practice in a fixed order, so the order gives nothing away.
+    let order: Vec<String> = std::iter::once("all".to_string())
+        .chain(SupportType::VARIANTS.iter().map(|s| format!("support:{s}")))
+        .chain(
+            ActionKind::VARIANTS
+                .iter()
+                .filter(|k| **k != "support_offer")
+                .map(|s| format!("action:{s}")),
+        )
+        .chain(RequestedActionKind::VARIANTS.iter().map(|s| format!("requested:{s}")))
+        .collect();
+    let line = |practice: &str| -> (i64, Vec<i64>, Vec<i64>) {
+        let mut by_outcome = vec![0; outcomes.len()];
+        let mut by_span = vec![0; spans.len()];
+        for r in rows.iter().filter(|r| r.practice == practice) {
+            if let Some(i) = outcomes.iter().position(|o| *o == r.outcome) {
+                by_outcome[i] += r.alerts;
+            }
+            if let Some(i) = spans.iter().position(|s| *s == r.span) {
+                by_span[i] += r.alerts;
+            }
+        }
+        (by_outcome.iter().sum(), by_outcome, by_span)
+    };
+    let (closed, _, _) = line("all");
+    if closed < t {
+        return Practice {
+            threshold: t,
+            closed: primary(closed, t),
+            outcomes,
+            spans,
+            lines: Vec::new(),
+        };
+    }
+    let lines = order
+        .iter()
+        .filter_map(|practice| {
+            let (total, by_outcome, by_span) = line(practice);
+            if total == 0 {
+                return None;
+            }
+            let (outcome_cells, span_cells) = if total < t {
+                (Vec::new(), Vec::new())
+            } else {
+                let values: Vec<i64> = by_outcome.iter().chain(&by_span).copied().collect();
+                let sums = [
+                    ((0..by_outcome.len()).collect(), total),
+                    ((by_outcome.len()..values.len()).collect(), total),
+                ];
+                match protect_cells(&values, &sums, t) {
+                    Some(cells) => {
+                        let (o, s) = cells.split_at(by_outcome.len());
+                        (o.to_vec(), s.to_vec())
+                    }
+                    None => (Vec::new(), Vec::new()),
+                }
+            };
+            Some(PracticeLine {
+                practice: practice.clone(),
+                alerts: primary(total, t),
+                outcomes: outcome_cells,
+                spans: span_cells,
+            })
+        })
+        .collect();
+    Practice {
+        threshold: t,
+        closed: Shown::Count(closed),
+        outcomes,
+        spans,
+        lines,
     }
 }

@@ -30,6 +30,7 @@ pub mod activities;
 pub mod alert_delivery;
 pub mod alerts;
 pub mod analysis;
+pub mod analysis_export;
 pub mod dashboard;
 pub mod follows;
 pub mod group_relay;

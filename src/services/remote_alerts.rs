@@ -160,7 +160,13 @@ pub async fn on_alert(
         received_at: to_millis(now),
         deleted_at: None,
     };
-    let keys = crate::domain::list_keys::ListKeys::of(&content, alert.urgency, &row.country, Some(alert.published));
+    let keys = crate::domain::list_keys::ListKeys::of(
+        &content,
+        alert.urgency,
+        &row.country,
+        Some(alert.published),
+        alert.closing(),
+    );
     let violations: Vec<String> = alert.violation_types.iter().map(|v| v.as_str().to_string()).collect();
     // Listed under a group of ours only if that group relays it.
     let listed_under: Vec<String> = groups

@@ -16,11 +16,14 @@ use plotters::prelude::*;
 
 use super::{Viewer, error_page, layout, signed_in};
 use crate::domain::analysis::Dimension;
-use crate::services::analysis::{self, Analysis, Breakdown, CrossTable, Filter, Protected, Shown};
+use crate::services::analysis::{self, Analysis, Breakdown, CrossTable, Filter, Practice, Protected, Shown};
+use crate::services::analysis_export;
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/analysis", get(analysis_page))
+    Router::new()
+        .route("/analysis", get(analysis_page))
+        .route("/analysis/export", get(export))
 }
 
 /// The vocabulary whose labels name a dimension's values, if it has one.
@@ -32,6 +35,9 @@ fn vocabulary(dimension: Dimension) -> Option<&'static str> {
         Dimension::Sector => "business-sector",
         Dimension::Right => "right",
         Dimension::DefenderKind => "defender-kind",
+        Dimension::RequestedAction => "requested-action-kind",
+        Dimension::Outcome => "outcome",
+        Dimension::TimeToOutcome => "analysis-span",
         _ => return None,
     })
 }
@@ -99,6 +105,21 @@ async fn analysis_page(
         Err(crate::error::Error::Validation(_)) if asked_table => None,
         Err(e) => return error_page(&viewer, e, Some(&who)),
     };
+    let practice = match analysis::practice(&state, &who.staff, &filter).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
+    };
+    // The trend: a dimension month by month, violations unless chosen.
+    let trend_dimension = pairs
+        .iter()
+        .find(|(k, _)| k == "trend")
+        .and_then(|(_, v)| v.parse::<Dimension>().ok())
+        .filter(|d| *d != Dimension::Month)
+        .unwrap_or(Dimension::Violation);
+    let trend = match analysis::cross(&state, &who.staff, &filter, Dimension::Month, trend_dimension).await {
+        Ok(t) => t,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
+    };
     let title = viewer.t("analysis-title");
     let status = if refused.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -122,7 +143,10 @@ async fn analysis_page(
             p.meta { (viewer.t_with("analysis-too-few", &[("threshold", &viewer.number(result.threshold))])) }
         }
         @if !result.breakdowns.is_empty() {
+            (downloads(&viewer, &pairs, rows, columns))
+            (trend_section(&viewer, &pairs, trend_dimension, &trend))
             (table_section(&viewer, &pairs, rows, columns, table.as_ref()))
+            (practice_section(&viewer, &practice))
         }
         @for breakdown in &result.breakdowns {
             (breakdown_section(&viewer, breakdown, result.threshold))
@@ -169,6 +193,9 @@ fn filter_form(viewer: &Viewer, filter: &Filter, result: &Analysis) -> Markup {
         Dimension::Region,
         Dimension::DefenderKind,
         Dimension::WomanDefender,
+        Dimension::RequestedAction,
+        Dimension::Outcome,
+        Dimension::TimeToOutcome,
     ];
     html! {
         form.filters method="get" action="/analysis" {
@@ -298,39 +325,390 @@ fn table_section(
                 None => p.error role="alert" { (viewer.t("analysis-table-same")) },
                 Some(table) if table.lines.is_empty() => p.meta { (viewer.t("analysis-breakdown-hidden")) },
                 // Wider than a phone: it scrolls, and takes the keyboard's focus to.
-                Some(table) => div.wide tabindex="0" role="region" aria-labelledby="cross-table-caption" {
-                    table #cross-table {
-                        caption #cross-table-caption {
-                            (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) " × "
-                            (viewer.t(&format!("analysis-dimension-{}", columns.as_str())))
+                Some(table) => (cross_table(viewer, table, "cross-table")),
+            }
+        }
+    }
+}
+
+/// A table of two dimensions, `id` naming it on the page. Wider than a
+/// phone: it scrolls, and takes the keyboard's focus so that it can.
+fn cross_table(viewer: &Viewer, table: &CrossTable, id: &str) -> Markup {
+    let (rows, columns) = (table.rows, table.columns);
+    let caption = format!("{id}-caption");
+    html! {
+        div.wide tabindex="0" role="region" aria-labelledby=(caption) {
+            table id=(id) {
+                caption id=(caption) {
+                    (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) " × "
+                    (viewer.t(&format!("analysis-dimension-{}", columns.as_str())))
+                }
+                thead {
+                    tr {
+                        th scope="col" { (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) }
+                        @for value in &table.column_values {
+                            th scope="col" dir="auto" { (value_label(viewer, columns, value)) }
                         }
-                        thead {
-                            tr {
-                                th scope="col" { (viewer.t(&format!("analysis-dimension-{}", rows.as_str()))) }
-                                @for value in &table.column_values {
-                                    th scope="col" dir="auto" { (value_label(viewer, columns, value)) }
+                        th scope="col" { (viewer.t("analysis-table-total")) }
+                    }
+                }
+                tbody {
+                    @for line in &table.lines {
+                        tr data-value=(line.value) {
+                            th scope="row" dir="auto" { (value_label(viewer, rows, &line.value)) }
+                            @for (value, cell) in table.column_values.iter().zip(&line.cells) {
+                                td.count data-column=(value) data-alerts=(serde_json::to_string(cell).unwrap_or_default()) {
+                                    (shown_text(viewer, *cell, table.threshold))
                                 }
-                                th scope="col" { (viewer.t("analysis-table-total")) }
                             }
+                            td.count.total { (shown_text(viewer, line.total, table.threshold)) }
                         }
-                        tbody {
-                            @for line in &table.lines {
-                                tr data-value=(line.value) {
-                                    th scope="row" dir="auto" { (value_label(viewer, rows, &line.value)) }
-                                    @for (value, cell) in table.column_values.iter().zip(&line.cells) {
-                                        td.count data-column=(value) data-alerts=(serde_json::to_string(cell).unwrap_or_default()) {
-                                            (shown_text(viewer, *cell, table.threshold))
-                                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Links that download what the page shows (and the records behind it),
+/// with its filters, as CSV or JSON.
+fn downloads(viewer: &Viewer, pairs: &[(String, String)], rows: Dimension, columns: Dimension) -> Markup {
+    let kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "rows" | "columns" | "lang" | "what" | "format" | "trend"))
+        .cloned()
+        .collect();
+    let link = |what: &str, format: &str| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(&kept);
+        query.append_pair("what", what);
+        query.append_pair("format", format);
+        if what == "table" {
+            query.append_pair("rows", rows.as_str());
+            query.append_pair("columns", columns.as_str());
+        }
+        format!("/analysis/export?{}", query.finish())
+    };
+    html! {
+        section.analysis #downloads {
+            h2 { (viewer.t("analysis-downloads")) }
+            p.meta { (viewer.t("analysis-downloads-intro")) }
+            ul {
+                @for what in ["counts", "table", "practice", "records"] {
+                    li {
+                        (viewer.t(&format!("analysis-download-{what}"))) ": "
+                        a href=(link(what, "csv")) download { "CSV" } " · "
+                        a href=(link(what, "json")) download { "JSON" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Downloads an export (`services::analysis_export`), written to the audit log.
+async fn export(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let back = format!("/analysis?{}", query.clone().unwrap_or_default());
+    let who = match signed_in(&state, &mut viewer, &jar, &back).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let exported = match analysis_export::parse(&pairs) {
+        Ok((contents, format)) => match Filter::parse(&pairs) {
+            Ok(filter) => analysis_export::export(&state, &who.staff, &filter, contents, format).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    match exported {
+        Ok(export) => {
+            use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+            use axum::response::IntoResponse;
+            (
+                [
+                    (CONTENT_TYPE, export.content_type.to_string()),
+                    (
+                        CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}\"", export.file_name),
+                    ),
+                    (CACHE_CONTROL, "no-store".to_string()),
+                ],
+                export.body,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(&viewer, e, Some(&who)),
+    }
+}
+
+/// A practice as people read it.
+fn practice_label(viewer: &Viewer, practice: &str) -> String {
+    match practice.split_once(':') {
+        Some(("support", v)) => viewer.t_with(
+            "analysis-practice-support",
+            &[("what", &viewer.label("support-type", v))],
+        ),
+        Some(("action", v)) => viewer.t_with(
+            "analysis-practice-action",
+            &[("what", &viewer.label("response-kind", v))],
+        ),
+        Some(("requested", v)) => viewer.t_with(
+            "analysis-practice-requested",
+            &[("what", &viewer.label("requested-action-kind", v))],
+        ),
+        _ => viewer.t("analysis-practice-all"),
+    }
+}
+
+/// A cell of a practice line, with its share of the line when both are known.
+fn share_text(viewer: &Viewer, cell: Shown, line: Shown, threshold: i64) -> String {
+    match (cell, line) {
+        (Shown::Count(n), Shown::Count(total)) if total > 0 && n > 0 => {
+            format!(
+                "{} ({}%)",
+                viewer.number(n),
+                viewer.number((n * 100 + total / 2) / total)
+            )
+        }
+        _ => shown_text(viewer, cell, threshold),
+    }
+}
+
+/// Protection practice: how closed alerts that used each practice ended,
+/// and how long that took; two tables, the second by span of time.
+fn practice_section(viewer: &Viewer, practice: &Practice) -> Markup {
+    let t = practice.threshold;
+    let table = |id: &str,
+                 heading: String,
+                 columns: Vec<String>,
+                 cells: &dyn Fn(&analysis::PracticeLine) -> Vec<Shown>| {
+        let caption = format!("{id}-caption");
+        html! {
+            div.wide tabindex="0" role="region" aria-labelledby=(caption) {
+                table id=(id) {
+                    caption id=(caption) { (heading) }
+                    thead {
+                        tr {
+                            th scope="col" { (viewer.t("analysis-practice")) }
+                            th scope="col" { (viewer.t("analysis-practice-closed")) }
+                            @for c in &columns { th scope="col" { (c) } }
+                        }
+                    }
+                    tbody {
+                        @for line in &practice.lines {
+                            @let shown = cells(line);
+                            tr data-value=(line.practice) {
+                                th scope="row" { (practice_label(viewer, &line.practice)) }
+                                td.count.total data-alerts=(serde_json::to_string(&line.alerts).unwrap_or_default()) { (shown_text(viewer, line.alerts, t)) }
+                                @if shown.is_empty() {
+                                    td colspan=(columns.len()) { (viewer.t("analysis-practice-line-hidden")) }
+                                } @else {
+                                    @for cell in &shown {
+                                        td.count data-alerts=(serde_json::to_string(cell).unwrap_or_default()) { (share_text(viewer, *cell, line.alerts, t)) }
                                     }
-                                    td.count.total { (shown_text(viewer, line.total, table.threshold)) }
                                 }
                             }
                         }
                     }
-                },
+                }
+            }
+        }
+    };
+    let outcome_columns: Vec<String> = practice.outcomes.iter().map(|o| viewer.label("outcome", o)).collect();
+    let span_columns: Vec<String> = practice
+        .spans
+        .iter()
+        .map(|s| value_label(viewer, Dimension::TimeToOutcome, s))
+        .collect();
+    html! {
+        section.analysis #practice {
+            h2 { (viewer.t("analysis-practice-title")) }
+            p.meta { (viewer.t("analysis-practice-intro")) }
+            p #practice-closed data-alerts=(serde_json::to_string(&practice.closed).unwrap_or_default()) {
+                (viewer.t_with("analysis-practice-counted", &[("alerts", &shown_text(viewer, practice.closed, t))]))
+            }
+            @if practice.lines.is_empty() {
+                p.meta { (viewer.t_with("analysis-too-few", &[("threshold", &viewer.number(t))])) }
+            } @else {
+                (table("practice-outcomes", viewer.t("analysis-practice-outcomes"), outcome_columns, &|l| l.outcomes.clone()))
+                (table("practice-spans", viewer.t("analysis-practice-spans"), span_columns, &|l| l.spans.clone()))
             }
         }
     }
+}
+
+/// One dimension month by month: a line per value (the five most frequent
+/// with counts shown), drawn beside the table of its numbers.
+fn trend_section(viewer: &Viewer, pairs: &[(String, String)], dimension: Dimension, table: &CrossTable) -> Markup {
+    use strum::VariantArray;
+    // The five values with most alerts shown over the months.
+    let mut totals: Vec<(usize, i64)> = (0..table.column_values.len())
+        .filter(|&c| !table.column_values[c].is_empty())
+        .map(|c| {
+            let sum = table
+                .lines
+                .iter()
+                .map(|l| match l.cells.get(c) {
+                    Some(Shown::Count(n)) => *n,
+                    _ => 0,
+                })
+                .sum();
+            (c, sum)
+        })
+        .filter(|(_, sum)| *sum > 0)
+        .collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    totals.truncate(5);
+    let mut months: Vec<&str> = table
+        .lines
+        .iter()
+        .map(|l| l.value.as_str())
+        .filter(|m| !m.is_empty())
+        .collect();
+    months.sort();
+    let series: Vec<(String, Vec<Option<i64>>)> = totals
+        .iter()
+        .map(|&(c, _)| {
+            let points = months
+                .iter()
+                .map(|m| {
+                    table
+                        .lines
+                        .iter()
+                        .find(|l| l.value == *m)
+                        .and_then(|l| match l.cells.get(c) {
+                            Some(Shown::Count(n)) => Some(*n),
+                            _ => None,
+                        })
+                })
+                .collect();
+            (value_label(viewer, dimension, &table.column_values[c]), points)
+        })
+        .collect();
+    let months_shown: Vec<String> = months.iter().map(|m| viewer.lang.digits(m)).collect();
+    html! {
+        section.analysis #trend {
+            h2 { (viewer.t("analysis-trend-title")) }
+            p.meta { (viewer.t("analysis-trend-intro")) }
+            form method="get" action="/analysis" {
+                @for (k, v) in pairs.iter().filter(|(k, _)| k != "trend" && k != "lang") {
+                    input type="hidden" name=(k) value=(v);
+                }
+                div.controls {
+                    div.field {
+                        label for="trend-dimension" { (viewer.t("analysis-trend-of")) }
+                        select #trend-dimension name="trend" {
+                            @for d in Dimension::VARIANTS.iter().filter(|d| **d != Dimension::Month) {
+                                option value=(d.as_str()) selected[*d == dimension] { (viewer.t(&format!("analysis-dimension-{}", d.as_str()))) }
+                            }
+                        }
+                    }
+                    button type="submit" { (viewer.t("analysis-trend-show")) }
+                }
+            }
+            @if table.lines.is_empty() {
+                p.meta { (viewer.t("analysis-breakdown-hidden")) }
+            } @else {
+                @if let Some(svg) = line_chart(&months_shown, &series) {
+                    figure.chart.trend dir="ltr" {
+                        (PreEscaped(svg))
+                        figcaption { (viewer.t("analysis-trend-caption")) }
+                    }
+                }
+                (cross_table(viewer, table, "trend-table"))
+            }
+        }
+    }
+}
+
+/// Colours that stay apart for most kinds of colour blindness (Okabe–Ito).
+const SERIES_COLOURS: [RGBColor; 5] = [
+    RGBColor(0x00, 0x72, 0xb2),
+    RGBColor(0xd5, 0x5e, 0x00),
+    RGBColor(0x00, 0x9e, 0x73),
+    RGBColor(0xcc, 0x79, 0xa7),
+    RGBColor(0x56, 0xb4, 0xe9),
+];
+
+/// Lines over months, one per series, with a legend; a point whose count is
+/// protected is left out (the line breaks there). `None` with nothing to draw.
+fn line_chart(months: &[String], series: &[(String, Vec<Option<i64>>)]) -> Option<String> {
+    if months.is_empty() || series.is_empty() {
+        return None;
+    }
+    let max = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().flatten())
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1) as u32;
+    let last = months.len().saturating_sub(1) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 320)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d(0u32..last.max(1), 0u32..max + max.div_ceil(10))
+            .ok()?;
+        chart
+            .configure_mesh()
+            .x_labels(months.len().min(12))
+            .x_label_formatter(&|i| months.get(*i as usize).cloned().unwrap_or_default())
+            .y_labels(5)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .ok()?;
+        for ((label, points), colour) in series.iter().zip(SERIES_COLOURS) {
+            // Runs of shown points, each its own line.
+            let mut runs: Vec<Vec<(u32, u32)>> = vec![Vec::new()];
+            for (i, point) in points.iter().enumerate() {
+                match point {
+                    Some(n) => runs.last_mut()?.push((i as u32, *n as u32)),
+                    None => runs.push(Vec::new()),
+                }
+            }
+            let style = colour.stroke_width(3);
+            let mut first = true;
+            for run in runs.into_iter().filter(|r| !r.is_empty()) {
+                let drawn = chart
+                    .draw_series(LineSeries::new(run.clone(), style).point_size(3))
+                    .ok()?;
+                if first {
+                    let short: String = label.chars().take(CHART_LABEL_CHARS).collect();
+                    drawn
+                        .label(short)
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(3)));
+                    first = false;
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .ok()?;
+        root.present().ok()?;
+    }
+    Some(svg.replacen(
+        "<svg ",
+        "<svg aria-hidden=\"true\" focusable=\"false\" class=\"chart\" ",
+        1,
+    ))
 }
 
 /// Longest label drawn in a chart; the table beside it has the whole name.
