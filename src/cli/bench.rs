@@ -492,8 +492,12 @@ pub struct Options {
     pub peers: Vec<usize>,
     /// Alerts in the fan-out's burst and latency runs, instead of 10 (5 when quick).
     pub alerts: Option<usize>,
-    /// `fan-out`, `inbox` or `pages`: run only that part.
+    /// `fan-out`, `inbox`, `pages` or `analysis`: run only that part.
     pub only: Option<String>,
+    /// The analysis part on this empty PostgreSQL database, not SQLite.
+    pub postgres: Option<String>,
+    /// Alerts in the analysis part, instead of 100,000 (10,000 when quick).
+    pub analysis_alerts: Option<usize>,
 }
 
 pub async fn run(options: Options) -> anyhow::Result<()> {
@@ -516,6 +520,19 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
         let (alerts, requests) = if quick { (10_000, 50) } else { (10_000, 200) };
         let figures = super::bench_pages::pages(dir, alerts, requests).await?;
         super::bench_pages::print(alerts, requests, &figures);
+        if options.only.is_some() {
+            return Ok(());
+        }
+    }
+    if part("analysis") {
+        let alerts = options
+            .analysis_alerts
+            .unwrap_or(if quick { 10_000 } else { 100_000 });
+        let requests = if quick { 20 } else { 100 };
+        let (seeding, figures) =
+            super::bench_analysis::run(dir, options.postgres.as_deref(), alerts, requests).await?;
+        let database = if options.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+        super::bench_analysis::print(database, alerts, requests, seeding, &figures);
         if options.only.is_some() {
             return Ok(());
         }

@@ -4,6 +4,7 @@
 pub mod analysis_data;
 pub mod backup;
 pub mod bench;
+mod bench_analysis;
 mod bench_pages;
 pub mod devnet;
 pub mod verify;
@@ -63,9 +64,17 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         alerts: Option<u64>,
         /// Run only one part: `fan-out`, `inbox` (the ceilings run with
-        /// either) or `pages` (the staff pages with 10,000 alerts).
-        #[arg(long, value_parser = ["fan-out", "inbox", "pages"])]
+        /// either), `pages` (the staff pages with 10,000 alerts) or
+        /// `analysis` (the shared analysis with 100,000 alerts).
+        #[arg(long, value_parser = ["fan-out", "inbox", "pages", "analysis"])]
         only: Option<String>,
+        /// The analysis part on this empty PostgreSQL database instead of
+        /// SQLite (e.g. `postgres://tadamun@localhost/bench`).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Alerts in the analysis part, instead of 100,000 (10,000 with --quick).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+        analysis_alerts: Option<u64>,
     },
     /// The node at a glance, read from its database: readiness, peers and
     /// their delivery queues, alerts by status, sign-in failures and lockouts.
@@ -411,6 +420,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             peers,
             alerts,
             only,
+            postgres,
+            analysis_alerts,
         } => {
             init_tracing_to(LogFormat::Text, std::io::stderr);
             crate::cli::bench::run(crate::cli::bench::Options {
@@ -418,6 +429,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 peers: peers.into_iter().map(|n| n as usize).collect(),
                 alerts: alerts.map(|n| n as usize),
                 only,
+                postgres,
+                analysis_alerts: analysis_alerts.map(|n| n as usize),
             })
             .await
         }

@@ -47,6 +47,9 @@ fn value_label(viewer: &Viewer, dimension: Dimension, value: &str) -> String {
     if value.is_empty() {
         return viewer.t("analysis-not-recorded");
     }
+    if value == analysis::OTHER {
+        return viewer.t("analysis-other");
+    }
     if let Some(prefix) = vocabulary(dimension) {
         return viewer.label(prefix, value);
     }

@@ -12,7 +12,7 @@ use tadamun::domain::vocab::Role;
 
 use crate::browser::{Browser, click, screenshot_dir, type_into};
 use crate::federation::{Member, peer};
-use crate::support::{TestEnv, alert_body, deliver_all};
+use crate::support::{TestEnv, alert_body, deliver_all, post_login, set_cookie};
 use crate::{once, tests};
 
 pub fn cases() -> Vec<crate::support::TestCase> {
@@ -419,6 +419,8 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
     let red = a.node.staff("red", Role::Coordinator, "red-coord").await;
     a.node.staff("teal", Role::Member, "teal-member").await;
     let specs = specs();
+    let outcomes = ["defender_safe", "released", "threat_continues"];
+    let mut closed = 0;
     for spec in specs.iter().filter(|s| s.author != "blue") {
         let token = if spec.author == "green" { &a.coordinator } else { &red };
         let (status, alert) = a.node.post(token, "/api/v1/alerts", &body_of(spec, &a.node.base)).await;
@@ -432,6 +434,31 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
                     .await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }
+            // Most of green's are closed, half of those after red offered
+            // relocation: protection practice has something to show.
+            if spec.author == "green" && closed < 16 {
+                if closed % 2 == 0 {
+                    let (status, body) = a
+                        .node
+                        .post(
+                            &red,
+                            &format!("/api/v1/alerts/{id}/actions"),
+                            &json!({"kind": "support_offer", "support_type": "relocation", "content": {"en": "A safe house."}}),
+                        )
+                        .await;
+                    assert_eq!(status, StatusCode::CREATED, "{body}");
+                }
+                let (status, body) = a
+                    .node
+                    .post(
+                        &a.coordinator,
+                        &format!("/api/v1/alerts/{id}/close"),
+                        &json!({"outcome": outcomes[closed % 3]}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                closed += 1;
+            }
         }
     }
     let (_, api) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
@@ -439,6 +466,42 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
     a.node
         .staff_with_password("green", Role::Member, "green-analyst", password)
         .await;
+
+    // The downloads, as a browser fetches them with its session: records
+    // as CSV, one line per alert counted, and each written to the audit log.
+    let http = reqwest::Client::new();
+    let signed_in = post_login(&http, &a.node.base, &[("username", "green-analyst"), ("password", password)]).await;
+    let session = set_cookie(&signed_in, "tadamun_session").expect("signed in");
+    let download = http
+        .get(format!("{}/analysis/export?what=records&format=csv&country=GT", a.node.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.headers()["content-disposition"],
+        "attachment; filename=\"tadamun-records.csv\""
+    );
+    let records = download.text().await.unwrap();
+    let (_, guatemala) = a.node.get(&a.coordinator, "/api/v1/analysis?country=GT").await;
+    assert_eq!(
+        csv::Reader::from_reader(records.as_bytes()).records().count() as i64,
+        guatemala["alerts"].as_i64().unwrap(),
+        "{records}"
+    );
+    let refused = http
+        .get(format!("{}/analysis/export?what=secrets", a.node.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (audited,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'analysis.export'")
+        .fetch_one(&a.node.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
 
     let browser = Browser::start().await;
     let page = browser.client();
@@ -503,11 +566,14 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
             assert!(violations.is_empty(), "{lang} {device}: {violations:?}");
             let png = page.screenshot().await.unwrap();
             std::fs::write(dir.join(format!("analysis-{lang}-{device}.png")), png).unwrap();
-            page.execute("document.getElementById('dimension-country').scrollIntoView()", vec![])
-                .await
-                .unwrap();
-            let png = page.screenshot().await.unwrap();
-            std::fs::write(dir.join(format!("analysis-{lang}-{device}-countries.png")), png).unwrap();
+            for section in ["dimension-country", "trend", "practice"] {
+                page.execute(&format!("document.getElementById('{section}').scrollIntoView()"), vec![])
+                    .await
+                    .unwrap();
+                let png = page.screenshot().await.unwrap();
+                let name = section.trim_start_matches("dimension-");
+                std::fs::write(dir.join(format!("analysis-{lang}-{device}-{name}.png")), png).unwrap();
+            }
         }
     }
     let arabic = browser.texts("#dimension-violation th[scope=row]").await;
@@ -515,6 +581,30 @@ async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(
         arabic.iter().any(|t| t == "تهديد بالقتل"),
         "labels in Arabic: {arabic:?}"
     );
+
+    // Protection practice: every line as the API counts it, relocation
+    // among them; the trend: a line chart beside its table.
+    let (_, practice) = a.node.get(&a.coordinator, "/api/v1/analysis/practice").await;
+    assert_eq!(practice["closed"], 16, "{practice}");
+    let closed_shown = page.find(Locator::Id("practice-closed")).await.unwrap();
+    assert_eq!(closed_shown.attr("data-alerts").await.unwrap().unwrap(), "16");
+    for line in practice["lines"].as_array().unwrap() {
+        let css = format!(
+            "#practice-outcomes tr[data-value=\"{}\"] td.total",
+            line["practice"].as_str().unwrap()
+        );
+        let td = page.find(Locator::Css(&css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        assert_eq!(td.attr("data-alerts").await.unwrap().unwrap(), line["alerts"].to_string());
+    }
+    assert!(
+        practice["lines"].as_array().unwrap().iter().any(|l| l["practice"] == "support:relocation" && l["alerts"] == 8),
+        "{practice}"
+    );
+    assert!(
+        browser.count("#trend svg.chart path").await >= 1,
+        "the trend is drawn"
+    );
+    assert!(browser.count("#trend-table td.count").await > 3, "the trend's numbers");
 
     // The table of two dimensions: sectors against violations, then
     // countries against sectors, chosen with its form.
