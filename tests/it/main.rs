@@ -18,6 +18,7 @@ mod alert_form;
 mod alert_page;
 mod alerts;
 mod analysis;
+mod analysis_network;
 mod backup;
 mod cli;
 mod crash;
@@ -60,6 +61,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(alert_page::cases());
     cases.extend(alerts::cases());
     cases.extend(analysis::cases());
+    cases.extend(analysis_network::cases());
     cases.extend(backup::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());
