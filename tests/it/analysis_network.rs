@@ -11,11 +11,14 @@ use serde_json::{Value, json};
 
 use crate::federation::{Member, peer};
 use crate::inbox_security::{GOOD, Sender, sign_as};
-use crate::support::{TestCase, alert_body, deliver_all};
+use crate::support::{TestCase, alert_body, deliver_all, post_login, set_cookie};
 use crate::tests;
 
 pub fn cases() -> Vec<TestCase> {
-    tests![organisations_publish_counts_that_another_node_adds_up_and_forgeries_are_refused]
+    tests![
+        organisations_publish_counts_that_another_node_adds_up_and_forgeries_are_refused,
+        an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_the_picture,
+    ]
 }
 
 /// One alert: its country and violation types.
@@ -330,4 +333,91 @@ async fn organisations_publish_counts_that_another_node_adds_up_and_forgeries_ar
         assert!(audit.to_string().contains("org.aggregates"), "{audit}");
     }
     eprintln!("network analysis test: {:?}", started.elapsed());
+}
+
+/// Over HTTP with a browser session: the organisation page says whether the
+/// organisation publishes and lets its admin opt in (with the form's token,
+/// audited); the network page then lists it as a contributor, counted now,
+/// with the sums of the API, in English and in Arabic.
+async fn an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_the_picture(
+    env: crate::support::TestEnv,
+) {
+    let green = Member::spawn(&env, "green").await;
+    publish_all(&green, GREEN).await;
+    let password = "a long network password";
+    let (_, totp) = green
+        .node
+        .staff_with_password("green", tadamun::domain::vocab::Role::Admin, "green-chief", password)
+        .await;
+    let secret = url::Url::parse(&totp.unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .unwrap()
+        .1
+        .to_string();
+    let code = tadamun::services::accounts::current_totp_code(&secret, green.node.clock_now()).unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = post_login(
+        &client,
+        &green.node.base,
+        &[("username", "green-chief"), ("password", password), ("code", &code)],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the admin signs in");
+    let cookie = set_cookie(&resp, "tadamun_session").expect("a session");
+    let get = |path: &str| {
+        let request = client
+            .get(format!("{}{path}", green.node.base))
+            .header("cookie", &cookie);
+        async move {
+            let resp = request.send().await.unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+
+    let (status, page) = get("/organisation").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"aggregates-form\""), "{page}");
+    assert!(page.contains("does not publish its counts"), "{page}");
+    let marker = "name=\"form_token\" value=\"";
+    let start = page.find(marker).expect("a form token") + marker.len();
+    let token = page[start..].split('"').next().unwrap().to_string();
+    let (status, _) = get("/analysis/network").await;
+    assert_eq!(status, StatusCode::OK);
+
+    let resp = client
+        .post(format!("{}/organisation/aggregates", green.node.base))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("form_token={token}&publish=yes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get("/organisation").await;
+    assert!(page.contains("publishes its counts"), "{page}");
+    let (_, profile) = green.node.patch(&green.admin, "/api/v1/orgs/green", &json!({})).await;
+    assert_eq!(profile["publish_aggregates"], true, "{profile}");
+
+    let (status, page) = get("/analysis/network").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("data-organisation=\"{}\"", green.org_actor())),
+        "{page}"
+    );
+    assert!(page.contains("data-alerts=\"9\""), "the total: {page}");
+    assert!(page.contains("data-dimension=\"country\""), "{page}");
+    assert!(
+        page.contains("data-alerts=\"&quot;&lt;3&quot;\"") || page.contains("data-alerts=\"\\\"<3\\\"\""),
+        "CO stays <3: {page}"
+    );
+    assert!(!page.contains("data-dimension=\"company\""), "{page}");
+    let (status, arabic) = get("/analysis/network?lang=ar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(arabic.contains("dir=\"rtl\""), "{arabic}");
+    assert!(arabic.contains("على مستوى الشبكة"), "{arabic}");
 }
