@@ -237,6 +237,23 @@ async fn organisations_publish_counts_that_another_node_adds_up_and_forgeries_ar
     let aggregate: Value = serde_json::from_str(published.document.as_deref().unwrap()).unwrap();
     assert!(aggregate["proof"]["proofValue"].is_string(), "{aggregate}");
     assert_eq!(aggregate["alerts"], 9);
+    let fetch_as = |by: &crate::support::TestNode| {
+        let url = url::Url::parse(&format!("{}/analysis", green.org_actor())).unwrap();
+        let state = by.state.clone();
+        async move {
+            let data = tadamun::federation::data(&state).await.unwrap();
+            activitypub_federation::fetch::fetch_object_http::<_, Value>(&url, &data)
+                .await
+                .map(|r| r.object)
+        }
+    };
+    let fetched = fetch_as(&gold.node).await.expect("a peer fetches it, signed");
+    assert_eq!(fetched, aggregate, "served as published, with its proof");
+    let stranger = crate::support::TestNode::spawn(&env).await;
+    assert!(
+        fetch_as(&stranger).await.is_err(),
+        "a node green's does not federate with gets nothing"
+    );
 
     // Forgeries, each newer than what gold holds, sent with valid HTTP
     // signatures: all refused, none shown.
