@@ -657,6 +657,14 @@ pub async fn picture(state: &AppState, _staff: &Staff) -> Result<NetworkPicture>
         parts.push(Part::of_analysis(&analysis));
     }
     for row in q::all_received(&state.db.pool).await? {
+        // Only from nodes this one still federates with (a blocked node's
+        // counts come back with its trust, newer ones replacing them).
+        if !matches!(
+            super::peers::trust_of(state, &row.host).await?,
+            Some(Trust::Connected | Trust::Trusted)
+        ) {
+            continue;
+        }
         let Ok(aggregate) = serde_json::from_str::<AlertAggregate>(&row.document) else {
             tracing::warn!(org = %row.org_actor, "a received aggregate no longer reads; left out");
             continue;

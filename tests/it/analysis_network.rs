@@ -346,9 +346,25 @@ async fn organisations_publish_counts_that_another_node_adds_up_and_forgeries_ar
     assert_eq!(picture["alerts"], 10, "{picture}");
     assert_eq!(cell(&picture, "violation", "killing"), Value::Null, "{picture}");
     let (status, audit) = blue.node.get(&blue.admin, "/api/v1/audit").await;
-    if status == StatusCode::OK {
-        assert!(audit.to_string().contains("org.aggregates"), "{audit}");
-    }
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let details: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "org.aggregates")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details,
+        ["not publishing", "publishing"],
+        "audited, newest first: {audit}"
+    );
+
+    // A node gold no longer federates with counts no more in its picture.
+    gold.set_peer(&green.node.host(), "blocked").await;
+    let picture = picture_of(&gold).await;
+    assert_eq!(picture["contributors"], json!([]), "{picture}");
+    assert_eq!(picture["alerts"], 0, "{picture}");
     eprintln!("network analysis test: {:?}", started.elapsed());
 }
 
