@@ -113,6 +113,15 @@ pub async fn serve(
     let worker = state
         .background_delivery
         .then(|| tokio::spawn(crate::federation::outbox::run_worker(state.clone(), worker_stop)));
+    // What our organisations publish to the network, refreshed on a tick
+    // (tests publish by hand, as they deliver).
+    let (stop_ticker, ticker_stop) = tokio::sync::watch::channel(false);
+    let ticker = state.background_delivery.then(|| {
+        tokio::spawn(crate::services::network_analysis::run_ticker(
+            state.clone(),
+            ticker_stop,
+        ))
+    });
     let limits = state.config.limits;
     let router = app(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.idle_timeout));
     let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
@@ -165,8 +174,12 @@ pub async fn serve(
     drop(listener);
     graceful.shutdown().await;
     let _ = stop_worker.send(true);
+    let _ = stop_ticker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(ticker) = ticker {
+        let _ = ticker.await;
     }
     Ok(())
 }

@@ -833,6 +833,8 @@ struct OrgProfileView {
     /// The languages it works in.
     #[schema(example = json!(["ar", "en"]))]
     languages: Vec<String>,
+    /// Whether it publishes aggregate counts of its own alerts to the network.
+    publish_aggregates: bool,
 }
 
 impl From<crate::services::staff::OrgProfile> for OrgProfileView {
@@ -843,7 +845,16 @@ impl From<crate::services::staff::OrgProfile> for OrgProfileView {
             name: p.name,
             summary: p.summary,
             languages: p.languages,
+            publish_aggregates: false,
         }
+    }
+}
+
+impl OrgProfileView {
+    /// With whether the organisation publishes its counts.
+    async fn with_publishing(mut self, state: &AppState) -> Result<Self> {
+        self.publish_aggregates = crate::services::network_analysis::is_publishing(state, &self.id).await?;
+        Ok(self)
     }
 }
 
@@ -854,6 +865,11 @@ struct UpdateOrgProfile {
     summary: Option<String>,
     /// Language tags among en, ar, fr, es.
     languages: Option<Vec<String>>,
+    /// Publish aggregate counts of the organisation's own released alerts
+    /// (never records, never names, small numbers protected) to the nodes
+    /// this one federates with; `false` stops and withdraws them. Audited as
+    /// `org.aggregates`.
+    publish_aggregates: Option<bool>,
 }
 
 /// Change your organisation's profile (its admins); `id` is its id or slug.
@@ -889,7 +905,10 @@ async fn update_org_profile(
         languages: body.languages.unwrap_or(current.languages),
     };
     let profile = crate::services::staff::update_profile(&state, &staff, change).await?;
-    Ok(Json(OrgProfileView::from(profile)))
+    if let Some(on) = body.publish_aggregates {
+        crate::services::network_analysis::set_publishing(&state, &staff, on).await?;
+    }
+    Ok(Json(OrgProfileView::from(profile).with_publishing(&state).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

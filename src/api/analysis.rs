@@ -22,6 +22,7 @@ pub(super) fn routes(r: ApiRoutes) -> ApiRoutes {
         .add(routes!(get_table))
         .add(routes!(get_practice))
         .add(routes!(get_export))
+        .add(routes!(get_network))
 }
 
 /// Filters: alerts must have every value given (a dimension may be given
@@ -196,4 +197,26 @@ async fn get_export(State(state): State<AppState>, staff: Staff, RawQuery(query)
     let filter = Filter::parse(&pairs)?;
     let export = analysis_export::export(&state, &staff, &filter, contents, format).await?;
     Ok(([(CONTENT_TYPE, export.content_type)], export.body).into_response())
+}
+
+/// The network-wide picture: for each published dimension and value, the
+/// sum of the counts that organisations publish (this node's publishing
+/// organisations counted now, and the signed aggregates received from
+/// others), with who contributed and when each part was made. A sum with a
+/// protected part is a range (`"6–7"`, `"≥3"`, `"≤4"`); one that could be
+/// under the threshold never shows as a small number (`"<3"`).
+#[utoipa::path(
+    get,
+    path = "/analysis/network",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The picture", body = crate::services::network_analysis::NetworkPicture),
+        Unauthorized,
+    )
+)]
+async fn get_network(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<crate::services::network_analysis::NetworkPicture>> {
+    Ok(Json(crate::services::network_analysis::picture(&state, &staff).await?))
 }

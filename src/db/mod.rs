@@ -20,6 +20,7 @@ pub mod keys;
 pub mod monitoring;
 pub mod outbox;
 pub mod peers;
+pub mod published_aggregates;
 pub mod received;
 pub mod remote_alerts;
 pub mod sessions;

@@ -14,7 +14,9 @@ use crate::domain::alert::{AlertContent, BusinessLink, Perpetrator};
 use crate::domain::vocab::*;
 
 mod activities;
+mod aggregate;
 pub use activities::*;
+pub use aggregate::*;
 
 /// The media type of every ActivityPub document a node serves.
 pub const ACTIVITY_JSON: &str = "application/activity+json";

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{slug}/inbox", post(inbox::post_inbox))
         .route("/orgs/{slug}/outbox", get(org_outbox))
         .route("/orgs/{slug}/followers", get(org_followers))
+        .route("/orgs/{slug}/analysis", get(org_aggregate))
         .route("/alerts/{id}", get(alert_object))
         .route("/actions/{id}", get(action_object))
         .route("/activities/{id}", get(activity_document))
@@ -429,4 +430,30 @@ pub async fn group_outbox(State(state): State<AppState>, Path(slug): Path<String
         "type": "OrderedCollection",
         "totalItems": relayed.len(),
     })))
+}
+
+/// `GET /orgs/{slug}/analysis`: the counts the organisation last published,
+/// signed by it, to a signed fetch from a node this one federates with; 404
+/// to anyone else, and when it does not publish.
+async fn org_aggregate(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let signer = if headers.contains_key("signature") {
+        let data = crate::federation::data(&state).await?;
+        signed_get::signer(&state, &data, &headers, &method, &uri)
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let document =
+        crate::services::network_analysis::served(&state, &slug, signer.as_ref().map(|s| (s.host.as_str(), s.trust)))
+            .await?
+            .ok_or(Error::NotFound("organisation analysis"))?;
+    Ok(activity_json(document))
 }

@@ -23,6 +23,7 @@
 //! - [`remote_actions`]: actions received from other nodes, and relaying them.
 //! - [`monitoring`]: what an operator watches (queues, alerts by status, sign-ins).
 //! - [`analysis`]: counts of the alerts one may see by what drives attacks, with small numbers protected.
+//! - [`network_analysis`]: counts organisations publish to the network, and the picture they add up to.
 
 pub mod accounts;
 pub mod actions;
@@ -36,6 +37,7 @@ pub mod follows;
 pub mod group_relay;
 pub mod groups;
 pub mod monitoring;
+pub mod network_analysis;
 pub mod own_account;
 pub mod peers;
 pub mod public_profile;

@@ -43,7 +43,7 @@ fn vocabulary(dimension: Dimension) -> Option<&'static str> {
 }
 
 /// A value as people read it, in the viewer's language.
-fn value_label(viewer: &Viewer, dimension: Dimension, value: &str) -> String {
+pub(super) fn value_label(viewer: &Viewer, dimension: Dimension, value: &str) -> String {
     if value.is_empty() {
         return viewer.t("analysis-not-recorded");
     }

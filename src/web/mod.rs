@@ -43,6 +43,7 @@ mod admin;
 mod alert_form;
 mod alert_page;
 mod analysis;
+mod analysis_network;
 mod dashboard;
 mod groups;
 mod organisation;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(review::routes())
         .merge(alert_page::routes())
         .merge(analysis::routes())
+        .merge(analysis_network::routes())
         .merge(account::routes())
         .merge(admin::routes())
         .merge(organisation::routes())

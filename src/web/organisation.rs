@@ -131,6 +131,7 @@ async fn render_organisation(
         Ok(keys) => keys,
         Err(err) => return error_page(viewer, err, Some(who)),
     };
+    let publishing = super::analysis_network::publishing_section(state, viewer, who).await;
     let name = typed.map_or(profile.name.as_str(), |t| t.name.as_str());
     let summary = typed.map_or(profile.summary.as_str(), |t| t.summary.as_str());
     let languages: Vec<String> = typed.map_or_else(|| profile.languages.clone(), |t| t.languages.clone());
@@ -223,6 +224,7 @@ async fn render_organisation(
                 p { a id="rotate-link" href="/organisation/keys/rotate" { (viewer.t("org-keys-rotate")) } }
             }
         }
+        (publishing)
     };
     page(viewer, who, status, &title, body)
 }

@@ -19,6 +19,7 @@ mod alert_page;
 mod alerts;
 mod analysis;
 mod analysis_data;
+mod analysis_network;
 mod backup;
 mod cli;
 mod crash;
@@ -62,6 +63,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(alerts::cases());
     cases.extend(analysis::cases());
     cases.extend(analysis_data::cases());
+    cases.extend(analysis_network::cases());
     cases.extend(backup::cases());
     cases.extend(validation::cases());
     cases.extend(cli::cases());

@@ -488,6 +488,18 @@ fn examples_of(kind: OutgoingKind) -> KindExamples {
             Some("Organization"),
             round_trip::<wire::ActorUpdate>,
         ),
+        K::UpdateAggregate => (
+            &["update-aggregate.json"],
+            "Update",
+            Some("AlertAggregate"),
+            round_trip::<wire::AggregateUpdate>,
+        ),
+        K::DeleteAggregate => (
+            &["delete-aggregate.json"],
+            "Delete",
+            Some("AlertAggregate"),
+            round_trip::<Of<Tombstone>>,
+        ),
     };
     KindExamples {
         files,

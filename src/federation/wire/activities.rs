@@ -51,6 +51,12 @@ pub enum OutgoingKind {
     UndoAnnounce,
     /// [`ActorUpdate`]: an organisation's actor changed (its keys, say).
     UpdateActor,
+    /// [`AggregateUpdate`](super::AggregateUpdate): an organisation's
+    /// published counts changed.
+    UpdateAggregate,
+    /// [`ObjectActivity`] `Delete` of an organisation's published counts (it
+    /// stopped publishing): a [`Tombstone`].
+    DeleteAggregate,
 }
 
 /// An outgoing document as a `Value`, to sign or to queue.
@@ -193,6 +199,7 @@ impl Tombstone {
 pub enum FormerType {
     Alert,
     SolidarityAction,
+    AlertAggregate,
 }
 
 /// `Follow`: a node's instance actor asking another to federate, or an

@@ -21,6 +21,19 @@ impl Delete {
 
     pub async fn receive(self, context: &Context<'_>, receiving: &mut Receiving) -> Result<()> {
         let (state, data) = (context.state, context.data);
+        if self.deleted.former_type.as_deref() == Some("AlertAggregate") {
+            if context.relay.is_some() {
+                return Err(Error::Forbidden("published counts are never relayed".into()));
+            }
+            return crate::services::network_analysis::on_withdrawn(
+                state,
+                data,
+                receiving,
+                &self.received,
+                &self.deleted.id,
+            )
+            .await;
+        }
         if self
             .deleted
             .former_type

@@ -8,6 +8,7 @@
 //! and its arm in [`InboundActivity::parse`] and [`InboundActivity::receive`].
 
 mod action;
+mod aggregate;
 mod alert;
 mod announce;
 mod answer;
@@ -46,6 +47,8 @@ pub enum InboundActivity {
     Action(Box<action::ActionActivity>),
     Delete(delete::Delete),
     Announce(announce::Announce),
+    /// An organisation's published counts.
+    Aggregate(aggregate::AggregateUpdate),
     /// A type this node does not use (a `Like`, a `Create` of a `Note`, …):
     /// accepted, recorded as processed, and otherwise ignored.
     Unused {
@@ -112,6 +115,9 @@ impl InboundActivity {
             ("Update", kind) if update_actor::is_actor_type(kind) => {
                 Self::UpdateActor(update_actor::UpdateActor::parse(received)?)
             }
+            ("Update", _) if object_types.includes(crate::federation::wire::AGGREGATE_TYPE) => {
+                Self::Aggregate(aggregate::AggregateUpdate::parse(received))
+            }
             ("Create" | "Update", _) if object_types.includes(ObjectTypes::ACTION) => {
                 Self::Action(Box::new(action::ActionActivity::parse(received)?))
             }
@@ -165,6 +171,7 @@ impl InboundActivity {
             Self::Action(activity) => activity.receive(context, receiving).await,
             Self::Delete(activity) => activity.receive(context, receiving).await,
             Self::Announce(activity) => activity.receive(context, receiving).await,
+            Self::Aggregate(activity) => activity.receive(context, receiving).await,
             Self::Unused { kind } => {
                 tracing::debug!(kind, "ignoring an activity type this node does not use");
                 Ok(())
