@@ -25,9 +25,18 @@ pub const REQUESTS: &[(&str, &str)] = &[
         "counts, filtered (country and months)",
         "/api/v1/analysis?country=GT&from=2025-06&to=2026-03",
     ),
-    ("table, sector × violation", "/api/v1/analysis/table?rows=sector&columns=violation"),
-    ("table, company × country", "/api/v1/analysis/table?rows=company&columns=country"),
-    ("table, month × violation (trend)", "/api/v1/analysis/table?rows=month&columns=violation"),
+    (
+        "table, sector × violation",
+        "/api/v1/analysis/table?rows=sector&columns=violation",
+    ),
+    (
+        "table, company × country",
+        "/api/v1/analysis/table?rows=company&columns=country",
+    ),
+    (
+        "table, month × violation (trend)",
+        "/api/v1/analysis/table?rows=month&columns=violation",
+    ),
     ("protection practice", "/api/v1/analysis/practice"),
     ("the analysis page", "/analysis"),
     ("the analysis page, filtered", "/analysis?sector=mining&trend=country"),

@@ -132,6 +132,7 @@ async fn analysis_page(
     let body = html! {
         h1 { (title) }
         p { (viewer.t_with("analysis-intro", &[("threshold", &viewer.number(result.threshold))])) }
+        p { a href="/analysis/network" { (viewer.t("org-aggregates-picture")) } }
         @if let Some(errors) = &refused {
             div.error-summary role="alert" {
                 p { (viewer.t("analysis-filter-refused")) }
@@ -265,7 +266,7 @@ fn breakdown_section(viewer: &Viewer, breakdown: &Breakdown, threshold: i64) -> 
                     @if let Some(svg) = bar_chart(&drawn) {
                         figure.chart dir="ltr" {
                             (PreEscaped(svg))
-                            figcaption { (viewer.t("analysis-chart-caption")) }
+                            figcaption dir="auto" { (viewer.t("analysis-chart-caption")) }
                         }
                     }
                     table {
@@ -623,7 +624,7 @@ fn trend_section(viewer: &Viewer, pairs: &[(String, String)], dimension: Dimensi
                 @if let Some(svg) = line_chart(&months_shown, &series) {
                     figure.chart.trend dir="ltr" {
                         (PreEscaped(svg))
-                        figcaption { (viewer.t("analysis-trend-caption")) }
+                        figcaption dir="auto" { (viewer.t("analysis-trend-caption")) }
                     }
                 }
                 (cross_table(viewer, table, "trend-table"))
