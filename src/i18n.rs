@@ -97,6 +97,7 @@ impl Lang {
                 include_str!("../locales/en/groups.ftl"),
                 include_str!("../locales/en/account.ftl"),
                 include_str!("../locales/en/analysis.ftl"),
+                include_str!("../locales/en/notices.ftl"),
             ],
             Lang::Ar => &[
                 include_str!("../locales/ar/public.ftl"),
@@ -110,6 +111,7 @@ impl Lang {
                 include_str!("../locales/ar/groups.ftl"),
                 include_str!("../locales/ar/account.ftl"),
                 include_str!("../locales/ar/analysis.ftl"),
+                include_str!("../locales/ar/notices.ftl"),
             ],
             Lang::Fr => &[
                 include_str!("../locales/fr/public.ftl"),
@@ -123,6 +125,7 @@ impl Lang {
                 include_str!("../locales/fr/groups.ftl"),
                 include_str!("../locales/fr/account.ftl"),
                 include_str!("../locales/fr/analysis.ftl"),
+                include_str!("../locales/fr/notices.ftl"),
             ],
             Lang::Es => &[
                 include_str!("../locales/es/public.ftl"),
@@ -136,6 +139,7 @@ impl Lang {
                 include_str!("../locales/es/groups.ftl"),
                 include_str!("../locales/es/account.ftl"),
                 include_str!("../locales/es/analysis.ftl"),
+                include_str!("../locales/es/notices.ftl"),
             ],
         }
     }

@@ -50,6 +50,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
+        smtp: None,
     };
     let mut state = AppState::new(db, config);
     state.keys = keys.clone();
