@@ -11,3 +11,5 @@ notice-urgency = الاستعجال
 notice-country = البلد
 notice-open = افتح التنبيه
 notice-why = تصلك هذه الرسالة بحسب إعدادات إشعاراتك على { $node }. غيّرها في صفحة حسابك:
+notice-digest-subject = ملخصك اليومي: { $count } من الإشعارات
+notice-digest-intro = ما أُبلغت به منذ ملخصك الأخير:

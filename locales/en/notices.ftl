@@ -11,3 +11,5 @@ notice-urgency = Urgency
 notice-country = Country
 notice-open = Open the alert
 notice-why = You receive this because of your notice settings on { $node }. Change them on your account page:
+notice-digest-subject = Your daily digest: { $count } notices
+notice-digest-intro = What you were told of since your last digest:

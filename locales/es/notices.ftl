@@ -11,3 +11,5 @@ notice-urgency = Urgencia
 notice-country = País
 notice-open = Abrir la alerta
 notice-why = Recibe este mensaje por sus ajustes de avisos en { $node }. Cámbielos en la página de su cuenta:
+notice-digest-subject = Su resumen diario: { $count } avisos
+notice-digest-intro = Lo que se le avisó desde su último resumen:

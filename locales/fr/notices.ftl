@@ -11,3 +11,5 @@ notice-urgency = Urgence
 notice-country = Pays
 notice-open = Ouvrir l'alerte
 notice-why = Vous recevez ce message selon vos réglages d'avis sur { $node }. Modifiez-les sur la page de votre compte :
+notice-digest-subject = Votre résumé quotidien : { $count } avis
+notice-digest-intro = Ce qui vous a été signalé depuis votre dernier résumé :

@@ -76,8 +76,10 @@ pub async fn save_subscription<'e>(
     Ok(())
 }
 
-/// Queues a notice unless the same event was already queued for the same
+/// Queues a notice, due at `due` (its recipient's digest hour, or now),
+/// unless the same event was already queued for the same
 /// person (`dedupe_key`); true if queued.
+#[allow(clippy::too_many_arguments)]
 pub async fn enqueue<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
@@ -86,10 +88,11 @@ pub async fn enqueue<'e>(
     subject_id: &str,
     dedupe_key: &str,
     now: i64,
+    due: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO notices (id, user_id, kind, subject_id, dedupe_key, state, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $7, $6) ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(id)
     .bind(user_id)
@@ -97,6 +100,7 @@ pub async fn enqueue<'e>(
     .bind(subject_id)
     .bind(dedupe_key)
     .bind(now)
+    .bind(due)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -112,6 +116,10 @@ pub struct DueNotice {
     pub attempts: i64,
     pub email: Option<String>,
     pub language: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub role: crate::domain::vocab::Role,
+    /// The recipient's subscription (JSON); `None`: their role's defaults.
+    pub settings: Option<String>,
 }
 
 /// Claims up to `limit` due notices for `owner` until `until` (wall-clock
@@ -155,8 +163,9 @@ pub async fn claim_due(
     let mut due = Vec::new();
     for id in claimed {
         let row: DueNotice = sqlx::query_as(
-            "SELECT n.id, n.user_id, n.kind, n.subject_id, n.attempts, u.email, u.language \
-             FROM notices n JOIN users u ON u.id = n.user_id WHERE n.id = $1",
+            "SELECT n.id, n.user_id, n.kind, n.subject_id, n.attempts, u.email, u.language, u.role, s.settings \
+             FROM notices n JOIN users u ON u.id = n.user_id \
+             LEFT JOIN notification_subscriptions s ON s.user_id = n.user_id WHERE n.id = $1",
         )
         .bind(&id)
         .fetch_one(&mut *conn)

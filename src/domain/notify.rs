@@ -49,6 +49,42 @@ pub struct Subscription {
     /// Notices about their own organisation's alerts (published and the like).
     #[serde(default = "yes")]
     pub own_organisation: bool,
+    /// One email a day with everything since the last, instead of one per
+    /// notice; none: each at once.
+    #[serde(default)]
+    pub digest: Option<DigestTime>,
+}
+
+/// When a daily digest goes: an hour of the day at a fixed offset from UTC.
+/// (An offset, not a named time zone: the hour does not follow summer time.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestTime {
+    /// 0–23, in the recipient's time.
+    pub hour: u8,
+    /// The recipient's offset from UTC in minutes (-720 to 840; Cairo in
+    /// winter is 120, Bogotá -300).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+}
+
+impl DigestTime {
+    /// The first digest time strictly after `now`.
+    pub fn next_after(self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        let offset = chrono::Duration::minutes(i64::from(self.utc_offset_minutes));
+        let local = now + offset;
+        let today = local
+            .date_naive()
+            .and_hms_opt(u32::from(self.hour), 0, 0)
+            .expect("an hour of 0-23 is a time")
+            .and_utc();
+        let at = if today > local {
+            today
+        } else {
+            today + chrono::Duration::days(1)
+        };
+        at - offset
+    }
 }
 
 fn yes() -> bool {
@@ -70,6 +106,7 @@ impl Subscription {
             organisations: Vec::new(),
             languages: Vec::new(),
             own_organisation: true,
+            digest: None,
         }
     }
 
@@ -121,6 +158,14 @@ impl Subscription {
         ] {
             if len > MAX_FILTER_ENTRIES {
                 errors.add(field, format!("at most {MAX_FILTER_ENTRIES} entries"));
+            }
+        }
+        if let Some(digest) = self.digest {
+            if digest.hour > 23 {
+                errors.add("digest.hour", "an hour of the day, 0 to 23");
+            }
+            if !(-720..=840).contains(&digest.utc_offset_minutes) {
+                errors.add("digest.utc_offset_minutes", "minutes from UTC, -720 to 840");
             }
         }
         dedupe(&mut self.countries);
@@ -330,6 +375,35 @@ mod tests {
         assert!(Subscription::default_for(Role::Admin).matches(&immediate));
         assert!(!Subscription::default_for(Role::Coordinator).matches(&facts()));
         assert!(!Subscription::default_for(Role::Member).matches(&immediate));
+    }
+
+    #[test]
+    fn a_digest_goes_at_the_next_hour_in_the_recipients_time() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let cairo_eight = DigestTime {
+            hour: 8,
+            utc_offset_minutes: 120,
+        };
+        assert_eq!(
+            cairo_eight.next_after(at("2026-12-04T05:59:00Z")),
+            at("2026-12-04T06:00:00Z")
+        );
+        assert_eq!(
+            cairo_eight.next_after(at("2026-12-04T06:00:00Z")),
+            at("2026-12-05T06:00:00Z")
+        );
+        let bogota_six = DigestTime {
+            hour: 6,
+            utc_offset_minutes: -300,
+        };
+        assert_eq!(
+            bogota_six.next_after(at("2026-12-04T23:00:00Z")),
+            at("2026-12-05T11:00:00Z")
+        );
     }
 
     #[test]

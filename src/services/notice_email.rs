@@ -17,7 +17,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::notifications::{NoticeKind, email_paused};
+use super::notifications::{NoticeKind, email_paused, subscription_of};
 use crate::clock::to_millis;
 use crate::config::{SmtpConfig, SmtpTls};
 use crate::db::notices::{self, DueNotice};
@@ -51,6 +51,10 @@ impl Header for ContentLanguage {
 /// What one notice says, ready to be sent.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// What it is about, in a sentence (the first line).
+    pub intro: String,
+    /// The alert's page on this node.
+    pub link: String,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -200,6 +204,52 @@ fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang)
     }
     .into_string();
     Rendered {
+        intro,
+        link: alert.link.clone(),
+        subject,
+        text,
+        html,
+        lang,
+    }
+}
+
+/// One message for everything a digest reader was told of since the last:
+/// each notice by its subject (as limited as alone) and its link.
+fn compose_digest(state: &AppState, lang: Lang, items: &[Rendered]) -> Rendered {
+    let t = &state.texts;
+    let subject = t.get_with(lang, "notice-digest-subject", &[("count", &lang.number(items.len()))]);
+    let intro = t.get(lang, "notice-digest-intro");
+    let open = t.get(lang, "notice-open");
+    let account = format!("{}/account", crate::federation::urls::base(&state.config));
+    let why = t.get_with(lang, "notice-why", &[("node", &state.config.domain)]);
+    let mut text = format!("{intro}\n");
+    for item in items {
+        text.push_str(&format!(
+            "\n* {}\n  {}\n  {open}: {}\n",
+            item.subject, item.intro, item.link
+        ));
+    }
+    text.push_str(&format!("\n-- \n{why} {account}\n"));
+    let html = maud::html! {
+        (maud::DOCTYPE)
+        html lang=(lang.code()) dir=(lang.dir()) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body dir=(lang.dir()) {
+                p { (intro) }
+                ul {
+                    @for item in items {
+                        li { strong { (item.subject) } br; (item.intro) br; a href=(item.link) { (open) } }
+                    }
+                }
+                hr;
+                p { small { (why) " " a href=(account) { (account) } } }
+            }
+        }
+    }
+    .into_string();
+    Rendered {
+        intro,
+        link: account,
         subject,
         text,
         html,
@@ -209,7 +259,7 @@ fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang)
 
 /// The message of a rendered notice to `to`; its Message-ID is the notice's
 /// id (its idempotency key).
-pub fn message(state: &AppState, smtp: &SmtpConfig, notice_id: &str, to: &str, rendered: Rendered) -> Result<Message> {
+pub fn message(state: &AppState, smtp: &SmtpConfig, key: &str, to: &str, rendered: Rendered) -> Result<Message> {
     let from: Mailbox = smtp
         .from
         .parse()
@@ -223,7 +273,7 @@ pub fn message(state: &AppState, smtp: &SmtpConfig, notice_id: &str, to: &str, r
         .from(from)
         .to(to)
         .subject(rendered.subject)
-        .message_id(Some(format!("<{notice_id}@{host}>")))
+        .message_id(Some(format!("<{key}@{host}>")))
         .header(language)
         .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
         .map_err(|e| Error::Internal(anyhow::anyhow!("building the message: {e}")))
@@ -254,8 +304,8 @@ enum Outcome {
     Retry(String),
 }
 
-/// How many notices one pass claims at a time.
-const BATCH: i64 = 16;
+/// How many notices one pass claims at a time (a digest holds at most this many).
+const BATCH: i64 = 64;
 
 /// Sends every notice due, unless email is paused or not configured (then
 /// they wait, queued). Returns how many were attempted.
@@ -292,18 +342,93 @@ pub async fn send_due(state: &AppState) -> Result<usize> {
         // notice over and send it too): cut off with a quarter of it left.
         let budget = lease.to_std().unwrap_or(Duration::from_secs(60)).mul_f64(0.75) / claimed.len() as u32;
         let transport = transport(&smtp, budget)?;
+        // A digest reader's notices due now go together, in one message.
+        let mut batches: Vec<(bool, Vec<DueNotice>)> = Vec::new();
         for notice in claimed {
-            let outcome = match tokio::time::timeout(budget, send_one(state, &smtp, &transport, &notice)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Outcome::Retry(format!(
-                    "no answer from the mail server within {:.1} s",
-                    budget.as_secs_f64()
-                )),
+            let digest = subscription_of(notice.role, notice.settings.as_deref())
+                .digest
+                .is_some();
+            match batches
+                .iter_mut()
+                .find(|(is_digest, b)| digest && *is_digest && b[0].user_id == notice.user_id)
+            {
+                Some((_, batch)) => batch.push(notice),
+                None => batches.push((digest, vec![notice])),
+            }
+        }
+        for (digest, batch) in batches {
+            let sending = async {
+                if digest {
+                    send_digest(state, &smtp, &transport, &batch).await
+                } else {
+                    vec![send_one(state, &smtp, &transport, &batch[0]).await]
+                }
             };
-            record(state, &notice, outcome).await?;
-            attempted += 1;
+            let outcomes = match tokio::time::timeout(budget, sending).await {
+                Ok(outcomes) => outcomes,
+                Err(_) => {
+                    let why = format!("no answer from the mail server within {:.1} s", budget.as_secs_f64());
+                    batch.iter().map(|_| Outcome::Retry(why.clone())).collect()
+                }
+            };
+            for (notice, outcome) in batch.iter().zip(outcomes) {
+                record(state, notice, outcome).await?;
+                attempted += 1;
+            }
         }
     }
+}
+
+/// Sends one digest of `batch` (one reader's notices); the outcome of each.
+async fn send_digest(
+    state: &AppState,
+    smtp: &SmtpConfig,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    batch: &[DueNotice],
+) -> Vec<Outcome> {
+    let first = &batch[0];
+    let Some(to) = first.email.as_deref().filter(|e| !e.is_empty()) else {
+        return batch
+            .iter()
+            .map(|_| Outcome::Failed("the recipient has no email address any more".into()))
+            .collect();
+    };
+    let mut items = Vec::new();
+    let mut outcomes: Vec<Option<Outcome>> = Vec::new();
+    for notice in batch {
+        match render(state, notice).await {
+            Ok(Some(rendered)) => {
+                items.push(rendered);
+                outcomes.push(None);
+            }
+            Ok(None) => outcomes.push(Some(Outcome::Cancelled)),
+            Err(err) => outcomes.push(Some(Outcome::Retry(format!("cannot render the notice: {err}")))),
+        }
+    }
+    if !items.is_empty() {
+        let lang = items[0].lang;
+        let digest = compose_digest(state, lang, &items);
+        // The first notice's id keys the digest: the same batch, sent again
+        // after a crash, carries the same Message-ID.
+        let sent = match message(state, smtp, &format!("digest-{}", first.id), to, digest) {
+            Ok(message) => match transport.send(message).await {
+                Ok(_) => Outcome::Sent,
+                Err(err) if err.is_permanent() => Outcome::Failed(format!("the mail server refused it: {err}")),
+                Err(err) => Outcome::Retry(format!("the mail server did not take it: {err}")),
+            },
+            Err(Error::BadRequest(why)) => Outcome::Failed(why),
+            Err(err) => Outcome::Retry(err.to_string()),
+        };
+        for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
+            *outcome = Some(match &sent {
+                Outcome::Sent => Outcome::Sent,
+                Outcome::Failed(why) => Outcome::Failed(why.clone()),
+                Outcome::Cancelled => Outcome::Cancelled,
+                Outcome::Retry(why) => Outcome::Retry(why.clone()),
+            });
+        }
+    }
+    outcomes.into_iter().map(|o| o.unwrap_or(Outcome::Cancelled)).collect()
 }
 
 async fn send_one(

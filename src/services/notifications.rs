@@ -175,6 +175,13 @@ async fn queue(
     let mut queued = 0;
     for recipient in recipients {
         let key = format!("{}:{subject_id}:{event}:{}", kind.as_str(), recipient.user_id);
+        // One who reads a daily digest gets it at their hour: the notice is
+        // due then, with everything else queued for them since the last.
+        let due = subscription_of(recipient.role, recipient.settings.as_deref())
+            .digest
+            .map_or(now, |digest| {
+                to_millis(digest.next_after(crate::clock::from_millis(now)))
+            });
         if notices::enqueue(
             &mut *conn,
             &new_id(),
@@ -183,6 +190,7 @@ async fn queue(
             subject_id,
             &key,
             now,
+            due,
         )
         .await?
         {

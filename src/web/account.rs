@@ -1004,6 +1004,7 @@ impl NotificationsForm {
             groups: before.subscription.groups.clone(),
             organisations: before.subscription.organisations.clone(),
             own_organisation: self.own_organisation,
+            digest: before.subscription.digest,
         };
         if errors.0.is_empty() {
             Ok(NotificationSettingsChange {

@@ -24,6 +24,7 @@ pub fn cases() -> Vec<TestCase> {
         bad_notice_settings_are_refused_field_by_field,
         killing_the_node_mid_send_neither_loses_nor_duplicates_a_notice,
         notices_are_chosen_on_the_account_page,
+        a_daily_digest_groups_what_arrived_since_the_last,
     ]
 }
 
@@ -859,4 +860,74 @@ async fn notices_are_chosen_on_the_account_page(env: TestEnv) {
     let (_, html) = page("/account").await;
     assert!(html.contains(r#"dir="rtl""#));
     assert!(html.contains("الإشعارات بالبريد الإلكتروني"), "{html}");
+}
+
+async fn a_daily_digest_groups_what_arrived_since_the_last(env: TestEnv) {
+    use chrono::Timelike;
+    let sink = MailSink::start(&env).await;
+    let node = TestNode::spawn_with_smtp(&env, sink.config()).await;
+    let author = node.staff("green", Role::Coordinator, "author").await;
+    let digest_reader = node.staff("blue", Role::Coordinator, "digest-reader").await;
+    let at_once = node.staff("blue", Role::Coordinator, "at-once").await;
+    // Cairo's winter time (UTC+2), at the next whole hour there.
+    let now = node.clock_now();
+    let hour = (now + chrono::Duration::hours(2)).hour() as u8;
+    let hour = (hour + 1) % 24;
+    let digest = json!({"hour": hour, "utc_offset_minutes": 120});
+    settings(
+        &node,
+        &digest_reader,
+        json!({"email": "digest@blue.test", "subscription": {"min_urgency": "immediate", "digest": digest}}),
+    )
+    .await;
+    settings(&node, &at_once, json!({"email": "now@blue.test"})).await;
+    let publish = |title: &'static str| {
+        let (node, author) = (&node, author.clone());
+        async move {
+            let (status, alert) = node.post(&author, "/api/v1/alerts", &titled(title, "public")).await;
+            assert_eq!(status, StatusCode::CREATED, "{alert}");
+            let id = alert["id"].as_str().unwrap().to_string();
+            for step in ["submit", "publish"] {
+                let (status, body) = node
+                    .post(&author, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{step}: {body}");
+            }
+            id
+        }
+    };
+    let first = publish("First of the day").await;
+    let second = publish("Second of the day").await;
+    send(&node).await;
+    assert_eq!(sink.to("now@blue.test").len(), 2, "at once: one message each");
+    assert!(sink.to("digest@blue.test").is_empty(), "the digest waits for its hour");
+
+    // Its hour: one message with both, each with its link.
+    let next = now.date_naive().and_hms_opt(now.hour(), 0, 0).unwrap().and_utc() + chrono::Duration::hours(1);
+    node.clock.advance(next - now + chrono::Duration::minutes(1));
+    send(&node).await;
+    let digests = sink.to("digest@blue.test");
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    let text = digests[0].decoded["text"].as_str().unwrap().to_string();
+    for id in [&first, &second] {
+        assert!(text.contains(&format!("/alerts/{id}/view")), "{text}");
+    }
+    assert!(
+        digests[0].decoded["subject"].as_str().unwrap().contains('2'),
+        "{:?}",
+        digests[0].decoded
+    );
+    assert!(digests[0].decoded["message_id"].as_str().unwrap().contains("digest-"));
+
+    // What arrives after goes in the next day's, and only that.
+    let third = publish("Next day's").await;
+    send(&node).await;
+    assert_eq!(sink.to("digest@blue.test").len(), 1);
+    node.clock.advance(chrono::Duration::hours(24));
+    send(&node).await;
+    let digests = sink.to("digest@blue.test");
+    assert_eq!(digests.len(), 2, "{digests:?}");
+    let text = digests[1].decoded["text"].as_str().unwrap();
+    assert!(text.contains(&format!("/alerts/{third}/view")), "{text}");
+    assert!(!text.contains(&first) && !text.contains(&second), "{text}");
 }
