@@ -25,6 +25,7 @@ pub fn cases() -> Vec<TestCase> {
         killing_the_node_mid_send_neither_loses_nor_duplicates_a_notice,
         notices_are_chosen_on_the_account_page,
         a_daily_digest_groups_what_arrived_since_the_last,
+        operators_pause_email_on_the_deliveries_page,
     ]
 }
 
@@ -930,4 +931,94 @@ async fn a_daily_digest_groups_what_arrived_since_the_last(env: TestEnv) {
     let text = digests[1].decoded["text"].as_str().unwrap();
     assert!(text.contains(&format!("/alerts/{third}/view")), "{text}");
     assert!(!text.contains(&first) && !text.contains(&second), "{text}");
+}
+
+/// The deliveries page: the notice queue, what is not sent and why, and the
+/// pause switch (a form with the page's token, no script).
+async fn operators_pause_email_on_the_deliveries_page(env: TestEnv) {
+    const PASSWORD: &str = "a long enough password";
+    let sink = MailSink::start(&env).await;
+    let node = TestNode::spawn_with_smtp(&env, sink.config()).await;
+    let (_, uri) = node.staff_with_password("green", Role::Admin, "ada", PASSWORD).await;
+    let author = node.staff("green", Role::Coordinator, "author").await;
+    let reader = node.staff("blue", Role::Coordinator, "reader").await;
+    settings(&node, &reader, json!({"email": "reader@blue.test"})).await;
+    let secret = url::Url::parse(&uri.unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .map(|(_, v)| v.to_string())
+        .unwrap();
+    let code = tadamun::services::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = post_login(
+        &client,
+        &node.base,
+        &[("username", "ada"), ("password", PASSWORD), ("code", &code)],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = set_cookie(&resp, "tadamun_session").expect("a session cookie");
+    let page = || {
+        let (client, cookie, base) = (client.clone(), cookie.clone(), node.base.clone());
+        async move {
+            let resp = client
+                .get(format!("{base}/admin/deliveries"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+    let pause = |token: String, paused: &'static str| {
+        let (client, cookie, base) = (client.clone(), cookie.clone(), node.base.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/deliveries/email-pause"))
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("form_token={token}&paused={paused}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let (status, html) = page().await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"id="email-pause""#), "{html}");
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("a form token") + marker.len();
+    let token = html[start..].split('"').next().unwrap().to_string();
+    assert_eq!(pause("wrong".into(), "true").await, StatusCode::FORBIDDEN);
+    assert_eq!(pause(token.clone(), "true").await, StatusCode::SEE_OTHER);
+
+    let (status, alert) = node
+        .post(&author, "/api/v1/alerts", &titled("Held back", "public"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let id = alert["id"].as_str().unwrap();
+    for step in ["submit", "publish"] {
+        let (status, body) = node
+            .post(&author, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(send(&node).await, 0);
+    let (_, html) = page().await;
+    assert!(html.contains(r#"id="email-paused""#), "{html}");
+    assert!(
+        html.contains(r#"data-state="pending""#),
+        "the waiting notice is listed: {html}"
+    );
+    assert_eq!(pause(token, "false").await, StatusCode::SEE_OTHER);
+    assert_eq!(send(&node).await, 1);
+    assert_eq!(sink.to("reader@blue.test").len(), 1);
+    let (_, html) = page().await;
+    assert!(!html.contains(r#"id="email-paused""#), "{html}");
+    assert!(!html.contains(r#"data-state="pending""#), "{html}");
 }
