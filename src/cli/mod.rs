@@ -62,8 +62,9 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         alerts: Option<u64>,
         /// Run only one part: `fan-out`, `inbox` (the ceilings run with
-        /// either) or `pages` (the staff pages with 10,000 alerts).
-        #[arg(long, value_parser = ["fan-out", "inbox", "pages"])]
+        /// either), `pages` (the staff pages with 10,000 alerts) or
+        /// `notifications` (a remote alert's arrival to the email in a mailbox).
+        #[arg(long, value_parser = ["fan-out", "inbox", "pages", "notifications"])]
         only: Option<String>,
     },
     /// The node at a glance, read from its database: readiness, peers and
