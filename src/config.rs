@@ -88,6 +88,59 @@ struct FileConfig {
     idle_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
     access: Option<AccessFile>,
+    smtp: Option<SmtpFile>,
+}
+
+/// `[smtp]` in the file: the mail server notices are sent through.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpFile {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: Option<SmtpTls>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+    paused: Option<bool>,
+}
+
+/// How the connection to the mail server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on the same machine or a test.
+    None,
+    /// Plain, then upgraded with STARTTLS (required: never sent in the clear).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// The mail server email notices go through (`[smtp]`); without it no email
+/// is sent and notices wait, queued.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// Both or neither.
+    pub credentials: Option<(String, String)>,
+    /// The sender, such as `Tadamun <alerts@node.example>`.
+    pub from: String,
+    /// Set by the operator in the file: no email leaves the node until it is
+    /// cleared (the deliveries page can pause it too, without a restart).
+    pub paused: bool,
+}
+
+impl SmtpConfig {
+    /// The usual port of each kind of connection.
+    pub fn default_port(tls: SmtpTls) -> u16 {
+        match tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
 }
 
 /// `[access]` in the file: sign-in limits, token lifetimes, trusted proxies.
@@ -152,6 +205,8 @@ pub struct Config {
     /// How slow clients are cut off (see [`Limits`]).
     pub limits: Limits,
     pub access: AccessPolicy,
+    /// Where email notices go; `None`: none are sent.
+    pub smtp: Option<SmtpConfig>,
 }
 
 /// What keeps slow or idle clients from holding the node without a proxy in
@@ -208,6 +263,12 @@ pub enum ConfigError {
     AccessZero(&'static str),
     #[error("`access.token_days` ({0}) cannot be longer than `access.token_max_days` ({1})")]
     TokenDays(u32, u32),
+    #[error("`smtp.{0}` is required when `[smtp]` is given")]
+    SmtpMissing(&'static str),
+    #[error("`smtp.username` and `smtp.password` go together: give both or neither")]
+    SmtpCredentials,
+    #[error("`smtp.from` must be an address such as `Tadamun <alerts@node.example>`, not `{0}`")]
+    SmtpFrom(String),
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -288,8 +349,40 @@ impl Config {
                     .max(1),
             },
             access: access_policy(file.access.unwrap_or_default())?,
+            smtp: file.smtp.map(smtp_config).transpose()?,
         })
     }
+}
+
+/// `[smtp]` checked: a host and a sender, credentials both or neither. The
+/// password may come from `TADAMUN_SMTP_PASSWORD` instead of the file.
+fn smtp_config(file: SmtpFile) -> Result<SmtpConfig, ConfigError> {
+    let host = file
+        .host
+        .filter(|h| !h.trim().is_empty())
+        .ok_or(ConfigError::SmtpMissing("host"))?;
+    let from = file.from.ok_or(ConfigError::SmtpMissing("from"))?;
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError::SmtpFrom(from));
+    }
+    let tls = file.tls.unwrap_or(SmtpTls::Starttls);
+    let password = std::env::var("TADAMUN_SMTP_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .or(file.password);
+    let credentials = match (file.username, password) {
+        (Some(user), Some(password)) => Some((user, password)),
+        (None, None) => None,
+        _ => return Err(ConfigError::SmtpCredentials),
+    };
+    Ok(SmtpConfig {
+        host,
+        port: file.port.unwrap_or(SmtpConfig::default_port(tls)),
+        tls,
+        credentials,
+        from,
+        paused: file.paused.unwrap_or(false),
+    })
 }
 
 /// Every problem of `[access]` (the proxies, zero limits, token lifetimes).
@@ -451,6 +544,11 @@ pub fn problems(args: &ConfigArgs) -> Vec<String> {
             problems.push(format!("`database_url` `{url}` is not a valid URL: {err}"));
         }
     }
+    if let Some(smtp) = file.smtp
+        && let Err(err) = smtp_config(smtp)
+    {
+        problems.push(err.to_string());
+    }
     let access = file.access.unwrap_or_default();
     problems.extend(access_problems(&access).into_iter().map(|e| e.to_string()));
     problems
@@ -482,7 +580,9 @@ fn file_problems(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> 
         "idle_timeout_seconds",
         "max_connections",
         "access",
+        "smtp",
     ];
+    let smtp: &[&str] = &["host", "port", "tls", "username", "password", "from", "paused"];
     let access: &[&str] = &[
         "trusted_proxies",
         "token_days",
@@ -505,6 +605,9 @@ fn file_problems(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> 
     drop_unknown(&mut table, top, "");
     if let Some(toml::Value::Table(section)) = table.get_mut("access") {
         drop_unknown(section, access, "access.");
+    }
+    if let Some(toml::Value::Table(section)) = table.get_mut("smtp") {
+        drop_unknown(section, smtp, "smtp.");
     }
     // A value of the wrong type: said, and left out so the rest can be read.
     let mut typed = toml::Table::new();

@@ -98,6 +98,7 @@ impl Lang {
                 include_str!("../locales/en/account.ftl"),
                 include_str!("../locales/en/analysis.ftl"),
                 include_str!("../locales/en/analysis-network.ftl"),
+                include_str!("../locales/en/notices.ftl"),
             ],
             Lang::Ar => &[
                 include_str!("../locales/ar/public.ftl"),
@@ -112,6 +113,7 @@ impl Lang {
                 include_str!("../locales/ar/account.ftl"),
                 include_str!("../locales/ar/analysis.ftl"),
                 include_str!("../locales/ar/analysis-network.ftl"),
+                include_str!("../locales/ar/notices.ftl"),
             ],
             Lang::Fr => &[
                 include_str!("../locales/fr/public.ftl"),
@@ -126,6 +128,7 @@ impl Lang {
                 include_str!("../locales/fr/account.ftl"),
                 include_str!("../locales/fr/analysis.ftl"),
                 include_str!("../locales/fr/analysis-network.ftl"),
+                include_str!("../locales/fr/notices.ftl"),
             ],
             Lang::Es => &[
                 include_str!("../locales/es/public.ftl"),
@@ -140,6 +143,7 @@ impl Lang {
                 include_str!("../locales/es/account.ftl"),
                 include_str!("../locales/es/analysis.ftl"),
                 include_str!("../locales/es/analysis-network.ftl"),
+                include_str!("../locales/es/notices.ftl"),
             ],
         }
     }

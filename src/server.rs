@@ -110,6 +110,12 @@ pub async fn serve(
         Err(err) => tracing::error!(error = %err, "alerts could not be counted in the shared analysis"),
     }
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let notice_worker = state.background_delivery.then(|| {
+        tokio::spawn(crate::services::notifications::run_worker(
+            state.clone(),
+            worker_stop.clone(),
+        ))
+    });
     let worker = state
         .background_delivery
         .then(|| tokio::spawn(crate::federation::outbox::run_worker(state.clone(), worker_stop)));
@@ -175,6 +181,9 @@ pub async fn serve(
     graceful.shutdown().await;
     let _ = stop_worker.send(true);
     let _ = stop_ticker.send(true);
+    if let Some(worker) = notice_worker {
+        let _ = worker.await;
+    }
     if let Some(worker) = worker {
         let _ = worker.await;
     }

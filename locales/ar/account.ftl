@@ -98,3 +98,21 @@ account-everywhere-tokens = تُلغى كل رموزك للواجهة البرم
 account-everywhere-this-browser = ويُسجَّل خروج هذا المتصفح أيضًا: ستسجّل الدخول من جديد.
 account-everywhere-confirm = نعم، سجّل خروجي من كل مكان
 account-everywhere-cancel = لا، العودة إلى حسابك
+
+# الإشعارات بالبريد الإلكتروني: إلى أين تذهب وعن أي تنبيهات تخبر.
+account-notices-heading = الإشعارات بالبريد الإلكتروني
+account-notices-explain = تصلك رسالة بالبريد الإلكتروني عندما يصل تنبيه يطابق ما تختاره هنا، وعندما تحتاجك تنبيهات منظمتك. اترك القائمة فارغة لقبول أي شيء. التنبيهات ذات الجمهور المحدود لا تُذكر في البريد إلا برقمها ورابطها.
+account-notices-email = عنوان البريد الإلكتروني
+account-notices-urgency = تنبيهات الآخرين، بهذا الاستعجال أو أعلى
+account-notices-urgency-none = لا شيء: تنبيهات منظمتي فقط
+account-notices-countries = هذه البلدان فقط (رموز مثل CO وEG)
+account-notices-languages = التنبيهات المكتوبة بهذه اللغات فقط (رموز مثل en وar)
+account-notices-violation_types = هذه الانتهاكات فقط
+account-notices-rights = هذه الحقوق فقط
+account-notices-sectors = هذه القطاعات الاقتصادية فقط
+account-notices-own = تنبيهات منظمتي: طلب المراجعة، والإعادة، والنشر
+account-notices-submit = احفظ الإشعارات
+account-notices-saved = حُفظت إشعاراتك.
+account-error-email = اكتب عنوانًا مثل name@example.org، أو اتركه فارغًا.
+account-error-countries = اكتب رموز بلدان مثل CO أو EG، تفصل بينها فواصل.
+account-error-languages = اكتب رموز لغات مثل en أو ar، تفصل بينها فواصل.

@@ -144,3 +144,19 @@ deliveries-kind-accept = قبول
 deliveries-kind-reject = رفض
 deliveries-kind-undo = إلغاء
 deliveries-kind-announce = إعادة نشر
+
+# إشعارات البريد الإلكتروني للعاملين، في صفحة التسليم.
+deliveries-notices = إشعارات البريد الإلكتروني
+deliveries-notices-counts = في الانتظار: { $pending } · أُرسلت: { $sent } · فشلت: { $failed }
+deliveries-notices-no-smtp = لم يُضبط خادم بريد (`[smtp]`): تنتظر الإشعارات في الطابور.
+deliveries-notices-unsent = الإشعارات التي لم تُرسل، ولماذا
+deliveries-notices-queued = وُضع في الطابور
+deliveries-notices-state = الحالة
+deliveries-notices-attempts = المحاولات
+deliveries-notices-error = آخر خطأ
+deliveries-notices-state-pending = في الانتظار
+deliveries-notices-state-failed = فشل
+deliveries-notices-state-cancelled = أُلغي (لم يعد التنبيه موجودًا)
+deliveries-email-paused = البريد الإلكتروني موقوف على هذه العقدة: تنتظر الإشعارات حتى يُستأنف.
+deliveries-email-pause = أوقف البريد الإلكتروني لهذه العقدة
+deliveries-email-resume = استأنف البريد الإلكتروني

@@ -98,3 +98,21 @@ account-everywhere-tokens = Every API token of yours is revoked: programs using 
 account-everywhere-this-browser = This browser is signed out too: you will sign in again.
 account-everywhere-confirm = Yes, sign out everywhere
 account-everywhere-cancel = No, back to your account
+
+# Notices (email): where they go and which alerts they tell of.
+account-notices-heading = Notices by email
+account-notices-explain = Be told by email when an alert arrives that matches what you choose here, and when your organisation's alerts need you. Leave a list empty to take any. Alerts whose audience is limited are named in email by their number and link only.
+account-notices-email = Email address
+account-notices-urgency = Alerts from others, at or above this urgency
+account-notices-urgency-none = None: only my organisation's
+account-notices-countries = Only these countries (codes such as CO, EG)
+account-notices-languages = Only alerts written in these languages (codes such as en, ar)
+account-notices-violation_types = Only these violations
+account-notices-rights = Only these rights
+account-notices-sectors = Only these business sectors
+account-notices-own = My organisation's alerts: review requested, returned, published
+account-notices-submit = Save notices
+account-notices-saved = Your notices are saved.
+account-error-email = Give an email address such as name@example.org, or none.
+account-error-countries = Give country codes such as CO or EG, separated by commas.
+account-error-languages = Give language codes such as en or ar, separated by commas.

@@ -144,3 +144,19 @@ deliveries-kind-accept = Acceptance
 deliveries-kind-reject = Refusal
 deliveries-kind-undo = Cancellation
 deliveries-kind-announce = Relay
+
+# Email notices to staff, on the deliveries page.
+deliveries-notices = Email notices
+deliveries-notices-counts = Waiting: { $pending } · sent: { $sent } · failed: { $failed }
+deliveries-notices-no-smtp = No mail server is configured (`[smtp]`): notices wait, queued.
+deliveries-notices-unsent = Notices not sent, and why
+deliveries-notices-queued = Queued
+deliveries-notices-state = State
+deliveries-notices-attempts = Attempts
+deliveries-notices-error = Last error
+deliveries-notices-state-pending = Waiting
+deliveries-notices-state-failed = Failed
+deliveries-notices-state-cancelled = Cancelled (the alert is gone)
+deliveries-email-paused = Email is paused for this node: notices wait until it is resumed.
+deliveries-email-pause = Pause email for this node
+deliveries-email-resume = Resume email

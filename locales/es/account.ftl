@@ -98,3 +98,21 @@ account-everywhere-tokens = Se revocan todos sus tokens de la API: los programas
 account-everywhere-this-browser = También se cierra la sesión en este navegador: tendrá que iniciar sesión de nuevo.
 account-everywhere-confirm = Sí, cerrar sesión en todas partes
 account-everywhere-cancel = No, volver a su cuenta
+
+# Avisos (correo): adónde van y de qué alertas hablan.
+account-notices-heading = Avisos por correo electrónico
+account-notices-explain = Reciba un correo cuando llegue una alerta que coincida con lo que elija aquí, y cuando las alertas de su organización la necesiten. Deje una lista vacía para aceptar cualquiera. Las alertas de audiencia limitada solo se nombran en el correo por su número y su enlace.
+account-notices-email = Dirección de correo electrónico
+account-notices-urgency = Alertas de otras organizaciones, desde esta urgencia
+account-notices-urgency-none = Ninguna: solo las de mi organización
+account-notices-countries = Solo estos países (códigos como CO, EG)
+account-notices-languages = Solo alertas escritas en estos idiomas (códigos como en, ar)
+account-notices-violation_types = Solo estas violaciones
+account-notices-rights = Solo estos derechos
+account-notices-sectors = Solo estos sectores económicos
+account-notices-own = Las alertas de mi organización: revisión pedida, devuelta, publicada
+account-notices-submit = Guardar los avisos
+account-notices-saved = Sus avisos están guardados.
+account-error-email = Indique una dirección como nombre@ejemplo.org, o ninguna.
+account-error-countries = Indique códigos de país como CO o EG, separados por comas.
+account-error-languages = Indique códigos de idioma como en o ar, separados por comas.

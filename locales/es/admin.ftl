@@ -144,3 +144,19 @@ deliveries-kind-accept = Aceptación
 deliveries-kind-reject = Rechazo
 deliveries-kind-undo = Anulación
 deliveries-kind-announce = Retransmisión
+
+# Avisos por correo al personal, en la página de entregas.
+deliveries-notices = Avisos por correo
+deliveries-notices-counts = En espera: { $pending } · enviados: { $sent } · fallidos: { $failed }
+deliveries-notices-no-smtp = No hay servidor de correo configurado (`[smtp]`): los avisos esperan en la cola.
+deliveries-notices-unsent = Avisos no enviados, y por qué
+deliveries-notices-queued = En cola desde
+deliveries-notices-state = Estado
+deliveries-notices-attempts = Intentos
+deliveries-notices-error = Último error
+deliveries-notices-state-pending = En espera
+deliveries-notices-state-failed = Fallido
+deliveries-notices-state-cancelled = Cancelado (la alerta ya no existe)
+deliveries-email-paused = El correo está en pausa para este nodo: los avisos esperan hasta que se reanude.
+deliveries-email-pause = Pausar el correo de este nodo
+deliveries-email-resume = Reanudar el correo

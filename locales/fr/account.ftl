@@ -98,3 +98,21 @@ account-everywhere-tokens = Tous vos jetons d’API sont révoqués : les progra
 account-everywhere-this-browser = Ce navigateur est aussi déconnecté : vous vous reconnecterez.
 account-everywhere-confirm = Oui, me déconnecter partout
 account-everywhere-cancel = Non, retour à votre compte
+
+# Avis (courriel) : où ils vont et de quelles alertes ils parlent.
+account-notices-heading = Avis par courriel
+account-notices-explain = Soyez averti par courriel quand arrive une alerte qui correspond à vos choix ici, et quand les alertes de votre organisation ont besoin de vous. Laissez une liste vide pour tout accepter. Les alertes à audience restreinte ne sont désignées dans un courriel que par leur numéro et leur lien.
+account-notices-email = Adresse électronique
+account-notices-urgency = Alertes des autres, à partir de cette urgence
+account-notices-urgency-none = Aucune : seulement celles de mon organisation
+account-notices-countries = Seulement ces pays (codes comme CO, EG)
+account-notices-languages = Seulement les alertes écrites dans ces langues (codes comme en, ar)
+account-notices-violation_types = Seulement ces violations
+account-notices-rights = Seulement ces droits
+account-notices-sectors = Seulement ces secteurs économiques
+account-notices-own = Les alertes de mon organisation : relecture demandée, renvoyée, publiée
+account-notices-submit = Enregistrer les avis
+account-notices-saved = Vos avis sont enregistrés.
+account-error-email = Indiquez une adresse comme nom@exemple.org, ou aucune.
+account-error-countries = Indiquez des codes de pays comme CO ou EG, séparés par des virgules.
+account-error-languages = Indiquez des codes de langue comme en ou ar, séparés par des virgules.

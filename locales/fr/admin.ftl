@@ -144,3 +144,19 @@ deliveries-kind-accept = Acceptation
 deliveries-kind-reject = Refus
 deliveries-kind-undo = Annulation
 deliveries-kind-announce = Relais
+
+# Avis par courriel au personnel, sur la page des livraisons.
+deliveries-notices = Avis par courriel
+deliveries-notices-counts = En attente : { $pending } · envoyés : { $sent } · en échec : { $failed }
+deliveries-notices-no-smtp = Aucun serveur de courrier n'est configuré (`[smtp]`) : les avis attendent dans la file.
+deliveries-notices-unsent = Avis non envoyés, et pourquoi
+deliveries-notices-queued = Mis en file
+deliveries-notices-state = État
+deliveries-notices-attempts = Tentatives
+deliveries-notices-error = Dernière erreur
+deliveries-notices-state-pending = En attente
+deliveries-notices-state-failed = En échec
+deliveries-notices-state-cancelled = Annulé (l'alerte n'existe plus)
+deliveries-email-paused = Le courriel est suspendu pour ce nœud : les avis attendent sa reprise.
+deliveries-email-pause = Suspendre le courriel pour ce nœud
+deliveries-email-resume = Reprendre le courriel

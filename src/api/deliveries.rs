@@ -297,5 +297,30 @@ async fn metrics(State(state): State<AppState>, staff: Staff) -> Result<impl Int
         head(&mut out, name, kind, help);
         out.push_str(&format!("{name} {value}\n"));
     }
+    let notices = crate::services::notifications::queue_overview(&state, &staff).await?;
+    head(
+        &mut out,
+        "tadamun_notices",
+        "gauge",
+        "Email notices to staff, by state (pending: queued or retrying; failed: never to be sent).",
+    );
+    for (notice_state, count) in [
+        ("pending", notices.pending),
+        ("sent", notices.sent),
+        ("failed", notices.failed),
+        ("cancelled", notices.cancelled),
+    ] {
+        out.push_str(&format!("tadamun_notices{{state=\"{notice_state}\"}} {count}\n"));
+    }
+    head(
+        &mut out,
+        "tadamun_notices_email_paused",
+        "gauge",
+        "1 while an operator has paused email for the node.",
+    );
+    out.push_str(&format!(
+        "tadamun_notices_email_paused {}\n",
+        i64::from(notices.email_paused)
+    ));
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }

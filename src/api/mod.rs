@@ -13,6 +13,7 @@ mod analysis;
 mod deliveries;
 mod federation;
 mod groups;
+mod notifications;
 
 use std::sync::LazyLock;
 
@@ -94,6 +95,7 @@ fn routes() -> ApiRoutes {
     let r = actions::routes(r);
     let r = groups::routes(r);
     let r = analysis::routes(r);
+    let r = notifications::routes(r);
     let mut r = alerts::routes(r);
     describe_nul_refusal(r.0.get_openapi_mut());
     r

@@ -32,6 +32,17 @@ struct BenchNode {
 }
 
 async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool) -> anyhow::Result<BenchNode> {
+    node_with_smtp(dir, name, keys, deliver, None).await
+}
+
+/// A node that sends email notices through `smtp`.
+async fn node_with_smtp(
+    dir: &std::path::Path,
+    name: &str,
+    keys: &KeySource,
+    deliver: bool,
+    smtp: Option<crate::config::SmtpConfig>,
+) -> anyhow::Result<BenchNode> {
     let url = format!("sqlite://{}/{name}.db", dir.display());
     // Many nodes share this machine: few connections (threads) each.
     let db = Db::connect(&url, if deliver { 8 } else { 3 }).await?;
@@ -50,6 +61,7 @@ async fn node(dir: &std::path::Path, name: &str, keys: &KeySource, deliver: bool
         small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
+        smtp,
     };
     let mut state = AppState::new(db, config);
     state.keys = keys.clone();
@@ -492,7 +504,7 @@ pub struct Options {
     pub peers: Vec<usize>,
     /// Alerts in the fan-out's burst and latency runs, instead of 10 (5 when quick).
     pub alerts: Option<usize>,
-    /// `fan-out`, `inbox`, `pages` or `analysis`: run only that part.
+    /// `fan-out`, `inbox`, `pages`, `analysis` or `notifications`: run only that part.
     pub only: Option<String>,
     /// The analysis part on this empty PostgreSQL database, not SQLite.
     pub postgres: Option<String>,
@@ -516,6 +528,22 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
         if quick { " --quick" } else { "" }
     );
     let part = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
+    if part("notifications") {
+        let alerts = if quick { 5 } else { 20 };
+        let n = notifications(dir, alerts).await?;
+        println!(
+            "notifications (a remote alert matching a coordinator's default subscription, from its arrival on the node to the message in an SMTP server's mailbox on loopback; {alerts} alerts one at a time):"
+        );
+        println!(
+            "  p50 {:.0} ms, p99 {:.0} ms = {:.3} of the 5 s target",
+            n.p50_ms,
+            n.p99_ms,
+            n.p99_ms / 5000.0
+        );
+        if options.only.is_some() {
+            return Ok(());
+        }
+    }
     if part("pages") {
         let (alerts, requests) = if quick { (10_000, 50) } else { (10_000, 200) };
         let figures = super::bench_pages::pages(dir, alerts, requests).await?;
@@ -640,4 +668,126 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
         "targets (2 cores): alert on all 100 peers within 1 s (p99); fan-out >= 0.80 of signing; inbox >= 0.60 of the lower ceiling"
     );
     Ok(())
+}
+
+/// A minimal SMTP server on loopback for the notifications benchmark: it
+/// takes every message and notes when (wall-clock milliseconds) each one's
+/// DATA ended, which is when the sender's message is in its mailbox.
+async fn smtp_sink() -> anyhow::Result<(u16, Arc<std::sync::Mutex<Vec<i64>>>)> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let arrived: Arc<std::sync::Mutex<Vec<i64>>> = Arc::default();
+    let noted = arrived.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let noted = noted.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 bench ESMTP\r\n").await;
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let answer: &[u8] = if in_data {
+                        if line != "." {
+                            continue;
+                        }
+                        in_data = false;
+                        noted
+                            .lock()
+                            .expect("sink lock")
+                            .push(chrono::Utc::now().timestamp_millis());
+                        b"250 OK\r\n"
+                    } else {
+                        match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                            Some("EHLO") | Some("HELO") => b"250 bench\r\n",
+                            Some("DATA") => {
+                                in_data = true;
+                                b"354 go on\r\n"
+                            }
+                            Some("QUIT") => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 OK\r\n",
+                        }
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    Ok((port, arrived))
+}
+
+struct Notifications {
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// From a remote alert's arrival on a node to the email about it in the
+/// mailbox of the coordinator it matches (their role's default: immediate
+/// alerts), one alert at a time.
+async fn notifications(dir: &std::path::Path, alerts: usize) -> anyhow::Result<Notifications> {
+    let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
+    let mut pool = Vec::new();
+    for _ in 0..2 {
+        pool.push(tokio::task::spawn_blocking(generate_actor_keypair).await??);
+    }
+    let keys = KeySource::pool(pool);
+    let (port, arrived) = smtp_sink().await?;
+    let smtp = crate::config::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls: crate::config::SmtpTls::None,
+        credentials: None,
+        from: "Tadamun <bench@localhost>".into(),
+        paused: false,
+    };
+    let origin = node(dir, "notice-origin", &keys, true).await?;
+    let subscriber = node_with_smtp(dir, "notice-subscriber", &keys, true, Some(smtp)).await?;
+    crate::services::notifications::save_settings(
+        &subscriber.state,
+        &subscriber.staff,
+        crate::services::notifications::NotificationSettingsChange {
+            email: Some("coordinator@subscriber.test".into()),
+            subscription: None,
+        },
+    )
+    .await
+    .map_err(e)?;
+    connect(&origin, &subscriber).await?;
+    let data = crate::federation::data(&subscriber.state).await.map_err(e)?;
+    crate::federation::outbox::deliver_due(&subscriber.state, &data)
+        .await
+        .map_err(e)?;
+    let count = || arrived.lock().expect("sink lock").len();
+    let wait_for = |n: usize| async move {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while count() < n {
+            anyhow::ensure!(Instant::now() < deadline, "no email arrived within 120 s");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(())
+    };
+    publish(&origin, "Warm-up alert").await?;
+    wait_for(1).await?;
+    let mut latencies = Vec::new();
+    for n in 0..alerts {
+        let (id, _) = publish(&origin, &format!("Notified alert {n}")).await?;
+        wait_for(n + 2).await?;
+        let received =
+            crate::db::remote_alerts::received_at_of_id_like(&subscriber.state.db, &format!("%/alerts/{id}")).await?;
+        let in_mailbox = arrived.lock().expect("sink lock")[n + 1];
+        latencies.push((in_mailbox - received).max(0) as f64);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let _ = origin.stop.send(());
+    let _ = subscriber.stop.send(());
+    Ok(Notifications {
+        p50_ms: super::bench_pages::percentile(&latencies, 50.0),
+        p99_ms: super::bench_pages::percentile(&latencies, 99.0),
+    })
 }

@@ -80,6 +80,7 @@ pub async fn run(
         small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
+        smtp: None,
     };
     let mut state = AppState::new(db, config);
     state.background_delivery = false;

@@ -269,6 +269,7 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
         small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
         limits: Default::default(),
         access: Default::default(),
+        smtp: None,
     };
     let mut state = AppState::new(db, config);
     state.background_delivery = false;

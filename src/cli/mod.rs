@@ -64,9 +64,10 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         alerts: Option<u64>,
         /// Run only one part: `fan-out`, `inbox` (the ceilings run with
-        /// either), `pages` (the staff pages with 10,000 alerts) or
-        /// `analysis` (the shared analysis with 100,000 alerts).
-        #[arg(long, value_parser = ["fan-out", "inbox", "pages", "analysis"])]
+        /// either), `pages` (the staff pages with 10,000 alerts),
+        /// `analysis` (the shared analysis with 100,000 alerts) or
+        /// `notifications` (a remote alert's arrival to the email in a mailbox).
+        #[arg(long, value_parser = ["fan-out", "inbox", "pages", "analysis", "notifications"])]
         only: Option<String>,
         /// The analysis part on this empty PostgreSQL database instead of
         /// SQLite (e.g. `postgres://tadamun@localhost/bench`).

@@ -18,6 +18,7 @@ pub mod groups;
 pub mod invitations;
 pub mod keys;
 pub mod monitoring;
+pub mod notices;
 pub mod outbox;
 pub mod peers;
 pub mod published_aggregates;
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod sign_in_failures;
 pub mod signing_keys;
 pub mod visibility;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

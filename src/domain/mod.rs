@@ -6,6 +6,7 @@ pub mod alert;
 pub mod analysis;
 pub mod html;
 pub mod list_keys;
+pub mod notify;
 pub mod vocab;
 
 use std::collections::BTreeMap;

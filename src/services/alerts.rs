@@ -386,7 +386,23 @@ pub async fn create(state: &AppState, staff: &Staff, input: AlertInput) -> Resul
     }
     tx.commit().await?;
     state.deliveries.notify_one();
+    state.notices.notify_one();
     view_of(&stored.row, draft, true)
+}
+
+/// What subscriptions look at in one of our alerts (its shareable fields only).
+fn notice_facts(state: &AppState, org_slug: &str, draft: &AlertDraft) -> crate::domain::notify::AlertFacts {
+    crate::domain::notify::AlertFacts {
+        urgency: draft.urgency,
+        audience: draft.audience,
+        country: draft.country.to_ascii_uppercase(),
+        violation_types: draft.content.violation_types.clone(),
+        rights: draft.content.rights_concerned.clone(),
+        sectors: draft.content.business_link.iter().map(|b| b.sector).collect(),
+        groups: draft.content.groups.clone(),
+        author: crate::federation::urls::org_actor(&state.config, org_slug).to_string(),
+        languages: draft.content.title.keys().cloned().collect(),
+    }
 }
 
 pub async fn edit(state: &AppState, staff: &Staff, id: &str, input: AlertInput) -> Result<AlertView> {
@@ -846,6 +862,19 @@ pub async fn transition(state: &AppState, staff: &Staff, id: &str, change: Trans
         &history,
         &draft,
         outgoing.as_ref(),
+        now,
+    )
+    .await?;
+    // Who hears of it, in the same commit.
+    crate::services::notifications::queue_transition(
+        &mut tx,
+        &stored.row.id,
+        stored.row.version,
+        &stored.row.org_id,
+        to,
+        &notice_facts(state, &stored.row.org_slug, &draft),
+        &stored.named_orgs,
+        &staff.user_id,
         now,
     )
     .await?;

@@ -22,6 +22,9 @@
 //! - [`remote_alerts`]: alerts received from other nodes, and who here sees them.
 //! - [`remote_actions`]: actions received from other nodes, and relaying them.
 //! - [`monitoring`]: what an operator watches (queues, alerts by status, sign-ins).
+//! - [`notifications`]: who is told of what (subscriptions, role defaults),
+//!   queued with what causes it; [`notice_email`] renders and sends email,
+//!   [`webhooks`] organisations' signed webhooks.
 //! - [`analysis`]: counts of the alerts one may see by what drives attacks, with small numbers protected.
 //! - [`network_analysis`]: counts organisations publish to the network, and the picture they add up to.
 
@@ -38,9 +41,12 @@ pub mod group_relay;
 pub mod groups;
 pub mod monitoring;
 pub mod network_analysis;
+pub mod notice_email;
+pub mod notifications;
 pub mod own_account;
 pub mod peers;
 pub mod public_profile;
 pub mod remote_actions;
 pub mod remote_alerts;
 pub mod staff;
+pub mod webhooks;

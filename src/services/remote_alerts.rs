@@ -176,6 +176,7 @@ pub async fn on_alert(
         .map(|g| g.id.clone())
         .collect();
     let relayed = (!relaying.is_empty()).then(|| activity.raw.clone());
+    let facts = notice_facts(&alert);
     // Shared by each run of the write (a batch that fails may run it again).
     let write = Arc::new(AlertWrite {
         state: state.clone(),
@@ -187,6 +188,7 @@ pub async fn on_alert(
         relaying,
         relayed,
         listed_under,
+        facts,
         now,
     });
     // Marked as processed with its effect, in one commit.
@@ -210,7 +212,24 @@ pub async fn on_alert(
     if written {
         state.deliveries.notify_one();
     }
+    state.notices.notify_one();
     Ok(())
+}
+
+/// What subscriptions look at in a received alert.
+fn notice_facts(alert: &AlertObject) -> crate::domain::notify::AlertFacts {
+    crate::domain::notify::AlertFacts {
+        urgency: alert.urgency,
+        audience: alert.sharing,
+        country: alert.location.country.to_ascii_uppercase(),
+        violation_types: alert.violation_types.clone(),
+        rights: alert.rights_concerned.clone(),
+        sectors: alert.business_link.iter().map(|b| b.sector).collect(),
+        // Whatever it is addressed to: group actors among them match a group filter.
+        groups: alert.to.iter().chain(alert.cc.iter()).map(|u| u.to_string()).collect(),
+        author: alert.attributed_to.to_string(),
+        languages: alert.name_map.keys().cloned().collect(),
+    }
 }
 
 /// What storing one received alert writes, in the transaction of its batch.
@@ -224,6 +243,7 @@ struct AlertWrite {
     relaying: Vec<crate::db::groups::GroupRow>,
     relayed: Option<Value>,
     listed_under: Vec<String>,
+    facts: crate::domain::notify::AlertFacts,
     now: DateTime<Utc>,
 }
 
@@ -242,6 +262,13 @@ impl AlertWrite {
             return Err(Error::Forbidden("only the alert's author may change it".into()));
         }
         let written = upserted == Upserted::Stored;
+        // Notices in the same commit: a new alert, or the same version of a
+        // restricted one sent for another organisation named here (whose
+        // staff have not heard of it). Each person hears of an alert once.
+        if written || (upserted == Upserted::Unchanged && row.sharing == Audience::Restricted) {
+            crate::services::notifications::queue_network_alert(conn, &row.id, &self.facts, &self.recipients, self.now)
+                .await?;
+        }
         if written && let Some(relayed) = &self.relayed {
             for group in &self.relaying {
                 crate::services::group_relay::relay(

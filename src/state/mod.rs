@@ -32,6 +32,8 @@ pub struct AppState {
     pub http: ClientWithMiddleware,
     /// Wakes the delivery worker when the outbox has new rows.
     pub deliveries: Arc<Notify>,
+    /// Wakes the notice worker when notices were queued.
+    pub notices: Arc<Notify>,
     /// This process's name in delivery leases.
     pub worker_id: String,
     /// How long a delivery lease on a peer lasts unless renewed; a crashed
@@ -64,6 +66,7 @@ impl AppState {
             keys: KeySource::Generate,
             http,
             deliveries: Arc::new(Notify::new()),
+            notices: Arc::new(Notify::new()),
             worker_id: uuid::Uuid::now_v7().to_string(),
             delivery_lease,
             background_delivery: true,

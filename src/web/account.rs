@@ -23,6 +23,7 @@ use crate::domain::FieldErrors;
 use crate::error::Error;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, MIN_PASSWORD_LEN};
+use crate::services::notifications::{self, NotificationSettings, NotificationSettingsChange};
 use crate::services::own_account::{self, PasswordChange, PendingSecondFactor, SecondFactorStatus, SessionView};
 use crate::state::AppState;
 
@@ -34,6 +35,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/account/two-factor/confirm", post(confirm_two_factor))
         .route("/account/recovery-codes", post(renew_recovery_codes))
         .route("/account/language", post(set_language))
+        .route("/account/notifications", post(save_notifications))
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
         .route(
@@ -68,6 +70,9 @@ fn field_message(viewer: &Viewer, field: &str, max_token_days: u32) -> String {
         "name" => viewer.t("account-error-token-name"),
         "expires_in_days" => viewer.t_with("account-error-token-days", &[("max", &viewer.number(max_token_days))]),
         "language" => viewer.t("account-error-language"),
+        "email" => viewer.t("account-error-email"),
+        "countries" => viewer.t("account-error-countries"),
+        "languages" => viewer.t("account-error-languages"),
         _ => viewer.t("error-title"),
     }
 }
@@ -122,6 +127,10 @@ enum Refused {
     Enrol(FieldErrors),
     RecoveryCodes(FieldErrors),
     Language(FieldErrors),
+    Notifications {
+        form: NotificationsForm,
+        errors: FieldErrors,
+    },
     Token {
         name: String,
         days: String,
@@ -140,6 +149,7 @@ impl Refused {
 
 /// What `/account` shows besides the forms.
 struct AccountData {
+    notifications: NotificationSettings,
     second_factor: SecondFactorStatus,
     sessions: Vec<SessionView>,
     tokens: Vec<TokenRow>,
@@ -156,6 +166,7 @@ async fn load(state: &AppState, who: &SignedIn, jar: &CookieJar) -> crate::error
         .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > now))
         .collect();
     Ok(AccountData {
+        notifications: notifications::settings(state, staff).await?,
         second_factor: own_account::second_factor_status(&state.db, staff).await?,
         sessions: own_account::sessions(state, staff, session_secret(jar).as_deref()).await?,
         tokens,
@@ -187,6 +198,7 @@ async fn account_page(
             &[("count", &viewer.number(done.ended.unwrap_or(0)))],
         )),
         Some("language") => Some(viewer.t("account-language-saved")),
+        Some("notifications") => Some(viewer.t("account-notices-saved")),
         Some("revoked") => Some(viewer.t("account-token-revoked")),
         _ => None,
     };
@@ -357,6 +369,11 @@ async fn render_account(
                 }
             }
         }
+
+        (notices_section(viewer, who, &data.notifications, match &refused {
+            Some(Refused::Notifications { form, errors }) => Some((form, errors)),
+            _ => None,
+        }))
 
         section aria-labelledby="tokens-heading" {
             h2 id="tokens-heading" { (viewer.t("account-tokens-heading")) }
@@ -892,5 +909,230 @@ async fn sign_out_everywhere(
         )
             .into_response(),
         Err(e) => error_page(&viewer, e, Some(&who)),
+    }
+}
+
+/// What the notices form sent: the address, the urgency, the lists as typed
+/// (comma-separated codes) and the boxes ticked.
+#[derive(Debug, Clone, Default)]
+struct NotificationsForm {
+    form_token: String,
+    email: String,
+    min_urgency: String,
+    countries: String,
+    languages: String,
+    violation_types: Vec<String>,
+    rights: Vec<String>,
+    sectors: Vec<String>,
+    own_organisation: bool,
+}
+
+impl NotificationsForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> NotificationsForm {
+        let mut form = NotificationsForm::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "form_token" => form.form_token = value,
+                "email" => form.email = value,
+                "min_urgency" => form.min_urgency = value,
+                "countries" => form.countries = value,
+                "languages" => form.languages = value,
+                "violation_types" => form.violation_types.push(value),
+                "rights" => form.rights.push(value),
+                "sectors" => form.sectors.push(value),
+                "own_organisation" => form.own_organisation = true,
+                _ => {}
+            }
+        }
+        form
+    }
+
+    fn of(settings: &NotificationSettings) -> NotificationsForm {
+        let s = &settings.subscription;
+        NotificationsForm {
+            form_token: String::new(),
+            email: settings.email.clone().unwrap_or_default(),
+            min_urgency: s.min_urgency.map(|u| u.as_str().to_string()).unwrap_or_default(),
+            countries: s.countries.join(", "),
+            languages: s.languages.join(", "),
+            violation_types: s.violation_types.iter().map(|v| v.as_str().to_string()).collect(),
+            rights: s.rights.iter().map(|v| v.as_str().to_string()).collect(),
+            sectors: s.sectors.iter().map(|v| v.as_str().to_string()).collect(),
+            own_organisation: s.own_organisation,
+        }
+    }
+
+    /// The settings this form asks for, keeping what the page does not
+    /// show (groups, organisations: set through the API); or the fields
+    /// that do not read.
+    fn settings(&self, before: &NotificationSettings) -> Result<NotificationSettingsChange, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let list = |text: &str| -> Vec<String> {
+            text.split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        fn parsed<T: std::str::FromStr>(values: &[String], field: &str, errors: &mut FieldErrors) -> Vec<T> {
+            let mut out = Vec::new();
+            for value in values {
+                match value.parse() {
+                    Ok(v) => out.push(v),
+                    Err(_) => errors.add(field, format!("`{value}` is not one of the choices")),
+                }
+            }
+            out
+        }
+        let min_urgency = match self.min_urgency.as_str() {
+            "" => None,
+            other => match other.parse() {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    errors.add("min_urgency", "not one of the choices");
+                    None
+                }
+            },
+        };
+        let subscription = crate::domain::notify::Subscription {
+            min_urgency,
+            countries: list(&self.countries),
+            languages: list(&self.languages),
+            violation_types: parsed(&self.violation_types, "violation_types", &mut errors),
+            rights: parsed(&self.rights, "rights", &mut errors),
+            sectors: parsed(&self.sectors, "sectors", &mut errors),
+            groups: before.subscription.groups.clone(),
+            organisations: before.subscription.organisations.clone(),
+            own_organisation: self.own_organisation,
+            digest: before.subscription.digest,
+        };
+        if errors.0.is_empty() {
+            Ok(NotificationSettingsChange {
+                email: Some(self.email.clone()),
+                subscription: Some(subscription),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The notices section of the account page: where email goes and which
+/// alerts are told of.
+fn notices_section(
+    viewer: &Viewer,
+    who: &SignedIn,
+    settings: &NotificationSettings,
+    refused: Option<(&NotificationsForm, &FieldErrors)>,
+) -> Markup {
+    use crate::domain::vocab::{BusinessSector, Right, Urgency, ViolationType};
+    use strum::VariantNames;
+    let shown = refused
+        .map(|(f, _)| f.clone())
+        .unwrap_or_else(|| NotificationsForm::of(settings));
+    let errors = refused.map(|(_, e)| e);
+    // The services name list entries (`subscription.countries[0]`): shown on the list.
+    let has_error = |field: &str| {
+        errors.is_some_and(|e| {
+            e.0.keys()
+                .any(|k| k == field || k.starts_with(&format!("subscription.{field}")))
+        })
+    };
+    let boxes = |name: &'static str, prefix: &'static str, values: &'static [&'static str], ticked: &[String]| {
+        html! {
+            fieldset id=(format!("notices-{name}")) {
+                legend { (viewer.t(&format!("account-notices-{name}"))) }
+                @for value in values {
+                    label.choice {
+                        input type="checkbox" name=(name) value=(value) checked[ticked.iter().any(|t| t == value)];
+                        " " (viewer.label(prefix, value))
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        section aria-labelledby="notices-heading" {
+            h2 id="notices-heading" { (viewer.t("account-notices-heading")) }
+            p { (viewer.t("account-notices-explain")) }
+            form method="post" action="/account/notifications" id="notices-form" {
+                input type="hidden" name="form_token" value=(who.form_token);
+                div.field {
+                    label for="field-email" { (viewer.t("account-notices-email")) }
+                    @if has_error("email") { small.error id="field-email-error" role="alert" { (viewer.t("account-error-email")) } }
+                    input id="field-email" name="email" type="email" value=(shown.email) autocomplete="email" dir="ltr"
+                        aria-invalid=[has_error("email").then_some("true")];
+                }
+                div.field {
+                    label for="field-min_urgency" { (viewer.t("account-notices-urgency")) }
+                    select id="field-min_urgency" name="min_urgency" {
+                        option value="" selected[shown.min_urgency.is_empty()] { (viewer.t("account-notices-urgency-none")) }
+                        @for value in Urgency::VARIANTS {
+                            option value=(value) selected[shown.min_urgency == *value] { (viewer.label("urgency", value)) }
+                        }
+                    }
+                }
+                div.field {
+                    label for="field-countries" { (viewer.t("account-notices-countries")) }
+                    @if has_error("countries") { small.error id="field-countries-error" role="alert" { (viewer.t("account-error-countries")) } }
+                    input id="field-countries" name="countries" type="text" value=(shown.countries) dir="ltr"
+                        aria-invalid=[has_error("countries").then_some("true")];
+                }
+                div.field {
+                    label for="field-languages" { (viewer.t("account-notices-languages")) }
+                    @if has_error("languages") { small.error id="field-languages-error" role="alert" { (viewer.t("account-error-languages")) } }
+                    input id="field-languages" name="languages" type="text" value=(shown.languages) dir="ltr"
+                        aria-invalid=[has_error("languages").then_some("true")];
+                }
+                (boxes("violation_types", "violation-type", ViolationType::VARIANTS, &shown.violation_types))
+                (boxes("rights", "right", Right::VARIANTS, &shown.rights))
+                (boxes("sectors", "business-sector", BusinessSector::VARIANTS, &shown.sectors))
+                label.choice {
+                    input type="checkbox" name="own_organisation" value="yes" checked[shown.own_organisation];
+                    " " (viewer.t("account-notices-own"))
+                }
+                p { button type="submit" { (viewer.t("account-notices-submit")) } }
+            }
+        }
+    }
+}
+
+async fn save_notifications(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = NotificationsForm::from_pairs(pairs);
+    let who = match signed_in_form(&state, &mut viewer, &jar, "/account", &form.form_token).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let before = match notifications::settings(&state, &who.staff).await {
+        Ok(b) => b,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
+    };
+    let saved = match form.settings(&before) {
+        Ok(settings) => notifications::save_settings(&state, &who.staff, settings).await,
+        Err(errors) => Err(Error::Validation(errors)),
+    };
+    match saved {
+        Ok(_) => Redirect::to("/account?done=notifications").into_response(),
+        Err(err) => match field_errors_or(err) {
+            Ok(errors) => {
+                let refused = Refused::Notifications { form, errors };
+                render_account(
+                    &state,
+                    &viewer,
+                    &who,
+                    &jar,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(refused),
+                )
+                .await
+            }
+            Err(other) => error_page(&viewer, other, Some(&who)),
+        },
     }
 }

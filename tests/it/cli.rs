@@ -519,6 +519,8 @@ async fn bench_reports_every_figure(env: TestEnv) {
         "alert page, from the network",
         "of 50 ms",
         "of 60 KB",
+        "to the message in an SMTP server's mailbox",
+        "of the 5 s target",
     ] {
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
     }

@@ -34,6 +34,7 @@ mod hardening;
 mod inbox_security;
 mod interop;
 mod monitoring;
+mod notifications;
 mod openapi;
 mod organisation_pages;
 mod pages;
@@ -44,6 +45,7 @@ mod rings;
 mod signed_alerts;
 mod staff_journey;
 mod validation;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -76,6 +78,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(federation::cases());
     cases.extend(groups::cases());
     cases.extend(monitoring::cases());
+    cases.extend(notifications::cases());
     cases.extend(hardening::cases());
     cases.extend(inbox_security::cases());
     cases.extend(interop::cases());
@@ -86,6 +89,7 @@ fn all_cases() -> Vec<TestCase> {
     cases.extend(rings::cases());
     cases.extend(proofs::cases());
     cases.extend(signed_alerts::cases());
+    cases.extend(webhooks::cases());
     cases
 }
 

@@ -174,18 +174,24 @@ impl TestNode {
 
     /// A node on a given port (to come back where it was).
     pub async fn spawn_on_port(database_url: &str, port: u16) -> TestNode {
-        Self::spawn_full(database_url, None, None, port, Limits::default()).await
+        Self::spawn_full(database_url, None, None, port, Limits::default(), None).await
     }
 
     /// A node with its own timeouts and connection limit (short ones, so that
     /// a test of them does not wait long).
     pub async fn spawn_with_limits(env: &TestEnv, limits: Limits) -> TestNode {
         let url = env.new_database_url().await;
-        Self::spawn_full(&url, None, None, 0, limits).await
+        Self::spawn_full(&url, None, None, 0, limits, None).await
+    }
+
+    /// A node that sends email notices through `smtp`.
+    pub async fn spawn_with_smtp(env: &TestEnv, smtp: tadamun::config::SmtpConfig) -> TestNode {
+        let url = env.new_database_url().await;
+        Self::spawn_full(&url, None, None, 0, Limits::default(), Some(smtp)).await
     }
 
     async fn spawn_with(database_url: &str, production_domain: Option<&str>, key_secret: Option<&str>) -> TestNode {
-        Self::spawn_full(database_url, production_domain, key_secret, 0, Limits::default()).await
+        Self::spawn_full(database_url, production_domain, key_secret, 0, Limits::default(), None).await
     }
 
     async fn spawn_full(
@@ -194,6 +200,7 @@ impl TestNode {
         key_secret: Option<&str>,
         port: u16,
         limits: Limits,
+        smtp: Option<tadamun::config::SmtpConfig>,
     ) -> TestNode {
         let db = Db::connect(database_url, 5).await.expect("connect");
         db.migrate().await.expect("migrate");
@@ -217,6 +224,7 @@ impl TestNode {
             small_count_threshold: tadamun::config::DEFAULT_SMALL_COUNT_THRESHOLD,
             limits,
             access: Default::default(),
+            smtp,
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let mut state = AppState::new(db, config);

@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/deliveries", get(deliveries_page))
         .route("/admin/deliveries/{host}", get(peer_deliveries_page))
         .route("/admin/deliveries/retry", post(retry))
+        .route("/admin/deliveries/email-pause", post(pause_email))
 }
 
 fn host_path(host: &str) -> String {
@@ -79,6 +80,10 @@ async fn deliveries_page(
     };
     let queues = match monitoring::queues(&state).await {
         Ok(q) => q,
+        Err(e) => return error_page(&viewer, e, Some(&who)),
+    };
+    let notices = match crate::services::notifications::queue_overview(&state, &who.staff).await {
+        Ok(n) => n,
         Err(e) => return error_page(&viewer, e, Some(&who)),
     };
     let title = viewer.t("deliveries-title");
@@ -150,10 +155,100 @@ async fn deliveries_page(
                     p { (viewer.t("deliveries-retry-all-help")) }
                     (retry_form(&who, None, None, &viewer.t("deliveries-retry-all")))
                 }
+                (notices_section(&viewer, &who, &notices))
                 p { a href="/admin" { (viewer.t("deliveries-back-admin")) } }
             },
         ),
     )
+}
+
+/// Email notices to staff: how many wait, were sent, failed; those not
+/// sent and why; and the switch that pauses email for the node.
+fn notices_section(viewer: &Viewer, who: &SignedIn, queue: &crate::services::notifications::NoticeQueue) -> Markup {
+    html! {
+        section #notices aria-labelledby="notices-heading" {
+            h2 #notices-heading { (viewer.t("deliveries-notices")) }
+            p #notice-counts {
+                (viewer.t_with("deliveries-notices-counts", &[
+                    ("pending", &viewer.number(queue.pending)),
+                    ("sent", &viewer.number(queue.sent)),
+                    ("failed", &viewer.number(queue.failed)),
+                ]))
+            }
+            @if !queue.email_configured {
+                p.meta #no-smtp { (viewer.t("deliveries-notices-no-smtp")) }
+            }
+            @if !queue.unsent.is_empty() {
+                div.scroll tabindex="0" role="region" aria-labelledby="unsent-caption" {
+                    table #unsent-notices {
+                        caption #unsent-caption { (viewer.t("deliveries-notices-unsent")) }
+                        thead { tr {
+                            th scope="col" { (viewer.t("deliveries-notices-queued")) }
+                            th scope="col" { (viewer.t("deliveries-notices-state")) }
+                            th scope="col" { (viewer.t("deliveries-notices-attempts")) }
+                            th scope="col" { (viewer.t("deliveries-notices-error")) }
+                        } }
+                        tbody {
+                            @for n in &queue.unsent {
+                                tr data-notice=(n.id) data-state=(n.state) {
+                                    td { (viewer.date_time(n.created_at)) }
+                                    td { (viewer.t(&format!("deliveries-notices-state-{}", n.state))) }
+                                    td { (viewer.number(n.attempts)) }
+                                    td { @if let Some(error) = &n.last_error { (foreign(error)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form #email-pause method="post" action="/admin/deliveries/email-pause" {
+                (token_field(who))
+                @if queue.email_paused {
+                    p.error #email-paused { (viewer.t("deliveries-email-paused")) }
+                    input type="hidden" name="paused" value="false";
+                    button type="submit" { (viewer.t("deliveries-email-resume")) }
+                } @else {
+                    input type="hidden" name="paused" value="true";
+                    button type="submit" { (viewer.t("deliveries-email-pause")) }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PauseForm {
+    #[serde(default)]
+    form_token: String,
+    #[serde(default)]
+    paused: String,
+}
+
+async fn pause_email(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    jar: CookieJar,
+    Form(form): Form<PauseForm>,
+) -> Response {
+    let who = match operator_form(&state, &mut viewer, &jar, "/admin/deliveries", &form.form_token).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let paused = match form.paused.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => {
+            return error_page(
+                &viewer,
+                crate::error::Error::BadRequest("`paused` must be true or false".into()),
+                Some(&who),
+            );
+        }
+    };
+    match crate::services::notifications::set_email_paused(&state, &who.staff, paused).await {
+        Ok(()) => Redirect::to("/admin/deliveries#notices").into_response(),
+        Err(e) => error_page(&viewer, e, Some(&who)),
+    }
 }
 
 /// The state of a delivery in words: waiting, retrying (with how many
