@@ -8,14 +8,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::analysis_data::{self, Org};
-use super::bench_pages::percentile;
-use crate::config::{Config, LogFormat};
-use crate::db::Db;
-use crate::domain::vocab::Role;
+use super::analysis_data;
+use super::bench_pages::{BenchNode, PASSWORD, bench_node, percentile};
 use crate::server;
-use crate::services::accounts::{self, NewOrg, NewUser};
-use crate::state::AppState;
+use crate::services::accounts;
 
 /// What is measured: a name and a path (API paths take the member's token,
 /// pages their session).
@@ -64,73 +60,25 @@ pub async fn run(
         Some(url) => url.to_string(),
         None => format!("sqlite://{}/analysis.db", dir.display()),
     };
-    let db = Db::connect(&url, 4).await?;
-    db.migrate().await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let config = Config {
-        listen: addr,
-        domain: format!("localhost:{}", addr.port()),
-        database_url: url,
-        data_dir: dir.to_path_buf(),
-        dev_mode: true,
-        log_format: LogFormat::Text,
-        key_secret: None,
-        delivery_lease_seconds: 60,
-        small_count_threshold: crate::config::DEFAULT_SMALL_COUNT_THRESHOLD,
-        limits: Default::default(),
-        access: Default::default(),
-        smtp: None,
-    };
-    let mut state = AppState::new(db, config);
-    state.background_delivery = false;
+    let BenchNode {
+        state,
+        listener,
+        orgs,
+        user_id,
+    } = bench_node(dir, url).await?;
     let now = state.clock.now();
     let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
-    let mut orgs = Vec::new();
-    for slug in ["reader", "second", "third"] {
-        let org = accounts::create_org(
-            &state.db,
-            NewOrg {
-                slug: slug.into(),
-                name: format!("Organisation {slug}"),
-                alert_prefix: None,
-            },
-            now,
-            None,
-        )
-        .await
-        .map_err(e)?;
-        orgs.push(Org {
-            id: org.id,
-            slug: slug.into(),
-        });
-    }
-    let password = "a benchmark password";
-    let made = accounts::create_user(
-        &state,
-        NewUser {
-            username: "reader-member".into(),
-            display_name: None,
-            org_slug: "reader".into(),
-            role: Role::Member,
-            password: password.into(),
-        },
-        now,
-        None,
-    )
-    .await
-    .map_err(e)?;
     let started = Instant::now();
-    analysis_data::seed(&state, &orgs, &made.user.id, alerts / 2, alerts - alerts / 2).await?;
+    analysis_data::seed(&state, &orgs, &user_id, alerts / 2, alerts - alerts / 2).await?;
     let seeding = started.elapsed().as_secs_f64();
-    let (token, _) = accounts::issue_token(&state, &made.user.id, "bench", None, now)
+    let (token, _) = accounts::issue_token(&state, &user_id, "bench", None, now)
         .await
         .map_err(e)?;
     let secret = accounts::start_session(
         &state,
         accounts::Credentials {
             username: "reader-member",
-            password,
+            password: PASSWORD,
             code: None,
             client: std::net::IpAddr::from([127, 0, 0, 1]),
         },
@@ -145,7 +93,7 @@ pub async fn run(
         })
         .await;
     });
-    let base = format!("http://localhost:{}", addr.port());
+    let base = format!("http://{}", state.config.domain);
     let client = reqwest::Client::builder().build()?;
     let mut figures = Vec::new();
     for (name, path) in REQUESTS {

@@ -249,10 +249,20 @@ pub struct PageFigures {
     pub bytes: usize,
 }
 
-/// Starts a node in `dir` with `alerts` alerts, signs in, and requests each
-/// of [`PAGES`] `requests` times.
-pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> anyhow::Result<Vec<PageFigures>> {
-    let url = format!("sqlite://{}/pages.db", dir.display());
+/// The password of the benchmarks' member.
+pub(super) const PASSWORD: &str = "a benchmark password";
+
+/// A node for the page benchmarks, not yet serving: its database (`url`,
+/// migrated), three organisations (`reader`, `second`, `third`) and a
+/// member of `reader` who signs in with [`PASSWORD`] alone.
+pub(super) struct BenchNode {
+    pub state: AppState,
+    pub listener: tokio::net::TcpListener,
+    pub orgs: Vec<super::analysis_data::Org>,
+    pub user_id: String,
+}
+
+pub(super) async fn bench_node(dir: &std::path::Path, url: String) -> anyhow::Result<BenchNode> {
     let db = Db::connect(&url, 4).await?;
     db.migrate().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -275,7 +285,7 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
     state.background_delivery = false;
     let now = state.clock.now();
     let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
-    let mut org_ids = Vec::new();
+    let mut orgs = Vec::new();
     for slug in ["reader", "second", "third"] {
         let org = accounts::create_org(
             &state.db,
@@ -289,9 +299,11 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
         )
         .await
         .map_err(e)?;
-        org_ids.push(org.id);
+        orgs.push(super::analysis_data::Org {
+            id: org.id,
+            slug: slug.into(),
+        });
     }
-    // A member: signs in with a password alone.
     let made = accounts::create_user(
         &state,
         NewUser {
@@ -299,19 +311,39 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
             display_name: None,
             org_slug: "reader".into(),
             role: Role::Member,
-            password: "a benchmark password".into(),
+            password: PASSWORD.into(),
         },
         now,
         None,
     )
     .await
     .map_err(e)?;
-    let (own_id, network_id) = seed(&state, &org_ids, &made.user.id, alerts / 2, alerts - alerts / 2).await?;
+    Ok(BenchNode {
+        state,
+        listener,
+        orgs,
+        user_id: made.user.id,
+    })
+}
+
+/// Starts a node in `dir` with `alerts` alerts, signs in, and requests each
+/// of [`PAGES`] `requests` times.
+pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> anyhow::Result<Vec<PageFigures>> {
+    let url = format!("sqlite://{}/pages.db", dir.display());
+    let BenchNode {
+        state,
+        listener,
+        orgs,
+        user_id,
+    } = bench_node(dir, url).await?;
+    let org_ids: Vec<String> = orgs.into_iter().map(|o| o.id).collect();
+    let e = |e: crate::error::Error| anyhow::anyhow!("{e}");
+    let (own_id, network_id) = seed(&state, &org_ids, &user_id, alerts / 2, alerts - alerts / 2).await?;
     let secret = accounts::start_session(
         &state,
         Credentials {
             username: "reader-member",
-            password: "a benchmark password",
+            password: PASSWORD,
             code: None,
             client: std::net::IpAddr::from([127, 0, 0, 1]),
         },
@@ -326,7 +358,7 @@ pub async fn pages(dir: &std::path::Path, alerts: usize, requests: usize) -> any
         })
         .await;
     });
-    let base = format!("http://localhost:{}", addr.port());
+    let base = format!("http://{}", state.config.domain);
     let client = reqwest::Client::builder().build()?;
     let cookie = format!("tadamun_session={secret}");
     let mut figures = Vec::new();
