@@ -424,3 +424,61 @@ mod tests {
         );
     }
 }
+
+/// What a notice is about. The alert it names is read again when it is sent,
+/// so that a message never says more than the alert does by then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// An alert received from another node matches the subscription.
+    NetworkAlert,
+    /// Another organisation of this node published a matching alert.
+    LocalAlert,
+    /// An alert of one's organisation was submitted for review.
+    ReviewRequested,
+    /// An alert of one's organisation was returned to its drafters.
+    ReturnedToDraft,
+    /// An alert of one's organisation was published.
+    Published,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::NetworkAlert => "network_alert",
+            NoticeKind::LocalAlert => "local_alert",
+            NoticeKind::ReviewRequested => "review_requested",
+            NoticeKind::ReturnedToDraft => "returned_to_draft",
+            NoticeKind::Published => "published",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NoticeKind> {
+        [
+            NoticeKind::NetworkAlert,
+            NoticeKind::LocalAlert,
+            NoticeKind::ReviewRequested,
+            NoticeKind::ReturnedToDraft,
+            NoticeKind::Published,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+
+    /// Whether the subject is an alert received from another node (else one of ours).
+    pub fn about_network_alert(self) -> bool {
+        self == NoticeKind::NetworkAlert
+    }
+}
+
+/// A stored subscription, or the role's defaults when there is none (or it
+/// no longer reads: a subscription written by a newer version).
+pub fn subscription_of(role: Role, stored: Option<&str>) -> Subscription {
+    match stored.map(serde_json::from_str::<Subscription>) {
+        Some(Ok(subscription)) => subscription,
+        Some(Err(err)) => {
+            tracing::warn!(%err, "a stored subscription does not read; the role's defaults apply");
+            Subscription::default_for(role)
+        }
+        None => Subscription::default_for(role),
+    }
+}

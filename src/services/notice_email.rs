@@ -17,17 +17,24 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::notifications::{NoticeKind, email_paused, subscription_of};
 use crate::clock::to_millis;
 use crate::config::{SmtpConfig, SmtpTls};
 use crate::db::notices::{self, DueNotice};
 use crate::domain::LangMap;
-use crate::domain::notify::may_carry_content;
+use crate::domain::notify::{NoticeKind, may_carry_content, subscription_of};
 use crate::domain::vocab::{Audience, Urgency};
 use crate::error::{Error, Result};
 use crate::federation::wire::AlertObject;
 use crate::i18n::Lang;
 use crate::state::AppState;
+
+/// The channel of email notices (the name operators pause it by).
+pub const EMAIL: &str = "email";
+
+/// Whether email is paused for the whole node (by an operator, or in the file).
+pub async fn email_paused(state: &AppState) -> Result<bool> {
+    Ok(state.config.smtp.as_ref().is_some_and(|s| s.paused) || notices::is_paused(&state.db.pool, EMAIL).await?)
+}
 
 /// `Content-Language` (RFC 3282), which lettre has no type for: mail
 /// clients pick fonts, direction and spelling by it.
@@ -106,15 +113,16 @@ pub(crate) async fn alert_summary(
     if stored.row.status == crate::domain::vocab::AlertStatus::Withdrawn {
         return Ok(None);
     }
-    // The shareable content only: `local_only` is never read here.
-    let draft = super::alerts::content_of(&stored)?;
+    // The shareable content only: `local_only` is kept apart and never read here.
+    let content: crate::domain::alert::AlertContent =
+        serde_json::from_str(&stored.row.content).map_err(anyhow::Error::from)?;
     Ok(Some(AlertSummary {
         number: stored.row.number.clone(),
-        title: draft.content.title,
-        summary: draft.content.summary,
-        urgency: draft.urgency,
-        country: draft.country,
-        audience: draft.audience,
+        title: content.title,
+        summary: content.summary,
+        urgency: stored.row.urgency,
+        country: stored.row.country.clone(),
+        audience: stored.row.audience,
         link: format!("{base}/alerts/{}/view", stored.row.id),
     }))
 }

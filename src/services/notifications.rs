@@ -11,60 +11,13 @@ use crate::clock::to_millis;
 use crate::db::new_id;
 use crate::db::notices::{self, Recipient};
 use crate::domain::FieldErrors;
-use crate::domain::notify::{AlertFacts, Subscription};
+use crate::domain::notify::{AlertFacts, NoticeKind, Subscription, subscription_of};
 use crate::domain::vocab::{AlertStatus, Audience, Role};
 use crate::error::{Error, Result};
 use crate::services::accounts::Staff;
+use crate::services::notice_email::{EMAIL, email_paused};
 use crate::services::webhooks::{self, EventAudience};
 use crate::state::AppState;
-
-/// The channel of email notices (the name operators pause it by).
-pub const EMAIL: &str = "email";
-
-/// What a notice is about. The alert it names is read again when it is sent,
-/// so that a message never says more than the alert does by then.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeKind {
-    /// An alert received from another node matches the subscription.
-    NetworkAlert,
-    /// Another organisation of this node published a matching alert.
-    LocalAlert,
-    /// An alert of one's organisation was submitted for review.
-    ReviewRequested,
-    /// An alert of one's organisation was returned to its drafters.
-    ReturnedToDraft,
-    /// An alert of one's organisation was published.
-    Published,
-}
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::NetworkAlert => "network_alert",
-            NoticeKind::LocalAlert => "local_alert",
-            NoticeKind::ReviewRequested => "review_requested",
-            NoticeKind::ReturnedToDraft => "returned_to_draft",
-            NoticeKind::Published => "published",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<NoticeKind> {
-        [
-            NoticeKind::NetworkAlert,
-            NoticeKind::LocalAlert,
-            NoticeKind::ReviewRequested,
-            NoticeKind::ReturnedToDraft,
-            NoticeKind::Published,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-    }
-
-    /// Whether the subject is an alert received from another node (else one of ours).
-    pub fn about_network_alert(self) -> bool {
-        self == NoticeKind::NetworkAlert
-    }
-}
 
 /// A staff member's notice settings, as they read and change them.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -91,19 +44,6 @@ pub struct NotificationSettingsChange {
 
 /// The longest address accepted (RFC 5321's limit on a path).
 const MAX_EMAIL_LENGTH: usize = 254;
-
-/// A stored subscription, or the role's defaults when there is none (or it
-/// no longer reads: a subscription written by a newer version).
-pub fn subscription_of(role: Role, stored: Option<&str>) -> Subscription {
-    match stored.map(serde_json::from_str::<Subscription>) {
-        Some(Ok(subscription)) => subscription,
-        Some(Err(err)) => {
-            tracing::warn!(%err, "a stored subscription does not read; the role's defaults apply");
-            Subscription::default_for(role)
-        }
-        None => Subscription::default_for(role),
-    }
-}
 
 pub async fn settings(state: &AppState, staff: &Staff) -> Result<NotificationSettings> {
     let (email, stored) = notices::settings_of(&state.db.pool, &staff.user_id).await?;
@@ -371,11 +311,6 @@ pub async fn queue_overview(state: &AppState, staff: &Staff) -> Result<NoticeQue
             .map(NoticeView::from)
             .collect(),
     })
-}
-
-/// Whether email is paused for the whole node (by an operator, or in the file).
-pub async fn email_paused(state: &AppState) -> Result<bool> {
-    Ok(state.config.smtp.as_ref().is_some_and(|s| s.paused) || notices::is_paused(&state.db.pool, EMAIL).await?)
 }
 
 /// An operator pauses (or resumes) email for the node; recorded in the audit log.

@@ -18,12 +18,11 @@ use sha2::Sha256;
 use utoipa::ToSchema;
 
 use super::notice_email::alert_summary;
-use super::notifications::{NoticeKind, subscription_of};
 use crate::clock::{from_millis, to_millis};
 use crate::db::new_id;
 use crate::db::webhooks::{self as q, DueDelivery, WebhookRow};
 use crate::domain::FieldErrors;
-use crate::domain::notify::{AlertFacts, Subscription, may_carry_content};
+use crate::domain::notify::{AlertFacts, NoticeKind, Subscription, may_carry_content, subscription_of};
 use crate::domain::vocab::{Audience, Role};
 use crate::error::{Error, Result};
 use crate::services::accounts::Staff;
