@@ -524,8 +524,13 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
     let quick = options.quick;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!(
-        "tadamun bench{} on {cores} cores, SQLite, all nodes in one process on loopback",
-        if quick { " --quick" } else { "" }
+        "tadamun bench{} on {cores} cores, {}, all nodes in one process on loopback",
+        if quick { " --quick" } else { "" },
+        if options.postgres.is_some() {
+            "SQLite (the analysis part on PostgreSQL)"
+        } else {
+            "SQLite"
+        }
     );
     let part = |name: &str| options.only.as_deref().is_none_or(|only| only == name);
     if part("notifications") {

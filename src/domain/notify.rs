@@ -75,7 +75,9 @@ impl DigestTime {
         let local = now + offset;
         let today = local
             .date_naive()
-            .and_hms_opt(u32::from(self.hour), 0, 0)
+            // Checked when saved; a stored hour out of range (written by
+            // hand) is read as the day's last rather than stop the worker.
+            .and_hms_opt(u32::from(self.hour.min(23)), 0, 0)
             .expect("an hour of 0-23 is a time")
             .and_utc();
         let at = if today > local {
