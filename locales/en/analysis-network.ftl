@@ -4,6 +4,7 @@ network-analysis-title = Across the network
 network-analysis-intro = What organisations across the network publish of their own alerts, added up: counts only, never records, never names. Each organisation chooses to publish. Any count below { $threshold } is shown as “<{ $threshold }”, and so is a sum that could be below it.
 network-analysis-back = Back to the analysis of the alerts you may see
 network-analysis-ranges = Where a part is protected, the sum is shown as a range (“6–9”), a bound (“≥3”, “≤4”) or “<3”: it is never narrower than what each organisation published.
+network-analysis-chart-caption = The bars show the sums known exactly; sums shown as a range are in the table only.
 network-analysis-contributors = Who contributed
 network-analysis-none = No organisation publishes its counts yet.
 network-analysis-organisation = Organisation

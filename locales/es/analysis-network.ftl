@@ -4,6 +4,7 @@ network-analysis-title = En toda la red
 network-analysis-intro = Lo que las organizaciones de la red publican de sus propias alertas, sumado: solo cifras, nunca registros, nunca nombres. Cada organización decide publicar. Toda cifra menor que { $threshold } se muestra como «<{ $threshold }», y también una suma que podría serlo.
 network-analysis-back = Volver al análisis de las alertas que puede ver
 network-analysis-ranges = Cuando una parte está protegida, la suma se muestra como un intervalo («6–9»), un límite («≥3», «≤4») o «<3»: nunca más precisa que lo que cada organización publicó.
+network-analysis-chart-caption = Las barras muestran las sumas conocidas con exactitud; las dadas como intervalo están solo en la tabla.
 network-analysis-contributors = Quién contribuyó
 network-analysis-none = Ninguna organización publica aún sus cifras.
 network-analysis-organisation = Organización

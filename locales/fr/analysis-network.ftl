@@ -4,6 +4,7 @@ network-analysis-title = Dans tout le réseau
 network-analysis-intro = Ce que les organisations du réseau publient de leurs propres alertes, additionné : des chiffres seulement, jamais de fiches, jamais de noms. Chaque organisation choisit de publier. Tout chiffre inférieur à { $threshold } est affiché « <{ $threshold } », de même qu’une somme qui pourrait l’être.
 network-analysis-back = Retour à l’analyse des alertes que vous pouvez voir
 network-analysis-ranges = Quand une partie est protégée, la somme est affichée comme un intervalle (« 6–9 »), une borne (« ≥3 », « ≤4 ») ou « <3 » : jamais plus précise que ce que chaque organisation a publié.
+network-analysis-chart-caption = Les barres montrent les sommes connues exactement ; celles données comme un intervalle sont dans le tableau seulement.
 network-analysis-contributors = Qui a contribué
 network-analysis-none = Aucune organisation ne publie encore ses chiffres.
 network-analysis-organisation = Organisation

@@ -560,13 +560,14 @@ async fn run_in(dir: &std::path::Path, options: &Options) -> anyhow::Result<()> 
     if part("analysis") {
         let alerts = options.analysis_alerts.unwrap_or(if quick { 10_000 } else { 100_000 });
         let requests = if quick { 10 } else { 30 };
-        let (seeding, figures) = super::bench_analysis::run(dir, options.postgres.as_deref(), alerts, requests).await?;
+        let (seeding, figures, compared) =
+            super::bench_analysis::run(dir, options.postgres.as_deref(), alerts, requests).await?;
         let database = if options.postgres.is_some() {
             "PostgreSQL"
         } else {
             "SQLite"
         };
-        super::bench_analysis::print(database, alerts, requests, seeding, &figures);
+        super::bench_analysis::print(database, alerts, requests, seeding, &figures, &compared);
         if options.only.is_some() {
             return Ok(());
         }

@@ -49,13 +49,14 @@ pub struct Figures {
 
 /// Seeds `alerts` alerts into a new database (SQLite in `dir`, or the empty
 /// PostgreSQL database at `postgres`), then requests each of [`REQUESTS`]
-/// `requests` times. Returns the seconds seeding took and the figures.
+/// `requests` times. Returns the seconds seeding took, the figures, and the
+/// database's part of a few views with and without the counts kept ready.
 pub async fn run(
     dir: &std::path::Path,
     postgres: Option<&str>,
     alerts: usize,
     requests: usize,
-) -> anyhow::Result<(f64, Vec<Figures>)> {
+) -> anyhow::Result<(f64, Vec<Figures>, Vec<Compared>)> {
     let url = match postgres {
         Some(url) => url.to_string(),
         None => format!("sqlite://{}/analysis.db", dir.display()),
@@ -125,11 +126,72 @@ pub async fn run(
         });
     }
     let _ = stop.send(());
-    Ok((seeding, figures))
+    let member = crate::db::accounts::find_user_by_id(&state.db, &user_id)
+        .await?
+        .context("the member")?;
+    let compared = compare(&state.db, &member.org_id).await?;
+    Ok((seeding, figures, compared))
+}
+
+/// One view counted both ways: from the counts kept ready, and from the
+/// facts (what every view did before they were kept).
+pub struct Compared {
+    pub name: &'static str,
+    pub kept_ms: f64,
+    pub facts_ms: f64,
+}
+
+/// Times the database's part of a few views both ways, the median of five.
+async fn compare(db: &crate::db::Db, org_id: &str) -> anyhow::Result<Vec<Compared>> {
+    use crate::db::analysis::{CountQuery, counts, pair_counts};
+    type View = (
+        &'static str,
+        Vec<(String, String)>,
+        Option<(&'static str, &'static str)>,
+    );
+    let views: [View; 4] = [
+        ("counts, every dimension", Vec::new(), None),
+        ("counts, one sector", vec![("sector".into(), "mining".into())], None),
+        ("table, sector × violation", Vec::new(), Some(("sector", "violation"))),
+        (
+            "trend of countries, one sector",
+            vec![("sector".into(), "mining".into())],
+            Some(("month", "country")),
+        ),
+    ];
+    let mut compared = Vec::new();
+    for (name, having, table) in views {
+        let mut ms = [0.0; 2];
+        for (i, from_facts) in [false, true].into_iter().enumerate() {
+            let query = CountQuery {
+                viewer_org_id: org_id.to_string(),
+                having: having.clone(),
+                from_facts,
+                ..Default::default()
+            };
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let started = Instant::now();
+                match table {
+                    None => drop(counts(db, &query).await?),
+                    Some((rows, columns)) => drop(pair_counts(db, &query, rows, columns).await?),
+                }
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            ms[i] = times[2];
+        }
+        compared.push(Compared {
+            name,
+            kept_ms: ms[0],
+            facts_ms: ms[1],
+        });
+    }
+    Ok(compared)
 }
 
 /// Prints the analysis part.
-pub fn print(database: &str, alerts: usize, requests: usize, seeding: f64, figures: &[Figures]) {
+pub fn print(database: &str, alerts: usize, requests: usize, seeding: f64, figures: &[Figures], compared: &[Compared]) {
     println!(
         "analysis ({alerts} generated alerts on {database}, half ours and half received, seeded in {seeding:.0} s; one signed-in member; {requests} requests each, one at a time, timed at the client over loopback):"
     );
@@ -141,6 +203,16 @@ pub fn print(database: &str, alerts: usize, requests: usize, seeding: f64, figur
             f.p99_ms,
             f.p99_ms / TARGET_MS,
             f.path,
+        );
+    }
+    println!("  the database's part, counts kept ready against counted from the facts (median of 5):");
+    for c in compared {
+        println!(
+            "  {:<40} {:>7.1} ms against {:>7.1} ms = {:.0} times faster",
+            c.name,
+            c.kept_ms,
+            c.facts_ms,
+            c.facts_ms / c.kept_ms.max(0.001),
         );
     }
 }

@@ -58,15 +58,24 @@ const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.org_id, u.role, 
      u.totp_secret, u.created_at, u.disabled_at, u.node_operator, u.totp_last_step, u.language";
 const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, last_used_at, revoked_at, expires_at";
 
-pub async fn insert_org<'e>(ex: impl Executor<'e, Database = Any>, org: &OrgRow) -> sqlx::Result<()> {
+pub async fn insert_org(conn: &mut sqlx::AnyConnection, org: &OrgRow) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO organisations (id, slug, name, alert_prefix, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&org.id)
         .bind(&org.slug)
         .bind(&org.name)
         .bind(&org.alert_prefix)
         .bind(org.created_at)
-        .execute(ex)
+        .execute(&mut *conn)
         .await?;
+    // Restricted alerts that already named an organisation by this name
+    // are its to count now, as they are its to see.
+    let named: Vec<(String,)> = sqlx::query_as("SELECT alert_id FROM alert_named_orgs WHERE org_ref = $1")
+        .bind(&org.slug)
+        .fetch_all(&mut *conn)
+        .await?;
+    for (alert_id,) in named {
+        super::analysis::recount_visibility(conn, super::analysis::Source::Own, &alert_id).await?;
+    }
     Ok(())
 }
 

@@ -1,11 +1,15 @@
 //! The shared analysis's facts (`analysis_facts`, see `domain::analysis`) and
 //! the counts over them: which of the alerts an organisation may see fall
-//! under each value of each dimension, in one `GROUP BY`.
+//! under each value of each dimension. Views of at most one fact and a range
+//! of months are read from counts kept ready (tallies, below); others are
+//! counted from the facts, in one `GROUP BY`.
+
+use std::collections::BTreeMap;
 
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
-use crate::domain::analysis::Fact;
+use crate::domain::analysis::{Fact, TallyKey, tally_keys};
 
 /// Where an alert is kept: ours (`alerts`) or received (`remote_alerts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,41 +28,320 @@ impl Source {
 }
 
 /// Puts `facts` in place of the alert's earlier ones, in the transaction
-/// that writes its version.
+/// that writes its version, and keeps its tallies with them.
 pub async fn replace_facts(
     conn: &mut AnyConnection,
     source: Source,
     alert_id: &str,
     facts: &[Fact],
 ) -> sqlx::Result<()> {
-    remove_facts(conn, source, alert_id).await?;
-    // A few dozen at most: one statement.
-    if facts.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<String> = (0..facts.len())
-        .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
+    let facts = facts
+        .iter()
+        .map(|f| (f.dimension.as_str().to_string(), f.value.clone()))
         .collect();
-    let sql = format!(
-        "INSERT INTO analysis_facts (source, alert_id, dimension, value) VALUES {} ON CONFLICT DO NOTHING",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
-    for fact in facts {
-        query = query.bind(fact.dimension.as_str()).bind(&fact.value);
-    }
-    query.execute(conn).await?;
-    Ok(())
+    retally(conn, source, alert_id, Some(facts)).await
 }
 
 /// Forgets what an alert was counted under (a received alert withdrawn).
 pub async fn remove_facts(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM analysis_facts WHERE source = $1 AND alert_id = $2")
-        .bind(source.as_str())
-        .bind(alert_id)
-        .execute(conn)
-        .await?;
+    retally(conn, source, alert_id, Some(Vec::new())).await
+}
+
+/// Counts an alert again for whoever may see it now, after a change of who
+/// that is that left its facts alone (organisations named or no longer).
+pub async fn recount_visibility(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<()> {
+    retally(conn, source, alert_id, None).await
+}
+
+// Tallies.
+//
+// Counting every fact of the alerts a viewer may see, live, means joining
+// millions of rows at 100,000 alerts: seconds. So each alert is also
+// counted ahead, in `analysis_tallies`, under each class of viewers who may
+// see it (`analysis_visibility`: `*` for every organisation here, or each
+// organisation that may): its total, each fact and each pair of facts, by
+// month (`domain::analysis::tally_keys`). A view then adds up a few
+// thousand rows for the classes `*` and the viewer's organisation; a class
+// is either `*` or organisations, never both, so nothing counts twice.
+// Every write that changes an alert's facts or who may see it goes through
+// [`retally`], in its transaction, which takes away what the alert added
+// before and adds what it adds now.
+
+/// The classes of viewers who may count the alert now: none unless it is
+/// released (open or closed) and, when received, still here.
+async fn visibility(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<Vec<String>> {
+    let (released, restricted, author): (bool, bool, Option<String>) = match source {
+        Source::Own => {
+            let row: Option<(String, String, String)> =
+                sqlx::query_as("SELECT status, audience, org_id FROM alerts WHERE id = $1")
+                    .bind(alert_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match row {
+                Some((status, audience, org)) => (is_released(&status), audience == "restricted", Some(org)),
+                None => return Ok(Vec::new()),
+            }
+        }
+        Source::Network => {
+            let row: Option<(String, String, i64)> = sqlx::query_as(
+                "SELECT status, sharing, CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM remote_alerts \
+                 WHERE id = $1",
+            )
+            .bind(alert_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match row {
+                Some((status, sharing, deleted)) => {
+                    (deleted == 0 && is_released(&status), sharing == "restricted", None)
+                }
+                None => return Ok(Vec::new()),
+            }
+        }
+    };
+    if !released {
+        return Ok(Vec::new());
+    }
+    if !restricted {
+        return Ok(vec![EVERYONE.to_string()]);
+    }
+    // `visibility::OWN_ALERTS` and `RECEIVED_ALERTS`, for one alert.
+    let sql = match source {
+        Source::Own => {
+            "SELECT o.id FROM alert_named_orgs n JOIN organisations o ON o.slug = n.org_ref WHERE n.alert_id = $1"
+        }
+        Source::Network => "SELECT org_id FROM remote_alert_recipients WHERE alert_id = $1",
+    };
+    let rows: Vec<(String,)> = sqlx::query_as(sql).bind(alert_id).fetch_all(&mut *conn).await?;
+    let mut classes: Vec<String> = rows.into_iter().map(|(id,)| id).chain(author).collect();
+    classes.sort();
+    classes.dedup();
+    Ok(classes)
+}
+
+fn is_released(status: &str) -> bool {
+    matches!(status, "open" | "closed")
+}
+
+/// The class of viewers that is every organisation of this node.
+const EVERYONE: &str = "*";
+
+/// Writes the alert's facts (unless `facts` is `None`: as they are) and
+/// who may see it now, and moves its tallies from what it was to what it is.
+async fn retally(
+    conn: &mut AnyConnection,
+    source: Source,
+    alert_id: &str,
+    facts: Option<Vec<(String, String)>>,
+) -> sqlx::Result<()> {
+    let before: Vec<(String, String)> = sqlx::query_as(
+        "SELECT dimension, value FROM analysis_facts WHERE source = $1 AND alert_id = $2 ORDER BY dimension, value",
+    )
+    .bind(source.as_str())
+    .bind(alert_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let seen_before: Vec<(String,)> =
+        sqlx::query_as("SELECT class FROM analysis_visibility WHERE source = $1 AND alert_id = $2 ORDER BY class")
+            .bind(source.as_str())
+            .bind(alert_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let seen_before: Vec<String> = seen_before.into_iter().map(|(c,)| c).collect();
+    let seen_now = visibility(conn, source, alert_id).await?;
+    let now = match facts {
+        Some(mut facts) => {
+            facts.sort();
+            facts.dedup();
+            facts
+        }
+        None => before.clone(),
+    };
+    if now != before {
+        sqlx::query("DELETE FROM analysis_facts WHERE source = $1 AND alert_id = $2")
+            .bind(source.as_str())
+            .bind(alert_id)
+            .execute(&mut *conn)
+            .await?;
+        // A few dozen at most: one statement.
+        if !now.is_empty() {
+            let rows: Vec<String> = (0..now.len())
+                .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
+                .collect();
+            let sql = format!(
+                "INSERT INTO analysis_facts (source, alert_id, dimension, value) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
+            for (dimension, value) in &now {
+                query = query.bind(dimension).bind(value);
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    if seen_now != seen_before {
+        sqlx::query("DELETE FROM analysis_visibility WHERE source = $1 AND alert_id = $2")
+            .bind(source.as_str())
+            .bind(alert_id)
+            .execute(&mut *conn)
+            .await?;
+        for class in &seen_now {
+            sqlx::query("INSERT INTO analysis_visibility (source, alert_id, class) VALUES ($1, $2, $3)")
+                .bind(source.as_str())
+                .bind(alert_id)
+                .bind(class)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    if now == before && seen_now == seen_before {
+        return Ok(());
+    }
+    let mut change: BTreeMap<TallyKey, i64> = BTreeMap::new();
+    for key in tally_keys(&before, &seen_before) {
+        *change.entry(key).or_default() -= 1;
+    }
+    for key in tally_keys(&now, &seen_now) {
+        *change.entry(key).or_default() += 1;
+    }
+    change.retain(|_, n| *n != 0);
+    add_to_tallies(conn, &change).await
+}
+
+/// Adds `change` to the tallies, and deletes those that fall to zero.
+async fn add_to_tallies(conn: &mut AnyConnection, change: &BTreeMap<TallyKey, i64>) -> sqlx::Result<()> {
+    // Seven values a row: well under both databases' limit on binds.
+    const ROWS: usize = 1000;
+    let entries: Vec<(&TallyKey, &i64)> = change.iter().collect();
+    for chunk in entries.chunks(ROWS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|n| {
+                let b = 7 * n;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO analysis_tallies (class, month, dimension1, value1, dimension2, value2, alerts) VALUES {} \
+             ON CONFLICT (class, dimension1, value1, dimension2, value2, month) \
+             DO UPDATE SET alerts = analysis_tallies.alerts + excluded.alerts",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, n) in chunk {
+            query = query
+                .bind(&key.class)
+                .bind(&key.month)
+                .bind(&key.first.0)
+                .bind(&key.first.1)
+                .bind(&key.second.0)
+                .bind(&key.second.1)
+                .bind(**n);
+        }
+        query.execute(&mut *conn).await?;
+        let fallen: Vec<&(&TallyKey, &i64)> = chunk.iter().filter(|(_, n)| **n < 0).collect();
+        if fallen.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = (0..fallen.len())
+            .map(|n| {
+                let b = 6 * n;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "DELETE FROM analysis_tallies WHERE alerts <= 0 AND \
+             (class, month, dimension1, value1, dimension2, value2) IN (VALUES {})",
+            keys.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, _) in fallen {
+            query = query
+                .bind(&key.class)
+                .bind(&key.month)
+                .bind(&key.first.0)
+                .bind(&key.first.1)
+                .bind(&key.second.0)
+                .bind(&key.second.1);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// How far the tallies have drifted from the facts: the alerts whose
+/// stored visibility is not who may see them now, and the tallies that are
+/// not what the facts and visibility give. Both zero unless a write changed
+/// an alert without [`retally`]; the tests check it after every kind of
+/// change.
+pub async fn tally_drift(db: &Db) -> sqlx::Result<(usize, usize)> {
+    let mut conn = db.pool.acquire().await?;
+    let mut facts: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    let rows: Vec<(String, String, String, String)> =
+        sqlx::query_as("SELECT source, alert_id, dimension, value FROM analysis_facts")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (source, alert_id, dimension, value) in rows {
+        facts.entry((source, alert_id)).or_default().push((dimension, value));
+    }
+    let mut stored_visibility: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT source, alert_id, class FROM analysis_visibility")
+        .fetch_all(&mut *conn)
+        .await?;
+    for (source, alert_id, class) in rows {
+        // An alert seen with no facts is checked too.
+        facts.entry((source.clone(), alert_id.clone())).or_default();
+        stored_visibility.entry((source, alert_id)).or_default().push(class);
+    }
+    let mut expected: BTreeMap<TallyKey, i64> = BTreeMap::new();
+    let mut alerts_drifted = 0;
+    for ((source, alert_id), alert_facts) in &facts {
+        let which = if source == Source::Own.as_str() {
+            Source::Own
+        } else {
+            Source::Network
+        };
+        let seen = visibility(&mut conn, which, alert_id).await?;
+        let mut stored = stored_visibility
+            .get(&(source.clone(), alert_id.clone()))
+            .cloned()
+            .unwrap_or_default();
+        stored.sort();
+        alerts_drifted += usize::from(stored != seen);
+        for key in tally_keys(alert_facts, &seen) {
+            *expected.entry(key).or_default() += 1;
+        }
+    }
+    let rows: Vec<(String, String, String, String, String, String, i64)> =
+        sqlx::query_as("SELECT class, month, dimension1, value1, dimension2, value2, alerts FROM analysis_tallies")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut tallies_drifted = 0;
+    for (class, month, d1, v1, d2, v2, alerts) in rows {
+        let key = TallyKey {
+            class,
+            month,
+            first: (d1, v1),
+            second: (d2, v2),
+        };
+        tallies_drifted += usize::from(expected.remove(&key) != Some(alerts));
+    }
+    Ok((alerts_drifted, tallies_drifted + expected.len()))
 }
 
 /// An alert of ours stored before facts were kept, to be given its facts.
@@ -106,12 +389,14 @@ pub async fn received_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<Rec
 #[derive(Debug, Clone, Default)]
 pub struct CountQuery {
     pub viewer_org_id: String,
-    pub viewer_org_slug: String,
     /// Each (dimension, value) an alert must have.
     pub having: Vec<(String, String)>,
     /// Published in these months (`YYYY-MM`, inclusive), if set.
     pub from_month: Option<String>,
     pub to_month: Option<String>,
+    /// Count from the facts even where the tallies could answer: the
+    /// tests and the benchmark compare the two.
+    pub from_facts: bool,
 }
 
 /// One count: how many alerts have `value` in `dimension`.
@@ -122,12 +407,12 @@ pub struct ValueCount {
     pub alerts: i64,
 }
 
-/// The alerts counted (alias `v`, columns `source`, `alert_id`): released
-/// ones the viewer's organisation may see, ours and received, with every
-/// condition of `query`. Binds `$1` (organisation id) and `$2` (slug), then
+/// The conditions (alias `v`, `analysis_visibility`) on the alerts counted:
+/// released ones the viewer's organisation may see, ours and received, with
+/// every condition of `query`. Binds `$1` (the organisation's id), then
 /// those pushed on `binds`.
-fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
-    let mut conditions = Vec::new();
+fn conditions(query: &CountQuery, binds: &mut Vec<String>) -> String {
+    let mut conditions = vec![format!("v.class IN ('{EVERYONE}', $1)")];
     for (dimension, value) in &query.having {
         binds.push(dimension.clone());
         binds.push(value.clone());
@@ -148,28 +433,161 @@ fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
             ));
         }
     }
-    let filtered = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
-    };
+    conditions.join(" AND ")
+}
+
+/// The alerts counted (alias `v`, columns `source`, `alert_id`), as
+/// [`conditions`] says.
+fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
     format!(
-        "(SELECT v.source, v.alert_id FROM (\
-           SELECT 'own' AS source, a.id AS alert_id FROM alerts a \
-             WHERE a.status IN ('open', 'closed') AND {own} \
-           UNION ALL \
-           SELECT 'network' AS source, r.id AS alert_id FROM remote_alerts r \
-             WHERE r.status IN ('open', 'closed') AND {network}\
-         ) v{filtered})",
-        own = super::visibility::OWN_ALERTS,
-        network = super::visibility::RECEIVED_ALERTS,
+        "(SELECT v.source, v.alert_id FROM analysis_visibility v WHERE {})",
+        conditions(query, binds)
     )
+}
+
+/// A view the tallies answer: at most one fact required besides months,
+/// and the months as one range.
+struct Tallied {
+    fact: Option<(String, String)>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Tallied {
+    fn of(query: &CountQuery) -> Option<Tallied> {
+        if query.from_facts {
+            return None;
+        }
+        let mut view = Tallied {
+            fact: None,
+            from: query.from_month.clone(),
+            to: query.to_month.clone(),
+        };
+        for (dimension, value) in &query.having {
+            if dimension == "month" {
+                // One month required: a range of one.
+                if view.from.as_ref().is_none_or(|m| m < value) {
+                    view.from = Some(value.clone());
+                }
+                if view.to.as_ref().is_none_or(|m| m > value) {
+                    view.to = Some(value.clone());
+                }
+            } else if view.fact.is_some() {
+                return None;
+            } else {
+                view.fact = Some((dimension.clone(), value.clone()));
+            }
+        }
+        Some(view)
+    }
+
+    /// The conditions on tallies (alias `t`) of the viewer's classes and
+    /// months; binds `$1`, then the months pushed on `binds`.
+    fn conditions(&self, binds: &mut Vec<String>) -> String {
+        let mut conditions = vec![format!("t.class IN ('{EVERYONE}', $1)")];
+        if self.from.is_some() || self.to.is_some() {
+            // Only alerts published in the months, as the facts count them.
+            conditions.push("t.month <> ''".to_string());
+        }
+        if let Some(from) = &self.from {
+            binds.push(from.clone());
+            conditions.push(format!("t.month >= ${}", binds.len()));
+        }
+        if let Some(to) = &self.to {
+            binds.push(to.clone());
+            conditions.push(format!("t.month <= ${}", binds.len()));
+        }
+        conditions.join(" AND ")
+    }
+}
+
+/// Runs `sql` with `binds` and reads three columns: two texts and a count.
+async fn read_triples(db: &Db, sql: &str, binds: &[String]) -> sqlx::Result<Vec<(String, String, i64)>> {
+    let mut rows = sqlx::query_as::<_, (String, String, i64)>(sql);
+    for b in binds {
+        rows = rows.bind(b);
+    }
+    rows.fetch_all(&db.pool).await
 }
 
 /// How many alerts `query` counts, and how many of them have each value of
 /// each dimension; values no alert has are left out.
 pub async fn counts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Vec<ValueCount>)> {
-    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let Some(view) = Tallied::of(query) else {
+        return counts_from_facts(db, query).await;
+    };
+    let mut binds = vec![query.viewer_org_id.clone()];
+    let within = view.conditions(&mut binds);
+    // The alerts counted, month by month: the totals (or, with a fact
+    // required, that fact's own tallies).
+    let (first, first_value) = match &view.fact {
+        Some((dimension, value)) => (dimension.clone(), value.clone()),
+        None => (String::new(), String::new()),
+    };
+    binds.push(first);
+    binds.push(first_value);
+    let (d, v) = (binds.len() - 1, binds.len());
+    let by_month = read_triples(
+        db,
+        &format!(
+            "SELECT 'month', t.month, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+             AND t.dimension2 = '' AND t.value2 = '' AND t.dimension1 = ${d} AND t.value1 = ${v} \
+             GROUP BY t.month"
+        ),
+        &binds,
+    )
+    .await?;
+    let total: i64 = by_month.iter().map(|(_, _, n)| n).sum();
+    let others = match &view.fact {
+        // Every single fact.
+        None => read_triples(
+            db,
+            &format!(
+                "SELECT t.dimension1, t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension2 = '' AND t.value2 = '' AND t.dimension1 <> '' \
+                     GROUP BY t.dimension1, t.value1"
+            ),
+            &binds[..d - 1],
+        )
+        .await?,
+        // The facts that come with the one required, on either side of
+        // their pair, and that fact itself.
+        Some((dimension, value)) => {
+            let mut rows = read_triples(
+                db,
+                &format!(
+                    "SELECT t.dimension2, t.value2, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension1 = ${d} AND t.value1 = ${v} AND t.dimension2 <> '' \
+                     GROUP BY t.dimension2, t.value2 \
+                     UNION ALL \
+                     SELECT t.dimension1, t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension2 = ${d} AND t.value2 = ${v} \
+                     GROUP BY t.dimension1, t.value1"
+                ),
+                &binds,
+            )
+            .await?;
+            rows.push((dimension.clone(), value.clone(), total));
+            rows
+        }
+    };
+    let mut counts: Vec<ValueCount> = by_month
+        .into_iter()
+        .filter(|(_, month, n)| !month.is_empty() && *n > 0)
+        .chain(others.into_iter().filter(|(_, _, n)| *n > 0))
+        .map(|(dimension, value, alerts)| ValueCount {
+            dimension,
+            value,
+            alerts,
+        })
+        .collect();
+    counts.sort_by(|a, b| (&a.dimension, &a.value).cmp(&(&b.dimension, &b.value)));
+    Ok((total, counts))
+}
+
+/// [`counts`] from the facts, for a view the tallies do not answer.
+async fn counts_from_facts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Vec<ValueCount>)> {
+    let mut binds = vec![query.viewer_org_id.clone()];
     let alerts = counted(query, &mut binds);
     let total_sql = format!("SELECT COUNT(*) FROM {alerts} c");
     let mut total = sqlx::query_as::<_, (i64,)>(&total_sql);
@@ -201,7 +619,115 @@ pub struct PairCount {
 /// For the alerts `query` counts, how many have each pair of values of
 /// dimensions `rows` and `columns` (pairs no alert has are left out).
 pub async fn pair_counts(db: &Db, query: &CountQuery, rows: &str, columns: &str) -> sqlx::Result<Vec<PairCount>> {
-    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let view = Tallied::of(query);
+    let month = "month";
+    let pairs: Vec<(String, String, i64)> = match view {
+        // Two dimensions, neither the month, for all the viewer's alerts:
+        // the pairs' tallies, in the order they are kept.
+        Some(view) if view.fact.is_none() && rows != month && columns != month => {
+            let (first, second) = if rows < columns {
+                (rows, columns)
+            } else {
+                (columns, rows)
+            };
+            let mut binds = vec![query.viewer_org_id.clone()];
+            let within = view.conditions(&mut binds);
+            binds.push(first.to_string());
+            binds.push(second.to_string());
+            let (d1, d2) = (binds.len() - 1, binds.len());
+            let found = read_triples(
+                db,
+                &format!(
+                    "SELECT t.value1, t.value2, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension1 = ${d1} AND t.dimension2 = ${d2} GROUP BY t.value1, t.value2"
+                ),
+                &binds,
+            )
+            .await?;
+            found
+                .into_iter()
+                .map(|(a, b, n)| if rows == first { (a, b, n) } else { (b, a, n) })
+                .collect()
+        }
+        // A dimension month by month, for all the viewer's alerts or those
+        // with one fact: single facts' (or pairs') tallies by month.
+        Some(view) if (rows == month) != (columns == month) => {
+            let other = if rows == month { columns } else { rows };
+            let mut binds = vec![query.viewer_org_id.clone()];
+            let within = view.conditions(&mut binds);
+            binds.push(other.to_string());
+            let o = binds.len();
+            let found = match &view.fact {
+                None => {
+                    read_triples(
+                        db,
+                        &format!(
+                            "SELECT t.month, t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                             AND t.dimension1 = ${o} AND t.dimension2 = '' GROUP BY t.month, t.value1"
+                        ),
+                        &binds,
+                    )
+                    .await?
+                }
+                Some((dimension, value)) => {
+                    binds.push(dimension.clone());
+                    binds.push(value.clone());
+                    let (d, v) = (binds.len() - 1, binds.len());
+                    // The fact itself, when it is of the dimension shown.
+                    let itself = if dimension == other {
+                        format!(
+                            " UNION ALL SELECT t.month, t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t \
+                             WHERE {within} AND t.dimension1 = ${d} AND t.value1 = ${v} AND t.dimension2 = '' \
+                             GROUP BY t.month, t.value1"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    read_triples(
+                        db,
+                        &format!(
+                            "SELECT t.month, t.value2, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                             AND t.dimension1 = ${d} AND t.value1 = ${v} AND t.dimension2 = ${o} \
+                             GROUP BY t.month, t.value2 \
+                             UNION ALL \
+                             SELECT t.month, t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                             AND t.dimension2 = ${d} AND t.value2 = ${v} AND t.dimension1 = ${o} \
+                             GROUP BY t.month, t.value1{itself}"
+                        ),
+                        &binds,
+                    )
+                    .await?
+                }
+            };
+            found
+                .into_iter()
+                .filter(|(at, _, _)| !at.is_empty())
+                .map(|(at, value, n)| if rows == month { (at, value, n) } else { (value, at, n) })
+                .collect()
+        }
+        _ => return pair_counts_from_facts(db, query, rows, columns).await,
+    };
+    let mut pairs: Vec<PairCount> = pairs
+        .into_iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(row_value, column_value, alerts)| PairCount {
+            row_value,
+            column_value,
+            alerts,
+        })
+        .collect();
+    pairs.sort_by(|a, b| (&a.row_value, &a.column_value).cmp(&(&b.row_value, &b.column_value)));
+    Ok(pairs)
+}
+
+/// [`pair_counts`] from the facts, for a view the tallies do not answer.
+async fn pair_counts_from_facts(
+    db: &Db,
+    query: &CountQuery,
+    rows: &str,
+    columns: &str,
+) -> sqlx::Result<Vec<PairCount>> {
+    let mut binds = vec![query.viewer_org_id.clone()];
     let alerts = counted(query, &mut binds);
     binds.push(rows.to_string());
     let rows_bind = binds.len();
@@ -238,29 +764,38 @@ pub struct PracticeCount {
 /// viewer's organisation may see (`visibility::ACTIONS_SEEN`). Our alerts'
 /// ActivityPub ids are `own_alert_prefix` followed by their id.
 pub async fn practice_counts(db: &Db, query: &CountQuery, own_alert_prefix: &str) -> sqlx::Result<Vec<PracticeCount>> {
-    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
-    let alerts = counted(query, &mut binds);
+    let mut binds = vec![query.viewer_org_id.clone()];
+    let counted = conditions(query, &mut binds);
     binds.push(own_alert_prefix.to_string());
     let prefix = binds.len();
+    // From the closed alerts (their outcome facts) rather than from all the
+    // viewer's alerts: a third of them, each read once.
     let sql = format!(
-        "SELECT p.practice, o.value AS outcome, COALESCE(d.value, '') AS span, COUNT(*) AS alerts FROM (\
-           SELECT c.source, c.alert_id, 'all' AS practice FROM {alerts} c \
-           UNION \
-           SELECT c.source, c.alert_id, 'requested:' || f.value FROM {alerts} c \
+        "WITH closed AS (\
+           SELECT v.source, v.alert_id, o.value AS outcome, COALESCE(d.value, '') AS span \
+           FROM analysis_facts o \
+           JOIN analysis_visibility v ON v.source = o.source AND v.alert_id = o.alert_id \
+           LEFT JOIN analysis_facts d ON d.source = o.source AND d.alert_id = o.alert_id \
+             AND d.dimension = 'time_to_outcome' \
+           WHERE o.dimension = 'outcome' AND {counted}) \
+         SELECT p.practice, p.outcome, p.span, COUNT(*) AS alerts FROM (\
+           SELECT 'all' AS practice, c.outcome, c.span FROM closed c \
+           UNION ALL \
+           SELECT 'requested:' || f.value, c.outcome, c.span FROM closed c \
              JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
              AND f.dimension = 'requested_action' \
-           UNION \
-           SELECT c.source, c.alert_id, CASE WHEN s.kind = 'support_offer' THEN 'support:' || s.support_type \
-             ELSE 'action:' || s.kind END FROM {alerts} c \
+           UNION ALL \
+           SELECT x.practice, x.outcome, x.span FROM (\
+             SELECT DISTINCT c.source, c.alert_id, c.outcome, c.span, \
+               CASE WHEN s.kind = 'support_offer' THEN 'support:' || s.support_type \
+               ELSE 'action:' || s.kind END AS practice FROM closed c \
              JOIN solidarity_actions s ON s.alert_uri = \
                (CASE WHEN c.source = 'own' THEN ${prefix} || c.alert_id ELSE c.alert_id END) \
              LEFT JOIN alerts a ON c.source = 'own' AND a.id = c.alert_id \
-             WHERE s.deleted_at IS NULL AND (s.kind <> 'support_offer' OR s.support_type IS NOT NULL) AND {seen}\
+             WHERE s.deleted_at IS NULL AND (s.kind <> 'support_offer' OR s.support_type IS NOT NULL) \
+             AND {seen}) x\
          ) p \
-         JOIN analysis_facts o ON o.source = p.source AND o.alert_id = p.alert_id AND o.dimension = 'outcome' \
-         LEFT JOIN analysis_facts d ON d.source = p.source AND d.alert_id = p.alert_id \
-           AND d.dimension = 'time_to_outcome' \
-         GROUP BY p.practice, o.value, d.value ORDER BY p.practice, o.value, d.value",
+         GROUP BY p.practice, p.outcome, p.span ORDER BY p.practice, p.outcome, p.span",
         seen = super::visibility::ACTIONS_SEEN,
     );
     let mut rows = sqlx::query_as::<_, PracticeCount>(&sql);
@@ -293,7 +828,7 @@ pub struct ExportedAlert {
 
 /// How many alerts `query` counts.
 pub async fn count(db: &Db, query: &CountQuery) -> sqlx::Result<i64> {
-    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let mut binds = vec![query.viewer_org_id.clone()];
     let alerts = counted(query, &mut binds);
     let sql = format!("SELECT COUNT(*) FROM {alerts} c");
     let mut total = sqlx::query_as::<_, (i64,)>(&sql);
@@ -305,7 +840,7 @@ pub async fn count(db: &Db, query: &CountQuery) -> sqlx::Result<i64> {
 
 /// The alerts `query` counts, ours then received, each in order of publication.
 pub async fn exported_alerts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<ExportedAlert>> {
-    let mut binds = vec![query.viewer_org_id.clone(), query.viewer_org_slug.clone()];
+    let mut binds = vec![query.viewer_org_id.clone()];
     let alerts = counted(query, &mut binds);
     let sql = format!(
         "SELECT 'own' AS source, a.id, a.number, o.slug AS organisation, a.status, a.audience, a.urgency, \

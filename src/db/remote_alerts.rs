@@ -150,6 +150,7 @@ pub async fn upsert(
                 .await?;
                 if restricted && same > 0 {
                     insert_pairs(conn, "remote_alert_recipients", "org_id", &row.id, recipient_org_ids).await?;
+                    super::analysis::recount_visibility(conn, super::analysis::Source::Network, &row.id).await?;
                 }
                 Upserted::Unchanged
             }
@@ -345,7 +346,7 @@ pub async fn remove_recipients(
     if restricted > 0 && left == 0 {
         purge(conn, id, tombstone, OUT_OF_AUDIENCE, version, now).await?;
     }
-    Ok(())
+    super::analysis::recount_visibility(conn, super::analysis::Source::Network, id).await
 }
 
 /// The stored sharing of a received alert that is still here (not purged).

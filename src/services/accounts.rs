@@ -262,7 +262,7 @@ pub async fn create_org(db: &Db, new: NewOrg, now: DateTime<Utc>, by: Option<&St
         created_at: to_millis(now),
     };
     let mut tx = db.pool.begin().await?;
-    q::insert_org(&mut *tx, &org).await.map_err(|e| {
+    q::insert_org(&mut tx, &org).await.map_err(|e| {
         if is_unique_violation(&e) {
             Error::Conflict(format!("an organisation `{}` already exists", org.slug))
         } else {

@@ -551,7 +551,6 @@ fn merge_small(dimension: Dimension, counts: &[(String, i64)], t: i64) -> Vec<Ta
 pub(crate) fn count_query(staff: &Staff, filter: &Filter) -> CountQuery {
     CountQuery {
         viewer_org_id: staff.org_id.clone(),
-        viewer_org_slug: staff.org_slug.clone(),
         having: filter
             .having
             .iter()
@@ -559,6 +558,7 @@ pub(crate) fn count_query(staff: &Staff, filter: &Filter) -> CountQuery {
             .collect(),
         from_month: filter.from_month.clone(),
         to_month: filter.to_month.clone(),
+        from_facts: false,
     }
 }
 
@@ -578,6 +578,13 @@ pub fn protect_partition(cells: &[(String, i64)], t: i64) -> Option<Vec<Shown>> 
     let values: Vec<i64> = cells.iter().map(|(_, n)| *n).collect();
     let total = values.iter().sum();
     protect_cells(&values, &[((0..values.len()).collect(), total)], t)
+}
+
+/// Whether a reader could work out a protected cell of `shown`, cells of a
+/// dimension with one value per alert that add up to `total`: what a node
+/// checks of counts it receives, whoever protected them.
+pub fn gives_away(shown: &[Shown], total: i64, t: i64) -> bool {
+    first_given_away(shown, &[((0..shown.len()).collect(), total)], t).is_some()
 }
 
 /// Cells as they may be shown when some groups of them (`sums`: which

@@ -398,6 +398,22 @@ pub fn check_protected(aggregate: &AlertAggregate, our_threshold: i64) -> Result
                 )));
             }
         }
+        // Where the cells add up to the total, no protected one may be
+        // pinned down by subtracting the others (the rule `protect` keeps
+        // for ours, checked again here for theirs).
+        let one_per_alert = breakdown
+            .dimension
+            .parse::<Dimension>()
+            .is_ok_and(analysis::one_per_alert);
+        if let (true, WireCount::Exact(total)) = (one_per_alert, aggregate.alerts) {
+            let shown: Vec<Shown> = breakdown.cells.iter().map(|cell| from_wire(cell.alerts)).collect();
+            if analysis::gives_away(&shown, total, aggregate.threshold) {
+                return Err(Error::BadRequest(format!(
+                    "a count under {t} can be worked out from the others in `{}`",
+                    breakdown.dimension
+                )));
+            }
+        }
         for cell in &breakdown.cells {
             if small(cell.alerts) {
                 return Err(Error::BadRequest(format!(
@@ -814,6 +830,28 @@ mod tests {
         assert!(check_protected(&aggregate, 3).is_ok());
         // Our threshold is larger: theirs does not lower it.
         assert!(check_protected(&aggregate, 5).is_err());
+        // One protected cell beside the others of the total is the total
+        // less them: 10 - 4 - 4 = 2.
+        aggregate.breakdowns[0].cells.extend([
+            WireCell {
+                value: "HN".into(),
+                alerts: WireCount::Exact(4),
+            },
+            WireCell {
+                value: "".into(),
+                alerts: WireCount::Protected(WireProtected::Fewer),
+            },
+        ]);
+        let refused = check_protected(&aggregate, 3).unwrap_err().to_string();
+        assert!(refused.contains("worked out"), "{refused}");
+        // Two protected cells that add up to 6 (4 and 2, or 5 and 1) give
+        // nothing away.
+        aggregate.breakdowns[0].cells[0].alerts = WireCount::Protected(WireProtected::Hidden);
+        assert!(
+            check_protected(&aggregate, 3).is_ok(),
+            "{:?}",
+            check_protected(&aggregate, 3)
+        );
         aggregate.breakdowns[0].dimension = "company".into();
         assert!(check_protected(&aggregate, 3).is_err());
     }

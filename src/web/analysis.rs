@@ -722,7 +722,7 @@ const CHART_LABEL_CHARS: usize = 26;
 /// protected ones), drawn as SVG by plotters; `None` when there is nothing
 /// to draw. The chart repeats the table for the eye, so it is hidden from
 /// screen readers, which read the table.
-fn bar_chart(bars: &[(String, i64)]) -> Option<String> {
+pub(super) fn bar_chart(bars: &[(String, i64)]) -> Option<String> {
     if bars.is_empty() {
         return None;
     }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::{SignedIn, Viewer, error_page, layout, signed_in, signed_in_form};
@@ -69,8 +69,21 @@ async fn network_page(State(state): State<AppState>, mut viewer: Viewer, jar: Co
             p.meta { (viewer.t("network-analysis-ranges")) }
             @for breakdown in picture.breakdowns.iter().filter(|b| !b.cells.is_empty()) {
                 @let heading = format!("network-{}", breakdown.dimension.as_str());
+                // Sums known exactly are drawn; ranges are in the table only.
+                @let drawn: Vec<(String, i64)> = breakdown.cells.iter().filter_map(|c| match c.alerts {
+                    Combined::Count(n) if n > 0 && !c.value.is_empty() => {
+                        Some((super::analysis::value_label(&viewer, breakdown.dimension, &c.value), n))
+                    }
+                    _ => None,
+                }).collect();
                 section aria-labelledby=(heading) {
                     h2 id=(heading) { (viewer.t(&format!("analysis-dimension-{}", breakdown.dimension.as_str()))) }
+                    @if let Some(svg) = super::analysis::bar_chart(&drawn) {
+                        figure.chart dir="ltr" {
+                            (PreEscaped(svg))
+                            figcaption dir="auto" { (viewer.t("network-analysis-chart-caption")) }
+                        }
+                    }
                     table.network-breakdown data-dimension=(breakdown.dimension.as_str()) {
                         thead { tr {
                             th scope="col" { (viewer.t("analysis-value")) }

@@ -16,7 +16,10 @@ use crate::support::{TestEnv, TestNode};
 use crate::tests;
 
 pub fn cases() -> Vec<crate::support::TestCase> {
-    tests![every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_count]
+    tests![
+        every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_count,
+        the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it
+    ]
 }
 
 /// Alerts of ours and received, each.
@@ -213,7 +216,7 @@ fn check_table(table: &Value, visible: &[&Generated], rows: &str, columns: &str)
         .map(|v| v.as_str().unwrap())
         .collect();
     let lines = table["lines"].as_array().unwrap();
-    assert!(!lines.is_empty(), "{rows} × {columns} is shown");
+    assert!(!lines.is_empty(), "{rows} × {columns} is shown: {table}");
     let line_values: Vec<&str> = lines.iter().map(|l| l["value"].as_str().unwrap()).collect();
     // "(other)" stands for the values (with "" for none) not shown alone.
     let has = |v: &Values, d: &str, value: &str| {
@@ -417,6 +420,76 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
     let (_, filtered_practice) = node.get(&token, &format!("/api/v1/analysis/practice?{filter}")).await;
     check_practice(&filtered_practice, viewer, &narrowed);
 
+    // The views kept ready (one fact, months, a dimension month by month)
+    // and one counted from the facts (two facts) agree with the direct count.
+    let having = |d: &str, value: &str| {
+        let (d, value) = (d.to_string(), value.to_string());
+        move |a: &&Generated| values(a).get(d.as_str()).is_some_and(|v| v.contains(&value))
+    };
+    let mining: Vec<&Generated> = visible.iter().copied().filter(having("sector", "mining")).collect();
+    assert!(mining.len() > 50, "{} mining alerts", mining.len());
+    let (_, by_sector) = node.get(&token, "/api/v1/analysis?sector=mining").await;
+    check_counts(&by_sector, &mining, false);
+    // Trends over the alerts with no woman defender: dense enough to show.
+    let without_women: Vec<&Generated> = visible.iter().copied().filter(having("woman_defender", "no")).collect();
+    for (rows, columns) in [
+        ("month", "country"),
+        ("violation", "month"),
+        ("month", "woman_defender"),
+    ] {
+        let (_, trend) = node
+            .get(
+                &token,
+                &format!("/api/v1/analysis/table?rows={rows}&columns={columns}&woman_defender=no"),
+            )
+            .await;
+        check_table(&trend, &without_women, rows, columns);
+    }
+    let violation = values(visible[0])["violation"].iter().next().unwrap().clone();
+    let violated: Vec<&Generated> = visible
+        .iter()
+        .copied()
+        .filter(having("violation", &violation))
+        .collect();
+    let (_, trend) = node
+        .get(
+            &token,
+            &format!("/api/v1/analysis/table?rows=month&columns=violation&violation={violation}"),
+        )
+        .await;
+    check_table(&trend, &violated, "month", "violation");
+    let (_, ranged) = node
+        .get(
+            &token,
+            "/api/v1/analysis/table?rows=sector&columns=violation&from=2025-03&to=2026-06",
+        )
+        .await;
+    let in_months: Vec<&Generated> = visible
+        .iter()
+        .copied()
+        .filter(|a| {
+            let month = a.published.format("%Y-%m").to_string();
+            month.as_str() >= "2025-03" && month.as_str() <= "2026-06"
+        })
+        .collect();
+    check_table(&ranged, &in_months, "sector", "violation");
+    let mining_in_gt: Vec<&Generated> = mining.iter().copied().filter(having("country", "GT")).collect();
+    let (_, two_facts) = node.get(&token, "/api/v1/analysis?sector=mining&country=GT").await;
+    check_counts(&two_facts, &mining_in_gt, false);
+    let (_, two_facts_table) = node
+        .get(
+            &token,
+            "/api/v1/analysis/table?rows=company&columns=violation&country=GT",
+        )
+        .await;
+    let in_gt: Vec<&Generated> = visible.iter().copied().filter(having("country", "GT")).collect();
+    check_table(&two_facts_table, &in_gt, "company", "violation");
+    assert_eq!(
+        tadamun::db::analysis::tally_drift(node.db()).await.unwrap(),
+        (0, 0),
+        "the tallies are what the facts give"
+    );
+
     // Exports: the counts as CSV hold what the API shows.
     let (status, kind, csv_counts) = text(
         &node,
@@ -534,4 +607,180 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
             .await
             .unwrap();
     assert_eq!(exports, 6, "each export audited, the refused one not");
+}
+
+/// The counts kept ready (`db::analysis`'s tallies) against the same counts
+/// made from the facts, for each organisation and several views.
+async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
+    use tadamun::db::analysis::{CountQuery, counts, pair_counts, tally_drift};
+    assert_eq!(tally_drift(node.db()).await.unwrap(), (0, 0), "{when}: drift");
+    // What is required, and the first month.
+    type View = (Vec<(String, String)>, Option<&'static str>);
+    let views: [View; 3] = [
+        (Vec::new(), None),
+        (vec![("sector".into(), "mining".into())], None),
+        (vec![("country".into(), "GT".into())], Some("2025-06")),
+    ];
+    for org in orgs {
+        for (having, from) in &views {
+            let query = |from_facts| CountQuery {
+                viewer_org_id: org.id.clone(),
+                having: having.clone(),
+                from_month: from.map(str::to_string),
+                to_month: None,
+                from_facts,
+            };
+            let kept = counts(node.db(), &query(false)).await.unwrap();
+            let counted = counts(node.db(), &query(true)).await.unwrap();
+            assert_eq!(kept, counted, "{when}: counts for {} with {having:?}", org.slug);
+            for (rows, columns) in [("sector", "violation"), ("month", "country")] {
+                let kept = pair_counts(node.db(), &query(false), rows, columns).await.unwrap();
+                let counted = pair_counts(node.db(), &query(true), rows, columns).await.unwrap();
+                assert_eq!(kept, counted, "{when}: {rows} × {columns} for {}", org.slug);
+            }
+        }
+    }
+}
+
+async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    let coordinator = node.staff("reader", Role::Coordinator, "reader-coordinator").await;
+    node.staff("second", Role::Member, "second-member").await;
+    node.staff("third", Role::Member, "third-member").await;
+    let mut orgs = Vec::new();
+    for slug in ["reader", "second", "third"] {
+        let org = tadamun::db::accounts::find_org_by_slug(node.db(), slug)
+            .await
+            .unwrap()
+            .unwrap();
+        orgs.push(Org {
+            id: org.id,
+            slug: slug.into(),
+        });
+    }
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'reader-coordinator'")
+        .fetch_one(&node.db().pool)
+        .await
+        .unwrap();
+    analysis_data::seed(&node.state, &orgs, &user_id, 150, 150)
+        .await
+        .unwrap();
+    tallies_agree_with_facts(&node, &orgs, "seeded").await;
+    let pool = &node.db().pool;
+
+    // Our alerts: closed, and withdrawn, through the API.
+    let open: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM alerts WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 2")
+            .bind(&orgs[0].id)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(open.len(), 2, "the data set has open alerts of ours");
+    let (status, body) = node
+        .post(
+            &coordinator,
+            &format!("/api/v1/alerts/{}/close", open[0].0),
+            &serde_json::json!({"outcome": "released", "note": "Released on bail."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tallies_agree_with_facts(&node, &orgs, "closed").await;
+    let (status, body) = node
+        .post(
+            &coordinator,
+            &format!("/api/v1/alerts/{}/withdraw", open[1].0),
+            &serde_json::json!({"reason": "the family asked us to"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tallies_agree_with_facts(&node, &orgs, "withdrawn").await;
+
+    // Received alerts: a restricted one, for another organisation too (as
+    // the same version sent again for it would add), then no longer for
+    // the first; another withdrawn by its author.
+    let (restricted, recipient): (String, String) = sqlx::query_as(
+        "SELECT r.id, x.org_id FROM remote_alerts r JOIN remote_alert_recipients x ON x.alert_id = r.id \
+         WHERE r.sharing = 'restricted' AND r.deleted_at IS NULL ORDER BY r.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let other = orgs.iter().find(|o| o.id != recipient).unwrap().id.clone();
+    sqlx::query("INSERT INTO remote_alert_recipients (alert_id, org_id) VALUES ($1, $2)")
+        .bind(&restricted)
+        .bind(&other)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        1,
+        "a change behind the node's back shows as drift"
+    );
+    let mut tx = pool.begin().await.unwrap();
+    tadamun::db::analysis::recount_visibility(&mut tx, tadamun::db::analysis::Source::Network, &restricted)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    tallies_agree_with_facts(&node, &orgs, "a recipient added").await;
+    let now = node.clock_now().timestamp_millis();
+    let mut tx = pool.begin().await.unwrap();
+    tadamun::db::remote_alerts::remove_recipients(&mut tx, &restricted, &[recipient], "{}", 9, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    tallies_agree_with_facts(&node, &orgs, "a recipient removed").await;
+    let (open_received,): (String,) =
+        sqlx::query_as("SELECT id FROM remote_alerts WHERE deleted_at IS NULL AND sharing <> 'restricted' LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    assert!(
+        tadamun::db::remote_alerts::purge(&mut tx, &open_received, "{}", "withdrawn", 9, now)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    tallies_agree_with_facts(&node, &orgs, "a received alert withdrawn").await;
+
+    // A restricted alert of ours names an organisation not yet here; a
+    // change made behind the node's back shows as drift, and the
+    // organisation's creation counts the alert for it.
+    let (named_alert,): (String,) = sqlx::query_as(
+        "SELECT id FROM alerts WHERE audience = 'restricted' AND status IN ('open', 'closed') ORDER BY id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO alert_named_orgs (alert_id, org_ref) VALUES ($1, 'newcomer')")
+        .bind(&named_alert)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        0,
+        "no organisation `newcomer` yet: nobody more may see it"
+    );
+    node.staff("newcomer", Role::Member, "newcomer-member").await;
+    let newcomer = tadamun::db::accounts::find_org_by_slug(node.db(), "newcomer")
+        .await
+        .unwrap()
+        .unwrap();
+    orgs.push(Org {
+        id: newcomer.id,
+        slug: "newcomer".into(),
+    });
+    tallies_agree_with_facts(&node, &orgs, "an organisation named before it came").await;
+    sqlx::query("DELETE FROM analysis_visibility WHERE alert_id = $1")
+        .bind(&named_alert)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        1,
+        "the check sees an alert counted for the wrong organisations"
+    );
 }

@@ -298,6 +298,20 @@ async fn organisations_publish_counts_that_another_node_adds_up_and_forgeries_ar
         .post(&gold.node, &update(3, &green.org_actor(), small), GOOD)
         .await;
     assert!(status.is_client_error(), "a small count revealed: {status}");
+    // Green's own key, with one protected count that is the total (9)
+    // less the others: 9 - 5 - 3 = 1.
+    let mut subtracted = later(aggregate.clone());
+    subtracted["breakdowns"] = json!([{"dimension": "country", "onePerAlert": true, "cells": [
+        {"value": "CO", "alerts": "<3"}, {"value": "GT", "alerts": 5}, {"value": "HN", "alerts": 3}, {"value": "", "alerts": 0}
+    ]}]);
+    sign_as(&green.node, "green", &mut subtracted).await;
+    let status = as_green
+        .post(&gold.node, &update(5, &green.org_actor(), subtracted), GOOD)
+        .await;
+    assert!(
+        status.is_client_error(),
+        "a small count given away by subtraction: {status}"
+    );
     // Blue's node speaking for green, with green's valid proof.
     let mut elsewhere = later(aggregate.clone());
     sign_as(&green.node, "green", &mut elsewhere).await;
@@ -444,6 +458,10 @@ async fn an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_
     );
     assert!(page.contains("data-alerts=\"9\""), "the total: {page}");
     assert!(page.contains("data-dimension=\"country\""), "{page}");
+    assert!(
+        page.contains("<svg aria-hidden=\"true\" focusable=\"false\" class=\"chart\""),
+        "a chart drawn: {page}"
+    );
     assert!(
         page.contains("data-alerts=\"&quot;&lt;3&quot;\"") || page.contains("data-alerts=\"\\\"<3\\\"\""),
         "CO stays <3: {page}"

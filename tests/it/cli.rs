@@ -521,6 +521,10 @@ async fn bench_reports_every_figure(env: TestEnv) {
         "of 60 KB",
         "to the message in an SMTP server's mailbox",
         "of the 5 s target",
+        "the analysis page",
+        "of 200 ms",
+        "counts kept ready against counted from the facts",
+        "times faster",
     ] {
         assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
     }

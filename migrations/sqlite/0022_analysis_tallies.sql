@@ -1,0 +1,40 @@
+-- Counts kept ready for the shared analysis, so that a view over 100,000
+-- alerts reads a few thousand rows instead of joining millions of facts
+-- (src/db/analysis.rs, "Tallies").
+--
+-- Who may count an alert: `*` when every organisation of this node sees it,
+-- else one row per organisation that does (a restricted alert's author and
+-- the organisations it names, or a received one's recipients here). Drafts,
+-- withdrawn and purged alerts have none.
+CREATE TABLE analysis_visibility (
+    source   TEXT NOT NULL CHECK (source IN ('own', 'network')),
+    alert_id TEXT NOT NULL,
+    class    TEXT NOT NULL,
+    PRIMARY KEY (source, alert_id, class)
+);
+CREATE INDEX analysis_visibility_by_class ON analysis_visibility (class, source, alert_id);
+
+-- How many alerts, for one class of viewers and one month of publication,
+-- have one fact (dimension1, value1; dimension2 = ''), two facts (both, the
+-- first sorting before the second), or are counted at all (all four '').
+-- The month itself is a column, not a fact. Kept in the transaction that
+-- changes an alert's facts or who may see it; rows that fall to zero are
+-- deleted.
+CREATE TABLE analysis_tallies (
+    class      TEXT NOT NULL,
+    month      TEXT NOT NULL,
+    dimension1 TEXT NOT NULL,
+    value1     TEXT NOT NULL,
+    dimension2 TEXT NOT NULL,
+    value2     TEXT NOT NULL,
+    alerts     BIGINT NOT NULL,
+    PRIMARY KEY (class, dimension1, value1, dimension2, value2, month)
+);
+-- Single facts (dimension2 = '') and pairs by their second fact.
+CREATE INDEX analysis_tallies_by_second ON analysis_tallies (class, dimension2, value2, dimension1, value1, month);
+
+-- Every alert's facts are written again when the node starts
+-- (services::analysis::backfill), and the tallies with them.
+DELETE FROM analysis_facts;
+DELETE FROM analysis_visibility;
+DELETE FROM analysis_tallies;
