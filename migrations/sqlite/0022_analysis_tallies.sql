@@ -38,3 +38,30 @@ CREATE INDEX analysis_tallies_by_second ON analysis_tallies (class, dimension2, 
 DELETE FROM analysis_facts;
 DELETE FROM analysis_visibility;
 DELETE FROM analysis_tallies;
+
+-- Which responses and offers of support an alert has had, as practices
+-- (`action:letter`, `support:relocation`…), and who sees each: `*` when
+-- every organisation here does, else each organisation that does (the
+-- alert's author, the responding organisation, those chosen to see offers).
+-- Kept from the responses in the transaction that records them.
+CREATE TABLE analysis_action_practices (
+    source   TEXT NOT NULL CHECK (source IN ('own', 'network')),
+    alert_id TEXT NOT NULL,
+    practice TEXT NOT NULL,
+    class    TEXT NOT NULL,
+    PRIMARY KEY (source, alert_id, practice, class)
+);
+
+-- How many closed alerts, for one class of viewers and one month of
+-- publication, used one practice (`all` for every closed alert,
+-- `requested:<kind>`, or those above) and ended with one outcome after one
+-- span of time ('' when unknown).
+CREATE TABLE analysis_practice_tallies (
+    class    TEXT NOT NULL,
+    month    TEXT NOT NULL,
+    practice TEXT NOT NULL,
+    outcome  TEXT NOT NULL,
+    span     TEXT NOT NULL,
+    alerts   BIGINT NOT NULL,
+    PRIMARY KEY (class, practice, outcome, span, month)
+);

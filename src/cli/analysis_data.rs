@@ -489,5 +489,6 @@ async fn write(
         )
         .await?;
     }
+    crate::services::analysis::recount_actions(tx, state, &uri).await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
-use crate::domain::analysis::{Fact, TallyKey, tally_keys};
+use crate::domain::analysis::{Fact, PracticeKey, TallyKey, practice_keys, tally_keys};
 
 /// Where an alert is kept: ours (`alerts`) or received (`remote_alerts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,18 +39,18 @@ pub async fn replace_facts(
         .iter()
         .map(|f| (f.dimension.as_str().to_string(), f.value.clone()))
         .collect();
-    retally(conn, source, alert_id, Some(facts)).await
+    retally(conn, source, alert_id, Some(facts), None).await
 }
 
 /// Forgets what an alert was counted under (a received alert withdrawn).
 pub async fn remove_facts(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<()> {
-    retally(conn, source, alert_id, Some(Vec::new())).await
+    retally(conn, source, alert_id, Some(Vec::new()), None).await
 }
 
 /// Counts an alert again for whoever may see it now, after a change of who
 /// that is that left its facts alone (organisations named or no longer).
 pub async fn recount_visibility(conn: &mut AnyConnection, source: Source, alert_id: &str) -> sqlx::Result<()> {
-    retally(conn, source, alert_id, None).await
+    retally(conn, source, alert_id, None, None).await
 }
 
 // Tallies.
@@ -125,19 +125,31 @@ fn is_released(status: &str) -> bool {
 /// The class of viewers that is every organisation of this node.
 const EVERYONE: &str = "*";
 
-/// Writes the alert's facts (unless `facts` is `None`: as they are) and
-/// who may see it now, and moves its tallies from what it was to what it is.
+/// Writes the alert's facts (unless `facts` is `None`: as they are), the
+/// practices of its responses and who sees them (unless `practices` is
+/// `None`), and who may see the alert now; and moves its tallies from what
+/// it was to what it is.
 async fn retally(
     conn: &mut AnyConnection,
     source: Source,
     alert_id: &str,
     facts: Option<Vec<(String, String)>>,
+    practices: Option<Vec<(String, String)>>,
 ) -> sqlx::Result<()> {
-    let before: Vec<(String, String)> = sqlx::query_as(
+    let pairs = |sql: &'static str| {
+        sqlx::query_as::<_, (String, String)>(sql)
+            .bind(source.as_str())
+            .bind(alert_id)
+    };
+    let before = pairs(
         "SELECT dimension, value FROM analysis_facts WHERE source = $1 AND alert_id = $2 ORDER BY dimension, value",
     )
-    .bind(source.as_str())
-    .bind(alert_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let practices_before = pairs(
+        "SELECT practice, class FROM analysis_action_practices WHERE source = $1 AND alert_id = $2 \
+         ORDER BY practice, class",
+    )
     .fetch_all(&mut *conn)
     .await?;
     let seen_before: Vec<(String,)> =
@@ -148,35 +160,35 @@ async fn retally(
             .await?;
     let seen_before: Vec<String> = seen_before.into_iter().map(|(c,)| c).collect();
     let seen_now = visibility(conn, source, alert_id).await?;
-    let now = match facts {
-        Some(mut facts) => {
-            facts.sort();
-            facts.dedup();
-            facts
+    let sorted = |rows: Option<Vec<(String, String)>>, before: &Vec<(String, String)>| match rows {
+        Some(mut rows) => {
+            rows.sort();
+            rows.dedup();
+            rows
         }
         None => before.clone(),
     };
+    let now = sorted(facts, &before);
+    let practices_now = sorted(practices, &practices_before);
     if now != before {
-        sqlx::query("DELETE FROM analysis_facts WHERE source = $1 AND alert_id = $2")
-            .bind(source.as_str())
-            .bind(alert_id)
-            .execute(&mut *conn)
-            .await?;
-        // A few dozen at most: one statement.
-        if !now.is_empty() {
-            let rows: Vec<String> = (0..now.len())
-                .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
-                .collect();
-            let sql = format!(
-                "INSERT INTO analysis_facts (source, alert_id, dimension, value) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
-            for (dimension, value) in &now {
-                query = query.bind(dimension).bind(value);
-            }
-            query.execute(&mut *conn).await?;
-        }
+        replace_rows(
+            conn,
+            "analysis_facts (source, alert_id, dimension, value)",
+            source,
+            alert_id,
+            &now,
+        )
+        .await?;
+    }
+    if practices_now != practices_before {
+        replace_rows(
+            conn,
+            "analysis_action_practices (source, alert_id, practice, class)",
+            source,
+            alert_id,
+            &practices_now,
+        )
+        .await?;
     }
     if seen_now != seen_before {
         sqlx::query("DELETE FROM analysis_visibility WHERE source = $1 AND alert_id = $2")
@@ -193,7 +205,7 @@ async fn retally(
                 .await?;
         }
     }
-    if now == before && seen_now == seen_before {
+    if now == before && seen_now == seen_before && practices_now == practices_before {
         return Ok(());
     }
     let mut change: BTreeMap<TallyKey, i64> = BTreeMap::new();
@@ -204,94 +216,246 @@ async fn retally(
         *change.entry(key).or_default() += 1;
     }
     change.retain(|_, n| *n != 0);
-    add_to_tallies(conn, &change).await
+    add_to_tallies(conn, &change).await?;
+    let mut change: BTreeMap<PracticeKey, i64> = BTreeMap::new();
+    for key in practice_keys(&before, &seen_before, &practices_before) {
+        *change.entry(key).or_default() -= 1;
+    }
+    for key in practice_keys(&now, &seen_now, &practices_now) {
+        *change.entry(key).or_default() += 1;
+    }
+    change.retain(|_, n| *n != 0);
+    add_to_practice_tallies(conn, &change).await
+}
+
+/// Puts `rows` (two values each) in place of the alert's in `table`, whose
+/// first two columns are its source and id.
+async fn replace_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    source: Source,
+    alert_id: &str,
+    rows: &[(String, String)],
+) -> sqlx::Result<()> {
+    let name = table.split(' ').next().unwrap_or(table);
+    sqlx::query(&format!("DELETE FROM {name} WHERE source = $1 AND alert_id = $2"))
+        .bind(source.as_str())
+        .bind(alert_id)
+        .execute(&mut *conn)
+        .await?;
+    // A few dozen at most: one statement.
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
+        .collect();
+    let sql = format!("INSERT INTO {table} VALUES {}", values.join(", "));
+    let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
+    for (first, second) in rows {
+        query = query.bind(first).bind(second);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Reads the responses and offers of support on the alert at `alert_uri`
+/// again, after one was recorded, changed or retracted or its author chose
+/// who sees offers, and counts its practices for whoever sees them now
+/// (the rule of `services::actions`' `sees`). Our alerts' ids are
+/// `own_alert_prefix` followed by their id; an alert not held here has
+/// nothing to count.
+pub async fn recount_actions(conn: &mut AnyConnection, own_alert_prefix: &str, alert_uri: &str) -> sqlx::Result<()> {
+    let (source, alert_id) = alert_of(own_alert_prefix, alert_uri);
+    match action_practices(conn, source, alert_id, alert_uri).await? {
+        Some(seen) => retally(conn, source, alert_id, None, Some(seen)).await,
+        None => Ok(()),
+    }
+}
+
+/// Where the alert with ActivityPub id `alert_uri` is kept, and its id there.
+fn alert_of<'a>(own_alert_prefix: &str, alert_uri: &'a str) -> (Source, &'a str) {
+    match alert_uri.strip_prefix(own_alert_prefix) {
+        Some(id) if !id.is_empty() && !id.contains('/') => (Source::Own, id),
+        _ => (Source::Network, alert_uri),
+    }
+}
+
+/// The practices of the responses on an alert and who sees each (`*` for
+/// every organisation here); `None` when the alert is not held here.
+async fn action_practices(
+    conn: &mut AnyConnection,
+    source: Source,
+    alert_id: &str,
+    alert_uri: &str,
+) -> sqlx::Result<Option<Vec<(String, String)>>> {
+    let author: Option<(String,)> = match source {
+        Source::Own => {
+            sqlx::query_as("SELECT org_id FROM alerts WHERE id = $1")
+                .bind(alert_id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        Source::Network => None,
+    };
+    let (held,): (i64,) = match source {
+        Source::Own => (i64::from(author.is_some()),),
+        Source::Network => {
+            sqlx::query_as("SELECT COUNT(*) FROM remote_alerts WHERE id = $1")
+                .bind(alert_id)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
+    if held == 0 {
+        return Ok(None);
+    }
+    let offer_viewers: Vec<(String,)> = match source {
+        Source::Own => {
+            sqlx::query_as("SELECT org_id FROM alert_offer_viewers WHERE alert_id = $1")
+                .bind(alert_id)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Source::Network => Vec::new(),
+    };
+    let actions: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT kind, support_type, org_id, shareable FROM solidarity_actions \
+         WHERE alert_uri = $1 AND deleted_at IS NULL",
+    )
+    .bind(alert_uri)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut seen = Vec::new();
+    for (kind, support_type, org_id, shareable) in actions {
+        let offer = kind == "support_offer";
+        let practice = match (offer, support_type) {
+            (true, Some(support)) => format!("support:{support}"),
+            (true, None) => continue,
+            (false, _) => format!("action:{kind}"),
+        };
+        if !offer && shareable != 0 {
+            seen.push((practice, EVERYONE.to_string()));
+            continue;
+        }
+        let mut who: Vec<String> = author.iter().map(|(a,)| a.clone()).chain(org_id).collect();
+        if offer {
+            who.extend(offer_viewers.iter().map(|(o,)| o.clone()));
+        }
+        seen.extend(who.into_iter().map(|class| (practice.clone(), class)));
+    }
+    // Seen by everyone through one response, a practice is `*` alone: a
+    // viewer matches one row of it at most.
+    let everyone: Vec<String> = seen
+        .iter()
+        .filter(|(_, class)| class == EVERYONE)
+        .map(|(practice, _)| practice.clone())
+        .collect();
+    seen.retain(|(practice, class)| class == EVERYONE || !everyone.contains(practice));
+    seen.sort();
+    seen.dedup();
+    Ok(Some(seen))
 }
 
 /// Adds `change` to the tallies, and deletes those that fall to zero.
 async fn add_to_tallies(conn: &mut AnyConnection, change: &BTreeMap<TallyKey, i64>) -> sqlx::Result<()> {
-    // Seven values a row: well under both databases' limit on binds.
+    let rows = change
+        .iter()
+        .map(|(k, n)| {
+            (
+                vec![&k.class, &k.month, &k.first.0, &k.first.1, &k.second.0, &k.second.1],
+                *n,
+            )
+        })
+        .collect();
+    add_counts(
+        conn,
+        "analysis_tallies",
+        &["class", "month", "dimension1", "value1", "dimension2", "value2"],
+        rows,
+    )
+    .await
+}
+
+/// Adds `change` to the practice tallies, and deletes those that fall to zero.
+async fn add_to_practice_tallies(conn: &mut AnyConnection, change: &BTreeMap<PracticeKey, i64>) -> sqlx::Result<()> {
+    let rows = change
+        .iter()
+        .map(|(k, n)| (vec![&k.class, &k.month, &k.practice, &k.outcome, &k.span], *n))
+        .collect();
+    add_counts(
+        conn,
+        "analysis_practice_tallies",
+        &["class", "month", "practice", "outcome", "span"],
+        rows,
+    )
+    .await
+}
+
+/// Adds each row's number to the `alerts` of the row of `table` with those
+/// `keys` (its primary key), and deletes the rows that fall to zero.
+async fn add_counts(
+    conn: &mut AnyConnection,
+    table: &str,
+    keys: &[&str],
+    rows: Vec<(Vec<&String>, i64)>,
+) -> sqlx::Result<()> {
+    // Well under both databases' limit on binds.
     const ROWS: usize = 1000;
-    let entries: Vec<(&TallyKey, &i64)> = change.iter().collect();
-    for chunk in entries.chunks(ROWS) {
-        let rows: Vec<String> = (0..chunk.len())
+    let width = keys.len();
+    let placeholders = |rows: usize, width: usize| -> String {
+        (0..rows)
             .map(|n| {
-                let b = 7 * n;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
+                let cells: Vec<String> = (1..=width).map(|c| format!("${}", n * width + c)).collect();
+                format!("({})", cells.join(", "))
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let columns = keys.join(", ");
+    for chunk in rows.chunks(ROWS) {
         let sql = format!(
-            "INSERT INTO analysis_tallies (class, month, dimension1, value1, dimension2, value2, alerts) VALUES {} \
-             ON CONFLICT (class, dimension1, value1, dimension2, value2, month) \
-             DO UPDATE SET alerts = analysis_tallies.alerts + excluded.alerts",
-            rows.join(", ")
+            "INSERT INTO {table} ({columns}, alerts) VALUES {} \
+             ON CONFLICT ({columns}) DO UPDATE SET alerts = {table}.alerts + excluded.alerts",
+            placeholders(chunk.len(), width + 1)
         );
         let mut query = sqlx::query(&sql);
-        for (key, n) in chunk {
-            query = query
-                .bind(&key.class)
-                .bind(&key.month)
-                .bind(&key.first.0)
-                .bind(&key.first.1)
-                .bind(&key.second.0)
-                .bind(&key.second.1)
-                .bind(**n);
+        for (values, n) in chunk {
+            for value in values {
+                query = query.bind(*value);
+            }
+            query = query.bind(*n);
         }
         query.execute(&mut *conn).await?;
-        let fallen: Vec<&(&TallyKey, &i64)> = chunk.iter().filter(|(_, n)| **n < 0).collect();
+        let fallen: Vec<&(Vec<&String>, i64)> = chunk.iter().filter(|(_, n)| *n < 0).collect();
         if fallen.is_empty() {
             continue;
         }
-        let keys: Vec<String> = (0..fallen.len())
-            .map(|n| {
-                let b = 6 * n;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                )
-            })
-            .collect();
         let sql = format!(
-            "DELETE FROM analysis_tallies WHERE alerts <= 0 AND \
-             (class, month, dimension1, value1, dimension2, value2) IN (VALUES {})",
-            keys.join(", ")
+            "DELETE FROM {table} WHERE alerts <= 0 AND ({columns}) IN (VALUES {})",
+            placeholders(fallen.len(), width)
         );
         let mut query = sqlx::query(&sql);
-        for (key, _) in fallen {
-            query = query
-                .bind(&key.class)
-                .bind(&key.month)
-                .bind(&key.first.0)
-                .bind(&key.first.1)
-                .bind(&key.second.0)
-                .bind(&key.second.1);
+        for (values, _) in fallen {
+            for value in values {
+                query = query.bind(*value);
+            }
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-/// How far the tallies have drifted from the facts: the alerts whose
-/// stored visibility is not who may see them now, and the tallies that are
-/// not what the facts and visibility give. Both zero unless a write changed
-/// an alert without [`retally`]; the tests check it after every kind of
-/// change.
-pub async fn tally_drift(db: &Db) -> sqlx::Result<(usize, usize)> {
+/// How far the tallies have drifted from what they count: the alerts
+/// whose stored visibility or practices are not what the alert and its
+/// responses give now, and the tallies (of facts and of practice) that are
+/// not what the facts, visibility and practices give. All zero unless a
+/// write changed an alert or a response without [`retally`]; the tests
+/// check it after every kind of change.
+pub async fn tally_drift(db: &Db, own_alert_prefix: &str) -> sqlx::Result<(usize, usize)> {
+    type Alert = (String, String);
     let mut conn = db.pool.acquire().await?;
-    let mut facts: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    let mut facts: BTreeMap<Alert, Vec<(String, String)>> = BTreeMap::new();
     let rows: Vec<(String, String, String, String)> =
         sqlx::query_as("SELECT source, alert_id, dimension, value FROM analysis_facts")
             .fetch_all(&mut *conn)
@@ -299,7 +463,7 @@ pub async fn tally_drift(db: &Db) -> sqlx::Result<(usize, usize)> {
     for (source, alert_id, dimension, value) in rows {
         facts.entry((source, alert_id)).or_default().push((dimension, value));
     }
-    let mut stored_visibility: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut stored_visibility: BTreeMap<Alert, Vec<String>> = BTreeMap::new();
     let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT source, alert_id, class FROM analysis_visibility")
         .fetch_all(&mut *conn)
         .await?;
@@ -308,23 +472,42 @@ pub async fn tally_drift(db: &Db) -> sqlx::Result<(usize, usize)> {
         facts.entry((source.clone(), alert_id.clone())).or_default();
         stored_visibility.entry((source, alert_id)).or_default().push(class);
     }
+    let mut stored_practices: BTreeMap<Alert, Vec<(String, String)>> = BTreeMap::new();
+    let rows: Vec<(String, String, String, String)> =
+        sqlx::query_as("SELECT source, alert_id, practice, class FROM analysis_action_practices")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (source, alert_id, practice, class) in rows {
+        facts.entry((source.clone(), alert_id.clone())).or_default();
+        stored_practices
+            .entry((source, alert_id))
+            .or_default()
+            .push((practice, class));
+    }
     let mut expected: BTreeMap<TallyKey, i64> = BTreeMap::new();
+    let mut expected_practice: BTreeMap<PracticeKey, i64> = BTreeMap::new();
     let mut alerts_drifted = 0;
     for ((source, alert_id), alert_facts) in &facts {
-        let which = if source == Source::Own.as_str() {
-            Source::Own
+        let key = (source.clone(), alert_id.clone());
+        let (which, uri) = if source == Source::Own.as_str() {
+            (Source::Own, format!("{own_alert_prefix}{alert_id}"))
         } else {
-            Source::Network
+            (Source::Network, alert_id.clone())
         };
         let seen = visibility(&mut conn, which, alert_id).await?;
-        let mut stored = stored_visibility
-            .get(&(source.clone(), alert_id.clone()))
-            .cloned()
-            .unwrap_or_default();
+        let mut stored = stored_visibility.get(&key).cloned().unwrap_or_default();
         stored.sort();
-        alerts_drifted += usize::from(stored != seen);
+        let practices = action_practices(&mut conn, which, alert_id, &uri)
+            .await?
+            .unwrap_or_default();
+        let mut stored_practice = stored_practices.get(&key).cloned().unwrap_or_default();
+        stored_practice.sort();
+        alerts_drifted += usize::from(stored != seen || stored_practice != practices);
         for key in tally_keys(alert_facts, &seen) {
             *expected.entry(key).or_default() += 1;
+        }
+        for key in practice_keys(alert_facts, &seen, &practices) {
+            *expected_practice.entry(key).or_default() += 1;
         }
     }
     let rows: Vec<(String, String, String, String, String, String, i64)> =
@@ -341,7 +524,24 @@ pub async fn tally_drift(db: &Db) -> sqlx::Result<(usize, usize)> {
         };
         tallies_drifted += usize::from(expected.remove(&key) != Some(alerts));
     }
-    Ok((alerts_drifted, tallies_drifted + expected.len()))
+    let rows: Vec<(String, String, String, String, String, i64)> =
+        sqlx::query_as("SELECT class, month, practice, outcome, span, alerts FROM analysis_practice_tallies")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (class, month, practice, outcome, span, alerts) in rows {
+        let key = PracticeKey {
+            class,
+            month,
+            practice,
+            outcome,
+            span,
+        };
+        tallies_drifted += usize::from(expected_practice.remove(&key) != Some(alerts));
+    }
+    Ok((
+        alerts_drifted,
+        tallies_drifted + expected.len() + expected_practice.len(),
+    ))
 }
 
 /// An alert of ours stored before facts were kept, to be given its facts.
@@ -761,43 +961,46 @@ pub struct PracticeCount {
 
 /// For the closed alerts `query` counts, how many used each practice and
 /// ended with each outcome after each span, counting only the responses the
-/// viewer's organisation may see (`visibility::ACTIONS_SEEN`). Our alerts'
-/// ActivityPub ids are `own_alert_prefix` followed by their id.
-pub async fn practice_counts(db: &Db, query: &CountQuery, own_alert_prefix: &str) -> sqlx::Result<Vec<PracticeCount>> {
+/// viewer's organisation may see (the rule of `services::actions`' `sees`,
+/// kept for each alert in `analysis_action_practices`).
+pub async fn practice_counts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<PracticeCount>> {
     let mut binds = vec![query.viewer_org_id.clone()];
-    let counted = conditions(query, &mut binds);
-    binds.push(own_alert_prefix.to_string());
-    let prefix = binds.len();
-    // From the closed alerts (their outcome facts) rather than from all the
-    // viewer's alerts: a third of them, each read once.
-    let sql = format!(
-        "WITH closed AS (\
-           SELECT v.source, v.alert_id, o.value AS outcome, COALESCE(d.value, '') AS span \
-           FROM analysis_facts o \
-           JOIN analysis_visibility v ON v.source = o.source AND v.alert_id = o.alert_id \
-           LEFT JOIN analysis_facts d ON d.source = o.source AND d.alert_id = o.alert_id \
-             AND d.dimension = 'time_to_outcome' \
-           WHERE o.dimension = 'outcome' AND {counted}) \
-         SELECT p.practice, p.outcome, p.span, COUNT(*) AS alerts FROM (\
-           SELECT 'all' AS practice, c.outcome, c.span FROM closed c \
-           UNION ALL \
-           SELECT 'requested:' || f.value, c.outcome, c.span FROM closed c \
-             JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
-             AND f.dimension = 'requested_action' \
-           UNION ALL \
-           SELECT x.practice, x.outcome, x.span FROM (\
-             SELECT DISTINCT c.source, c.alert_id, c.outcome, c.span, \
-               CASE WHEN s.kind = 'support_offer' THEN 'support:' || s.support_type \
-               ELSE 'action:' || s.kind END AS practice FROM closed c \
-             JOIN solidarity_actions s ON s.alert_uri = \
-               (CASE WHEN c.source = 'own' THEN ${prefix} || c.alert_id ELSE c.alert_id END) \
-             LEFT JOIN alerts a ON c.source = 'own' AND a.id = c.alert_id \
-             WHERE s.deleted_at IS NULL AND (s.kind <> 'support_offer' OR s.support_type IS NOT NULL) \
-             AND {seen}) x\
-         ) p \
-         GROUP BY p.practice, p.outcome, p.span ORDER BY p.practice, p.outcome, p.span",
-        seen = super::visibility::ACTIONS_SEEN,
-    );
+    let sql = match Tallied::of(query) {
+        Some(view) if view.fact.is_none() => {
+            let within = view.conditions(&mut binds);
+            format!(
+                "SELECT t.practice, t.outcome, t.span, CAST(SUM(t.alerts) AS BIGINT) AS alerts \
+                 FROM analysis_practice_tallies t WHERE {within} \
+                 GROUP BY t.practice, t.outcome, t.span ORDER BY t.practice, t.outcome, t.span"
+            )
+        }
+        // From the closed alerts (their outcome facts) rather than from all
+        // the viewer's alerts: a third of them, each read once.
+        _ => {
+            let counted = conditions(query, &mut binds);
+            format!(
+                "WITH closed AS (\
+                   SELECT v.source, v.alert_id, o.value AS outcome, COALESCE(d.value, '') AS span \
+                   FROM analysis_facts o \
+                   JOIN analysis_visibility v ON v.source = o.source AND v.alert_id = o.alert_id \
+                   LEFT JOIN analysis_facts d ON d.source = o.source AND d.alert_id = o.alert_id \
+                     AND d.dimension = 'time_to_outcome' \
+                   WHERE o.dimension = 'outcome' AND {counted}) \
+                 SELECT p.practice, p.outcome, p.span, COUNT(*) AS alerts FROM (\
+                   SELECT 'all' AS practice, c.outcome, c.span FROM closed c \
+                   UNION ALL \
+                   SELECT 'requested:' || f.value, c.outcome, c.span FROM closed c \
+                     JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
+                     AND f.dimension = 'requested_action' \
+                   UNION ALL \
+                   SELECT a.practice, c.outcome, c.span FROM closed c \
+                     JOIN analysis_action_practices a ON a.source = c.source AND a.alert_id = c.alert_id \
+                     AND a.class IN ('{EVERYONE}', $1)\
+                 ) p \
+                 GROUP BY p.practice, p.outcome, p.span ORDER BY p.practice, p.outcome, p.span"
+            )
+        }
+    };
     let mut rows = sqlx::query_as::<_, PracticeCount>(&sql);
     for b in &binds {
         rows = rows.bind(b);

@@ -1,5 +1,6 @@
-//! Which alerts an organisation may see, as SQL conditions that lists,
-//! the dashboard and the analysis share (one rule, one place).
+//! Which alerts an organisation may see, as SQL conditions that lists and
+//! the dashboard share (one rule, one place; the analysis keeps the same
+//! rule for each alert, `db::analysis`'s visibility).
 
 /// Which of this node's alerts (alias `a`) the organisation with id `$1` and
 /// slug `$2` sees: all of its own; of other organisations only released ones
@@ -14,13 +15,3 @@ pub(crate) const OWN_ALERTS: &str = "(a.org_id = $1 OR (a.status IN ('open', 'cl
 /// `services::remote_alerts::may_see`, in SQL for lists.
 pub(crate) const RECEIVED_ALERTS: &str = "(r.deleted_at IS NULL AND (r.sharing <> 'restricted' OR EXISTS \
      (SELECT 1 FROM remote_alert_recipients x WHERE x.alert_id = r.id AND x.org_id = $1)))";
-
-/// Which solidarity actions (alias `s`) on an alert the organisation with id
-/// `$1` sees, with `a` the alert's row when it is one of ours (else NULL):
-/// every response when it wrote the alert; its own; offers of support only
-/// where the alert's author chose it; others' responses when they are
-/// shared. The rule of `services::actions` (`sees`), in SQL for counts.
-pub(crate) const ACTIONS_SEEN: &str = "(a.org_id = $1 OR s.org_id = $1 \
-     OR (s.kind = 'support_offer' AND EXISTS \
-     (SELECT 1 FROM alert_offer_viewers w WHERE w.alert_id = a.id AND w.org_id = $1)) \
-     OR (s.kind <> 'support_offer' AND s.shareable = 1))";

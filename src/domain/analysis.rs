@@ -4,6 +4,8 @@
 //! with each version of an alert, ours or received, so that counting is one
 //! `GROUP BY` over them and never reads the documents.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use strum::{EnumString, IntoStaticStr, VariantArray};
@@ -230,6 +232,73 @@ pub fn tally_keys(facts: &[(String, String)], classes: &[String]) -> Vec<TallyKe
     keys
 }
 
+/// One count of protection practice kept ready: how many closed alerts
+/// that viewers of `class` may count, published in `month`, used
+/// `practice` and ended with `outcome` after `span` ("" when unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PracticeKey {
+    pub class: String,
+    pub month: String,
+    pub practice: String,
+    pub outcome: String,
+    pub span: String,
+}
+
+/// The practice tallies a closed alert adds one to: `all` and what members
+/// were asked to do (from its `facts`) for each of `classes`, who may see
+/// the alert; and each response or offer in `seen` (practice and a class
+/// that sees it, `*` for every organisation) for those who see both. None
+/// for an alert that is not closed.
+pub fn practice_keys(facts: &[(String, String)], classes: &[String], seen: &[(String, String)]) -> Vec<PracticeKey> {
+    let fact = |dimension: Dimension| {
+        facts
+            .iter()
+            .find(|(d, _)| d == dimension.as_str())
+            .map(|(_, v)| v.clone())
+    };
+    let Some(outcome) = fact(Dimension::Outcome) else {
+        return Vec::new();
+    };
+    let month = fact(Dimension::Month).unwrap_or_default();
+    let span = fact(Dimension::TimeToOutcome).unwrap_or_default();
+    let mut practices: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    practices.insert("all".into(), classes.to_vec());
+    for (_, kind) in facts.iter().filter(|(d, _)| d == Dimension::RequestedAction.as_str()) {
+        practices.insert(format!("requested:{kind}"), classes.to_vec());
+    }
+    let everyone = |c: &[String]| c.iter().any(|c| c == "*");
+    let mut by_practice: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (practice, class) in seen {
+        by_practice.entry(practice).or_default().push(class.clone());
+    }
+    for (practice, who) in by_practice {
+        let both: Vec<String> = if everyone(&who) {
+            classes.to_vec()
+        } else if everyone(classes) {
+            who
+        } else {
+            who.into_iter().filter(|c| classes.contains(c)).collect()
+        };
+        practices.insert(practice.to_string(), both);
+    }
+    let mut keys = Vec::new();
+    for (practice, who) in practices {
+        let mut who = who;
+        who.sort();
+        who.dedup();
+        for class in who {
+            keys.push(PracticeKey {
+                class,
+                month: month.clone(),
+                practice: practice.clone(),
+                outcome: outcome.clone(),
+                span: span.clone(),
+            });
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +395,41 @@ mod tests {
         let two = tally_keys(&facts, &["org-a".to_string(), "org-b".to_string()]);
         assert_eq!(two.len(), 14);
         assert!(tally_keys(&facts, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_practice_counts_for_those_who_see_both_the_alert_and_the_response() {
+        let fact = |d: &str, v: &str| (d.to_string(), v.to_string());
+        let open = [fact("month", "2026-01"), fact("requested_action", "letter")];
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let seen = [
+            fact("action:letter", "*"),
+            fact("support:relocation", "org-a"),
+            fact("support:relocation", "org-c"),
+        ];
+        assert!(practice_keys(&open, &s(&["*"]), &seen).is_empty(), "not closed");
+        let mut closed = open.to_vec();
+        closed.extend([fact("outcome", "released"), fact("time_to_outcome", "up_to_7_days")]);
+        let shown = |keys: Vec<PracticeKey>| -> Vec<String> {
+            keys.into_iter()
+                .map(|k| format!("{} {} {} {} {}", k.class, k.practice, k.month, k.outcome, k.span))
+                .collect()
+        };
+        assert_eq!(
+            shown(practice_keys(&closed, &s(&["*"]), &seen)),
+            [
+                "* action:letter 2026-01 released up_to_7_days",
+                "* all 2026-01 released up_to_7_days",
+                "* requested:letter 2026-01 released up_to_7_days",
+                "org-a support:relocation 2026-01 released up_to_7_days",
+                "org-c support:relocation 2026-01 released up_to_7_days",
+            ]
+        );
+        // A restricted alert, for org-a and org-b: only org-a sees the offer.
+        let restricted = shown(practice_keys(&closed, &s(&["org-a", "org-b"]), &seen));
+        assert!(restricted.contains(&"org-b action:letter 2026-01 released up_to_7_days".to_string()));
+        assert!(restricted.contains(&"org-a support:relocation 2026-01 released up_to_7_days".to_string()));
+        assert!(!restricted.iter().any(|k| k.starts_with("org-c") || k.starts_with("* ")));
+        assert!(practice_keys(&closed, &[], &seen).is_empty(), "seen by nobody");
     }
 }

@@ -364,6 +364,7 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
 
     let mut tx = state.db.pool.begin().await?;
     q::upsert(&mut tx, &row).await?;
+    crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
     let inboxes = match origin {
         Some(inbox) => std::iter::once(inbox).chain(group_inboxes).collect(),
         None => destinations(&mut tx, &target, draft.kind, draft.shareable).await?,
@@ -501,6 +502,7 @@ pub async fn correct(state: &AppState, staff: &Staff, id: &str, input: ActionInp
             "the action was changed at the same time; reload it and try again".into(),
         ));
     }
+    crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
     match (origin, &target.which) {
         // The origin always sees the change, and passes on what is shared.
         (Some(inbox), _) => {
@@ -650,6 +652,7 @@ pub async fn retract(state: &AppState, staff: &Staff, id: &str) -> Result<()> {
     if !q::retract(&mut tx, &row.id, &stored_tombstone, to_millis(now)).await? {
         return Err(Error::NotFound("action"));
     }
+    crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
     let (inboxes, to) = match (&target, origin) {
         (Some(t), Some(inbox)) => (std::iter::once(inbox).chain(group_inboxes).collect(), addressed_to(t)),
         (Some(t), None) => (
@@ -801,6 +804,8 @@ pub async fn set_offer_viewers(
     errors.into_result()?;
     let mut tx = state.db.pool.begin().await?;
     q::set_offer_viewers(&mut tx, &stored.row.id, &ids).await?;
+    let uri = urls::alert(&state.config, &stored.row.id);
+    crate::services::analysis::recount_actions(&mut tx, state, uri.as_str()).await?;
     audit::record(
         &mut *tx,
         to_millis(state.clock.now()),

@@ -46,6 +46,8 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
             let closing = crate::db::alerts::closing(alert.outcome.as_deref(), alert.closed_at);
             let facts = crate::domain::analysis::facts_of(&content, &alert.country, published, closing);
             q::replace_facts(&mut tx, q::Source::Own, &alert.id, &facts).await?;
+            let uri = crate::federation::urls::alert(&state.config, &alert.id);
+            recount_actions(&mut tx, state, uri.as_str()).await?;
             written += usize::from(!facts.is_empty());
         }
         for alert in &received {
@@ -63,6 +65,7 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
                 object.closing(),
             );
             q::replace_facts(&mut tx, q::Source::Network, &alert.id, &facts).await?;
+            recount_actions(&mut tx, state, &alert.id).await?;
             written += usize::from(!facts.is_empty());
         }
         tx.commit().await?;
@@ -72,6 +75,14 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
         }
         done += written;
     }
+}
+
+/// Counts the practices of the responses on the alert at `alert_uri` again
+/// (`db::analysis::recount_actions`), in the transaction that changed them.
+pub async fn recount_actions(conn: &mut sqlx::AnyConnection, state: &AppState, alert_uri: &str) -> Result<()> {
+    let prefix = crate::federation::urls::alert(&state.config, "");
+    q::recount_actions(conn, prefix.as_str(), alert_uri).await?;
+    Ok(())
 }
 
 /// A count as it may be shown.
@@ -975,8 +986,7 @@ pub struct PracticeLine {
 /// The protection practice of the closed alerts `staff` may see that
 /// `filter` keeps.
 pub async fn practice(state: &AppState, staff: &Staff, filter: &Filter) -> Result<Practice> {
-    let prefix = crate::federation::urls::alert(&state.config, "");
-    let rows = q::practice_counts(&state.db, &count_query(staff, filter), prefix.as_str()).await?;
+    let rows = q::practice_counts(&state.db, &count_query(staff, filter)).await?;
     Ok(practice_table(&rows, state.config.small_count_threshold))
 }
 

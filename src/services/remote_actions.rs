@@ -388,6 +388,9 @@ pub async fn on_action(
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let written = q::upsert(&mut tx, &row).await?;
+    if written {
+        crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
+    }
     if written && let Some(group) = &group_relay {
         // As the group's node: on to the other members, not back to the author
         // nor to the alert's origin (the author sends it there itself).
@@ -535,7 +538,9 @@ pub async fn on_unshared(
     .to_string();
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
-    q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    if q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await? {
+        crate::services::analysis::recount_actions(&mut tx, state, alert.as_str()).await?;
+    }
     receiving
         .mark_received(&mut tx, activity.id.as_str(), activity.actor.as_str(), now)
         .await?;
@@ -610,6 +615,9 @@ pub async fn on_action_retracted(
     let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let retracted = q::retract(&mut tx, target.as_str(), &tombstone, to_millis(now)).await?;
+    if retracted {
+        crate::services::analysis::recount_actions(&mut tx, state, alert.as_str()).await?;
+    }
     if retracted && let Some((alert_id, org_id, announcer)) = &relay_to {
         let inboxes = alert_recipients(&mut tx, alert_id, Some(host)).await?;
         announce(&mut tx, state, org_id, announcer, &activity.raw, &target, inboxes, now).await?;

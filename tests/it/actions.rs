@@ -324,6 +324,11 @@ async fn the_network_answers_an_alert_together(env: TestEnv) {
         .find(|i| i["kind"] == "pledge")
         .unwrap();
     assert_eq!(pledge["pledge_status"], "kept", "{responses}");
+    // Every response sent, received, changed and retracted kept the
+    // analysis's counts on each node.
+    for node in all {
+        assert_eq!(node.analysis_drift().await, (0, 0), "{}", node.base);
+    }
 }
 
 /// The action a node outside an alert's audience would send, signed properly.

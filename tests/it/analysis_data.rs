@@ -485,7 +485,7 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
     let in_gt: Vec<&Generated> = visible.iter().copied().filter(having("country", "GT")).collect();
     check_table(&two_facts_table, &in_gt, "company", "violation");
     assert_eq!(
-        tadamun::db::analysis::tally_drift(node.db()).await.unwrap(),
+        node.analysis_drift().await,
         (0, 0),
         "the tallies are what the facts give"
     );
@@ -612,8 +612,8 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
 /// The counts kept ready (`db::analysis`'s tallies) against the same counts
 /// made from the facts, for each organisation and several views.
 async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
-    use tadamun::db::analysis::{CountQuery, counts, pair_counts, tally_drift};
-    assert_eq!(tally_drift(node.db()).await.unwrap(), (0, 0), "{when}: drift");
+    use tadamun::db::analysis::{CountQuery, counts, pair_counts, practice_counts};
+    assert_eq!(node.analysis_drift().await, (0, 0), "{when}: drift");
     // What is required, and the first month.
     type View = (Vec<(String, String)>, Option<&'static str>);
     let views: [View; 3] = [
@@ -633,6 +633,9 @@ async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
             let kept = counts(node.db(), &query(false)).await.unwrap();
             let counted = counts(node.db(), &query(true)).await.unwrap();
             assert_eq!(kept, counted, "{when}: counts for {} with {having:?}", org.slug);
+            let kept = practice_counts(node.db(), &query(false)).await.unwrap();
+            let counted = practice_counts(node.db(), &query(true)).await.unwrap();
+            assert_eq!(kept, counted, "{when}: practice for {} with {having:?}", org.slug);
             for (rows, columns) in [("sector", "violation"), ("month", "country")] {
                 let kept = pair_counts(node.db(), &query(false), rows, columns).await.unwrap();
                 let counted = pair_counts(node.db(), &query(true), rows, columns).await.unwrap();
@@ -670,12 +673,12 @@ async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: 
 
     // Our alerts: closed, and withdrawn, through the API.
     let open: Vec<(String,)> =
-        sqlx::query_as("SELECT id FROM alerts WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 2")
+        sqlx::query_as("SELECT id FROM alerts WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 3")
             .bind(&orgs[0].id)
             .fetch_all(pool)
             .await
             .unwrap();
-    assert_eq!(open.len(), 2, "the data set has open alerts of ours");
+    assert_eq!(open.len(), 3, "the data set has open alerts of ours");
     let (status, body) = node
         .post(
             &coordinator,
@@ -695,6 +698,62 @@ async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: 
     assert_eq!(status, StatusCode::OK, "{body}");
     tallies_agree_with_facts(&node, &orgs, "withdrawn").await;
 
+    // Responses and offers on an alert of ours: recorded, shown to another
+    // organisation, the alert closed, and an offer retracted, through the API.
+    let closed = &open[2].0;
+    let second = node.staff("second", Role::Coordinator, "second-coordinator").await;
+    let mut recorded = Vec::new();
+    for (who, body) in [
+        (
+            &second,
+            serde_json::json!({"kind": "support_offer", "support_type": "grant_funds"}),
+        ),
+        (
+            &second,
+            serde_json::json!({"kind": "letter_sent", "addressee": "The Attorney General", "shareable": false}),
+        ),
+        (
+            &coordinator,
+            serde_json::json!({"kind": "statement", "shareable": true, "content": {"en": "We stand with them."}}),
+        ),
+    ] {
+        let (status, action) = node.post(who, &format!("/api/v1/alerts/{closed}/actions"), &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{action}");
+        recorded.push(action["id"].as_str().unwrap().to_string());
+    }
+    tallies_agree_with_facts(&node, &orgs, "responses recorded").await;
+    let (status, body) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&coordinator),
+            &format!("/api/v1/alerts/{closed}/offer-viewers"),
+            Some(&serde_json::json!({"orgs": ["third"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tallies_agree_with_facts(&node, &orgs, "offers shown to another organisation").await;
+    let (status, body) = node
+        .post(
+            &coordinator,
+            &format!("/api/v1/alerts/{closed}/close"),
+            &serde_json::json!({"outcome": "charges_dropped", "note": "Dropped."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    tallies_agree_with_facts(&node, &orgs, "closed after responses").await;
+    let (status, practice) = node.get(&coordinator, "/api/v1/analysis/practice").await;
+    assert_eq!(status, StatusCode::OK, "{practice}");
+    let (status, body) = node
+        .call(
+            reqwest::Method::DELETE,
+            Some(&second),
+            &format!("/api/v1/actions/{}", recorded[0]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    tallies_agree_with_facts(&node, &orgs, "an offer retracted").await;
+
     // Received alerts: a restricted one, for another organisation too (as
     // the same version sent again for it would add), then no longer for
     // the first; another withdrawn by its author.
@@ -713,7 +772,7 @@ async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: 
         .await
         .unwrap();
     assert_eq!(
-        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        node.analysis_drift().await.0,
         1,
         "a change behind the node's back shows as drift"
     );
@@ -759,7 +818,7 @@ async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: 
         .await
         .unwrap();
     assert_eq!(
-        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        node.analysis_drift().await.0,
         0,
         "no organisation `newcomer` yet: nobody more may see it"
     );
@@ -779,7 +838,7 @@ async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: 
         .await
         .unwrap();
     assert_eq!(
-        tadamun::db::analysis::tally_drift(node.db()).await.unwrap().0,
+        node.analysis_drift().await.0,
         1,
         "the check sees an alert counted for the wrong organisations"
     );

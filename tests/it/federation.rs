@@ -830,6 +830,13 @@ async fn who_sees(node: &TestNode, tokens: &[String], title: &str) -> Vec<bool> 
 
 /// A restricted alert naming several organisations of one node reaches each
 /// of them; taking one off the list takes it from that one alone.
+/// Who may count the alerts in the analysis follows who may see them.
+async fn counted_as_seen(nodes: &[&crate::support::TestNode]) {
+    for node in nodes {
+        assert_eq!(node.analysis_drift().await, (0, 0), "{}", node.base);
+    }
+}
+
 async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv) {
     let a = Member::spawn(&env, "green").await;
     let b = Member::spawn(&env, "red").await;
@@ -848,6 +855,7 @@ async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv
     let id = a.publish(restricted).await;
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [true, true, true, false]);
+    counted_as_seen(&nodes).await;
 
     // Violet is taken off: only violet loses it.
     let path = format!("/api/v1/alerts/{id}");
@@ -862,6 +870,7 @@ async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv
     assert_eq!(status, StatusCode::OK, "{body}");
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [true, false, true, false]);
+    counted_as_seen(&nodes).await;
     let (_, list) = b.node.get(&gold, "/api/v1/network/alerts").await;
     assert_eq!(
         list["items"][0]["version"], body["version"],
@@ -880,12 +889,15 @@ async fn restricted_alerts_reach_every_organisation_named_on_a_node(env: TestEnv
     assert_eq!(status, StatusCode::OK, "{body}");
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [true, true, true, false]);
+    counted_as_seen(&nodes).await;
     a.set_peer(&b.node.host(), "blocked").await;
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [false, false, false, false]);
+    counted_as_seen(&nodes).await;
     a.set_peer(&b.node.host(), "connected").await;
     deliver_all(&nodes).await;
     assert_eq!(seen().await, [true, true, true, false]);
+    counted_as_seen(&nodes).await;
 }
 
 /// Many nodes run in one process (tests, the local demo network): a node

@@ -339,6 +339,15 @@ impl TestNode {
         (token, made.enrolment.map(|e| e.totp_uri))
     }
 
+    /// How far the analysis's tallies drifted from what they count
+    /// (`db::analysis::tally_drift`): both zero when every write kept them.
+    pub async fn analysis_drift(&self) -> (usize, usize) {
+        let prefix = tadamun::federation::urls::alert(&self.state.config, "");
+        tadamun::db::analysis::tally_drift(self.db(), prefix.as_str())
+            .await
+            .unwrap()
+    }
+
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         tadamun::clock::Clock::now(&self.clock)
     }
