@@ -715,6 +715,35 @@ mod tests {
     }
 
     #[test]
+    fn an_smtp_ca_file_must_hold_certificates() {
+        let dir = std::env::temp_dir().join(format!("tadamun-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |ca_file: Option<PathBuf>| SmtpFile {
+            host: Some("smtp.example.org".into()),
+            from: Some("Tadamun <alerts@node.example>".into()),
+            ca_file,
+            ..SmtpFile::default()
+        };
+        let missing = dir.join("missing.pem");
+        assert!(matches!(
+            smtp_config(file(Some(missing))),
+            Err(ConfigError::SmtpCaFile(why)) if why.contains("cannot read")
+        ));
+        let not_pem = dir.join("not.pem");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        assert!(matches!(
+            smtp_config(file(Some(not_pem))),
+            Err(ConfigError::SmtpCaFile(_))
+        ));
+        let config = smtp_config(file(None)).unwrap();
+        assert_eq!(
+            (config.port, config.tls, config.ca_file),
+            (587, SmtpTls::Starttls, None)
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn nothing_configured_gives_a_local_development_node() {
         let config = Config::load(&ConfigArgs::default()).unwrap();
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);

@@ -63,6 +63,11 @@ fn field_error(errors: &FieldErrors, field: &str) -> Markup {
     }
 }
 
+/// The id of a field's error, when it has one (for `aria-describedby`).
+fn described_by(errors: &FieldErrors, field: &str) -> Option<String> {
+    invalid(errors, field).map(|_| format!("{}-error", field.replace('.', "-")))
+}
+
 fn invalid(errors: &FieldErrors, field: &str) -> Option<&'static str> {
     errors
         .0
@@ -235,13 +240,14 @@ async fn render_list(
                     label for="webhook-url" { (viewer.t("webhooks-url")) }
                     small id="webhook-url-hint" { (viewer.t("webhooks-url-hint")) }
                     input id="webhook-url" name="url" type="url" value=(form.url) required dir="ltr"
-                        aria-invalid=[invalid(errors, "url")] aria-describedby="webhook-url-hint";
+                        aria-invalid=[invalid(errors, "url")]
+                        aria-describedby=(described_by(errors, "url").map_or("webhook-url-hint".to_string(), |e| format!("webhook-url-hint {e}")));
                     (field_error(errors, "url"))
                 }
                 div.field {
                     label for="webhook-description" { (viewer.t("webhooks-description")) }
                     input id="webhook-description" name="description" value=(form.description) maxlength="200"
-                        aria-invalid=[invalid(errors, "description")];
+                        aria-invalid=[invalid(errors, "description")] aria-describedby=[described_by(errors, "description")];
                     (field_error(errors, "description"))
                 }
                 div.field {
@@ -257,7 +263,8 @@ async fn render_list(
                 div.field {
                     label for="webhook-countries" { (viewer.t("account-notices-countries")) }
                     input id="webhook-countries" name="countries" value=(form.countries) dir="ltr"
-                        aria-invalid=[invalid(errors, "subscription.countries")];
+                        aria-invalid=[invalid(errors, "subscription.countries")]
+                        aria-describedby=[described_by(errors, "subscription.countries")];
                     (field_error(errors, "subscription.countries"))
                 }
                 fieldset {
