@@ -102,6 +102,7 @@ struct SmtpFile {
     password: Option<String>,
     from: Option<String>,
     paused: Option<bool>,
+    ca_file: Option<PathBuf>,
 }
 
 /// How the connection to the mail server is secured.
@@ -130,6 +131,10 @@ pub struct SmtpConfig {
     /// Set by the operator in the file: no email leaves the node until it is
     /// cleared (the deliveries page can pause it too, without a restart).
     pub paused: bool,
+    /// A PEM file of certificate authorities trusted for the mail server's
+    /// certificate besides the system's (a private CA, a self-signed
+    /// server's own certificate).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SmtpConfig {
@@ -269,6 +274,8 @@ pub enum ConfigError {
     SmtpCredentials,
     #[error("`smtp.from` must be an address such as `Tadamun <alerts@node.example>`, not `{0}`")]
     SmtpFrom(String),
+    #[error("`smtp.ca_file` must be a PEM file of one or more certificates: {0}")]
+    SmtpCaFile(String),
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -354,6 +361,15 @@ impl Config {
     }
 }
 
+/// The certificates of `smtp.ca_file`, read and parsed; or why not.
+pub fn read_ca_file(path: &Path) -> Result<lettre::transport::smtp::client::Certificate, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// `[smtp]` checked: a host and a sender, credentials both or neither. The
 /// password may come from `TADAMUN_SMTP_PASSWORD` instead of the file.
 fn smtp_config(file: SmtpFile) -> Result<SmtpConfig, ConfigError> {
@@ -375,6 +391,9 @@ fn smtp_config(file: SmtpFile) -> Result<SmtpConfig, ConfigError> {
         (None, None) => None,
         _ => return Err(ConfigError::SmtpCredentials),
     };
+    if let Some(path) = &file.ca_file {
+        read_ca_file(path).map_err(ConfigError::SmtpCaFile)?;
+    }
     Ok(SmtpConfig {
         host,
         port: file.port.unwrap_or(SmtpConfig::default_port(tls)),
@@ -382,6 +401,7 @@ fn smtp_config(file: SmtpFile) -> Result<SmtpConfig, ConfigError> {
         credentials,
         from,
         paused: file.paused.unwrap_or(false),
+        ca_file: file.ca_file,
     })
 }
 
@@ -582,7 +602,9 @@ fn file_problems(path: &Path) -> Result<(FileConfig, Vec<String>), ConfigError> 
         "access",
         "smtp",
     ];
-    let smtp: &[&str] = &["host", "port", "tls", "username", "password", "from", "paused"];
+    let smtp: &[&str] = &[
+        "host", "port", "tls", "username", "password", "from", "paused", "ca_file",
+    ];
     let access: &[&str] = &[
         "trusted_proxies",
         "token_days",
@@ -690,6 +712,35 @@ mod tests {
         assert_eq!(config.domain, "tadamun.example.org");
         assert!(!config.dev_mode);
         assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_smtp_ca_file_must_hold_certificates() {
+        let dir = std::env::temp_dir().join(format!("tadamun-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |ca_file: Option<PathBuf>| SmtpFile {
+            host: Some("smtp.example.org".into()),
+            from: Some("Tadamun <alerts@node.example>".into()),
+            ca_file,
+            ..SmtpFile::default()
+        };
+        let missing = dir.join("missing.pem");
+        assert!(matches!(
+            smtp_config(file(Some(missing))),
+            Err(ConfigError::SmtpCaFile(why)) if why.contains("cannot read")
+        ));
+        let not_pem = dir.join("not.pem");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        assert!(matches!(
+            smtp_config(file(Some(not_pem))),
+            Err(ConfigError::SmtpCaFile(_))
+        ));
+        let config = smtp_config(file(None)).unwrap();
+        assert_eq!(
+            (config.port, config.tls, config.ca_file),
+            (587, SmtpTls::Starttls, None)
+        );
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

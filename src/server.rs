@@ -109,6 +109,12 @@ pub async fn serve(
         Ok(n) => tracing::info!(alerts = n, "alerts counted in the shared analysis"),
         Err(err) => tracing::error!(error = %err, "alerts could not be counted in the shared analysis"),
     }
+    // Webhook secrets stored in clear are sealed now, if the node has a key secret.
+    match crate::services::webhooks::seal_stored_secrets(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(webhooks = n, "webhook secrets sealed with the key secret"),
+        Err(err) => tracing::error!(error = %err, "webhook secrets could not be sealed"),
+    }
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let notice_worker = state.background_delivery.then(|| {
         tokio::spawn(crate::services::notifications::run_worker(

@@ -751,6 +751,7 @@ async fn notifications(dir: &std::path::Path, alerts: usize) -> anyhow::Result<N
         credentials: None,
         from: "Tadamun <bench@localhost>".into(),
         paused: false,
+        ca_file: None,
     };
     let origin = node(dir, "notice-origin", &keys, true).await?;
     let subscriber = node_with_smtp(dir, "notice-subscriber", &keys, true, Some(smtp)).await?;

@@ -127,7 +127,7 @@ pub async fn by_org(db: &Db, org_id: &str, limit: i64, offset: i64) -> sqlx::Res
 }
 
 /// A pledge is kept once its organisation reports on the same alert after making it.
-const PLEDGE_KEPT: &str = "EXISTS (SELECT 1 FROM solidarity_actions r WHERE r.alert_uri = s.alert_uri \
+pub(crate) const PLEDGE_KEPT: &str = "EXISTS (SELECT 1 FROM solidarity_actions r WHERE r.alert_uri = s.alert_uri \
      AND r.org_uri = s.org_uri AND r.kind = 'report' AND r.deleted_at IS NULL AND r.published_at >= s.published_at)";
 
 /// Pledges by one of our organisations that are past due with no report since.

@@ -326,3 +326,85 @@ pub async fn resume<'e>(ex: impl Executor<'e, Database = Any>, channel: &str) ->
         .await?;
     Ok(())
 }
+
+/// A pledge of one of our organisations past its due date, with no report
+/// since and no reminder yet for this due date.
+#[derive(Debug, Clone, FromRow)]
+pub struct OverduePledge {
+    /// The pledge's ActivityPub id.
+    pub id: String,
+    pub org_id: String,
+    pub due_at: i64,
+}
+
+/// Pledges past due at `now` (see [`super::actions::overdue_pledges`]) that
+/// no reminder was queued for at their present due date.
+pub async fn unreminded_overdue_pledges<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    kind: &str,
+    now: i64,
+) -> sqlx::Result<Vec<OverduePledge>> {
+    sqlx::query_as(&format!(
+        "SELECT s.id, s.org_id, s.due_at FROM solidarity_actions s WHERE s.org_id IS NOT NULL \
+         AND s.kind = 'pledge' AND s.deleted_at IS NULL AND s.due_at < $1 AND NOT {} \
+         AND NOT EXISTS (SELECT 1 FROM notice_reminders r WHERE r.kind = $2 AND r.subject_id = s.id \
+         AND r.event = CAST(s.due_at AS TEXT)) ORDER BY s.due_at, s.id",
+        super::actions::PLEDGE_KEPT
+    ))
+    .bind(now)
+    .bind(kind)
+    .fetch_all(ex)
+    .await
+}
+
+/// An open alert of ours whose expiry is near, not reminded of yet at its
+/// present expiry.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExpiringAlert {
+    pub id: String,
+    pub org_id: String,
+    pub expires_at: i64,
+}
+
+/// Open alerts that expire after `from` and no later than `until`, and that
+/// no reminder was queued for at their present expiry.
+pub async fn unreminded_expiring_alerts<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    kind: &str,
+    from: i64,
+    until: i64,
+) -> sqlx::Result<Vec<ExpiringAlert>> {
+    sqlx::query_as(
+        "SELECT a.id, a.org_id, a.expires_at FROM alerts a WHERE a.status = 'open' \
+         AND a.expires_at IS NOT NULL AND a.expires_at > $1 AND a.expires_at <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM notice_reminders r WHERE r.kind = $3 AND r.subject_id = a.id \
+         AND r.event = CAST(a.expires_at AS TEXT)) ORDER BY a.expires_at, a.id",
+    )
+    .bind(from)
+    .bind(until)
+    .bind(kind)
+    .fetch_all(ex)
+    .await
+}
+
+/// Records that a reminder's notices were queued (in their transaction):
+/// it is not looked at again.
+pub async fn mark_reminded<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    kind: &str,
+    subject_id: &str,
+    event: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notice_reminders (kind, subject_id, event, queued_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, subject_id, event) DO NOTHING",
+    )
+    .bind(kind)
+    .bind(subject_id)
+    .bind(event)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(())
+}

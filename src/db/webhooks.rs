@@ -90,6 +90,37 @@ pub async fn rotate<'e>(
     Ok(())
 }
 
+/// Every webhook's stored secrets, deleted ones too (to seal them).
+pub async fn stored_secrets<'e>(
+    ex: impl Executor<'e, Database = Any>,
+) -> sqlx::Result<Vec<(String, String, Option<String>)>> {
+    sqlx::query_as("SELECT id, secret, previous_secret FROM webhooks ORDER BY id")
+        .fetch_all(ex)
+        .await
+}
+
+/// Replaces a webhook's stored secrets (with the same ones, sealed), if
+/// they are still what was read.
+pub async fn reseal<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    (secret_was, secret): (&str, &str),
+    (previous_was, previous): (Option<&str>, Option<&str>),
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE webhooks SET secret = $3, previous_secret = $5 WHERE id = $1 AND secret = $2 \
+         AND (previous_secret = $4 OR (previous_secret IS NULL AND $4 IS NULL))",
+    )
+    .bind(id)
+    .bind(secret_was)
+    .bind(secret)
+    .bind(previous_was)
+    .bind(previous)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Deletes a webhook; its pending deliveries are cancelled with it.
 pub async fn delete(conn: &mut sqlx::AnyConnection, id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")

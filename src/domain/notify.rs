@@ -46,31 +46,55 @@ pub struct Subscription {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub languages: Vec<String>,
-    /// Notices about their own organisation's alerts (published and the like).
+    /// Notices about their own organisation's alerts (review requested,
+    /// returned, published); false also turns off the three below unless
+    /// they are set.
     #[serde(default = "yes")]
     pub own_organisation: bool,
+    /// Another organisation responded to one of their organisation's alerts
+    /// (a solidarity action, here or from the network). None: the role's
+    /// default (coordinators and admins).
+    #[serde(default)]
+    pub responses: Option<bool>,
+    /// One of their organisation's pledges is past its due date with no
+    /// report since. None: the role's default (all who record actions).
+    #[serde(default)]
+    pub overdue_pledges: Option<bool>,
+    /// One of their organisation's open alerts expires within a day (update
+    /// or close it). None: the role's default (coordinators and admins).
+    #[serde(default)]
+    pub expiry_near: Option<bool>,
     /// One email a day with everything since the last, instead of one per
     /// notice; none: each at once.
     #[serde(default)]
     pub digest: Option<DigestTime>,
 }
 
-/// When a daily digest goes: an hour of the day at a fixed offset from UTC.
-/// (An offset, not a named time zone: the hour does not follow summer time.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// When a daily digest goes: an hour of the day in the recipient's named
+/// time zone (which follows summer time), or at a fixed offset from UTC
+/// (how earlier settings read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DigestTime {
     /// 0–23, in the recipient's time.
     pub hour: u8,
-    /// The recipient's offset from UTC in minutes (-720 to 840; Cairo in
-    /// winter is 120, Bogotá -300).
+    /// The recipient's time zone, by its IANA name (`Africa/Cairo`,
+    /// `America/Bogota`); when given, `utc_offset_minutes` is not used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Africa/Cairo", nullable = false)]
+    pub time_zone: Option<String>,
+    /// Without a time zone: the recipient's offset from UTC in minutes
+    /// (-720 to 840; Cairo in winter is 120, Bogotá -300).
     #[serde(default)]
     pub utc_offset_minutes: i32,
 }
 
 impl DigestTime {
     /// The first digest time strictly after `now`.
-    pub fn next_after(self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    pub fn next_after(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        if let Some(zone) = self.time_zone.as_deref().and_then(time_zone) {
+            return next_in_zone(zone, self.hour.min(23), now);
+        }
         let offset = chrono::Duration::minutes(i64::from(self.utc_offset_minutes));
         let local = now + offset;
         let today = local
@@ -87,6 +111,48 @@ impl DigestTime {
         };
         at - offset
     }
+}
+
+/// The first time after `now` that the clock in `zone` shows `hour`:00. A
+/// day on which that hour does not exist (summer time begins) takes the
+/// first moment after the gap; one on which it comes twice, the first.
+fn next_in_zone(zone: chrono_tz::Tz, hour: u8, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let today = now.with_timezone(&zone).date_naive();
+    for day in 0..3 {
+        let date = today + chrono::Duration::days(day);
+        let local = date
+            .and_hms_opt(u32::from(hour), 0, 0)
+            .expect("an hour of 0-23 is a time");
+        let at = match zone.from_local_datetime(&local) {
+            chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => at.with_timezone(&chrono::Utc),
+            chrono::LocalResult::None => {
+                // In a gap: the hour after it exists.
+                match zone.from_local_datetime(&(local + chrono::Duration::hours(1))) {
+                    chrono::LocalResult::Single(at) | chrono::LocalResult::Ambiguous(at, _) => {
+                        at.with_timezone(&chrono::Utc)
+                    }
+                    chrono::LocalResult::None => continue,
+                }
+            }
+        };
+        if at > now {
+            return at;
+        }
+    }
+    now + chrono::Duration::days(1)
+}
+
+/// The time zone of an IANA name such as `Africa/Cairo`, in any case
+/// (people type `africa/cairo` too).
+pub fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
+    let name = name.trim();
+    name.parse::<chrono_tz::Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+            .copied()
+    })
 }
 
 fn yes() -> bool {
@@ -108,7 +174,36 @@ impl Subscription {
             organisations: Vec::new(),
             languages: Vec::new(),
             own_organisation: true,
+            responses: Some(role.can_publish()),
+            overdue_pledges: Some(role.can_draft()),
+            expiry_near: Some(role.can_publish()),
             digest: None,
+        }
+    }
+
+    /// The subscription with every choice left to the role made: a notice
+    /// about one's organisation that is not set follows the role's default,
+    /// and is off for one who turned their organisation's notices off.
+    pub fn resolved(mut self, role: Role) -> Subscription {
+        let defaults = Subscription::default_for(role);
+        let own = self.own_organisation;
+        let pick = |mine: Option<bool>, default: Option<bool>| Some(mine.unwrap_or(own && default.unwrap_or(false)));
+        self.responses = pick(self.responses, defaults.responses);
+        self.overdue_pledges = pick(self.overdue_pledges, defaults.overdue_pledges);
+        self.expiry_near = pick(self.expiry_near, defaults.expiry_near);
+        self
+    }
+
+    /// Whether a notice of `kind` about one's own organisation is wanted
+    /// (by a staff member of `role`, or a webhook as an admin's).
+    pub fn wants_own(&self, kind: NoticeKind, role: Role) -> bool {
+        let resolved = self.clone().resolved(role);
+        match kind {
+            NoticeKind::ReviewRequested | NoticeKind::ReturnedToDraft | NoticeKind::Published => self.own_organisation,
+            NoticeKind::NewResponse => resolved.responses == Some(true),
+            NoticeKind::PledgeOverdue => resolved.overdue_pledges == Some(true),
+            NoticeKind::ExpiryNear => resolved.expiry_near == Some(true),
+            NoticeKind::NetworkAlert | NoticeKind::LocalAlert => false,
         }
     }
 
@@ -162,12 +257,23 @@ impl Subscription {
                 errors.add(field, format!("at most {MAX_FILTER_ENTRIES} entries"));
             }
         }
-        if let Some(digest) = self.digest {
+        if let Some(digest) = &mut self.digest {
             if digest.hour > 23 {
                 errors.add("digest.hour", "an hour of the day, 0 to 23");
             }
             if !(-720..=840).contains(&digest.utc_offset_minutes) {
                 errors.add("digest.utc_offset_minutes", "minutes from UTC, -720 to 840");
+            }
+            if let Some(zone) = &digest.time_zone {
+                let zone = zone.trim().to_string();
+                match time_zone(&zone) {
+                    // Stored as the database names it (`africa/cairo` reads as `Africa/Cairo`).
+                    Some(tz) => digest.time_zone = Some(tz.name().to_string()),
+                    None => errors.add(
+                        "digest.time_zone",
+                        format!("`{zone}` is not a time zone name such as Africa/Cairo or America/Bogota"),
+                    ),
+                }
             }
         }
         dedupe(&mut self.countries);
@@ -388,6 +494,7 @@ mod tests {
         };
         let cairo_eight = DigestTime {
             hour: 8,
+            time_zone: None,
             utc_offset_minutes: 120,
         };
         assert_eq!(
@@ -400,12 +507,84 @@ mod tests {
         );
         let bogota_six = DigestTime {
             hour: 6,
+            time_zone: None,
             utc_offset_minutes: -300,
         };
         assert_eq!(
             bogota_six.next_after(at("2026-12-04T23:00:00Z")),
             at("2026-12-05T11:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_named_time_zone_follows_summer_time() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let digest = |zone: &str, hour: u8| DigestTime {
+            hour,
+            time_zone: Some(zone.into()),
+            utc_offset_minutes: 0,
+        };
+        // Cairo: UTC+2 in winter, UTC+3 in summer (since 2023).
+        assert_eq!(
+            digest("Africa/Cairo", 8).next_after(at("2026-12-04T05:00:00Z")),
+            at("2026-12-04T06:00:00Z")
+        );
+        assert_eq!(
+            digest("Africa/Cairo", 8).next_after(at("2026-07-01T04:00:00Z")),
+            at("2026-07-01T05:00:00Z")
+        );
+        // Madrid on the day summer time begins (29 March 2026): 02:00 does not exist.
+        assert_eq!(
+            digest("Europe/Madrid", 2).next_after(at("2026-03-28T23:30:00Z")),
+            at("2026-03-29T01:00:00Z")
+        );
+        // After today's hour: tomorrow's.
+        assert_eq!(
+            digest("America/Bogota", 6).next_after(at("2026-12-04T11:00:00Z")),
+            at("2026-12-05T11:00:00Z")
+        );
+        // Checked: an unknown zone is named; a known one is spelt as the database does.
+        let s = Subscription {
+            digest: Some(digest("Mars/Olympus", 8)),
+            ..Subscription::default_for(Role::Member)
+        };
+        assert!(s.checked().unwrap_err().0.contains_key("digest.time_zone"));
+        let s = Subscription {
+            digest: Some(digest("africa/cairo", 8)),
+            ..Subscription::default_for(Role::Member)
+        };
+        assert_eq!(
+            s.checked().unwrap().digest.unwrap().time_zone.as_deref(),
+            Some("Africa/Cairo")
+        );
+    }
+
+    #[test]
+    fn notices_of_ones_own_organisation_follow_the_role_until_chosen() {
+        let stored = |json: &str, role: Role| subscription_of(role, Some(json));
+        let coordinator = stored("{}", Role::Coordinator);
+        assert!(coordinator.wants_own(NoticeKind::NewResponse, Role::Coordinator));
+        assert!(coordinator.wants_own(NoticeKind::ExpiryNear, Role::Coordinator));
+        assert!(coordinator.wants_own(NoticeKind::PledgeOverdue, Role::Coordinator));
+        let member = stored("{}", Role::Member);
+        assert!(!member.wants_own(NoticeKind::NewResponse, Role::Member));
+        assert!(!member.wants_own(NoticeKind::ExpiryNear, Role::Member));
+        assert!(member.wants_own(NoticeKind::PledgeOverdue, Role::Member));
+        let viewer = stored("{}", Role::Viewer);
+        assert!(!viewer.wants_own(NoticeKind::PledgeOverdue, Role::Viewer));
+        // Turning one's organisation's notices off turns the defaults off too.
+        let off = stored(r#"{"own_organisation": false}"#, Role::Admin);
+        assert!(!off.wants_own(NoticeKind::NewResponse, Role::Admin));
+        assert!(!off.wants_own(NoticeKind::Published, Role::Admin));
+        // A choice stands whatever the role.
+        let chosen = stored(r#"{"responses": true, "expiry_near": false}"#, Role::Viewer);
+        assert!(chosen.wants_own(NoticeKind::NewResponse, Role::Viewer));
+        let chosen = stored(r#"{"expiry_near": false}"#, Role::Admin);
+        assert!(!chosen.wants_own(NoticeKind::ExpiryNear, Role::Admin));
     }
 
     #[test]
@@ -441,6 +620,14 @@ pub enum NoticeKind {
     ReturnedToDraft,
     /// An alert of one's organisation was published.
     Published,
+    /// Another organisation responded to an alert of one's organisation
+    /// (the subject is the action's id).
+    NewResponse,
+    /// A pledge of one's organisation is past due with no report since (the
+    /// subject is the pledge's id).
+    PledgeOverdue,
+    /// An open alert of one's organisation expires within a day.
+    ExpiryNear,
 }
 
 impl NoticeKind {
@@ -451,6 +638,9 @@ impl NoticeKind {
             NoticeKind::ReviewRequested => "review_requested",
             NoticeKind::ReturnedToDraft => "returned_to_draft",
             NoticeKind::Published => "published",
+            NoticeKind::NewResponse => "new_response",
+            NoticeKind::PledgeOverdue => "pledge_overdue",
+            NoticeKind::ExpiryNear => "expiry_near",
         }
     }
 
@@ -461,6 +651,9 @@ impl NoticeKind {
             NoticeKind::ReviewRequested,
             NoticeKind::ReturnedToDraft,
             NoticeKind::Published,
+            NoticeKind::NewResponse,
+            NoticeKind::PledgeOverdue,
+            NoticeKind::ExpiryNear,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -470,13 +663,19 @@ impl NoticeKind {
     pub fn about_network_alert(self) -> bool {
         self == NoticeKind::NetworkAlert
     }
+
+    /// Whether the subject is a solidarity action (its ActivityPub id),
+    /// whose alert the notice names.
+    pub fn about_action(self) -> bool {
+        matches!(self, NoticeKind::NewResponse | NoticeKind::PledgeOverdue)
+    }
 }
 
 /// A stored subscription, or the role's defaults when there is none (or it
 /// no longer reads: a subscription written by a newer version).
 pub fn subscription_of(role: Role, stored: Option<&str>) -> Subscription {
     match stored.map(serde_json::from_str::<Subscription>) {
-        Some(Ok(subscription)) => subscription,
+        Some(Ok(subscription)) => subscription.resolved(role),
         Some(Err(err)) => {
             tracing::warn!(%err, "a stored subscription does not read; the role's defaults apply");
             Subscription::default_for(role)

@@ -365,6 +365,13 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
     let mut tx = state.db.pool.begin().await?;
     q::upsert(&mut tx, &row).await?;
     crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
+    // Another organisation's response to an alert of ours: its staff hear of it.
+    let notices = match &target.which {
+        Which::Local(stored) if stored.row.org_id != staff.org_id => {
+            crate::services::notifications::queue_response(&mut tx, &row.id, &stored.row.org_id, now).await?
+        }
+        _ => 0,
+    };
     let inboxes = match origin {
         Some(inbox) => std::iter::once(inbox).chain(group_inboxes).collect(),
         None => destinations(&mut tx, &target, draft.kind, draft.shareable).await?,
@@ -395,6 +402,9 @@ pub async fn record(state: &AppState, staff: &Staff, on: On<'_>, input: ActionIn
     .await?;
     tx.commit().await?;
     state.deliveries.notify_one();
+    if notices > 0 {
+        state.notices.notify_one();
+    }
     view_of(&row, pledge_status(&row, &[], now))
 }
 

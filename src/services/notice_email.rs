@@ -15,6 +15,7 @@ use std::time::Duration;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::clock::to_millis;
@@ -77,8 +78,71 @@ pub(crate) struct AlertSummary {
     pub urgency: Urgency,
     pub country: String,
     pub audience: Audience,
+    pub status: crate::domain::vocab::AlertStatus,
+    /// Ours only (Unix milliseconds).
+    pub expires_at: Option<i64>,
     /// The alert's page on this node.
     pub link: String,
+}
+
+/// What a message may say of the action a notice is about (a response to
+/// one of our alerts, one of our pledges): who, what kind, when due. Never
+/// its text, which may say more than its alert's audience allows.
+pub(crate) struct ActionSummary {
+    pub org_name: String,
+    pub kind: String,
+    pub due_at: Option<i64>,
+}
+
+/// What a notice is about as it is now: its alert and, for a response or a
+/// pledge, the action; `None` when there is nothing to tell any more (the
+/// alert or action is gone, the pledge was reported on, the alert near its
+/// expiry was closed or extended).
+pub(crate) async fn notice_subject(
+    state: &AppState,
+    kind: NoticeKind,
+    subject_id: &str,
+) -> Result<Option<(AlertSummary, Option<ActionSummary>)>> {
+    if !kind.about_action() {
+        let Some(alert) = alert_summary(state, kind, subject_id).await? else {
+            return Ok(None);
+        };
+        if kind == NoticeKind::ExpiryNear {
+            let soon = crate::clock::to_millis(state.clock.now() + crate::services::notifications::EXPIRY_NOTICE_AHEAD);
+            if alert.status != crate::domain::vocab::AlertStatus::Open || alert.expires_at.is_none_or(|at| at > soon) {
+                return Ok(None);
+            }
+        }
+        return Ok(Some((alert, None)));
+    }
+    let Some(action) = crate::db::actions::find_by_id(&state.db, subject_id).await? else {
+        return Ok(None);
+    };
+    if action.deleted_at.is_some() {
+        return Ok(None);
+    }
+    if kind == NoticeKind::PledgeOverdue
+        && crate::db::actions::kept_pledges(&state.db, &action.alert_uri)
+            .await?
+            .contains(&action.id)
+    {
+        return Ok(None);
+    }
+    let uri = url::Url::parse(&action.alert_uri).map_err(|e| Error::Internal(e.into()))?;
+    let alert = match crate::federation::urls::local_alert_id(&state.config, &uri) {
+        Some(id) => alert_summary(state, NoticeKind::Published, &id).await?,
+        None => alert_summary(state, NoticeKind::NetworkAlert, &action.alert_uri).await?,
+    };
+    Ok(alert.map(|alert| {
+        (
+            alert,
+            Some(ActionSummary {
+                org_name: action.org_name,
+                kind: action.kind,
+                due_at: action.due_at,
+            }),
+        )
+    }))
 }
 
 /// The alert a notice is about, as it is now; `None` once it is gone
@@ -104,6 +168,8 @@ pub(crate) async fn alert_summary(
             urgency: row.urgency,
             country: row.country,
             audience: row.sharing,
+            status: row.status,
+            expires_at: None,
             link: format!("{base}/network/alerts/{}/view", row.local_id),
         }));
     }
@@ -123,6 +189,8 @@ pub(crate) async fn alert_summary(
         urgency: stored.row.urgency,
         country: stored.row.country.clone(),
         audience: stored.row.audience,
+        status: stored.row.status,
+        expires_at: stored.row.expires_at,
         link: format!("{base}/alerts/{}/view", stored.row.id),
     }))
 }
@@ -140,14 +208,20 @@ fn in_language(map: &LangMap, lang: Lang) -> Option<&str> {
 pub async fn render(state: &AppState, notice: &DueNotice) -> Result<Option<Rendered>> {
     let kind = NoticeKind::parse(&notice.kind)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown notice kind `{}`", notice.kind)))?;
-    let Some(alert) = alert_summary(state, kind, &notice.subject_id).await? else {
+    let Some((alert, action)) = notice_subject(state, kind, &notice.subject_id).await? else {
         return Ok(None);
     };
     let lang = notice.language.as_deref().and_then(Lang::from_tag).unwrap_or(Lang::En);
-    Ok(Some(compose(state, kind, &alert, lang)))
+    Ok(Some(compose(state, kind, &alert, action.as_ref(), lang)))
 }
 
-fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang) -> Rendered {
+fn compose(
+    state: &AppState,
+    kind: NoticeKind,
+    alert: &AlertSummary,
+    action: Option<&ActionSummary>,
+    lang: Lang,
+) -> Rendered {
     let t = &state.texts;
     let intro = t.get(
         lang,
@@ -157,6 +231,9 @@ fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang)
             NoticeKind::ReviewRequested => "notice-review-requested",
             NoticeKind::ReturnedToDraft => "notice-returned-to-draft",
             NoticeKind::Published => "notice-published",
+            NoticeKind::NewResponse => "notice-new-response",
+            NoticeKind::PledgeOverdue => "notice-pledge-overdue",
+            NoticeKind::ExpiryNear => "notice-expiry-near",
         },
     );
     // Email crosses servers nobody here controls: a trusted or restricted
@@ -179,9 +256,40 @@ fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang)
     let account = format!("{}/account", crate::federation::urls::base(&state.config));
     let why = t.get_with(lang, "notice-why", &[("node", &state.config.domain)]);
     let limited = t.get(lang, "notice-limited");
+    // The response, the pledge's due date, the expiry: only where the
+    // alert's content may go too.
+    let detail = match (kind, action) {
+        (NoticeKind::NewResponse, Some(action)) => Some(t.get_with(
+            lang,
+            "notice-response-detail",
+            &[
+                ("organisation", &action.org_name),
+                ("kind", &t.get(lang, &format!("response-kind-{}", action.kind))),
+            ],
+        )),
+        (NoticeKind::PledgeOverdue, Some(action)) => action.due_at.map(|due| {
+            t.get_with(
+                lang,
+                "notice-pledge-due",
+                &[("date", &lang.date_time(crate::clock::from_millis(due)))],
+            )
+        }),
+        (NoticeKind::ExpiryNear, _) => alert.expires_at.map(|at| {
+            t.get_with(
+                lang,
+                "notice-expires",
+                &[("date", &lang.date_time(crate::clock::from_millis(at)))],
+            )
+        }),
+        _ => None,
+    }
+    .filter(|_| full);
 
     let mut text = format!("{intro}\n\n{subject}\n");
     if full {
+        if let Some(detail) = &detail {
+            text.push_str(&format!("{detail}\n"));
+        }
         text.push_str(&format!("{urgency}\n{country}\n"));
         if let Some(summary) = &summary {
             text.push_str(&format!("\n{summary}\n"));
@@ -199,6 +307,7 @@ fn compose(state: &AppState, kind: NoticeKind, alert: &AlertSummary, lang: Lang)
                 p { (intro) }
                 h1 { (subject) }
                 @if full {
+                    @if let Some(detail) = &detail { p { (detail) } }
                     p { (urgency) br; (country) }
                     @if let Some(summary) = &summary { p { (summary) } }
                 } @else {
@@ -287,19 +396,60 @@ pub fn message(state: &AppState, smtp: &SmtpConfig, key: &str, to: &str, rendere
         .map_err(|e| Error::Internal(anyhow::anyhow!("building the message: {e}")))
 }
 
+/// How the mail server's certificate is checked: against the system's
+/// authorities, and those of `smtp.ca_file` if given.
+fn tls_parameters(smtp: &SmtpConfig) -> Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(smtp.host.clone());
+    if let Some(path) = &smtp.ca_file {
+        let certificate =
+            crate::config::read_ca_file(path).map_err(|e| Error::Internal(anyhow::anyhow!("smtp.ca_file: {e}")))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("TLS for the mail server: {e}")))
+}
+
 fn transport(smtp: &SmtpConfig, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let plain = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host);
     let builder = match smtp.tls {
-        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
-        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("smtp.host: {e}")))?,
-        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("smtp.host: {e}")))?,
+        SmtpTls::None => plain,
+        // Never on in the clear: STARTTLS is required, not tried.
+        SmtpTls::Starttls => plain.tls(Tls::Required(tls_parameters(smtp)?)),
+        SmtpTls::Tls => plain.tls(Tls::Wrapper(tls_parameters(smtp)?)),
     };
     let mut builder = builder.port(smtp.port).timeout(Some(timeout));
     if let Some((user, password)) = &smtp.credentials {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }
     Ok(builder.build())
+}
+
+/// What a refused send means. A refusal of this node itself (its
+/// credentials, no sign-in method in common) is the operator's to fix in
+/// the configuration: retried, with why, never given up on. Any other
+/// permanent refusal is of the message or its address: for good.
+fn failure(err: &lettre::transport::smtp::Error) -> Outcome {
+    let code = err.status().map(|c| c.to_string());
+    // lettre reports a failed handshake as a connection error: its text says which.
+    let text = err.to_string().to_lowercase();
+    if err.is_tls() || text.contains("certificate") || text.contains("tls") {
+        return Outcome::Retry(format!(
+            "no secure connection to the mail server (check smtp.tls and smtp.ca_file): {err}"
+        ));
+    }
+    if matches!(code.as_deref(), Some("530" | "534" | "535" | "538"))
+        || (err.is_client() && text.contains("authentication"))
+    {
+        return Outcome::Retry(format!(
+            "the mail server refused this node's sign-in (check smtp.username and smtp.password): {err}"
+        ));
+    }
+    if err.is_permanent() {
+        Outcome::Failed(format!("the mail server refused it: {err}"))
+    } else {
+        Outcome::Retry(format!("the mail server did not take it: {err}"))
+    }
 }
 
 /// What came of one attempt.
@@ -349,7 +499,17 @@ pub async fn send_due(state: &AppState) -> Result<usize> {
         // A send never outlives the claim (another process would take the
         // notice over and send it too): cut off with a quarter of it left.
         let budget = lease.to_std().unwrap_or(Duration::from_secs(60)).mul_f64(0.75) / claimed.len() as u32;
-        let transport = transport(&smtp, budget)?;
+        let transport = match transport(&smtp, budget) {
+            Ok(transport) => transport,
+            Err(err) => {
+                // The configuration's to fix: each waits, with why.
+                for notice in &claimed {
+                    record(state, notice, Outcome::Retry(err.to_string())).await?;
+                    attempted += 1;
+                }
+                continue;
+            }
+        };
         // A digest reader's notices due now go together, in one message.
         let mut batches: Vec<(bool, Vec<DueNotice>)> = Vec::new();
         for notice in claimed {
@@ -421,8 +581,7 @@ async fn send_digest(
         let sent = match message(state, smtp, &format!("digest-{}", first.id), to, digest) {
             Ok(message) => match transport.send(message).await {
                 Ok(_) => Outcome::Sent,
-                Err(err) if err.is_permanent() => Outcome::Failed(format!("the mail server refused it: {err}")),
-                Err(err) => Outcome::Retry(format!("the mail server did not take it: {err}")),
+                Err(err) => failure(&err),
             },
             Err(Error::BadRequest(why)) => Outcome::Failed(why),
             Err(err) => Outcome::Retry(err.to_string()),
@@ -460,8 +619,7 @@ async fn send_one(
     };
     match transport.send(message).await {
         Ok(_) => Outcome::Sent,
-        Err(err) if err.is_permanent() => Outcome::Failed(format!("the mail server refused it: {err}")),
-        Err(err) => Outcome::Retry(format!("the mail server did not take it: {err}")),
+        Err(err) => failure(&err),
     }
 }
 

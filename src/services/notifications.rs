@@ -205,7 +205,7 @@ pub async fn queue_transition(
     let own: Vec<&Recipient> = everyone
         .iter()
         .filter(|r| r.org_id == author_org_id && own_roles(r.role))
-        .filter(|r| subscription_of(r.role, r.settings.as_deref()).own_organisation)
+        .filter(|r| subscription_of(r.role, r.settings.as_deref()).wants_own(kind, r.role))
         .collect();
     let mut queued = queue(conn, &own, kind, alert_id, &event, now).await?;
     let own_hooks = EventAudience::Own {
@@ -235,12 +235,95 @@ pub async fn queue_transition(
     Ok(queued)
 }
 
+/// A notice about one of an organisation's own alerts (or actions) to its
+/// staff who want that kind, and its webhooks that do.
+async fn queue_own(
+    conn: &mut sqlx::AnyConnection,
+    kind: NoticeKind,
+    subject_id: &str,
+    event: &str,
+    org_id: &str,
+    now: i64,
+) -> Result<usize> {
+    let everyone = notices::recipients(&mut *conn).await?;
+    let own: Vec<&Recipient> = everyone
+        .iter()
+        .filter(|r| r.org_id == org_id)
+        .filter(|r| subscription_of(r.role, r.settings.as_deref()).wants_own(kind, r.role))
+        .collect();
+    let queued = queue(conn, &own, kind, subject_id, event, now).await?;
+    let hooks = EventAudience::Own {
+        org_id: org_id.to_string(),
+    };
+    Ok(queued + webhooks::queue(conn, kind, subject_id, event, &hooks, now).await?)
+}
+
+/// In the transaction recording a solidarity action (here, or received from
+/// another node) on one of our alerts by another organisation: the alert's
+/// organisation hears of the new response, once per action (a correction
+/// is not news).
+pub async fn queue_response(
+    conn: &mut sqlx::AnyConnection,
+    action_id: &str,
+    alert_org_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize> {
+    queue_own(
+        conn,
+        NoticeKind::NewResponse,
+        action_id,
+        "recorded",
+        alert_org_id,
+        to_millis(now),
+    )
+    .await
+}
+
+/// How long before an alert's expiry its organisation is reminded of it.
+pub const EXPIRY_NOTICE_AHEAD: chrono::Duration = chrono::Duration::hours(24);
+
+/// What the clock brings, queued once each: pledges of our organisations
+/// past due with no report since, and open alerts of ours that expire
+/// within [`EXPIRY_NOTICE_AHEAD`] (or did so in the last day, for a node
+/// that was down when they came near). Each is queued in one transaction
+/// with the mark that it was, so that it is never queued twice, even by two
+/// processes; a new due date or expiry is a new reminder. Returns how many
+/// notices and webhook deliveries were queued.
+pub async fn queue_reminders(state: &AppState) -> Result<usize> {
+    let now = state.clock.now();
+    let ms = to_millis(now);
+    let _turn = state.db.write_turn().await;
+    let mut tx = state.db.pool.begin().await?;
+    let mut queued = 0;
+    let pledge = NoticeKind::PledgeOverdue;
+    for due in notices::unreminded_overdue_pledges(&mut *tx, pledge.as_str(), ms).await? {
+        let event = due.due_at.to_string();
+        queued += queue_own(&mut tx, pledge, &due.id, &event, &due.org_id, ms).await?;
+        notices::mark_reminded(&mut *tx, pledge.as_str(), &due.id, &event, ms).await?;
+    }
+    let expiry = NoticeKind::ExpiryNear;
+    let from = to_millis(now - EXPIRY_NOTICE_AHEAD);
+    let until = to_millis(now + EXPIRY_NOTICE_AHEAD);
+    for alert in notices::unreminded_expiring_alerts(&mut *tx, expiry.as_str(), from, until).await? {
+        let event = alert.expires_at.to_string();
+        queued += queue_own(&mut tx, expiry, &alert.id, &event, &alert.org_id, ms).await?;
+        notices::mark_reminded(&mut *tx, expiry.as_str(), &alert.id, &event, ms).await?;
+    }
+    tx.commit().await?;
+    if queued > 0 {
+        state.notices.notify_one();
+    }
+    Ok(queued)
+}
+
 /// A notice as its recipient and operators see it in lists.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NoticeView {
     pub id: String,
     pub kind: String,
-    /// The alert it is about (its id here, or its URL for a network alert).
+    /// What it is about: an alert (its id here, or its URL for a network
+    /// alert), or for `new_response` and `pledge_overdue` the action's
+    /// ActivityPub id.
     pub subject_id: String,
     /// `pending`, `sent`, `failed` (never to be sent: see `last_error`) or
     /// `cancelled` (its alert was withdrawn before it went).
@@ -348,7 +431,15 @@ pub async fn set_email_paused(state: &AppState, staff: &Staff, paused: bool) -> 
 /// whenever some are queued, and at least every couple of seconds (so that
 /// retries come due), until `shutdown` changes.
 pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut reminded_at: Option<std::time::Instant> = None;
     loop {
+        // The clock's reminders: looked for every half minute.
+        if reminded_at.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(30)) {
+            if let Err(e) = queue_reminders(&state).await {
+                tracing::error!(error = %e, "looking for reminders failed");
+            }
+            reminded_at = Some(std::time::Instant::now());
+        }
         let (email, hooks) = tokio::join!(super::notice_email::send_due(&state), webhooks::send_due(&state));
         for result in [email, hooks] {
             if let Err(e) = result {

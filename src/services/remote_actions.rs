@@ -391,6 +391,13 @@ pub async fn on_action(
     if written {
         crate::services::analysis::recount_actions(&mut tx, state, &row.alert_uri).await?;
     }
+    // A new response to an alert of ours: its organisation hears of it.
+    let notices = match &answered {
+        Answered::Ours { org_id, .. } if written && existing.is_none() => {
+            crate::services::notifications::queue_response(&mut tx, &row.id, org_id, now).await?
+        }
+        _ => 0,
+    };
     if written && let Some(group) = &group_relay {
         // As the group's node: on to the other members, not back to the author
         // nor to the alert's origin (the author sends it there itself).
@@ -429,6 +436,9 @@ pub async fn on_action(
         .await?;
     tx.commit().await?;
     state.deliveries.notify_one();
+    if notices > 0 {
+        state.notices.notify_one();
+    }
     Ok(())
 }
 

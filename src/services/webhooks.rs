@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
 
-use super::notice_email::alert_summary;
+use super::notice_email::notice_subject;
 use crate::clock::{from_millis, to_millis};
 use crate::db::new_id;
 use crate::db::webhooks::{self as q, DueDelivery, WebhookRow};
@@ -27,6 +27,7 @@ use crate::domain::vocab::{Audience, Role};
 use crate::error::{Error, Result};
 use crate::services::accounts::Staff;
 use crate::state::AppState;
+use crate::state::keystore::{self, KeyCipher};
 
 /// How long a rotated-out secret still signs, so that a receiver can switch
 /// to the new one without losing events.
@@ -56,15 +57,61 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 }
 
 /// The `webhook-signature` header: one signature per secret in use, space
-/// separated (the new secret's first during a rotation).
-pub fn signature_header(row: &WebhookRow, id: &str, timestamp: i64, body: &str, now: i64) -> Result<String> {
-    let mut signatures = vec![sign(&row.secret, id, timestamp, body)?];
+/// separated (the new secret's first during a rotation). The stored
+/// secrets are sealed with the node's key secret, when it has one.
+pub fn signature_header(
+    cipher: Option<&KeyCipher>,
+    row: &WebhookRow,
+    id: &str,
+    timestamp: i64,
+    body: &str,
+    now: i64,
+) -> Result<String> {
+    let mut signatures = vec![sign(&keystore::open(cipher, &row.secret)?, id, timestamp, body)?];
     if let (Some(previous), Some(until)) = (&row.previous_secret, row.previous_until)
         && until > now
     {
-        signatures.push(sign(previous, id, timestamp, body)?);
+        signatures.push(sign(&keystore::open(cipher, previous)?, id, timestamp, body)?);
     }
     Ok(signatures.join(" "))
+}
+
+/// Seals the webhook secrets stored in clear (by this node before it had a
+/// key secret, or before secrets were sealed at all) with the node's key
+/// secret, as private keys are; run when the node starts. Returns how many
+/// webhooks it sealed.
+pub async fn seal_stored_secrets(state: &AppState) -> Result<usize> {
+    let Some(cipher) = state.key_cipher.as_deref() else {
+        return Ok(0);
+    };
+    let mut sealed = 0;
+    for (id, secret, previous) in q::stored_secrets(&state.db.pool).await? {
+        let clear = |s: &str| !keystore::is_sealed(s);
+        if !clear(&secret) && !previous.as_deref().is_some_and(clear) {
+            continue;
+        }
+        let new_secret = if clear(&secret) {
+            keystore::seal(Some(cipher), &secret)?
+        } else {
+            secret.clone()
+        };
+        let new_previous = match previous.as_deref() {
+            Some(p) if clear(p) => Some(keystore::seal(Some(cipher), p)?),
+            other => other.map(str::to_string),
+        };
+        let _turn = state.db.write_turn().await;
+        if q::reseal(
+            &state.db.pool,
+            &id,
+            (&secret, &new_secret),
+            (previous.as_deref(), new_previous.as_deref()),
+        )
+        .await?
+        {
+            sealed += 1;
+        }
+    }
+    Ok(sealed)
 }
 
 /// A webhook as its organisation's admins see it (never its secret).
@@ -170,12 +217,15 @@ pub async fn create(state: &AppState, staff: &Staff, input: NewWebhook) -> Resul
         return Err(Error::Validation(errors));
     };
     let now = to_millis(state.clock.now());
+    let secret = new_secret();
     let row = WebhookRow {
         id: new_id(),
         org_id: staff.org_id.clone(),
         url,
         description,
-        secret: new_secret(),
+        // Sealed at rest, as private keys are: a database dump alone does
+        // not let anyone sign as this node to the receiver.
+        secret: keystore::seal(state.key_cipher.as_deref(), &secret)?,
         previous_secret: None,
         previous_until: None,
         settings: serde_json::to_string(&subscription).map_err(anyhow::Error::from)?,
@@ -196,7 +246,7 @@ pub async fn create(state: &AppState, staff: &Staff, input: NewWebhook) -> Resul
     .await?;
     tx.commit().await?;
     Ok(WebhookWithSecret {
-        secret: row.secret.clone(),
+        secret,
         webhook: WebhookView::of(row),
     })
 }
@@ -207,7 +257,8 @@ pub async fn rotate(state: &AppState, staff: &Staff, id: &str) -> Result<Webhook
     let now = state.clock.now();
     let secret = new_secret();
     let mut tx = state.db.pool.begin().await?;
-    q::rotate(&mut *tx, id, &secret, to_millis(now + ROTATION_OVERLAP)).await?;
+    let sealed = keystore::seal(state.key_cipher.as_deref(), &secret)?;
+    q::rotate(&mut *tx, id, &sealed, to_millis(now + ROTATION_OVERLAP)).await?;
     crate::db::audit::record(
         &mut *tx,
         to_millis(now),
@@ -323,7 +374,7 @@ pub async fn test(state: &AppState, staff: &Staff, id: &str) -> Result<WebhookDe
 
 /// Who an event goes to, among webhooks.
 pub enum EventAudience {
-    /// The author organisation's own alert (its webhooks with `own_organisation`).
+    /// The organisation's own alert or action (its webhooks that want the kind).
     Own { org_id: String },
     /// An alert that matches subscriptions: webhooks of organisations that
     /// may see it (a restricted alert: only those named) and whose
@@ -349,7 +400,7 @@ pub async fn queue(
     for hook in hooks {
         let subscription = subscription_of(Role::Admin, Some(&hook.settings));
         let wanted = match to {
-            EventAudience::Own { org_id } => hook.org_id == *org_id && subscription.own_organisation,
+            EventAudience::Own { org_id } => hook.org_id == *org_id && subscription.wants_own(kind, Role::Admin),
             EventAudience::Matching {
                 facts,
                 may_see,
@@ -386,7 +437,7 @@ async fn payload(state: &AppState, delivery: &DueDelivery) -> Result<Option<serd
     }
     let kind = NoticeKind::parse(&delivery.kind)
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("unknown webhook event `{}`", delivery.kind)))?;
-    let Some(alert) = alert_summary(state, kind, &delivery.subject_id).await? else {
+    let Some((alert, action)) = notice_subject(state, kind, &delivery.subject_id).await? else {
         return Ok(None);
     };
     let mut data = serde_json::json!({
@@ -399,6 +450,19 @@ async fn payload(state: &AppState, delivery: &DueDelivery) -> Result<Option<serd
         data["summary"] = serde_json::json!(alert.summary);
         data["urgency"] = serde_json::json!(alert.urgency);
         data["country"] = serde_json::json!(alert.country);
+        if kind == NoticeKind::ExpiryNear
+            && let Some(at) = alert.expires_at
+        {
+            data["expires"] = serde_json::json!(from_millis(at));
+        }
+        // The response or pledge: who, what, when due (never its text).
+        if let Some(action) = &action {
+            data["action"] = serde_json::json!({
+                "organisation": action.org_name,
+                "kind": action.kind,
+                "due": action.due_at.map(from_millis),
+            });
+        }
     }
     Ok(Some(serde_json::json!({
         "type": format!("alert.{}", kind.as_str()),
@@ -468,9 +532,19 @@ async fn send_one(state: &AppState, delivery: &DueDelivery) -> Outcome {
         Err(e) => return Outcome::Retry(None, format!("cannot make the payload: {e}"), None),
     };
     let timestamp = chrono::Utc::now().timestamp();
-    let signature = match signature_header(&hook, &delivery.id, timestamp, &body, to_millis(state.clock.now())) {
+    let cipher = state.key_cipher.as_deref();
+    let signature = match signature_header(
+        cipher,
+        &hook,
+        &delivery.id,
+        timestamp,
+        &body,
+        to_millis(state.clock.now()),
+    ) {
         Ok(s) => s,
-        Err(e) => return Outcome::Failed(None, e.to_string()),
+        // A sealed secret without the key secret it was sealed with: the
+        // operator's to fix, and the delivery waits for it.
+        Err(e) => return Outcome::Retry(None, format!("cannot sign: {e}"), None),
     };
     let sent = state
         .http

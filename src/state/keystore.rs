@@ -50,6 +50,12 @@ pub fn seal(cipher: Option<&KeyCipher>, plain: &str) -> Result<String> {
     Ok(format!("{SEALED_PREFIX}{}", BASE64.encode(bytes)))
 }
 
+/// Whether a stored value is sealed (else it was stored in clear, by a node
+/// without a key secret or before the value was sealed at all).
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(SEALED_PREFIX)
+}
+
 /// A stored private key, opened.
 pub fn open(cipher: Option<&KeyCipher>, stored: &str) -> Result<String> {
     let Some(encoded) = stored.strip_prefix(SEALED_PREFIX) else {

@@ -128,7 +128,7 @@ enum Refused {
     RecoveryCodes(FieldErrors),
     Language(FieldErrors),
     Notifications {
-        form: NotificationsForm,
+        form: Box<NotificationsForm>,
         errors: FieldErrors,
     },
     Token {
@@ -371,7 +371,7 @@ async fn render_account(
         }
 
         (notices_section(viewer, who, &data.notifications, match &refused {
-            Some(Refused::Notifications { form, errors }) => Some((form, errors)),
+            Some(Refused::Notifications { form, errors }) => Some((&**form, errors)),
             _ => None,
         }))
 
@@ -924,7 +924,17 @@ struct NotificationsForm {
     violation_types: Vec<String>,
     rights: Vec<String>,
     sectors: Vec<String>,
+    /// Actor ids, as typed (one per line).
+    groups: String,
+    organisations: String,
     own_organisation: bool,
+    responses: bool,
+    overdue_pledges: bool,
+    expiry_near: bool,
+    /// `daily`, or anything else for at once.
+    digest: String,
+    digest_hour: String,
+    time_zone: String,
 }
 
 impl NotificationsForm {
@@ -940,7 +950,15 @@ impl NotificationsForm {
                 "violation_types" => form.violation_types.push(value),
                 "rights" => form.rights.push(value),
                 "sectors" => form.sectors.push(value),
+                "groups" => form.groups = value,
+                "organisations" => form.organisations = value,
                 "own_organisation" => form.own_organisation = true,
+                "responses" => form.responses = true,
+                "overdue_pledges" => form.overdue_pledges = true,
+                "expiry_near" => form.expiry_near = true,
+                "digest" => form.digest = value,
+                "digest_hour" => form.digest_hour = value,
+                "time_zone" => form.time_zone = value,
                 _ => {}
             }
         }
@@ -958,13 +976,21 @@ impl NotificationsForm {
             violation_types: s.violation_types.iter().map(|v| v.as_str().to_string()).collect(),
             rights: s.rights.iter().map(|v| v.as_str().to_string()).collect(),
             sectors: s.sectors.iter().map(|v| v.as_str().to_string()).collect(),
+            groups: s.groups.join("\n"),
+            organisations: s.organisations.join("\n"),
             own_organisation: s.own_organisation,
+            responses: s.responses == Some(true),
+            overdue_pledges: s.overdue_pledges == Some(true),
+            expiry_near: s.expiry_near == Some(true),
+            digest: if s.digest.is_some() { "daily" } else { "" }.to_string(),
+            digest_hour: s.digest.as_ref().map_or(8, |d| d.hour).to_string(),
+            time_zone: s.digest.as_ref().and_then(|d| d.time_zone.clone()).unwrap_or_default(),
         }
     }
 
-    /// The settings this form asks for, keeping what the page does not
-    /// show (groups, organisations: set through the API); or the fields
-    /// that do not read.
+    /// The settings this form asks for (a daily digest without a time
+    /// zone keeps the offset stored before, as earlier settings had it);
+    /// or the fields that do not read.
     fn settings(&self, before: &NotificationSettings) -> Result<NotificationSettingsChange, FieldErrors> {
         let mut errors = FieldErrors::default();
         let list = |text: &str| -> Vec<String> {
@@ -994,6 +1020,23 @@ impl NotificationsForm {
                 }
             },
         };
+        let digest = if self.digest == "daily" {
+            let hour = match self.digest_hour.trim().parse::<u8>() {
+                Ok(hour) if hour <= 23 => hour,
+                _ => {
+                    errors.add("digest.hour", "not one of the choices");
+                    0
+                }
+            };
+            let zone = self.time_zone.trim();
+            Some(crate::domain::notify::DigestTime {
+                hour,
+                time_zone: (!zone.is_empty()).then(|| zone.to_string()),
+                utc_offset_minutes: before.subscription.digest.as_ref().map_or(0, |d| d.utc_offset_minutes),
+            })
+        } else {
+            None
+        };
         let subscription = crate::domain::notify::Subscription {
             min_urgency,
             countries: list(&self.countries),
@@ -1001,10 +1044,13 @@ impl NotificationsForm {
             violation_types: parsed(&self.violation_types, "violation_types", &mut errors),
             rights: parsed(&self.rights, "rights", &mut errors),
             sectors: parsed(&self.sectors, "sectors", &mut errors),
-            groups: before.subscription.groups.clone(),
-            organisations: before.subscription.organisations.clone(),
+            groups: list(&self.groups),
+            organisations: list(&self.organisations),
             own_organisation: self.own_organisation,
-            digest: before.subscription.digest,
+            responses: Some(self.responses),
+            overdue_pledges: Some(self.overdue_pledges),
+            expiry_near: Some(self.expiry_near),
+            digest,
         };
         if errors.0.is_empty() {
             Ok(NotificationSettingsChange {
@@ -1031,6 +1077,17 @@ fn notices_section(
         .map(|(f, _)| f.clone())
         .unwrap_or_else(|| NotificationsForm::of(settings));
     let errors = refused.map(|(_, e)| e);
+    // An earlier daily digest at a fixed offset: said, until a zone is named.
+    let fixed_offset = settings
+        .subscription
+        .digest
+        .as_ref()
+        .filter(|d| d.time_zone.is_none())
+        .map(|d| {
+            let minutes = d.utc_offset_minutes;
+            let sign = if minutes < 0 { '-' } else { '+' };
+            format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+        });
     // The services name list entries (`subscription.countries[0]`): shown on the list.
     let has_error = |field: &str| {
         errors.is_some_and(|e| {
@@ -1087,9 +1144,67 @@ fn notices_section(
                 (boxes("violation_types", "violation-type", ViolationType::VARIANTS, &shown.violation_types))
                 (boxes("rights", "right", Right::VARIANTS, &shown.rights))
                 (boxes("sectors", "business-sector", BusinessSector::VARIANTS, &shown.sectors))
-                label.choice {
-                    input type="checkbox" name="own_organisation" value="yes" checked[shown.own_organisation];
-                    " " (viewer.t("account-notices-own"))
+                div.field {
+                    label for="field-groups" { (viewer.t("account-notices-groups")) }
+                    @if has_error("groups") { small.error id="field-groups-error" role="alert" { (viewer.t("account-error-groups")) } }
+                    textarea id="field-groups" name="groups" rows="2" dir="ltr"
+                        aria-invalid=[has_error("groups").then_some("true")] { (shown.groups) }
+                }
+                div.field {
+                    label for="field-organisations" { (viewer.t("account-notices-organisations")) }
+                    @if has_error("organisations") { small.error id="field-organisations-error" role="alert" { (viewer.t("account-error-organisations")) } }
+                    textarea id="field-organisations" name="organisations" rows="2" dir="ltr"
+                        aria-invalid=[has_error("organisations").then_some("true")] { (shown.organisations) }
+                }
+                fieldset id="notices-own" {
+                    legend { (viewer.t("account-organisation")) }
+                    label.choice {
+                        input type="checkbox" name="own_organisation" value="yes" checked[shown.own_organisation];
+                        " " (viewer.t("account-notices-own"))
+                    }
+                    label.choice {
+                        input type="checkbox" name="responses" value="yes" checked[shown.responses];
+                        " " (viewer.t("account-notices-responses"))
+                    }
+                    label.choice {
+                        input type="checkbox" name="overdue_pledges" value="yes" checked[shown.overdue_pledges];
+                        " " (viewer.t("account-notices-overdue-pledges"))
+                    }
+                    label.choice {
+                        input type="checkbox" name="expiry_near" value="yes" checked[shown.expiry_near];
+                        " " (viewer.t("account-notices-expiry-near"))
+                    }
+                }
+                fieldset id="notices-when" {
+                    legend { (viewer.t("account-notices-when")) }
+                    label.choice {
+                        input type="radio" name="digest" value="" checked[shown.digest != "daily"];
+                        " " (viewer.t("account-notices-at-once"))
+                    }
+                    label.choice {
+                        input type="radio" name="digest" value="daily" checked[shown.digest == "daily"];
+                        " " (viewer.t("account-notices-daily"))
+                    }
+                    div.field {
+                        label for="field-digest_hour" { (viewer.t("account-notices-hour")) }
+                        @if has_error("digest.hour") { small.error id="field-digest_hour-error" role="alert" { (viewer.t("account-error-hour")) } }
+                        select id="field-digest_hour" name="digest_hour" {
+                            @for hour in 0..24u8 {
+                                option value=(hour) selected[shown.digest_hour == hour.to_string()] {
+                                    (viewer.lang.digits(&format!("{hour:02}:00")))
+                                }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="field-time_zone" { (viewer.t("account-notices-time-zone")) }
+                        @if has_error("digest.time_zone") { small.error id="field-time_zone-error" role="alert" { (viewer.t("account-error-time-zone")) } }
+                        input id="field-time_zone" name="time_zone" type="text" value=(shown.time_zone) dir="ltr" autocomplete="off"
+                            aria-invalid=[has_error("digest.time_zone").then_some("true")];
+                        @if let Some(offset) = fixed_offset {
+                            small id="fixed-offset" { (viewer.t_with("account-notices-fixed-offset", &[("offset", &offset)])) }
+                        }
+                    }
                 }
                 p { button type="submit" { (viewer.t("account-notices-submit")) } }
             }
@@ -1120,7 +1235,10 @@ async fn save_notifications(
         Ok(_) => Redirect::to("/account?done=notifications").into_response(),
         Err(err) => match field_errors_or(err) {
             Ok(errors) => {
-                let refused = Refused::Notifications { form, errors };
+                let refused = Refused::Notifications {
+                    form: Box::new(form),
+                    errors,
+                };
                 render_account(
                     &state,
                     &viewer,

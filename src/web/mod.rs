@@ -51,6 +51,7 @@ mod qr;
 mod responses;
 mod review;
 mod session;
+mod webhooks;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(admin::routes())
         .merge(organisation::routes())
+        .merge(webhooks::routes())
 }
 
 /// Who is looking and in which language: `?lang=` (which the switcher's

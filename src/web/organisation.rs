@@ -149,6 +149,7 @@ async fn render_organisation(
                 ul.inline {
                     li { a href="/organisation/staff" { (viewer.t("staff-title")) } }
                     li { a href="/organisation/audit" { (viewer.t("audit-org-title")) } }
+                    li { a href="/organisation/webhooks" id="webhooks-link" { (viewer.t("webhooks-title")) } }
                 }
             }
         }

@@ -26,6 +26,11 @@ pub fn cases() -> Vec<TestCase> {
         notices_are_chosen_on_the_account_page,
         a_daily_digest_groups_what_arrived_since_the_last,
         operators_pause_email_on_the_deliveries_page,
+        responses_overdue_pledges_and_near_expiry_reach_their_organisation,
+        digest_and_filters_are_chosen_on_the_account_page,
+        a_digest_goes_at_the_hour_of_a_named_time_zone,
+        email_goes_over_starttls_and_tls_with_the_servers_own_certificate,
+        a_wrong_smtp_password_is_recorded_and_retried,
     ]
 }
 
@@ -93,6 +98,12 @@ impl Received {
 
 impl MailSink {
     pub async fn start(env: &TestEnv) -> MailSink {
+        Self::start_with(env, &[]).await
+    }
+
+    /// A server with options (`--starttls CERT KEY`, `--tls CERT KEY`,
+    /// `--auth USER PASSWORD`: see the script).
+    pub async fn start_with(env: &TestEnv, options: &[&str]) -> MailSink {
         let python = tokio::task::spawn_blocking(python_tools).await.unwrap();
         let dir = env.temp_dir().join(format!("mail-{}", uuid_like()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -102,6 +113,7 @@ impl MailSink {
             .arg(script)
             .arg(port.to_string())
             .arg(&dir)
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -129,6 +141,7 @@ impl MailSink {
             credentials: None,
             from: "Tadamun <alerts@node.test>".into(),
             paused: false,
+            ca_file: None,
         }
     }
 
@@ -1021,4 +1034,654 @@ async fn operators_pause_email_on_the_deliveries_page(env: TestEnv) {
     let (_, html) = page().await;
     assert!(!html.contains(r#"id="email-paused""#), "{html}");
     assert!(!html.contains(r#"data-state="pending""#), "{html}");
+}
+
+/// The messages to `address` whose text says `phrase`.
+fn about(sink: &MailSink, address: &str, phrase: &str) -> Vec<Received> {
+    sink.to(address)
+        .into_iter()
+        .filter(|m| m.decoded["text"].as_str().unwrap_or_default().contains(phrase))
+        .collect()
+}
+
+const RESPONDED: &str = "Another organisation responded to an alert of your organisation";
+const PLEDGE_PAST_DUE: &str = "A pledge of your organisation is past its due date";
+const EXPIRES_SOON: &str = "An open alert of your organisation expires soon";
+
+async fn reminders(node: &TestNode) -> usize {
+    tadamun::services::notifications::queue_reminders(&node.state)
+        .await
+        .expect("queue reminders")
+}
+
+async fn responses_overdue_pledges_and_near_expiry_reach_their_organisation(env: TestEnv) {
+    use chrono::Duration;
+    let sink = MailSink::start(&env).await;
+    let a = Member::spawn(&env, "green").await;
+    let node = TestNode::spawn_with_smtp(&env, sink.config()).await;
+    let admin = node.staff("red", Role::Admin, "red-admin").await;
+    let coordinator = node.staff("red", Role::Coordinator, "red-coord").await;
+    let b = Member {
+        node,
+        admin,
+        coordinator,
+        org: "red".into(),
+    };
+    peer(&a, &b, "connected").await;
+    let member = b.node.staff("red", Role::Member, "red-member").await;
+    let viewer = b.node.staff("red", Role::Viewer, "red-viewer").await;
+    let blue = b.node.staff("blue", Role::Coordinator, "blue-coord").await;
+    for (token, address) in [
+        (&b.coordinator, "coord@red.test"),
+        (&b.admin, "admin@red.test"),
+        (&member, "member@red.test"),
+        (&viewer, "viewer@red.test"),
+        (&blue, "coord@blue.test"),
+    ] {
+        settings(&b.node, token, json!({"email": address})).await;
+    }
+    // The role's defaults, as the API shows them.
+    let (_, mine) = b.node.get(&member, "/api/v1/me/notifications").await;
+    let subscription = &mine["subscription"];
+    assert_eq!(subscription["responses"], false, "{mine}");
+    assert_eq!(subscription["overdue_pledges"], true, "{mine}");
+    assert_eq!(subscription["expiry_near"], false, "{mine}");
+    let (_, mine) = b.node.get(&b.coordinator, "/api/v1/me/notifications").await;
+    assert_eq!(mine["subscription"]["responses"], true, "{mine}");
+    assert_eq!(mine["subscription"]["expiry_near"], true, "{mine}");
+    // The admin turns responses off (and keeps the rest); the viewer asks for them.
+    settings(
+        &b.node,
+        &b.admin,
+        json!({"email": "admin@red.test", "subscription": {"min_urgency": "immediate", "responses": false}}),
+    )
+    .await;
+    settings(
+        &b.node,
+        &viewer,
+        json!({"email": "viewer@red.test", "subscription": {"responses": true}}),
+    )
+    .await;
+    // A webhook of red's, to a receiver that is not there: its log shows what was queued.
+    let (status, hook) = b
+        .node
+        .post(
+            &b.admin,
+            "/api/v1/organisation/webhooks",
+            &json!({"url": "http://127.0.0.1:9/hook", "subscription": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let hook = hook["webhook"]["id"].as_str().unwrap().to_string();
+
+    let now = b.node.clock_now();
+    let mut body = titled("Red's own alert", "network");
+    body["expires"] = json!((now + Duration::hours(30)).to_rfc3339());
+    let red_alert = b.publish(body).await;
+    let mut body = titled("Red's trusted alert", "trusted");
+    body["expires"] = json!((now + Duration::hours(28)).to_rfc3339());
+    let trusted_alert = b.publish(body).await;
+    let (status, alert) = b
+        .node
+        .post(&blue, "/api/v1/alerts", &titled("Blue's alert", "network"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let blue_alert = alert["id"].as_str().unwrap().to_string();
+    for step in ["submit", "publish"] {
+        let (status, body) = b
+            .node
+            .post(&blue, &format!("/api/v1/alerts/{blue_alert}/{step}"), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    deliver_all(&[&a.node, &b.node]).await;
+    assert_eq!(reminders(&b.node).await, 0, "nothing near its expiry yet");
+
+    // Responses: blue co-signs here; green makes a statement from its node;
+    // red's member pledges on blue's alert, due in two days.
+    let (status, body) = b
+        .node
+        .post(
+            &blue,
+            &format!("/api/v1/alerts/{red_alert}/actions"),
+            &json!({"kind": "cosign", "shareable": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let on_a = crate::actions::network_id(&a, "Red's own alert").await;
+    let (status, body) = a
+        .node
+        .post(
+            &a.coordinator,
+            &format!("/api/v1/network/alerts/{on_a}/actions"),
+            &json!({"kind": "statement", "shareable": true, "content": {"en": "We stand with them. STATEMENT-TEXT"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    deliver_all(&[&a.node, &b.node]).await;
+    let due = b.node.clock_now() + Duration::days(2);
+    let (status, body) = b
+        .node
+        .post(
+            &member,
+            &format!("/api/v1/alerts/{blue_alert}/actions"),
+            &json!({"kind": "pledge", "due": due.to_rfc3339(), "content": {"en": "We will write to the ministry."}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    send(&b.node).await;
+
+    let to_coordinator = about(&sink, "coord@red.test", RESPONDED);
+    assert_eq!(
+        to_coordinator.len(),
+        2,
+        "the co-signature and the statement: {to_coordinator:?}"
+    );
+    let texts: Vec<String> = to_coordinator
+        .iter()
+        // Without Fluent's isolation marks around the names.
+        .map(|m| {
+            m.decoded["text"]
+                .as_str()
+                .unwrap()
+                .replace(['\u{2068}', '\u{2069}'], "")
+        })
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("Org blue: Co-signed")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("Org green: Statement")), "{texts:?}");
+    let link = format!("{}/alerts/{red_alert}/view", b.node.base);
+    assert!(texts.iter().all(|t| t.contains(&link)), "{texts:?}");
+    assert!(
+        to_coordinator[0].decoded["html"].as_str().unwrap().contains(&link),
+        "{:?}",
+        to_coordinator[0]
+    );
+    assert_eq!(about(&sink, "viewer@red.test", RESPONDED).len(), 2, "asked for them");
+    assert!(about(&sink, "admin@red.test", RESPONDED).is_empty(), "turned off");
+    assert!(
+        about(&sink, "member@red.test", RESPONDED).is_empty(),
+        "not a member's default"
+    );
+    // Red's pledge is a response to blue's alert.
+    let to_blue = about(&sink, "coord@blue.test", RESPONDED);
+    assert_eq!(to_blue.len(), 1, "{to_blue:?}");
+    let text = to_blue[0].decoded["text"]
+        .as_str()
+        .unwrap()
+        .replace(['\u{2068}', '\u{2069}'], "");
+    assert!(text.contains("Org red: Pledge"), "{text}");
+    for message in sink.messages() {
+        let seen = message.everything();
+        for secret in ["STATEMENT-TEXT", "SECRET-LOCATION", "SECRET-CONTACT", "We will write"] {
+            assert!(
+                !seen.contains(secret),
+                "an action's text or a local-only field in a message: {seen}"
+            );
+        }
+    }
+
+    // Seven hours on, both of red's alerts expire within a day: their
+    // organisation's coordinators and admins hear of it, once.
+    b.node.clock.advance(Duration::hours(7));
+    assert!(reminders(&b.node).await > 0);
+    assert_eq!(reminders(&b.node).await, 0, "each reminder is queued once");
+    send(&b.node).await;
+    for address in ["coord@red.test", "admin@red.test"] {
+        let expiring = about(&sink, address, EXPIRES_SOON);
+        assert_eq!(expiring.len(), 2, "{address}: {expiring:?}");
+        let network = expiring
+            .iter()
+            .find(|m| m.decoded["subject"].as_str().unwrap().contains("Red's own alert"))
+            .expect("the network alert by its title");
+        assert!(network.decoded["text"].as_str().unwrap().contains("Expires:"));
+        let trusted_link = format!("{}/alerts/{trusted_alert}/view", b.node.base);
+        let trusted = expiring
+            .iter()
+            .find(|m| m.decoded["text"].as_str().unwrap().contains(&trusted_link))
+            .expect("the trusted alert by its link");
+        let seen = trusted.everything();
+        assert!(
+            !seen.contains("Red's trusted alert") && !seen.contains("Expires:"),
+            "{seen}"
+        );
+    }
+    assert!(about(&sink, "member@red.test", EXPIRES_SOON).is_empty());
+
+    // Two days on, the pledge is past due with no report: whoever records
+    // actions at red hears of it, once, with a link to blue's alert.
+    b.node.clock.advance(Duration::days(2));
+    assert!(reminders(&b.node).await > 0);
+    assert_eq!(reminders(&b.node).await, 0);
+    send(&b.node).await;
+    let overdue = about(&sink, "member@red.test", PLEDGE_PAST_DUE);
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    let text = overdue[0].decoded["text"].as_str().unwrap();
+    assert!(text.contains(&format!("/alerts/{blue_alert}/view")), "{text}");
+    assert!(text.contains("Due:"), "{text}");
+    assert_eq!(about(&sink, "coord@red.test", PLEDGE_PAST_DUE).len(), 1);
+    assert!(about(&sink, "viewer@red.test", PLEDGE_PAST_DUE).is_empty());
+    assert!(about(&sink, "coord@blue.test", PLEDGE_PAST_DUE).is_empty());
+    // Nothing more, however often the worker looks.
+    b.node.clock.advance(Duration::hours(1));
+    assert_eq!(reminders(&b.node).await, 0);
+
+    // Red's webhook was told of the responses, the expiries and the pledge.
+    let (status, log) = b
+        .node
+        .get(&b.admin, &format!("/api/v1/organisation/webhooks/{hook}/deliveries"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let mut kinds: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "expiry_near",
+            "expiry_near",
+            "new_response",
+            "new_response",
+            "pledge_overdue",
+            "published",
+            "published",
+            "review_requested",
+            "review_requested"
+        ],
+        "{log}"
+    );
+}
+
+/// A browser session's client, cookie and the page's form token.
+async fn account_session(node: &TestNode, username: &str, role: Role) -> (reqwest::Client, String, String, String) {
+    const PASSWORD: &str = "a long enough password";
+    let (api, _) = node.staff_with_password("green", role, username, PASSWORD).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = post_login(
+        &client,
+        &node.base,
+        &[("username", username), ("password", PASSWORD), ("code", "")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = set_cookie(&resp, "tadamun_session").expect("a session cookie");
+    let html = client
+        .get(format!("{}/account", node.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("a form token") + marker.len();
+    let token = html[start..].split('"').next().unwrap().to_string();
+    (client, cookie, token, api)
+}
+
+async fn digest_and_filters_are_chosen_on_the_account_page(env: TestEnv) {
+    let node = TestNode::spawn(&env).await;
+    let (client, cookie, token, api) = account_session(&node, "mona", Role::Member).await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (client, cookie, base) = (client.clone(), cookie.clone(), node.base.clone());
+        async move {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+                .finish();
+            let resp = client
+                .post(format!("{base}/account/notifications"))
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+    let group = format!("{}/groups/latam", node.base);
+    let org = "https://other.example/orgs/partner".to_string();
+    let fields = |zone: &str, groups: &str| {
+        vec![
+            ("form_token", token.clone()),
+            ("email", "mona@green.test".to_string()),
+            ("min_urgency", "expected".to_string()),
+            ("groups", groups.to_string()),
+            ("organisations", org.clone()),
+            ("own_organisation", "yes".to_string()),
+            ("responses", "yes".to_string()),
+            ("expiry_near", "yes".to_string()),
+            ("digest", "daily".to_string()),
+            ("digest_hour", "7".to_string()),
+            ("time_zone", zone.to_string()),
+        ]
+    };
+    // An unknown time zone and a group that is no address: each named, nothing saved.
+    let (status, html) = post(fields("Mars/Olympus", "latam")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains(r#"id="field-time_zone-error""#), "{html}");
+    assert!(html.contains(r#"id="field-groups-error""#), "{html}");
+    assert!(html.contains("Mars/Olympus"), "what was typed is kept");
+    let (_, mine) = node.get(&api, "/api/v1/me/notifications").await;
+    assert_eq!(mine["subscription"]["digest"], Value::Null, "nothing saved: {mine}");
+
+    let (status, html) = post(fields("africa/cairo", &group)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, mine) = node.get(&api, "/api/v1/me/notifications").await;
+    let subscription = &mine["subscription"];
+    assert_eq!(
+        subscription["digest"],
+        json!({"hour": 7, "time_zone": "Africa/Cairo", "utc_offset_minutes": 0}),
+        "{mine}"
+    );
+    assert_eq!(subscription["groups"], json!([group]));
+    assert_eq!(subscription["organisations"], json!([org]));
+    assert_eq!(subscription["responses"], true);
+    assert_eq!(subscription["expiry_near"], true);
+    assert_eq!(subscription["overdue_pledges"], false, "its box was not ticked");
+    let html = client
+        .get(format!("{}/account", node.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"value="daily" checked"#), "{html}");
+    assert!(html.contains(r#"value="7" selected"#), "{html}");
+    assert!(html.contains(r#"value="Africa/Cairo""#), "{html}");
+    assert!(html.contains(&group), "{html}");
+
+    // Back to at once: the digest is gone, the filters stay.
+    let mut at_once = fields("", &group);
+    at_once.retain(|(k, _)| *k != "digest");
+    let (status, _) = post(at_once).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, mine) = node.get(&api, "/api/v1/me/notifications").await;
+    assert_eq!(mine["subscription"]["digest"], Value::Null, "{mine}");
+    assert_eq!(mine["subscription"]["groups"], json!([group]));
+
+    // An earlier setting at a fixed offset still reads, and the page says so.
+    let (status, body) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&api),
+            "/api/v1/me/notifications",
+            Some(&json!({"subscription": {"digest": {"hour": 6, "utc_offset_minutes": -300}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let html = client
+        .get(format!("{}/account?lang=es", node.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"id="fixed-offset""#), "{html}");
+    assert!(html.contains("-05:00"), "{html}");
+    assert!(html.contains("Su zona horaria"), "{html}");
+}
+
+async fn a_digest_goes_at_the_hour_of_a_named_time_zone(env: TestEnv) {
+    use chrono::{TimeZone, Timelike};
+    let sink = MailSink::start(&env).await;
+    let node = TestNode::spawn_with_smtp(&env, sink.config()).await;
+    let author = node.staff("green", Role::Coordinator, "author").await;
+    let reader = node.staff("blue", Role::Coordinator, "reader").await;
+    // An unknown zone: 422, by its field.
+    let (status, body) = node
+        .call(
+            reqwest::Method::PUT,
+            Some(&reader),
+            "/api/v1/me/notifications",
+            Some(&json!({"subscription": {"min_urgency": "immediate", "digest": {"hour": 8, "time_zone": "Europe/Atlantis"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("subscription.digest.time_zone"), "{body}");
+    assert!(body.to_string().contains("Europe/Atlantis"), "{body}");
+    // Bogotá (UTC-5 all year): the next whole hour there.
+    let now = node.clock_now();
+    let bogota: chrono_tz::Tz = "America/Bogota".parse().unwrap();
+    let hour = ((now.with_timezone(&bogota).hour() + 1) % 24) as u8;
+    settings(
+        &node,
+        &reader,
+        json!({"email": "reader@blue.test", "subscription": {"min_urgency": "immediate", "digest": {"hour": hour, "time_zone": "America/Bogota"}}}),
+    )
+    .await;
+    let (status, alert) = node
+        .post(&author, "/api/v1/alerts", &titled("Digest in Bogotá", "public"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let id = alert["id"].as_str().unwrap().to_string();
+    for step in ["submit", "publish"] {
+        let (status, body) = node
+            .post(&author, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    send(&node).await;
+    assert!(
+        sink.to("reader@blue.test").is_empty(),
+        "it waits for the hour in Bogotá"
+    );
+    let local = now.with_timezone(&bogota).naive_local();
+    let this_hour = local.date().and_hms_opt(local.hour(), 0, 0).unwrap();
+    let next = bogota
+        .from_local_datetime(&this_hour)
+        .single()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        + chrono::Duration::hours(1);
+    node.clock.advance(next - now - chrono::Duration::minutes(1));
+    send(&node).await;
+    assert!(sink.to("reader@blue.test").is_empty(), "a minute before the hour");
+    node.clock.advance(chrono::Duration::minutes(2));
+    send(&node).await;
+    let got = sink.to("reader@blue.test");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].decoded["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/alerts/{id}/view"))
+    );
+}
+
+/// A certificate authority and a server certificate it signed for
+/// 127.0.0.1, made with openssl in `dir`: (CA file, server certificate, key).
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Tadamun test mail CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
+/// Publishes an alert at `node` that `reader` (a coordinator of another
+/// organisation with the defaults) is told of; returns its id.
+async fn alert_for_reader(node: &TestNode, title: &str) -> String {
+    let author = node
+        .staff("green", Role::Coordinator, &format!("author-{}", title.len()))
+        .await;
+    let (status, alert) = node.post(&author, "/api/v1/alerts", &titled(title, "public")).await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let id = alert["id"].as_str().unwrap().to_string();
+    for step in ["submit", "publish"] {
+        let (status, body) = node
+            .post(&author, &format!("/api/v1/alerts/{id}/{step}"), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    id
+}
+
+async fn email_goes_over_starttls_and_tls_with_the_servers_own_certificate(env: TestEnv) {
+    let (ca, cert, key) = certificates(&env.temp_dir().join(format!("mail-tls-{}", uuid_like())));
+    for (mode, tls) in [("--starttls", SmtpTls::Starttls), ("--tls", SmtpTls::Tls)] {
+        let sink = MailSink::start_with(
+            &env,
+            &[
+                mode,
+                cert.to_str().unwrap(),
+                key.to_str().unwrap(),
+                "--auth",
+                "tadamun",
+                "right password",
+            ],
+        )
+        .await;
+        let mut config = sink.config();
+        config.tls = tls;
+        config.credentials = Some(("tadamun".into(), "right password".into()));
+        // Without the CA file: the certificate does not check, nothing is sent.
+        let node = TestNode::spawn_with_smtp(&env, config.clone()).await;
+        let reader = node.staff("blue", Role::Coordinator, "reader").await;
+        settings(&node, &reader, json!({"email": "reader@blue.test"})).await;
+        alert_for_reader(&node, "Untrusted certificate").await;
+        assert_eq!(send(&node).await, 1);
+        let (_, notices) = node.get(&reader, "/api/v1/me/notices").await;
+        assert_eq!(notices["items"][0]["state"], "pending", "{mode}: {notices}");
+        assert!(
+            notices["items"][0]["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("secure connection"),
+            "{mode}: {notices}"
+        );
+        assert!(sink.messages().is_empty());
+
+        // With it: sent over TLS, signed in.
+        config.ca_file = Some(ca.clone());
+        let node = TestNode::spawn_with_smtp(&env, config).await;
+        let reader = node.staff("blue", Role::Coordinator, "reader").await;
+        settings(&node, &reader, json!({"email": "reader@blue.test"})).await;
+        let id = alert_for_reader(&node, "Over TLS").await;
+        assert_eq!(send(&node).await, 1);
+        let got = sink.to("reader@blue.test");
+        assert_eq!(got.len(), 1, "{mode}: {got:?}");
+        assert!(
+            got[0].decoded["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/alerts/{id}/view"))
+        );
+        assert!(got[0].decoded["tls"].as_bool().unwrap(), "{mode}: {:?}", got[0].decoded);
+        assert_eq!(got[0].decoded["login"], "tadamun", "{mode}");
+        let (_, notices) = node.get(&reader, "/api/v1/me/notices").await;
+        assert_eq!(notices["items"][0]["state"], "sent", "{notices}");
+    }
+}
+
+async fn a_wrong_smtp_password_is_recorded_and_retried(env: TestEnv) {
+    let (ca, cert, key) = certificates(&env.temp_dir().join(format!("mail-auth-{}", uuid_like())));
+    let sink = MailSink::start_with(
+        &env,
+        &[
+            "--starttls",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "tadamun",
+            "right password",
+        ],
+    )
+    .await;
+    let mut config = sink.config();
+    config.tls = SmtpTls::Starttls;
+    config.ca_file = Some(ca);
+    config.credentials = Some(("tadamun".into(), "wrong password".into()));
+    let node = TestNode::spawn_with_smtp(&env, config).await;
+    let reader = node.staff("blue", Role::Coordinator, "reader").await;
+    settings(&node, &reader, json!({"email": "reader@blue.test"})).await;
+    alert_for_reader(&node, "Wrong password").await;
+    assert_eq!(send(&node).await, 1);
+    let (_, notices) = node.get(&reader, "/api/v1/me/notices").await;
+    let notice = &notices["items"][0];
+    assert_eq!(notice["state"], "pending", "kept, to be retried: {notice}");
+    assert_eq!(notice["attempts"], 1, "{notice}");
+    let why = notice["last_error"].as_str().unwrap();
+    assert!(
+        why.contains("sign-in") && why.contains("smtp.password") && why.contains("535"),
+        "{why}"
+    );
+    // Retried at its time, and refused again: still waiting, never given up.
+    assert_eq!(send(&node).await, 0, "not before its time");
+    node.clock.advance(chrono::Duration::seconds(6));
+    assert_eq!(send(&node).await, 1);
+    let (_, notices) = node.get(&reader, "/api/v1/me/notices").await;
+    assert_eq!(notices["items"][0]["state"], "pending", "{notices}");
+    assert_eq!(notices["items"][0]["attempts"], 2, "{notices}");
+    assert!(sink.messages().is_empty());
 }

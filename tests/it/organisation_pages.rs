@@ -195,6 +195,20 @@ async fn an_admin_edits_the_profile_rotates_the_key_and_invites_a_coordinator_wh
     assert!(text_of(page, "#audit-list").await.contains("Replaced the signing key"));
     look_both(&browser, &node, "/organisation/audit", "audit").await;
 
+    // Webhooks: the list with its form, and a webhook's page with its log.
+    look_both(&browser, &node, "/organisation/webhooks", "webhooks").await;
+    type_into(page, "url", "http://localhost:9/hook").await;
+    type_into(page, "description", "Signal relay").await;
+    click(page, "#webhook-form button[type=submit]").await;
+    wait_for(page, "#webhook-secret").await;
+    assert!(text_of(page, "#webhook-secret").await.starts_with("whsec_"));
+    click(page, "main a[href^='/organisation/webhooks/']").await;
+    wait_for(page, "#test-form").await;
+    click(page, "#test-form button[type=submit]").await;
+    wait_for(page, "#deliveries").await;
+    let hook_path = page.current_url().await.unwrap().path().to_string();
+    look_both(&browser, &node, &hook_path, "webhook").await;
+
     // An invitation for a coordinator.
     look_both(&browser, &node, "/organisation/staff", "staff").await;
     type_into(page, "username", "green-coord").await;

@@ -22,6 +22,8 @@ pub fn cases() -> Vec<TestCase> {
     tests![
         webhooks_are_signed_redacted_retried_and_logged,
         only_an_organisations_admins_manage_its_webhooks,
+        an_admin_manages_webhooks_on_the_organisation_pages,
+        webhook_secrets_are_sealed_at_rest,
     ]
 }
 
@@ -365,4 +367,310 @@ async fn only_an_organisations_admins_manage_its_webhooks(env: TestEnv) {
     let (status, list) = node.get(&admin, "/api/v1/organisation/webhooks").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+}
+
+/// A browser session (cookie, no script) of a new admin of `org`.
+struct PageSession {
+    client: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl PageSession {
+    async fn admin(node: &TestNode, org: &str, username: &str) -> (PageSession, String) {
+        const PASSWORD: &str = "a long webhook admin password";
+        let (token, totp) = node.staff_with_password(org, Role::Admin, username, PASSWORD).await;
+        let secret = url::Url::parse(&totp.expect("admins have a second factor"))
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "secret")
+            .unwrap()
+            .1
+            .to_string();
+        let code = tadamun::services::accounts::current_totp_code(&secret, node.clock_now()).unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = post_login(
+            &client,
+            &node.base,
+            &[("username", username), ("password", PASSWORD), ("code", &code)],
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{username} signs in");
+        let cookie = set_cookie(&resp, "tadamun_session").expect("a session");
+        let session = PageSession {
+            client,
+            base: node.base.clone(),
+            cookie,
+        };
+        (session, token)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// The form token of the page at `path`.
+    async fn token(&self, path: &str) -> String {
+        let (_, html) = self.get(path).await;
+        let marker = "name=\"form_token\" value=\"";
+        let start = html.find(marker).expect("a form token") + marker.len();
+        html[start..].split('"').next().unwrap().to_string()
+    }
+
+    /// Posts a form as the page does; the status, where it sends to, the page.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().copied())
+            .finish();
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (resp.status(), location, resp.text().await.unwrap())
+    }
+}
+
+/// The text of the element with `id` (its first text, trimmed).
+fn element_text(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("#{id} in {html}"));
+    let rest = &html[start..];
+    let open = rest.find('>').unwrap() + 1;
+    rest[open..].split('<').next().unwrap().trim().to_string()
+}
+
+async fn an_admin_manages_webhooks_on_the_organisation_pages(env: TestEnv) {
+    let receiver = Receiver::start().await;
+    let node = TestNode::spawn(&env).await;
+    let (page, api) = PageSession::admin(&node, "green", "green-admin").await;
+    let (status, html) = page.get("/organisation").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"href="/organisation/webhooks""#),
+        "linked from /organisation: {html}"
+    );
+    let (status, html) = page.get("/organisation/webhooks").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"id="no-webhooks""#), "{html}");
+    let token = page.token("/organisation/webhooks").await;
+
+    // Without the form token: refused, nothing made.
+    let (status, _, _) = page
+        .post("/organisation/webhooks", &[("url", receiver.url.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A bad address: the form again, the error by its field, what was typed kept.
+    let (status, _, html) = page
+        .post(
+            "/organisation/webhooks",
+            &[
+                ("form_token", &token),
+                ("url", "ftp://bridge"),
+                ("description", "Typed"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains(r#"id="url-error""#), "{html}");
+    assert!(html.contains(r#"value="Typed""#), "{html}");
+    let (_, list) = node.get(&api, "/api/v1/organisation/webhooks").await;
+    assert_eq!(list["items"], json!([]), "{list}");
+
+    // Added: the secret shown once, on the page that follows.
+    let (status, _, html) = page
+        .post(
+            "/organisation/webhooks",
+            &[
+                ("form_token", &token),
+                ("url", &receiver.url),
+                ("description", "Signal relay"),
+                ("own_organisation", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let secret = element_text(&html, "webhook-secret");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let (_, list) = node.get(&api, "/api/v1/organisation/webhooks").await;
+    let hook = list["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(list["items"][0]["description"], "Signal relay");
+    assert_eq!(
+        list["items"][0]["subscription"]["responses"], false,
+        "its box was not ticked"
+    );
+    let hook_page = format!("/organisation/webhooks/{hook}");
+    let (_, html) = page.get("/organisation/webhooks").await;
+    assert!(html.contains(&hook_page) && html.contains(&receiver.url), "{html}");
+    assert!(!html.contains(&secret), "shown once only");
+
+    // A test message, checked by the reference library; the log shows it delivered.
+    let (status, location, _) = page.post(&format!("{hook_page}/test"), &[("form_token", &token)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("{hook_page}?done=test"));
+    assert_eq!(send(&node).await, 1);
+    let got = receiver.all();
+    assert_eq!(got[0].json()["type"], "webhook.test");
+    assert_eq!(verify(&secret, &got).await, ["ok"]);
+    let (status, html) = page.get(&location).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"id="notice""#), "{html}");
+    assert!(html.contains(r#"data-state="delivered""#), "{html}");
+    assert!(html.contains("Test message"), "{html}");
+
+    // A new secret, once; the next message checks with it (and with the old, for a day).
+    let (status, _, html) = page
+        .post(&format!("{hook_page}/rotate-secret"), &[("form_token", &token)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let new_secret = element_text(&html, "webhook-secret");
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+    assert!(html.contains(r#"id="previous-until""#), "{html}");
+    page.post(&format!("{hook_page}/test"), &[("form_token", &token)]).await;
+    assert_eq!(send(&node).await, 1);
+    let last = receiver.all().last().unwrap().clone();
+    assert_eq!(verify(&new_secret, std::slice::from_ref(&last)).await, ["ok"]);
+    assert_eq!(verify(&secret, std::slice::from_ref(&last)).await, ["ok"]);
+
+    // In Arabic, right to left, from the Fluent files.
+    let (_, html) = page.get(&format!("{hook_page}?lang=ar")).await;
+    assert!(html.contains(r#"dir="rtl""#), "{html}");
+    assert!(html.contains("سجل الإرسال"), "{html}");
+    assert!(html.contains("رسالة تجريبية"), "{html}");
+
+    // Another organisation's admin, and a coordinator: not theirs.
+    let (blue, _) = PageSession::admin(&node, "blue", "blue-admin").await;
+    let (status, html) = blue.get(&hook_page).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
+    let blue_token = blue.token("/organisation/webhooks").await;
+    let (status, _, _) = blue
+        .post(
+            &format!("{hook_page}/delete"),
+            &[("form_token", &blue_token), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Deleted: gone from the list, and nothing more goes to it.
+    let (status, location, _) = page
+        .post(
+            &format!("{hook_page}/delete"),
+            &[("form_token", &token), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/organisation/webhooks?done=deleted");
+    let (_, html) = page.get(&location).await;
+    assert!(html.contains(r#"id="no-webhooks""#), "{html}");
+    let (_, list) = node.get(&api, "/api/v1/organisation/webhooks").await;
+    assert_eq!(list["items"], json!([]));
+}
+
+async fn webhook_secrets_are_sealed_at_rest(env: TestEnv) {
+    const KEY_SECRET: &str = "the node's key secret for sealing";
+    let receiver = Receiver::start().await;
+    let url = env.new_database_url().await;
+    // A node without a key secret stores a secret in clear.
+    let node = TestNode::spawn_with_secret(&url, None).await;
+    let admin = node.staff("green", Role::Admin, "green-admin").await;
+    let (status, made) = node
+        .post(
+            &admin,
+            "/api/v1/organisation/webhooks",
+            &json!({"url": receiver.url, "subscription": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let old_secret = made["secret"].as_str().unwrap().to_string();
+    let stored = stored_secrets(&node).await;
+    assert_eq!(stored, std::slice::from_ref(&old_secret), "no key secret: in clear");
+    node.stop().await;
+
+    // Started with a key secret: sealed then (as it starts to serve), and still signing.
+    let node = TestNode::spawn_with_secret(&url, Some(KEY_SECRET)).await;
+    let mut stored = stored_secrets(&node).await;
+    for _ in 0..50 {
+        if stored[0].starts_with("sealed:") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stored = stored_secrets(&node).await;
+    }
+    assert!(stored[0].starts_with("sealed:v1:"), "{stored:?}");
+    assert!(!stored[0].contains(&old_secret[6..]), "{stored:?}");
+    let hook = made["webhook"]["id"].as_str().unwrap();
+    let test = format!("/api/v1/organisation/webhooks/{hook}/test");
+    let (status, _) = node.post(&admin, &test, &json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(send(&node).await, 1);
+    assert_eq!(verify(&old_secret, &receiver.all()).await, ["ok"]);
+
+    // A new webhook and a rotation are sealed from the start.
+    let (_, made) = node
+        .post(
+            &admin,
+            "/api/v1/organisation/webhooks",
+            &json!({"url": receiver.url, "subscription": {}}),
+        )
+        .await;
+    let new_secret = made["secret"].as_str().unwrap().to_string();
+    let (status, rotated) = node
+        .post(
+            &admin,
+            &format!("/api/v1/organisation/webhooks/{hook}/rotate-secret"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let rotated_secret = rotated["secret"].as_str().unwrap().to_string();
+    let everything = stored_secrets(&node).await.join(" ");
+    for secret in [&old_secret, &new_secret, &rotated_secret] {
+        assert!(!everything.contains(&secret[6..]), "{everything}");
+    }
+    // Both secrets of the rotation still sign.
+    let (status, _) = node.post(&admin, &test, &json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(send(&node).await, 1);
+    let last = receiver.all().last().unwrap().clone();
+    assert_eq!(verify(&rotated_secret, std::slice::from_ref(&last)).await, ["ok"]);
+    assert_eq!(verify(&old_secret, std::slice::from_ref(&last)).await, ["ok"]);
+    // Started again: nothing sealed twice.
+    let before = stored_secrets(&node).await;
+    node.stop().await;
+    let node = TestNode::spawn_with_secret(&url, Some(KEY_SECRET)).await;
+    node.get(&admin, "/api/v1/organisation/webhooks").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(stored_secrets(&node).await, before);
+}
+
+/// The secrets as the database holds them (current and previous), in order.
+async fn stored_secrets(node: &TestNode) -> Vec<String> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT secret, previous_secret FROM webhooks ORDER BY created_at, id")
+            .fetch_all(&node.db().pool)
+            .await
+            .unwrap();
+    rows.into_iter()
+        .flat_map(|(secret, previous)| std::iter::once(secret).chain(previous))
+        .collect()
 }
