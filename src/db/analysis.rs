@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
-use crate::domain::analysis::{Fact, PracticeKey, TallyKey, practice_keys, tally_keys};
+use crate::domain::analysis::{Dimension, Fact, PracticeKey, TallyKey, one_per_alert, practice_keys, tally_keys};
 
 /// Where an alert is kept: ours (`alerts`) or received (`remote_alerts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -639,10 +639,32 @@ fn conditions(query: &CountQuery, binds: &mut Vec<String>) -> String {
 /// The alerts counted (alias `v`, columns `source`, `alert_id`), as
 /// [`conditions`] says.
 fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
+    let (from, driven) = driven_by_fact(query, binds);
     format!(
-        "(SELECT v.source, v.alert_id FROM analysis_visibility v WHERE {})",
+        "(SELECT v.source, v.alert_id FROM {from} analysis_visibility v{driven} WHERE {})",
         conditions(query, binds)
     )
+}
+
+/// With a fact required, the alerts are read from that fact's index first
+/// (alias `h0`), the few that have it rather than all the viewer may see:
+/// the start of a `FROM` before `analysis_visibility v`, and what joins them.
+fn driven_by_fact(query: &CountQuery, binds: &mut Vec<String>) -> (String, String) {
+    match query.having.first() {
+        Some((dimension, value)) => {
+            binds.push(dimension.clone());
+            binds.push(value.clone());
+            (
+                format!(
+                    "(SELECT h0.source, h0.alert_id FROM analysis_facts h0 WHERE h0.dimension = ${} AND h0.value = ${}) h0 JOIN",
+                    binds.len() - 1,
+                    binds.len()
+                ),
+                " ON v.source = h0.source AND v.alert_id = h0.alert_id".to_string(),
+            )
+        }
+        None => (String::new(), String::new()),
+    }
 }
 
 /// A view the tallies answer: at most one fact required besides months,
@@ -905,6 +927,44 @@ pub async fn pair_counts(db: &Db, query: &CountQuery, rows: &str, columns: &str)
                 .map(|(at, value, n)| if rows == month { (at, value, n) } else { (value, at, n) })
                 .collect()
         }
+        // A table of the required fact's own dimension, when an alert has
+        // one value of it: that value's line (or column), from its pairs.
+        Some(Tallied {
+            fact: Some((dimension, value)),
+            from,
+            to,
+        }) if (dimension == rows || dimension == columns)
+            && dimension.parse::<Dimension>().is_ok_and(one_per_alert) =>
+        {
+            let other = if dimension == rows { columns } else { rows };
+            let view = Tallied { fact: None, from, to };
+            let mut binds = vec![query.viewer_org_id.clone()];
+            let within = view.conditions(&mut binds);
+            binds.extend([dimension.clone(), value.clone(), other.to_string()]);
+            let (d, v, o) = (binds.len() - 2, binds.len() - 1, binds.len());
+            let found = read_triples(
+                db,
+                &format!(
+                    "SELECT '', t.value2, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension1 = ${d} AND t.value1 = ${v} AND t.dimension2 = ${o} GROUP BY t.value2 \
+                     UNION ALL \
+                     SELECT '', t.value1, CAST(SUM(t.alerts) AS BIGINT) FROM analysis_tallies t WHERE {within} \
+                     AND t.dimension2 = ${d} AND t.value2 = ${v} AND t.dimension1 = ${o} GROUP BY t.value1"
+                ),
+                &binds,
+            )
+            .await?;
+            found
+                .into_iter()
+                .map(|(_, x, n)| {
+                    if dimension == rows {
+                        (value.clone(), x, n)
+                    } else {
+                        (x, value.clone(), n)
+                    }
+                })
+                .collect()
+        }
         _ => return pair_counts_from_facts(db, query, rows, columns).await,
     };
     let mut pairs: Vec<PairCount> = pairs
@@ -977,15 +1037,17 @@ pub async fn practice_counts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<Pr
         // From the closed alerts (their outcome facts) rather than from all
         // the viewer's alerts: a third of them, each read once.
         _ => {
+            let (from, driven) = driven_by_fact(query, &mut binds);
             let counted = conditions(query, &mut binds);
             format!(
                 "WITH closed AS (\
                    SELECT v.source, v.alert_id, o.value AS outcome, COALESCE(d.value, '') AS span \
-                   FROM analysis_facts o \
-                   JOIN analysis_visibility v ON v.source = o.source AND v.alert_id = o.alert_id \
+                   FROM {from} analysis_visibility v{driven} \
+                   JOIN analysis_facts o ON o.source = v.source AND o.alert_id = v.alert_id \
+                     AND o.dimension = 'outcome' \
                    LEFT JOIN analysis_facts d ON d.source = o.source AND d.alert_id = o.alert_id \
                      AND d.dimension = 'time_to_outcome' \
-                   WHERE o.dimension = 'outcome' AND {counted}) \
+                   WHERE {counted}) \
                  SELECT p.practice, p.outcome, p.span, COUNT(*) AS alerts FROM (\
                    SELECT 'all' AS practice, c.outcome, c.span FROM closed c \
                    UNION ALL \

@@ -104,6 +104,15 @@ impl Dimension {
     }
 }
 
+/// Whether each alert has at most one value of `dimension`.
+pub fn one_per_alert(dimension: Dimension) -> bool {
+    use Dimension::*;
+    matches!(
+        dimension,
+        Country | Region | Sector | Company | Project | Financier | WomanDefender | Month | Outcome | TimeToOutcome
+    )
+}
+
 /// One thing an alert is counted under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fact {

@@ -242,14 +242,7 @@ fn is_month(text: &str) -> bool {
         && matches!(text[5..].parse::<u8>(), Ok(1..=12))
 }
 
-/// Whether each alert has at most one value of `dimension`.
-pub fn one_per_alert(dimension: Dimension) -> bool {
-    use Dimension::*;
-    matches!(
-        dimension,
-        Country | Region | Sector | Company | Project | Financier | WomanDefender | Month | Outcome | TimeToOutcome
-    )
-}
+pub use crate::domain::analysis::one_per_alert;
 
 /// The analysis of the alerts `staff` may see, as `filter` narrows them.
 pub async fn analyse(state: &AppState, staff: &Staff, filter: &Filter) -> Result<Analysis> {

@@ -473,6 +473,16 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
         })
         .collect();
     check_table(&ranged, &in_months, "sector", "violation");
+    // A table of the required fact's own dimension: its one line.
+    for (rows, columns) in [("sector", "violation"), ("country", "sector")] {
+        let (_, table) = node
+            .get(
+                &token,
+                &format!("/api/v1/analysis/table?rows={rows}&columns={columns}&sector=mining"),
+            )
+            .await;
+        check_table(&table, &mining, rows, columns);
+    }
     let mining_in_gt: Vec<&Generated> = mining.iter().copied().filter(having("country", "GT")).collect();
     let (_, two_facts) = node.get(&token, "/api/v1/analysis?sector=mining&country=GT").await;
     check_counts(&two_facts, &mining_in_gt, false);
