@@ -65,3 +65,16 @@ CREATE TABLE analysis_practice_tallies (
     alerts   BIGINT NOT NULL,
     PRIMARY KEY (class, practice, outcome, span, month)
 );
+
+-- The same, for the closed alerts with one fact (all months together): the
+-- practice of a view with one filter.
+CREATE TABLE analysis_practice_fact_tallies (
+    class     TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    practice  TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    span      TEXT NOT NULL,
+    alerts    BIGINT NOT NULL,
+    PRIMARY KEY (class, dimension, value, practice, outcome, span)
+);

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::Db;
-use crate::domain::analysis::{Dimension, Fact, PracticeKey, TallyKey, one_per_alert, practice_keys, tally_keys};
+use crate::domain::analysis::{
+    Dimension, Fact, PracticeFactKey, PracticeKey, TallyKey, one_per_alert, practice_fact_keys, practice_keys,
+    tally_keys,
+};
 
 /// Where an alert is kept: ours (`alerts`) or received (`remote_alerts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +228,31 @@ async fn retally(
         *change.entry(key).or_default() += 1;
     }
     change.retain(|_, n| *n != 0);
-    add_to_practice_tallies(conn, &change).await
+    add_to_practice_tallies(conn, &change).await?;
+    let mut change: BTreeMap<PracticeFactKey, i64> = BTreeMap::new();
+    for key in practice_fact_keys(&before, &seen_before, &practices_before) {
+        *change.entry(key).or_default() -= 1;
+    }
+    for key in practice_fact_keys(&now, &seen_now, &practices_now) {
+        *change.entry(key).or_default() += 1;
+    }
+    change.retain(|_, n| *n != 0);
+    let rows = change
+        .iter()
+        .map(|(k, n)| {
+            (
+                vec![&k.class, &k.fact.0, &k.fact.1, &k.practice, &k.outcome, &k.span],
+                *n,
+            )
+        })
+        .collect();
+    add_counts(
+        conn,
+        "analysis_practice_fact_tallies",
+        &["class", "dimension", "value", "practice", "outcome", "span"],
+        rows,
+    )
+    .await
 }
 
 /// Puts `rows` (two values each) in place of the alert's in `table`, whose
@@ -486,6 +513,7 @@ pub async fn tally_drift(db: &Db, own_alert_prefix: &str) -> sqlx::Result<(usize
     }
     let mut expected: BTreeMap<TallyKey, i64> = BTreeMap::new();
     let mut expected_practice: BTreeMap<PracticeKey, i64> = BTreeMap::new();
+    let mut expected_practice_fact: BTreeMap<PracticeFactKey, i64> = BTreeMap::new();
     let mut alerts_drifted = 0;
     for ((source, alert_id), alert_facts) in &facts {
         let key = (source.clone(), alert_id.clone());
@@ -508,6 +536,9 @@ pub async fn tally_drift(db: &Db, own_alert_prefix: &str) -> sqlx::Result<(usize
         }
         for key in practice_keys(alert_facts, &seen, &practices) {
             *expected_practice.entry(key).or_default() += 1;
+        }
+        for key in practice_fact_keys(alert_facts, &seen, &practices) {
+            *expected_practice_fact.entry(key).or_default() += 1;
         }
     }
     let rows: Vec<(String, String, String, String, String, String, i64)> =
@@ -538,10 +569,23 @@ pub async fn tally_drift(db: &Db, own_alert_prefix: &str) -> sqlx::Result<(usize
         };
         tallies_drifted += usize::from(expected_practice.remove(&key) != Some(alerts));
     }
-    Ok((
-        alerts_drifted,
-        tallies_drifted + expected.len() + expected_practice.len(),
-    ))
+    let rows: Vec<(String, String, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT class, dimension, value, practice, outcome, span, alerts FROM analysis_practice_fact_tallies",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (class, dimension, value, practice, outcome, span, alerts) in rows {
+        let key = PracticeFactKey {
+            class,
+            fact: (dimension, value),
+            practice,
+            outcome,
+            span,
+        };
+        tallies_drifted += usize::from(expected_practice_fact.remove(&key) != Some(alerts));
+    }
+    let missing = expected.len() + expected_practice.len() + expected_practice_fact.len();
+    Ok((alerts_drifted, tallies_drifted + missing))
 }
 
 /// An alert of ours stored before facts were kept, to be given its facts.
@@ -1031,6 +1075,19 @@ pub async fn practice_counts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<Pr
             format!(
                 "SELECT t.practice, t.outcome, t.span, CAST(SUM(t.alerts) AS BIGINT) AS alerts \
                  FROM analysis_practice_tallies t WHERE {within} \
+                 GROUP BY t.practice, t.outcome, t.span ORDER BY t.practice, t.outcome, t.span"
+            )
+        }
+        Some(Tallied {
+            fact: Some((dimension, value)),
+            from: None,
+            to: None,
+        }) => {
+            binds.extend([dimension, value]);
+            format!(
+                "SELECT t.practice, t.outcome, t.span, CAST(SUM(t.alerts) AS BIGINT) AS alerts \
+                 FROM analysis_practice_fact_tallies t WHERE t.class IN ('{EVERYONE}', $1) \
+                 AND t.dimension = $2 AND t.value = $3 \
                  GROUP BY t.practice, t.outcome, t.span ORDER BY t.practice, t.outcome, t.span"
             )
         }

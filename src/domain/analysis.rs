@@ -308,6 +308,39 @@ pub fn practice_keys(facts: &[(String, String)], classes: &[String], seen: &[(St
     keys
 }
 
+/// A practice tally of the closed alerts with one fact, all months
+/// together: what the practice of a view with one filter reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PracticeFactKey {
+    pub class: String,
+    pub fact: (String, String),
+    pub practice: String,
+    pub outcome: String,
+    pub span: String,
+}
+
+/// [`practice_keys`] once more for each of the alert's facts but its month.
+pub fn practice_fact_keys(
+    facts: &[(String, String)],
+    classes: &[String],
+    seen: &[(String, String)],
+) -> Vec<PracticeFactKey> {
+    let keys = practice_keys(facts, classes, seen);
+    let mut out = Vec::with_capacity(keys.len() * facts.len());
+    for fact in facts.iter().filter(|(d, _)| d != Dimension::Month.as_str()) {
+        for key in &keys {
+            out.push(PracticeFactKey {
+                class: key.class.clone(),
+                fact: fact.clone(),
+                practice: key.practice.clone(),
+                outcome: key.outcome.clone(),
+                span: key.span.clone(),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,5 +473,9 @@ mod tests {
         assert!(restricted.contains(&"org-a support:relocation 2026-01 released up_to_7_days".to_string()));
         assert!(!restricted.iter().any(|k| k.starts_with("org-c") || k.starts_with("* ")));
         assert!(practice_keys(&closed, &[], &seen).is_empty(), "seen by nobody");
+        // With each fact but the month: requested_action, outcome and span.
+        let by_fact = practice_fact_keys(&closed, &s(&["*"]), &seen);
+        assert_eq!(by_fact.len(), 3 * 5);
+        assert!(by_fact.iter().all(|k| k.fact.0 != "month"));
     }
 }

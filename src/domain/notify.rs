@@ -7,6 +7,9 @@ use utoipa::ToSchema;
 use super::FieldErrors;
 use super::vocab::{Audience, BusinessSector, Right, Role, Urgency, ViolationType};
 
+/// How long before an alert's expiry its organisation is reminded of it.
+pub const EXPIRY_NOTICE_AHEAD: chrono::Duration = chrono::Duration::hours(24);
+
 /// The most entries one filter list may hold.
 pub const MAX_FILTER_ENTRIES: usize = 50;
 

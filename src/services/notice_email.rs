@@ -108,7 +108,7 @@ pub(crate) async fn notice_subject(
             return Ok(None);
         };
         if kind == NoticeKind::ExpiryNear {
-            let soon = crate::clock::to_millis(state.clock.now() + crate::services::notifications::EXPIRY_NOTICE_AHEAD);
+            let soon = crate::clock::to_millis(state.clock.now() + crate::domain::notify::EXPIRY_NOTICE_AHEAD);
             if alert.status != crate::domain::vocab::AlertStatus::Open || alert.expires_at.is_none_or(|at| at > soon) {
                 return Ok(None);
             }

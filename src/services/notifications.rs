@@ -279,12 +279,9 @@ pub async fn queue_response(
     .await
 }
 
-/// How long before an alert's expiry its organisation is reminded of it.
-pub const EXPIRY_NOTICE_AHEAD: chrono::Duration = chrono::Duration::hours(24);
-
 /// What the clock brings, queued once each: pledges of our organisations
 /// past due with no report since, and open alerts of ours that expire
-/// within [`EXPIRY_NOTICE_AHEAD`] (or did so in the last day, for a node
+/// within [`crate::domain::notify::EXPIRY_NOTICE_AHEAD`] (or did so in the last day, for a node
 /// that was down when they came near). Each is queued in one transaction
 /// with the mark that it was, so that it is never queued twice, even by two
 /// processes; a new due date or expiry is a new reminder. Returns how many
@@ -302,8 +299,8 @@ pub async fn queue_reminders(state: &AppState) -> Result<usize> {
         notices::mark_reminded(&mut *tx, pledge.as_str(), &due.id, &event, ms).await?;
     }
     let expiry = NoticeKind::ExpiryNear;
-    let from = to_millis(now - EXPIRY_NOTICE_AHEAD);
-    let until = to_millis(now + EXPIRY_NOTICE_AHEAD);
+    let from = to_millis(now - crate::domain::notify::EXPIRY_NOTICE_AHEAD);
+    let until = to_millis(now + crate::domain::notify::EXPIRY_NOTICE_AHEAD);
     for alert in notices::unreminded_expiring_alerts(&mut *tx, expiry.as_str(), from, until).await? {
         let event = alert.expires_at.to_string();
         queued += queue_own(&mut tx, expiry, &alert.id, &event, &alert.org_id, ms).await?;

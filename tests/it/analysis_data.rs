@@ -351,9 +351,16 @@ async fn text(node: &TestNode, token: &str, path: &str) -> (StatusCode, String, 
     (status, kind, response.text().await.unwrap())
 }
 
-async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_count(env: TestEnv) {
-    let node = TestNode::spawn(&env).await;
-    let token = node.staff("reader", Role::Member, "reader-analyst").await;
+/// A node of three organisations (`reader`, `second`, `third`), with a
+/// member of each and `username` of the first in `role`: the node, that
+/// person's token, the organisations and that person's id.
+async fn node_of_three_organisations(
+    env: &TestEnv,
+    role: Role,
+    username: &str,
+) -> (TestNode, String, Vec<Org>, String) {
+    let node = TestNode::spawn(env).await;
+    let token = node.staff("reader", role, username).await;
     node.staff("second", Role::Member, "second-member").await;
     node.staff("third", Role::Member, "third-member").await;
     let mut orgs = Vec::new();
@@ -367,10 +374,16 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
             slug: slug.into(),
         });
     }
-    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'reader-analyst'")
+    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+        .bind(username)
         .fetch_one(&node.db().pool)
         .await
         .unwrap();
+    (node, token, orgs, user_id)
+}
+
+async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_count(env: TestEnv) {
+    let (node, token, orgs, user_id) = node_of_three_organisations(&env, Role::Member, "reader-analyst").await;
     let generated = analysis_data::seed(&node.state, &orgs, &user_id, EACH, EACH)
         .await
         .unwrap();
@@ -430,6 +443,8 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
     assert!(mining.len() > 50, "{} mining alerts", mining.len());
     let (_, by_sector) = node.get(&token, "/api/v1/analysis?sector=mining").await;
     check_counts(&by_sector, &mining, false);
+    let (_, mining_practice) = node.get(&token, "/api/v1/analysis/practice?sector=mining").await;
+    check_practice(&mining_practice, viewer, &mining);
     // Trends over the alerts with no woman defender: dense enough to show.
     let without_women: Vec<&Generated> = visible.iter().copied().filter(having("woman_defender", "no")).collect();
     for (rows, columns) in [
@@ -656,25 +671,8 @@ async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
 }
 
 async fn the_tallies_follow_every_change_of_an_alert_and_of_who_may_see_it(env: TestEnv) {
-    let node = TestNode::spawn(&env).await;
-    let coordinator = node.staff("reader", Role::Coordinator, "reader-coordinator").await;
-    node.staff("second", Role::Member, "second-member").await;
-    node.staff("third", Role::Member, "third-member").await;
-    let mut orgs = Vec::new();
-    for slug in ["reader", "second", "third"] {
-        let org = tadamun::db::accounts::find_org_by_slug(node.db(), slug)
-            .await
-            .unwrap()
-            .unwrap();
-        orgs.push(Org {
-            id: org.id,
-            slug: slug.into(),
-        });
-    }
-    let (user_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE username = 'reader-coordinator'")
-        .fetch_one(&node.db().pool)
-        .await
-        .unwrap();
+    let (node, coordinator, mut orgs, user_id) =
+        node_of_three_organisations(&env, Role::Coordinator, "reader-coordinator").await;
     analysis_data::seed(&node.state, &orgs, &user_id, 150, 150)
         .await
         .unwrap();
