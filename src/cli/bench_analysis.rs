@@ -34,6 +34,20 @@ pub const REQUESTS: &[(&str, &str)] = &[
         "/api/v1/analysis/table?rows=month&columns=violation",
     ),
     ("protection practice", "/api/v1/analysis/practice"),
+    (
+        "protection practice, one sector",
+        "/api/v1/analysis/practice?sector=mining",
+    ),
+    // Views of two filters, or a table of two other dimensions than the
+    // filter's, are counted from the facts: the slowest kind.
+    (
+        "counts, two filters (country and sector)",
+        "/api/v1/analysis?country=GT&sector=mining",
+    ),
+    (
+        "table, violation × country, one sector",
+        "/api/v1/analysis/table?rows=violation&columns=country&sector=mining",
+    ),
     ("the analysis page", "/analysis"),
     ("the analysis page, filtered", "/analysis?sector=mining&trend=country"),
 ];
