@@ -685,7 +685,7 @@ fn conditions(query: &CountQuery, binds: &mut Vec<String>) -> String {
 fn counted(query: &CountQuery, binds: &mut Vec<String>) -> String {
     let (from, driven) = driven_by_fact(query, binds);
     format!(
-        "(SELECT v.source, v.alert_id FROM {from} analysis_visibility v{driven} WHERE {})",
+        "(SELECT v.source, v.alert_id FROM {from}analysis_visibility v WHERE {driven}{})",
         conditions(query, binds)
     )
 }
@@ -698,13 +698,15 @@ fn driven_by_fact(query: &CountQuery, binds: &mut Vec<String>) -> (String, Strin
         Some((dimension, value)) => {
             binds.push(dimension.clone());
             binds.push(value.clone());
+            // CROSS JOIN: SQLite keeps this order (PostgreSQL plans its own).
             (
                 format!(
-                    "(SELECT h0.source, h0.alert_id FROM analysis_facts h0 WHERE h0.dimension = ${} AND h0.value = ${}) h0 JOIN",
+                    "(SELECT h0.source, h0.alert_id FROM analysis_facts h0 WHERE h0.dimension = ${} \
+                     AND h0.value = ${}) h0 CROSS JOIN ",
                     binds.len() - 1,
                     binds.len()
                 ),
-                " ON v.source = h0.source AND v.alert_id = h0.alert_id".to_string(),
+                "v.source = h0.source AND v.alert_id = h0.alert_id AND ".to_string(),
             )
         }
         None => (String::new(), String::new()),
@@ -863,7 +865,7 @@ async fn counts_from_facts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Ve
     let (total,) = total.fetch_one(&db.pool).await?;
     let sql = format!(
         "SELECT f.dimension, f.value, COUNT(*) AS alerts FROM {alerts} c \
-         JOIN analysis_facts f ON f.source = c.source AND f.alert_id = c.alert_id \
+         CROSS JOIN analysis_facts f WHERE f.source = c.source AND f.alert_id = c.alert_id \
          GROUP BY f.dimension, f.value ORDER BY f.dimension, f.value"
     );
     let mut rows = sqlx::query_as::<_, ValueCount>(&sql);
@@ -1039,8 +1041,9 @@ async fn pair_counts_from_facts(
     let columns_bind = binds.len();
     let sql = format!(
         "SELECT fr.value AS row_value, fc.value AS column_value, COUNT(*) AS alerts FROM {alerts} c \
-         JOIN analysis_facts fr ON fr.source = c.source AND fr.alert_id = c.alert_id AND fr.dimension = ${rows_bind} \
-         JOIN analysis_facts fc ON fc.source = c.source AND fc.alert_id = c.alert_id AND fc.dimension = ${columns_bind} \
+         CROSS JOIN analysis_facts fr CROSS JOIN analysis_facts fc \
+         WHERE fr.source = c.source AND fr.alert_id = c.alert_id AND fr.dimension = ${rows_bind} \
+         AND fc.source = c.source AND fc.alert_id = c.alert_id AND fc.dimension = ${columns_bind} \
          GROUP BY fr.value, fc.value ORDER BY fr.value, fc.value"
     );
     let mut pairs = sqlx::query_as::<_, PairCount>(&sql);
@@ -1099,12 +1102,12 @@ pub async fn practice_counts(db: &Db, query: &CountQuery) -> sqlx::Result<Vec<Pr
             format!(
                 "WITH closed AS (\
                    SELECT v.source, v.alert_id, o.value AS outcome, COALESCE(d.value, '') AS span \
-                   FROM {from} analysis_visibility v{driven} \
+                   FROM {from}analysis_visibility v \
                    JOIN analysis_facts o ON o.source = v.source AND o.alert_id = v.alert_id \
                      AND o.dimension = 'outcome' \
                    LEFT JOIN analysis_facts d ON d.source = o.source AND d.alert_id = o.alert_id \
                      AND d.dimension = 'time_to_outcome' \
-                   WHERE {counted}) \
+                   WHERE {driven}{counted}) \
                  SELECT p.practice, p.outcome, p.span, COUNT(*) AS alerts FROM (\
                    SELECT 'all' AS practice, c.outcome, c.span FROM closed c \
                    UNION ALL \
