@@ -174,19 +174,13 @@ async fn retally(
     let now = sorted(facts, &before);
     let practices_now = sorted(practices, &practices_before);
     if now != before {
-        replace_rows(
-            conn,
-            "analysis_facts (source, alert_id, dimension, value)",
-            source,
-            alert_id,
-            &now,
-        )
-        .await?;
+        replace_rows(conn, "analysis_facts", ["dimension", "value"], source, alert_id, &now).await?;
     }
     if practices_now != practices_before {
         replace_rows(
             conn,
-            "analysis_action_practices (source, alert_id, practice, class)",
+            "analysis_action_practices",
+            ["practice", "class"],
             source,
             alert_id,
             &practices_now,
@@ -255,17 +249,17 @@ async fn retally(
     .await
 }
 
-/// Puts `rows` (two values each) in place of the alert's in `table`, whose
-/// first two columns are its source and id.
+/// Puts `rows` (values of `columns`) in place of the alert's in `table`,
+/// which is keyed by the alert's source and id and those two columns.
 async fn replace_rows(
     conn: &mut AnyConnection,
     table: &str,
+    columns: [&str; 2],
     source: Source,
     alert_id: &str,
     rows: &[(String, String)],
 ) -> sqlx::Result<()> {
-    let name = table.split(' ').next().unwrap_or(table);
-    sqlx::query(&format!("DELETE FROM {name} WHERE source = $1 AND alert_id = $2"))
+    sqlx::query(&format!("DELETE FROM {table} WHERE source = $1 AND alert_id = $2"))
         .bind(source.as_str())
         .bind(alert_id)
         .execute(&mut *conn)
@@ -277,7 +271,11 @@ async fn replace_rows(
     let values: Vec<String> = (0..rows.len())
         .map(|n| format!("($1, $2, ${}, ${})", 2 * n + 3, 2 * n + 4))
         .collect();
-    let sql = format!("INSERT INTO {table} VALUES {}", values.join(", "));
+    let [first, second] = columns;
+    let sql = format!(
+        "INSERT INTO {table} (source, alert_id, {first}, {second}) VALUES {}",
+        values.join(", ")
+    );
     let mut query = sqlx::query(&sql).bind(source.as_str()).bind(alert_id);
     for (first, second) in rows {
         query = query.bind(first).bind(second);
