@@ -78,23 +78,25 @@ async fn network_page(State(state): State<AppState>, mut viewer: Viewer, jar: Co
                 }).collect();
                 section aria-labelledby=(heading) {
                     h2 id=(heading) { (viewer.t(&format!("analysis-dimension-{}", breakdown.dimension.as_str()))) }
-                    @if let Some(svg) = super::analysis::bar_chart(&drawn) {
-                        figure.chart dir="ltr" {
-                            (PreEscaped(svg))
-                            figcaption dir="auto" { (viewer.t("network-analysis-chart-caption")) }
+                    div.chart-and-table {
+                        @if let Some(svg) = super::analysis::bar_chart(&drawn) {
+                            figure.chart dir="ltr" {
+                                (PreEscaped(svg))
+                                figcaption dir="auto" { (viewer.t("network-analysis-chart-caption")) }
+                            }
                         }
-                    }
-                    table.network-breakdown data-dimension=(breakdown.dimension.as_str()) {
-                        thead { tr {
-                            th scope="col" { (viewer.t("analysis-value")) }
-                            th scope="col" { (viewer.t("analysis-alerts")) }
-                        } }
-                        tbody {
-                            @for cell in &breakdown.cells {
-                                tr data-value=(cell.value) {
-                                    th scope="row" dir="auto" { (super::analysis::value_label(&viewer, breakdown.dimension, &cell.value)) }
-                                    td.count data-alerts=(serde_json::to_string(&cell.alerts).unwrap_or_default()) {
-                                        bdi { (combined_text(&viewer, &cell.alerts)) }
+                        table.network-breakdown data-dimension=(breakdown.dimension.as_str()) {
+                            thead { tr {
+                                th scope="col" { (viewer.t("analysis-value")) }
+                                th scope="col" { (viewer.t("analysis-alerts")) }
+                            } }
+                            tbody {
+                                @for cell in &breakdown.cells {
+                                    tr data-value=(cell.value) {
+                                        th scope="row" dir="auto" { (super::analysis::value_label(&viewer, breakdown.dimension, &cell.value)) }
+                                        td.count data-alerts=(serde_json::to_string(&cell.alerts).unwrap_or_default()) {
+                                            bdi { (combined_text(&viewer, &cell.alerts)) }
+                                        }
                                     }
                                 }
                             }

@@ -12,13 +12,17 @@ use serde_json::{Value, json};
 use crate::federation::{Member, peer};
 use crate::inbox_security::{GOOD, Sender, sign_as};
 use crate::support::{TestCase, alert_body, deliver_all, post_login, set_cookie};
-use crate::tests;
+use crate::{once, tests};
 
 pub fn cases() -> Vec<TestCase> {
-    tests![
+    let mut cases = tests![
         organisations_publish_counts_that_another_node_adds_up_and_forgeries_are_refused,
         an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_the_picture,
-    ]
+    ];
+    cases.extend(once![
+        the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phone
+    ]);
+    cases
 }
 
 /// One alert: its country and violation types.
@@ -471,4 +475,127 @@ async fn an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_
     assert_eq!(status, StatusCode::OK);
     assert!(arabic.contains("dir=\"rtl\""), "{arabic}");
     assert!(arabic.contains("على مستوى الشبكة"), "{arabic}");
+}
+
+/// In headless Chromium, signed in as a member of green, which holds
+/// blue's published counts: the network page shows both contributors and
+/// the sums of the API cell by cell (small ones as `<3`), draws them,
+/// reads right to left in Arabic, fits a phone, and has no serious
+/// accessibility fault; screenshots are written for people to look at.
+async fn the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phone(env: crate::support::TestEnv) {
+    use crate::browser::{Browser, click, screenshot_dir, type_into};
+    use fantoccini::Locator;
+
+    let green = Member::spawn(&env, "green").await;
+    let blue = Member::spawn(&env, "blue").await;
+    peer(&green, &blue, "trusted").await;
+    publish_all(&green, GREEN).await;
+    publish_all(&blue, BLUE).await;
+    for member in [&green, &blue] {
+        let (status, profile) = member
+            .node
+            .patch(
+                &member.admin,
+                &format!("/api/v1/orgs/{}", member.org),
+                &json!({"publish_aggregates": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{profile}");
+    }
+    deliver_all(&[&green.node, &blue.node]).await;
+    let picture = picture_of(&green).await;
+    assert_eq!(contributors(&picture).len(), 2, "{picture}");
+    assert_eq!(picture["alerts"], 15, "{picture}");
+    let password = "a long network reader password";
+    green
+        .node
+        .staff_with_password("green", tadamun::domain::vocab::Role::Member, "green-reader", password)
+        .await;
+
+    let browser = Browser::start().await;
+    let page = browser.client();
+    page.goto(&format!("{}/login?next=%2Fanalysis%2Fnetwork", green.node.base))
+        .await
+        .unwrap();
+    type_into(page, "username", "green-reader").await;
+    type_into(page, "password", password).await;
+    click(page, "main button[type=submit]").await;
+    page.wait().for_element(Locator::Id("network-total")).await.unwrap();
+
+    let total = page.find(Locator::Id("network-total")).await.unwrap();
+    assert_eq!(total.attr("data-alerts").await.unwrap().unwrap(), "15");
+    for contributor in [green.org_actor(), blue.org_actor()] {
+        let css = format!("tr[data-organisation=\"{contributor}\"]");
+        assert_eq!(browser.count(&css).await, 1, "{contributor} is listed as a contributor");
+    }
+    for breakdown in picture["breakdowns"].as_array().unwrap() {
+        let dimension = breakdown["dimension"].as_str().unwrap();
+        for cell in breakdown["cells"].as_array().unwrap() {
+            let value = cell["value"].as_str().unwrap();
+            if value.is_empty() {
+                continue;
+            }
+            let css = format!("table[data-dimension=\"{dimension}\"] tr[data-value=\"{value}\"] td.count");
+            let td = page
+                .find(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|_| panic!("no {css}"));
+            assert_eq!(
+                td.attr("data-alerts").await.unwrap().unwrap(),
+                cell["alerts"].to_string(),
+                "{css}"
+            );
+        }
+    }
+    for text in browser.texts("td.count").await {
+        assert!(!["1", "2"].contains(&text.as_str()), "a small count shows: {text}");
+    }
+    assert!(
+        browser.texts("td.count").await.iter().any(|t| t == "<3"),
+        "CO and killing stay <3"
+    );
+    assert!(browser.count("svg.chart rect").await >= 2, "the sums are drawn");
+
+    let dir = screenshot_dir();
+    for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        page.set_window_size(width, height).await.unwrap();
+        for lang in ["en", "ar"] {
+            page.goto(&format!("{}/analysis/network?lang={lang}", green.node.base))
+                .await
+                .unwrap();
+            page.wait().for_element(Locator::Id("network-total")).await.unwrap();
+            let root = page.find(Locator::Css("html")).await.unwrap();
+            let expected_dir = if lang == "ar" { "rtl" } else { "ltr" };
+            assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some(expected_dir));
+            let wide: Value = page
+                .execute(
+                    "return document.documentElement.scrollWidth > window.innerWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(wide, json!(false), "{lang} {device}: wider than the window");
+            let violations = browser.serious_accessibility_violations().await;
+            assert!(violations.is_empty(), "{lang} {device}: {violations:?}");
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("network-analysis-{lang}-{device}.png")), png).unwrap();
+            page.execute(
+                "document.getElementById('contributors-heading').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+            let png = page.screenshot().await.unwrap();
+            std::fs::write(
+                dir.join(format!("network-analysis-{lang}-{device}-contributors.png")),
+                png,
+            )
+            .unwrap();
+        }
+    }
+    let arabic = browser.texts("h1").await;
+    assert!(
+        arabic.iter().any(|t| t.contains("الشبكة")),
+        "the heading in Arabic: {arabic:?}"
+    );
 }
