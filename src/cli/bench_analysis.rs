@@ -45,6 +45,10 @@ pub const REQUESTS: &[(&str, &str)] = &[
         "/api/v1/analysis?country=GT&sector=mining",
     ),
     (
+        "counts, three filters (+ a violation)",
+        "/api/v1/analysis?country=HN&sector=mining&violation=death_threat",
+    ),
+    (
         "table, violation × country, one sector",
         "/api/v1/analysis/table?rows=violation&columns=country&sector=mining",
     ),
