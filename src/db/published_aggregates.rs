@@ -5,9 +5,6 @@
 
 use sqlx::{Any, Executor, FromRow};
 
-use super::Db;
-use super::analysis::ValueCount;
-
 /// One of our organisations that publishes, and what it last sent.
 #[derive(Debug, Clone, FromRow)]
 pub struct Publishing {
@@ -73,27 +70,6 @@ pub async fn set_sent<'e>(
         .execute(ex)
         .await?;
     Ok(())
-}
-
-/// How many of `org_id`'s own alerts are released (open or closed, not
-/// drafts, not withdrawn), and how many of them have each value of each
-/// dimension. Received alerts are never counted here.
-pub async fn own_counts(db: &Db, org_id: &str) -> sqlx::Result<(i64, Vec<ValueCount>)> {
-    let (total,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM alerts a WHERE a.org_id = $1 AND a.status IN ('open', 'closed')")
-            .bind(org_id)
-            .fetch_one(&db.pool)
-            .await?;
-    let rows = sqlx::query_as(
-        "SELECT f.dimension, f.value, COUNT(*) AS alerts FROM alerts a \
-         JOIN analysis_facts f ON f.source = 'own' AND f.alert_id = a.id \
-         WHERE a.org_id = $1 AND a.status IN ('open', 'closed') \
-         GROUP BY f.dimension, f.value ORDER BY f.dimension, f.value",
-    )
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok((total, rows))
 }
 
 /// The latest aggregate of an organisation on another node.

@@ -194,6 +194,22 @@ pub fn facts_of(
     facts
 }
 
+/// The class of the tallies that counts an organisation's own released
+/// alerts, whatever their audience: what it publishes across the network
+/// (`services::network_analysis::own_aggregate`). A viewer's classes are
+/// `*` and an organisation's id, so no view of the alerts one may see ever
+/// counts it, and protection practice, which is about who saw what, leaves
+/// it out.
+pub fn author_class(org_id: &str) -> String {
+    format!("{AUTHOR_CLASS_PREFIX}{org_id}")
+}
+
+const AUTHOR_CLASS_PREFIX: &str = "by:";
+
+fn is_author_class(class: &str) -> bool {
+    class.starts_with(AUTHOR_CLASS_PREFIX)
+}
+
 /// One count kept ready (`db::analysis`'s tallies): how many alerts that
 /// viewers of `class` may count, published in `month`, have the fact
 /// `first` and, unless it is empty, `second` (which sorts after it); with
@@ -270,6 +286,8 @@ pub fn practice_keys(facts: &[(String, String)], classes: &[String], seen: &[(St
     };
     let month = fact(Dimension::Month).unwrap_or_default();
     let span = fact(Dimension::TimeToOutcome).unwrap_or_default();
+    let classes: Vec<String> = classes.iter().filter(|c| !is_author_class(c)).cloned().collect();
+    let classes = &classes[..];
     let mut practices: BTreeMap<String, Vec<String>> = BTreeMap::new();
     practices.insert("all".into(), classes.to_vec());
     for (_, kind) in facts.iter().filter(|(d, _)| d == Dimension::RequestedAction.as_str()) {
@@ -473,6 +491,14 @@ mod tests {
         assert!(restricted.contains(&"org-a support:relocation 2026-01 released up_to_7_days".to_string()));
         assert!(!restricted.iter().any(|k| k.starts_with("org-c") || k.starts_with("* ")));
         assert!(practice_keys(&closed, &[], &seen).is_empty(), "seen by nobody");
+        // The author's class counts the alert, not who saw its responses.
+        let author = author_class("org-a");
+        assert_eq!(
+            practice_keys(&closed, &[s(&["org-a", "org-b"]), vec![author.clone()]].concat(), &seen),
+            practice_keys(&closed, &s(&["org-a", "org-b"]), &seen)
+        );
+        assert!(tally_keys(&closed, &[author.clone()]).iter().all(|k| k.class == author));
+        assert_ne!(author, "org-a", "never a viewer's class");
         // With each fact but the month: requested_action, outcome and span.
         let by_fact = practice_fact_keys(&closed, &s(&["*"]), &seen);
         assert_eq!(by_fact.len(), 3 * 5);

@@ -117,7 +117,7 @@ pub async fn set_publishing(state: &AppState, staff: &Staff, on: bool) -> Result
 
 /// The counts `org_id` publishes, as they are now.
 pub async fn own_aggregate(state: &AppState, org_id: &str) -> Result<Analysis> {
-    let (total, rows) = q::own_counts(&state.db, org_id).await?;
+    let (total, rows) = crate::db::analysis::author_counts(&state.db, org_id, false).await?;
     let published = published_dimensions();
     let mut counts: BTreeMap<Dimension, Vec<(String, i64)>> = BTreeMap::new();
     for row in rows {

@@ -399,6 +399,26 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
     assert_eq!(status, StatusCode::OK, "{analysis}");
     check_counts(&analysis, &visible, true);
 
+    // What each organisation would publish of its own alerts, whatever
+    // their audience (read from its author tallies), against the data.
+    for org in &orgs {
+        let own: Vec<&Generated> = generated
+            .iter()
+            .filter(|a| a.source == "own" && a.author == org.slug && a.status != AlertStatus::Draft)
+            .collect();
+        let (total, counts) = tadamun::db::analysis::author_counts(node.db(), &org.id, false)
+            .await
+            .unwrap();
+        assert_eq!(total, own.len() as i64, "{}'s own alerts", org.slug);
+        let expected: BTreeMap<(String, String), i64> = direct(&own)
+            .into_iter()
+            .filter(|((_, value), n)| !value.is_empty() && *n > 0)
+            .collect();
+        let kept: BTreeMap<(String, String), i64> =
+            counts.into_iter().map(|c| ((c.dimension, c.value), c.alerts)).collect();
+        assert_eq!(kept, expected, "{}'s own alerts by dimension", org.slug);
+    }
+
     for (rows, columns) in [
         ("month", "violation"),
         ("company", "country"),
@@ -635,10 +655,16 @@ async fn every_aggregate_over_thousands_of_generated_alerts_equals_a_direct_coun
 }
 
 /// The counts kept ready (`db::analysis`'s tallies) against the same counts
-/// made from the facts, for each organisation and several views.
+/// made from the facts, for each organisation and several views, and for
+/// what each organisation publishes of its own alerts.
 async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
-    use tadamun::db::analysis::{CountQuery, counts, pair_counts, practice_counts};
+    use tadamun::db::analysis::{CountQuery, author_counts, counts, pair_counts, practice_counts};
     assert_eq!(node.analysis_drift().await, (0, 0), "{when}: drift");
+    for org in orgs {
+        let kept = author_counts(node.db(), &org.id, false).await.unwrap();
+        let counted = author_counts(node.db(), &org.id, true).await.unwrap();
+        assert_eq!(kept, counted, "{when}: {}'s own alerts", org.slug);
+    }
     // What is required, and the first month.
     type View = (Vec<(String, String)>, Option<&'static str>);
     let views: [View; 3] = [
