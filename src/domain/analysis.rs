@@ -497,7 +497,11 @@ mod tests {
             practice_keys(&closed, &[s(&["org-a", "org-b"]), vec![author.clone()]].concat(), &seen),
             practice_keys(&closed, &s(&["org-a", "org-b"]), &seen)
         );
-        assert!(tally_keys(&closed, &[author.clone()]).iter().all(|k| k.class == author));
+        assert!(
+            tally_keys(&closed, std::slice::from_ref(&author))
+                .iter()
+                .all(|k| k.class == author)
+        );
         assert_ne!(author, "org-a", "never a viewer's class");
         // With each fact but the month: requested_action, outcome and span.
         let by_fact = practice_fact_keys(&closed, &s(&["*"]), &seen);
