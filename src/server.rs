@@ -104,11 +104,17 @@ pub async fn serve(
     use tower::ServiceExt;
 
     // Alerts stored before the analysis kept facts get them now (once).
-    match crate::services::analysis::backfill(&state).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(alerts = n, "alerts counted in the shared analysis"),
-        Err(err) => tracing::error!(error = %err, "alerts could not be counted in the shared analysis"),
-    }
+    let counted = match crate::services::analysis::backfill(&state).await {
+        Ok(0) => true,
+        Ok(n) => {
+            tracing::info!(alerts = n, "alerts counted in the shared analysis");
+            true
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "alerts could not be counted in the shared analysis; counts are not published until the node starts again");
+            false
+        }
+    };
     // Webhook secrets stored in clear are sealed now, if the node has a key secret.
     match crate::services::webhooks::seal_stored_secrets(&state).await {
         Ok(0) => {}
@@ -126,9 +132,10 @@ pub async fn serve(
         .background_delivery
         .then(|| tokio::spawn(crate::federation::outbox::run_worker(state.clone(), worker_stop)));
     // What our organisations publish to the network, refreshed on a tick
-    // (tests publish by hand, as they deliver).
+    // (tests publish by hand, as they deliver); never from counts that are
+    // not all there.
     let (stop_ticker, ticker_stop) = tokio::sync::watch::channel(false);
-    let ticker = state.background_delivery.then(|| {
+    let ticker = (state.background_delivery && counted).then(|| {
         tokio::spawn(crate::services::network_analysis::run_ticker(
             state.clone(),
             ticker_stop,

@@ -504,6 +504,15 @@ pub async fn tally_drift(db: &Db, own_alert_prefix: &str) -> sqlx::Result<(usize
         facts.entry((source.clone(), alert_id.clone())).or_default();
         stored_visibility.entry((source, alert_id)).or_default().push(class);
     }
+    // Every alert is checked, even one with nothing in the analysis at all
+    // (a backfill that passed it by).
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT 'own', id FROM alerts UNION ALL SELECT 'network', id FROM remote_alerts")
+            .fetch_all(&mut *conn)
+            .await?;
+    for alert in rows {
+        facts.entry(alert).or_default();
+    }
     let mut stored_practices: BTreeMap<Alert, Vec<(String, String)>> = BTreeMap::new();
     let rows: Vec<(String, String, String, String)> =
         sqlx::query_as("SELECT source, alert_id, practice, class FROM analysis_action_practices")
@@ -604,13 +613,16 @@ pub struct OwnWithoutFacts {
     pub closed_at: Option<i64>,
 }
 
-/// Up to `limit` alerts of ours without facts. Every alert has a country,
-/// so an alert with none has never been given them.
-pub async fn own_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<OwnWithoutFacts>> {
+/// Up to `limit` alerts of ours without facts, in order of id after
+/// `after`. Every alert has a country, so an alert with none has never
+/// been given them.
+pub async fn own_without_facts(db: &Db, after: &str, limit: i64) -> sqlx::Result<Vec<OwnWithoutFacts>> {
     sqlx::query_as(
-        "SELECT a.id, a.content, a.country, a.published_at, a.outcome, a.closed_at FROM alerts a WHERE NOT EXISTS \
-         (SELECT 1 FROM analysis_facts f WHERE f.source = 'own' AND f.alert_id = a.id) ORDER BY a.id LIMIT $1",
+        "SELECT a.id, a.content, a.country, a.published_at, a.outcome, a.closed_at FROM alerts a WHERE a.id > $1 \
+         AND NOT EXISTS (SELECT 1 FROM analysis_facts f WHERE f.source = 'own' AND f.alert_id = a.id) \
+         ORDER BY a.id LIMIT $2",
     )
+    .bind(after)
     .bind(limit)
     .fetch_all(&db.pool)
     .await
@@ -623,12 +635,14 @@ pub struct ReceivedWithoutFacts {
     pub document: String,
 }
 
-/// Up to `limit` received alerts (not withdrawn) without facts.
-pub async fn received_without_facts(db: &Db, limit: i64) -> sqlx::Result<Vec<ReceivedWithoutFacts>> {
+/// Up to `limit` received alerts (not withdrawn) without facts, in order
+/// of id after `after`.
+pub async fn received_without_facts(db: &Db, after: &str, limit: i64) -> sqlx::Result<Vec<ReceivedWithoutFacts>> {
     sqlx::query_as(
-        "SELECT r.id, r.document FROM remote_alerts r WHERE r.deleted_at IS NULL AND NOT EXISTS \
-         (SELECT 1 FROM analysis_facts f WHERE f.source = 'network' AND f.alert_id = r.id) ORDER BY r.id LIMIT $1",
+        "SELECT r.id, r.document FROM remote_alerts r WHERE r.id > $1 AND r.deleted_at IS NULL AND NOT EXISTS \
+         (SELECT 1 FROM analysis_facts f WHERE f.source = 'network' AND f.alert_id = r.id) ORDER BY r.id LIMIT $2",
     )
+    .bind(after)
     .bind(limit)
     .fetch_all(&db.pool)
     .await

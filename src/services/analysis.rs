@@ -26,29 +26,34 @@ use crate::error::{Error, Result};
 use crate::services::accounts::Staff;
 use crate::state::AppState;
 
-/// Gives alerts stored before facts were kept their facts, a batch at a
-/// time, when the node starts.
+/// Gives alerts stored before facts were kept (or whose facts a migration
+/// cleared) their facts, who may count them, their responses' practices and
+/// their tallies, a batch at a time, when the node starts. An alert whose
+/// stored text no longer reads is logged and left out rather than stop the
+/// others; the batches go in order of id, so it is passed once.
 pub async fn backfill(state: &AppState) -> Result<usize> {
     const BATCH: i64 = 500;
     let mut done = 0;
+    let (mut own_after, mut received_after) = (String::new(), String::new());
     loop {
-        let own = q::own_without_facts(&state.db, BATCH).await?;
-        let received = q::received_without_facts(&state.db, BATCH).await?;
+        let own = q::own_without_facts(&state.db, &own_after, BATCH).await?;
+        let received = q::received_without_facts(&state.db, &received_after, BATCH).await?;
         if own.is_empty() && received.is_empty() {
             return Ok(done);
         }
         let mut tx = state.db.pool.begin().await?;
-        let mut written = 0;
         for alert in &own {
-            let content: crate::domain::alert::AlertContent =
-                serde_json::from_str(&alert.content).map_err(anyhow::Error::from)?;
+            let Ok(content) = serde_json::from_str::<crate::domain::alert::AlertContent>(&alert.content) else {
+                tracing::warn!(alert = %alert.id, "an alert of ours no longer reads; left out of the analysis");
+                continue;
+            };
             let published = alert.published_at.map(crate::clock::from_millis);
             let closing = crate::db::alerts::closing(alert.outcome.as_deref(), alert.closed_at);
             let facts = crate::domain::analysis::facts_of(&content, &alert.country, published, closing);
             q::replace_facts(&mut tx, q::Source::Own, &alert.id, &facts).await?;
             let uri = crate::federation::urls::alert(&state.config, &alert.id);
             recount_actions(&mut tx, state, uri.as_str()).await?;
-            written += usize::from(!facts.is_empty());
+            done += usize::from(!facts.is_empty());
         }
         for alert in &received {
             let Ok(object) = serde_json::from_str::<crate::federation::wire::AlertObject>(&alert.document) else {
@@ -66,14 +71,15 @@ pub async fn backfill(state: &AppState) -> Result<usize> {
             );
             q::replace_facts(&mut tx, q::Source::Network, &alert.id, &facts).await?;
             recount_actions(&mut tx, state, &alert.id).await?;
-            written += usize::from(!facts.is_empty());
+            done += usize::from(!facts.is_empty());
         }
         tx.commit().await?;
-        if written == 0 {
-            // Nothing more can be given facts (alerts without any content).
-            return Ok(done);
+        if let Some(last) = own.last() {
+            own_after = last.id.clone();
         }
-        done += written;
+        if let Some(last) = received.last() {
+            received_after = last.id.clone();
+        }
     }
 }
 

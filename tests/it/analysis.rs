@@ -378,21 +378,66 @@ async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_prote
         .unwrap();
     assert_eq!(left, 0, "the withdrawn alert's facts are gone");
 
-    // Alerts stored before facts were kept (as a migration that changes
-    // what is counted leaves them: no facts, nothing tallied) are counted
-    // once given theirs.
-    for table in ["analysis_facts", "analysis_visibility", "analysis_tallies"] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&a.node.db().pool)
-            .await
-            .unwrap();
+    // What migration 0024 does (it clears all that alerts add to the
+    // analysis), then the backfill at start: every alert is counted again,
+    // exactly, even past one whose stored text no longer reads, which the
+    // drift check then reports.
+    let pool = &a.node.db().pool;
+    let migration = include_str!("../../migrations/sqlite/0024_analysis_author_counts.sql");
+    for statement in migration.split(';') {
+        let sql: Vec<&str> = statement
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect();
+        if !sql.join("").trim().is_empty() {
+            sqlx::query(&sql.join("\n")).execute(pool).await.unwrap();
+        }
     }
     let (_, empty) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
     assert_eq!(empty["alerts"], 0, "nothing counted yet: {empty}");
+    let (unreadable, content): (String, String) =
+        sqlx::query_as("SELECT id, content FROM alerts WHERE status = 'open' ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let set_content = |text: String| {
+        let id = unreadable.clone();
+        async move {
+            sqlx::query("UPDATE alerts SET content = $1 WHERE id = $2")
+                .bind(text)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    };
+    set_content("{\"not\": \"an alert\"}".to_string()).await;
     let given = tadamun::services::analysis::backfill(&a.node.state).await.unwrap();
-    assert!(given >= still.len(), "{given} alerts given facts");
+    assert!(
+        given + 1 >= still.len(),
+        "{given} alerts given facts past the unreadable one"
+    );
+    let (drifted, _) = a.node.analysis_drift().await;
+    assert_eq!(drifted, 1, "the alert left out is reported");
+    set_content(content).await;
+    let given = tadamun::services::analysis::backfill(&a.node.state).await.unwrap();
+    assert_eq!(given, 1, "once it reads again, it is counted");
     let (_, again) = a.node.get(&a.coordinator, "/api/v1/analysis").await;
     assert_eq!(again, after);
+    assert_eq!(a.node.analysis_drift().await, (0, 0));
+    for org in ["green", "red", "teal"] {
+        let org = tadamun::db::accounts::find_org_by_slug(a.node.db(), org)
+            .await
+            .unwrap()
+            .unwrap();
+        let kept = tadamun::db::analysis::author_counts(a.node.db(), &org.id, false)
+            .await
+            .unwrap();
+        let counted = tadamun::db::analysis::author_counts(a.node.db(), &org.id, true)
+            .await
+            .unwrap();
+        assert_eq!(kept, counted, "what {} publishes", org.slug);
+    }
 }
 
 /// Whether the page is wider than the window (it must not be, even on a phone).

@@ -667,10 +667,22 @@ async fn tallies_agree_with_facts(node: &TestNode, orgs: &[Org], when: &str) {
     }
     // What is required, and the first month.
     type View = (Vec<(String, String)>, Option<&'static str>);
-    let views: [View; 3] = [
+    let views: [View; 5] = [
         (Vec::new(), None),
         (vec![("sector".into(), "mining".into())], None),
         (vec![("country".into(), "GT".into())], Some("2025-06")),
+        // Read from the facts, the rarest first, a month among them.
+        (
+            vec![
+                ("sector".into(), "mining".into()),
+                ("violation".into(), "death_threat".into()),
+            ],
+            None,
+        ),
+        (
+            vec![("country".into(), "GT".into()), ("month".into(), "2025-09".into())],
+            Some("2025-01"),
+        ),
     ];
     for org in orgs {
         for (having, from) in &views {

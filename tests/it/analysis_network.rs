@@ -577,8 +577,21 @@ async fn the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phon
             assert_eq!(wide, json!(false), "{lang} {device}: wider than the window");
             let violations = browser.serious_accessibility_violations().await;
             assert!(violations.is_empty(), "{lang} {device}: {violations:?}");
-            let png = page.screenshot().await.unwrap();
-            std::fs::write(dir.join(format!("network-analysis-{lang}-{device}.png")), png).unwrap();
+            // Each chart has its numbers beside it on a desktop, below it
+            // on a phone.
+            let placed: Value = page
+                .execute(
+                    "const s = document.querySelector('.chart-and-table'); \
+                     const c = s.querySelector('figure.chart').getBoundingClientRect(); \
+                     const t = s.querySelector('table.network-breakdown').getBoundingClientRect(); \
+                     return {beside: c.top < t.bottom && t.top < c.bottom && (c.right <= t.left || t.right <= c.left), \
+                             below: c.bottom <= t.top};",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let expected = if device == "desktop" { "beside" } else { "below" };
+            assert_eq!(placed[expected], true, "{lang} {device}: {placed}");
             page.execute(
                 "document.getElementById('contributors-heading').scrollIntoView()",
                 vec![],
