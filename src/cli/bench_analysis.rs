@@ -52,6 +52,19 @@ pub const REQUESTS: &[(&str, &str)] = &[
         "table, violation × country, one sector",
         "/api/v1/analysis/table?rows=violation&columns=country&sector=mining",
     ),
+    // The aggregates as files: each is also written to the audit log.
+    (
+        "export of the counts, CSV",
+        "/api/v1/analysis/export?what=counts&format=csv",
+    ),
+    (
+        "export of a table, JSON",
+        "/api/v1/analysis/export?what=table&rows=sector&columns=violation&format=json",
+    ),
+    (
+        "export of the practice, CSV",
+        "/api/v1/analysis/export?what=practice&format=csv",
+    ),
     ("the analysis page", "/analysis"),
     ("the analysis page, filtered", "/analysis?sector=mining&trend=country"),
     // Every organisation here publishes its counts: each is added up.
