@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
 
 use crate::actions::network_id;
-use crate::browser::{Browser, screenshot_dir, wait_for_path};
+use crate::browser::{Browser, overflows, screenshot_dir, wait_for_path};
 use crate::federation::{Member, peer, titled};
 use crate::support::{TestCase, TestEnv, deliver_all, post_login, set_cookie};
 use crate::{once, tests};
@@ -501,18 +501,6 @@ async fn answers_from_the_page_reach_the_author_and_private_details_stay_home(en
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = blue.get(&format!("/alerts/{alert}/view")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-}
-
-/// Whether the page is wider than the window (a horizontal scroll bar).
-async fn overflows(page: &fantoccini::Client) -> bool {
-    let wide: Value = page
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    wide.as_bool().unwrap()
 }
 
 /// Signs in through the sign-in form.

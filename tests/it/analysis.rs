@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tadamun::domain::vocab::Role;
 
-use crate::browser::{Browser, click, screenshot_dir, type_into};
+use crate::browser::{Browser, click, overflows, screenshot_dir, type_into};
 use crate::federation::{Member, peer};
 use crate::support::{TestEnv, alert_body, deliver_all, post_login, set_cookie};
 use crate::{once, tests};
@@ -438,18 +438,6 @@ async fn the_counts_are_those_of_the_alerts_one_may_see_with_small_numbers_prote
             .unwrap();
         assert_eq!(kept, counted, "what {} publishes", org.slug);
     }
-}
-
-/// Whether the page is wider than the window (it must not be, even on a phone).
-async fn overflows(page: &fantoccini::Client) -> bool {
-    let wide: Value = page
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth",
-            vec![],
-        )
-        .await
-        .unwrap();
-    wide.as_bool().unwrap()
 }
 
 async fn the_analysis_page_in_english_and_arabic_with_charts_tables_and_filters(env: TestEnv) {

@@ -483,7 +483,7 @@ async fn an_admin_opts_in_from_the_organisation_page_and_the_network_page_shows_
 /// reads right to left in Arabic, fits a phone, and has no serious
 /// accessibility fault; screenshots are written for people to look at.
 async fn the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phone(env: crate::support::TestEnv) {
-    use crate::browser::{Browser, click, screenshot_dir, type_into};
+    use crate::browser::{Browser, click, overflows, screenshot_dir, type_into};
     use fantoccini::Locator;
 
     let green = Member::spawn(&env, "green").await;
@@ -567,14 +567,7 @@ async fn the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phon
             let root = page.find(Locator::Css("html")).await.unwrap();
             let expected_dir = if lang == "ar" { "rtl" } else { "ltr" };
             assert_eq!(root.attr("dir").await.unwrap().as_deref(), Some(expected_dir));
-            let wide: Value = page
-                .execute(
-                    "return document.documentElement.scrollWidth > window.innerWidth",
-                    vec![],
-                )
-                .await
-                .unwrap();
-            assert_eq!(wide, json!(false), "{lang} {device}: wider than the window");
+            assert!(!overflows(page).await, "{lang} {device}: wider than the window");
             let violations = browser.serious_accessibility_violations().await;
             assert!(violations.is_empty(), "{lang} {device}: {violations:?}");
             // Each chart has its numbers beside it on a desktop, below it

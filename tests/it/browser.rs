@@ -151,6 +151,19 @@ pub async fn wait_for_path(page: &Client, suffix: &str) {
 }
 
 /// Where screenshots go: `target/screenshots/` of the build's target directory.
+/// Whether the page is wider than the window (a horizontal scroll bar; it
+/// must not be, even on a phone).
+pub async fn overflows(page: &Client) -> bool {
+    let wide = page
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wide.as_bool().unwrap()
+}
+
 pub fn screenshot_dir() -> std::path::PathBuf {
     let target = option_env!("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
