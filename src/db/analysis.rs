@@ -948,21 +948,7 @@ pub async fn author_counts(db: &Db, org_id: &str, from_facts: bool) -> sqlx::Res
     } else {
         author_class(org_id)
     };
-    let mut total = 0;
-    let mut counts = Vec::new();
-    for (dimension, value, alerts) in read_triples(db, sql, &[class]).await? {
-        if dimension.is_empty() {
-            total = alerts;
-        } else if alerts > 0 {
-            counts.push(ValueCount {
-                dimension,
-                value,
-                alerts,
-            });
-        }
-    }
-    counts.sort_by(|a, b| (&a.dimension, &a.value).cmp(&(&b.dimension, &b.value)));
-    Ok((total, counts))
+    Ok(total_and_counts(read_triples(db, sql, &[class]).await?))
 }
 
 /// [`counts`] from the facts, for a view the tallies do not answer: the
@@ -989,12 +975,19 @@ async fn counts_from_facts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Ve
         let facts = facts_of("c");
         format!("WITH c AS MATERIALIZED {alerts} SELECT '', '', COUNT(*) FROM c UNION ALL {facts}")
     };
+    Ok(total_and_counts(read_triples(db, &sql, &binds).await?))
+}
+
+/// Rows of (dimension, value, alerts) in which the empty dimension (which no
+/// fact has) is the total: the total, and the other rows that count any,
+/// in order.
+fn total_and_counts(rows: Vec<(String, String, i64)>) -> (i64, Vec<ValueCount>) {
     let mut total = 0;
     let mut counts = Vec::new();
-    for (dimension, value, alerts) in read_triples(db, &sql, &binds).await? {
+    for (dimension, value, alerts) in rows {
         if dimension.is_empty() {
             total = alerts;
-        } else {
+        } else if alerts > 0 {
             counts.push(ValueCount {
                 dimension,
                 value,
@@ -1003,7 +996,7 @@ async fn counts_from_facts(db: &Db, query: &CountQuery) -> sqlx::Result<(i64, Ve
         }
     }
     counts.sort_by(|a, b| (&a.dimension, &a.value).cmp(&(&b.dimension, &b.value)));
-    Ok((total, counts))
+    (total, counts)
 }
 
 /// How many alerts have both `row_value` in one dimension and

@@ -62,6 +62,20 @@ async fn publish_all(member: &Member, specs: &[Spec]) {
     }
 }
 
+/// The member's admin opts its organisation in to publishing its counts.
+async fn opt_in(member: &Member) {
+    let (status, profile) = member
+        .node
+        .patch(
+            &member.admin,
+            &format!("/api/v1/orgs/{}", member.org),
+            &json!({"publish_aggregates": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{profile}");
+    assert_eq!(profile["publish_aggregates"], true, "{profile}");
+}
+
 /// The direct count of (dimension, value) over `specs`.
 fn direct(specs: &[&[Spec]]) -> BTreeMap<(String, String), i64> {
     let mut counts = BTreeMap::new();
@@ -165,16 +179,7 @@ async fn organisations_publish_counts_that_another_node_adds_up_and_forgeries_ar
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "only admins opt in: {refused}");
     for member in [&green, &blue] {
-        let (status, profile) = member
-            .node
-            .patch(
-                &member.admin,
-                &format!("/api/v1/orgs/{}", member.org),
-                &json!({"publish_aggregates": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{profile}");
-        assert_eq!(profile["publish_aggregates"], true, "{profile}");
+        opt_in(member).await;
     }
     deliver_all(&all).await;
 
@@ -492,15 +497,7 @@ async fn the_network_page_in_a_browser_in_english_and_arabic_on_desktop_and_phon
     publish_all(&green, GREEN).await;
     publish_all(&blue, BLUE).await;
     for member in [&green, &blue] {
-        let (status, profile) = member
-            .node
-            .patch(
-                &member.admin,
-                &format!("/api/v1/orgs/{}", member.org),
-                &json!({"publish_aggregates": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{profile}");
+        opt_in(member).await;
     }
     deliver_all(&[&green.node, &blue.node]).await;
     let picture = picture_of(&green).await;
